@@ -1,0 +1,266 @@
+"""The gate: every manifest fresh, bumped against its latest release, immutable once released, whole.
+
+Lean on purpose: the pre-commit hook runs this, so nothing here imports typer, rich, GitPython or DVC,
+and jsonschema is imported only to validate a manifest that is itself being committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitmodel import git, manifest as mf
+from gitmodel.config import Config, load_config
+from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.hashing import HashCache
+from gitmodel.manifest import Manifest
+from gitmodel.pointers import parse_pointer, pointer_path
+from gitmodel.policy import Change, diff_manifests, version_verdict
+from gitmodel.semver import Level
+from gitmodel.sources import Commit, Index, Source, WorkTree
+from gitmodel.tags import TagIndex, read_tags
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation of the bump rule, with the command that fixes it."""
+
+    model: str
+    rule: str             # fresh, bumped, immutable, whole
+    path: str
+    message: str
+    fix: str
+    level: Level | None = None
+    old: str | None = None
+    new: str | None = None
+
+    def line(self) -> str:
+        what = self.message
+        if self.old or self.new:
+            what += f" ({(self.old or '-')[:8]} → {(self.new or '-')[:8]})"
+        need = f"; requires {self.level}" if self.level not in (None, Level.NONE) else ""
+        return f"{self.model}: {self.path}: {what}{need} — run `{self.fix}`"
+
+    def to_json(self) -> dict[str, object]:
+        return {"model": self.model, "rule": self.rule, "path": self.path, "message": self.message,
+                "old": self.old, "new": self.new, "level": str(self.level) if self.level is not None else None,
+                "fix": self.fix}
+
+
+@dataclass
+class ModelState:
+    name: str
+    manifest_path: str
+    manifest: Manifest
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)       # vs latest release
+    released: str | None = None                                # latest release version
+    required: Level = Level.NONE
+
+    @property
+    def fresh(self) -> bool:
+        return not any(f.rule in ("fresh", "whole") for f in self.findings)
+
+
+@dataclass
+class CheckResult:
+    models: list[ModelState]
+    findings: list[Finding]
+    warnings: list[str]
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"gitmodel: {len(self.models)} model(s) checked in the {self.source}: all fresh and versioned"
+        touched = len({f.model for f in self.findings})
+        return (f"gitmodel: {len(self.findings)} violation(s) in {touched} model(s) "
+                f"({len(self.models)} checked in the {self.source})")
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "source": self.source, "checked": [m.name for m in self.models],
+                "violations": [f.to_json() for f in self.findings], "warnings": self.warnings}
+
+
+def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:
+    if mode == "index":
+        return Index(root, cache)
+    if mode == "rev":
+        assert rev is not None
+        return Commit(root, cache, rev)
+    return WorkTree(root, cache)
+
+
+def load_manifests(source: Source, cfg: Config, *, full: set[str] | None = None,
+                   names: set[str] | None = None) -> dict[str, tuple[str, Manifest]]:
+    """name → (manifest path, Manifest) for every manifest in the source; `full` paths get jsonschema."""
+    paths = source.manifests(cfg.manifests)
+    wanted = []
+    for path in paths:
+        name = cfg.name_from_path(path)
+        if name is None or (names is not None and name not in names):
+            continue
+        wanted.append((name, path))
+    blobs = source.read_many([p for _, p in wanted])
+    out: dict[str, tuple[str, Manifest]] = {}
+    for name, path in wanted:
+        data = blobs[path]
+        if data is None:
+            continue
+        validate_fully = full is None or path in full
+        manifest = mf.parse(data, where=path, full=validate_fully)
+        if manifest.name != name:
+            raise InvalidInput(f"name {manifest.name!r} does not match the file name", where=f"{path}: name",
+                               hint=f"rename the file to {cfg.manifest_path(manifest.name)} or fix the name")
+        out[name] = (path, manifest)
+    return out
+
+
+def released_manifest(root: Path, cfg: Config, tags: TagIndex, name: str) -> tuple[str, Manifest | None] | None:
+    """(version, manifest as released) for the latest release, or None when unreleased."""
+    latest = tags.latest(name)
+    if latest is None:
+        return None
+    path = latest.meta("manifest") or cfg.manifest_path(name)
+    blob = git.show_file(root, latest.commit, path)
+    if blob is None:
+        return str(latest.version), None
+    try:
+        return str(latest.version), mf.parse(blob, where=f"{latest.tag}:{path}", full=False)
+    except GitmodelError:
+        return str(latest.version), None
+
+
+def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
+    """Every recorded hash equals the content in `source` (rules 1 and 4: fresh and whole)."""
+    name, m = state.name, state.manifest
+    fix = f"gitmodel bump {name}"
+    pointer_paths = [pointer_path(e.path) for _, e in m.files() if e.storage == "dvc"]
+    pointers = source.read_many(pointer_paths) if pointer_paths else {}
+    for component, entry in m.files():
+        if entry.storage == "dvc":
+            ptr_path = pointer_path(entry.path)
+            blob = pointers.get(ptr_path)
+            if blob is None:
+                state.findings.append(Finding(name, "whole", entry.path, f"DVC pointer {ptr_path} is missing",
+                                              fix=f"gitmodel bump {name}  # re-tracks it"))
+                continue
+            pointer = parse_pointer(blob, where=ptr_path)
+            if pointer.md5 != entry.md5:
+                state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
+                                              fix=fix, old=entry.md5, new=pointer.md5))
+                continue
+            if worktree:
+                digest = source.sha256(entry.path)
+                if digest is not None and digest != entry.sha256:
+                    state.findings.append(Finding(name, "fresh", entry.path,
+                                                  f"{component} changed since it was tracked", fix=fix,
+                                                  old=entry.sha256, new=digest))
+            continue
+        digest = source.sha256(entry.path)
+        if digest is None:
+            state.findings.append(Finding(name, "whole", entry.path, f"{component} file is missing",
+                                          fix=f"restore {entry.path}, or drop it with `gitmodel bump {name}`"))
+        elif digest != entry.sha256:
+            state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
+                                          old=entry.sha256, new=digest))
+    for component, path, recorded in m.pinned_extras():
+        digest = source.sha256(path)
+        if digest is None:
+            state.findings.append(Finding(name, "whole", path, f"{component} file is missing",
+                                          fix=f"restore {path}"))
+        elif digest != recorded:
+            state.findings.append(Finding(name, "fresh", path, f"{component} file changed", fix=fix,
+                                          old=recorded, new=digest))
+
+
+def versioning(state: ModelState, root: Path, cfg: Config, tags: TagIndex) -> None:
+    """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
+    released = released_manifest(root, cfg, tags, state.name)
+    if released is None:
+        return
+    version, old = released
+    state.released = version
+    current = state.manifest.semver
+    latest = tags.latest(state.name)
+    assert latest is not None
+    changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
+    level, problem = version_verdict(current, latest.version, changes)
+    state.changes, state.required = changes, level
+    if problem:
+        rule = "immutable" if current <= latest.version else "bumped"
+        state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
+                                      fix=f"gitmodel bump {state.name}", level=level,
+                                      old=version, new=str(current)))
+    # pending fresh findings: say what level the changed files will require
+    policy_level = {f.path: cfg.policy.get(_component_of(state.manifest, f.path), Level.NONE)
+                    for f in state.findings if f.rule == "fresh"}
+    state.findings[:] = [
+        Finding(f.model, f.rule, f.path, f.message, f.fix, level=policy_level.get(f.path), old=f.old, new=f.new)
+        if f.rule == "fresh" else f for f in state.findings
+    ]
+
+
+def _component_of(m: Manifest, path: str) -> str:
+    for component, entry in m.files():
+        if entry.path == path:
+            return component
+    for component, p, _ in m.pinned_extras():
+        if p == path:
+            return component
+    return "metadata"
+
+
+def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
+              names: set[str] | None = None, full_paths: set[str] | None = None,
+              cfg: Config | None = None, tags: TagIndex | None = None) -> CheckResult:
+    """Judge every manifest (or `names`) in the work tree, the index or a commit."""
+    cfg = cfg or load_config(root)
+    cache = HashCache(git.git_dir(root), root)
+    if base is not None and rev is None:
+        mode, rev = "rev", "HEAD"
+    source = make_source(root, cache, mode, rev)
+    tags = tags if tags is not None else read_tags(root)
+    loaded = load_manifests(source, cfg, full=full_paths, names=names)
+    states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
+    for state in states:
+        freshness(state, source, worktree=mode == "worktree")
+        versioning(state, root, cfg, tags)
+    findings = [f for s in states for f in s.findings]
+    if names is None:
+        deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
+        for name in sorted(set(tags.releases) - set(loaded) - deprecated):
+            latest = tags.latest(name)
+            if latest is None:
+                continue
+            findings.append(Finding(name, "whole", cfg.manifest_path(name),
+                                    f"manifest deleted while release {latest.tag} exists",
+                                    fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
+                                        f"# or retire it: git tag -a {name}@deprecated -m retired"))
+    if base is not None:
+        findings += _since_base(root, cfg, cache, base, loaded)
+    cache.save()
+    label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
+    return CheckResult(states, findings, list(tags.warnings), label)
+
+
+def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
+                ) -> list[Finding]:
+    """Manifests changed since `base`: a version never moves backwards, and changed content moves it."""
+    commit = git.resolve_commit(root, base)
+    if commit is None:
+        raise InvalidInput(f"unknown revision {base!r}", where="--base",
+                           hint="fetch it first (CI: fetch-depth: 0) or name a branch or commit")
+    before = load_manifests(Commit(root, cache, commit), cfg, full=set())
+    findings = []
+    for name, (path, now) in sorted(loaded.items()):
+        if name not in before:
+            continue
+        _, then = before[name]
+        if now.semver < then.semver:
+            findings.append(Finding(name, "bumped", path, f"version lowered since {base} ({then.version} → {now.version})",
+                                    fix=f"gitmodel bump {name}", old=then.version, new=now.version))
+    return findings

@@ -1,0 +1,241 @@
+"""Core commands: init, add, ls, status, bump, check, validate, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gitmodel.cli import app
+from gitmodel.cli.output import emit_json, err, out, table, warn
+from gitmodel.errors import ExitCode
+from gitmodel.semver import Level
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+
+
+def _root() -> Path:
+    from gitmodel import git
+
+    return git.toplevel()
+
+
+@app.command()
+def init(
+    remote: Annotated[str | None, typer.Option(help="DVC remote: a directory or s3://bucket/prefix.")] = None,
+    no_hooks: Annotated[bool, typer.Option("--no-hooks", help="Do not install the git hooks.")] = False,
+) -> None:
+    """Set up gitmodel in this git repo: .gitmodel.yaml, DVC, a default remote, hooks.
+
+    Example: gitmodel init --remote s3://ml-models/sentiment
+    """
+    from gitmodel.setup import init_repo
+
+    result = init_repo(_root(), remote=remote, hooks=not no_hooks)
+    for item in result.created:
+        out(f"created {item}")
+    for note in result.notes:
+        out(note)
+    out("gitmodel is ready: add a model with `gitmodel add NAME --weights PATH`")
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="Model name, e.g. sentiment or team/ranker.")],
+    weights: Annotated[list[str], typer.Option("--weights", "-w", help="Weights file (repeatable).")],
+    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Data file or directory (repeatable).")] = None,
+    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt file (repeatable).")] = None,
+    params: Annotated[str | None, typer.Option(help="Params file (YAML/JSON), pinned and shown inline.")] = None,
+    version: Annotated[str, typer.Option(help="Initial semantic version.")] = "0.1.0",
+    description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
+    schema: Annotated[str | None, typer.Option("--schema", help="YAML/JSON {inputs, outputs} JSON Schemas.")] = None,
+    git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
+    dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
+    lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
+
+    Example: gitmodel add sentiment --weights artifacts/model.bin --data data/train.csv --prompt prompts/system.txt
+    """
+    from gitmodel.workspace import add_model
+
+    result = add_model(_root(), name, weights=weights, data=data or [], prompts=prompt or [], params_file=params,
+                       version=version, description=description, schema_file=schema, force_git=git_paths or [],
+                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [])
+    if json_out:
+        emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
+                   "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
+                   "staged": result.staged})
+        return
+    out(f"created {result.manifest_path} ({result.name} {result.manifest.version})")
+    for component, entry in result.manifest.files():
+        out(f"  {component:8} {entry.path}  sha256:{entry.sha256[:12]}  {entry.storage}")
+    out(f"staged: {' '.join(result.staged)}")
+    out("next: git commit, then `gitmodel tag " + result.name + "` to release it")
+
+
+@app.command("ls")
+def ls_cmd(json_out: JsonOpt = False) -> None:
+    """List every model: version, latest release, stages, fresh or stale.
+
+    Example: gitmodel ls --json
+    """
+    from gitmodel.status import list_models
+
+    models, warnings = list_models(_root())
+    for w in warnings:
+        warn(w)
+    if json_out:
+        emit_json([m.to_json() for m in models])
+        return
+    if not models:
+        out("no models yet: gitmodel add NAME --weights PATH")
+        return
+    table(["model", "version", "released", "stages", "state"],
+          [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
+            "fresh" if m.fresh else "stale"] for m in models])
+
+
+@app.command()
+def status(
+    names: Annotated[list[str] | None, typer.Argument(help="Models (default: all).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """What changed vs each manifest and vs its latest release, and the bump that requires.
+
+    Example: gitmodel status sentiment
+    """
+    from gitmodel.status import model_status
+
+    reports, warnings = model_status(_root(), names or None)
+    for w in warnings:
+        warn(w)
+    if json_out:
+        emit_json([r.to_json() for r in reports])
+        return
+    if not reports:
+        out("no models yet: gitmodel add NAME --weights PATH")
+    for r in reports:
+        state = "ok" if r.ok else "needs attention"
+        out(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
+        for c in r.changes:
+            out(f"  {c.level}: {c.describe()}")
+        if r.changes:
+            out(f"  required bump since {r.released}: {r.required}")
+        for f in r.findings:
+            out(f"  ✗ {f.line()}")
+
+
+@app.command()
+def bump(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    major: Annotated[bool, typer.Option("--major", help="Require at least a major bump.")] = False,
+    minor: Annotated[bool, typer.Option("--minor", help="Require at least a minor bump.")] = False,
+    patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
+    schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-track and rehash a model's files and set the version its changes require.
+
+    Example: gitmodel bump sentiment
+    """
+    from gitmodel.errors import InvalidInput
+    from gitmodel.workspace import bump_model
+
+    if sum((major, minor, patch)) > 1:
+        raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
+    floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
+    result = bump_model(_root(), name, floor=floor, schema_file=schema)
+    if json_out:
+        emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
+                   "latest_release": result.released, "level": str(result.level), "why": result.why,
+                   "retracked": result.retracked, "staged": result.staged})
+        return
+    if result.old_version == result.new_version:
+        out(f"{result.name} stays at {result.new_version}" +
+            (f" (latest release {result.released})" if result.released else " (unreleased)"))
+    else:
+        out(f"{result.name}: {result.old_version} → {result.new_version} ({result.level} bump"
+            + (f" from release {result.released})" if result.released else ")"))
+    for line in result.why:
+        out(f"  because {line}")
+    for path in result.retracked:
+        out(f"  re-tracked {path} through DVC")
+
+
+@app.command()
+def check(
+    staged: Annotated[bool, typer.Option("--staged", help="Judge what is staged (the index), as the hook does.")] = False,
+    base: Annotated[str | None, typer.Option("--base", help="CI: judge HEAD and every manifest changed since REV.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The gate: every model fresh, bumped against its latest release, immutable, whole. Exit 1 on violations.
+
+    Example: gitmodel check --base origin/main
+    """
+    from gitmodel.check import run_check
+
+    result = run_check(_root(), mode="index" if staged else "worktree", base=base)
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        for w in result.warnings:
+            warn(w)
+        for f in result.findings:
+            err(f.line())
+        (out if result.ok else err)(result.summary())
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.REFUSED))
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[str] | None, typer.Argument(help="Manifests or .gitmodel.yaml (default: all).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Schema-validate manifests and the config. Exit 2 on the first invalid file.
+
+    Example: gitmodel validate models/sentiment.yaml
+    """
+    from gitmodel.validation import validate_paths
+
+    checked = validate_paths(_root(), paths or [])
+    if json_out:
+        emit_json({"ok": True, "validated": checked})
+        return
+    for path in checked:
+        out(f"ok  {path}")
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help="NAME (HEAD), NAME@vX.Y.Z (a release) or NAME#STAGE.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one manifest with its release status; a release's fingerprint is recomputed and compared.
+
+    Example: gitmodel show sentiment@v0.1.0
+    """
+    from gitmodel import manifest as mf
+    from gitmodel.status import show_model
+
+    result = show_model(_root(), ref)
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        where = result.release.tag if result.release else (f"commit {result.commit[:12]}" if result.commit
+                                                           else "working tree (not committed)")
+        out(f"# {result.manifest_path} at {where}")
+        out(f"# fingerprint sha256:{result.fingerprint}")
+        if result.releases:
+            out(f"# releases: {', '.join(result.releases)}")
+        if result.stages:
+            out("# stages: " + ", ".join(f"{s}={v}" for s, v in sorted(result.stages.items())))
+        out(mf.render(result.manifest).rstrip())
+    if result.fingerprint_ok is False:
+        err(f"error: {result.release.tag if result.release else ref}: fingerprint mismatch — the manifest at the "
+            f"tag does not match the fingerprint recorded in the tag message (tag says "
+            f"{result.release.fingerprint if result.release else '?'}, manifest gives {result.fingerprint})")
+        raise typer.Exit(int(ExitCode.REFUSED))

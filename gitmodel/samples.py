@@ -1,0 +1,592 @@
+"""Streaming sample readers (JSON, JSONL, CSV) and record validation for `gitmodel validate-input`."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gitmodel.errors import InvalidInput
+
+SCHEMA_WHERE = "schema.inputs"
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+_JSON_CHUNK = 1 << 16
+_MAX_MESSAGE = 300
+_WS = " \t\r\n"
+_INT_RE = re.compile(r"[+-]?\d+")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+# (row, line, record): row is what messages show; line is where the record starts in the file.
+Located = tuple[int, int, object]
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One schema violation in one record."""
+
+    row: int
+    field: str  # dotted path of the failing value, the missing property for `required`, or "(record)"
+    message: str
+    line: int | None = None  # file line, when it differs from the row (CSV, JSON arrays)
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}: {self.message}"
+
+
+@dataclass
+class ValidationSummary:
+    """Counts over every record; `errors` keeps at most `max_errors` of them, `error_count` counts all."""
+
+    total: int = 0
+    failed: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    error_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    @property
+    def truncated(self) -> bool:
+        """True when some errors were counted but not kept."""
+        return self.error_count > len(self.errors)
+
+
+def _invalid(path: Path, line: int, what: str) -> InvalidInput:
+    return InvalidInput(f"line {line}: {what}", where=str(path),
+                        hint="fix the file; JSON Lines needs one JSON value per line, CSV a header row")
+
+
+def sample_format(path: Path) -> str:
+    """`jsonl`, `json` or `csv`, from the file extension."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise InvalidInput(f"unsupported file type {path.suffix or '(none)'!r}", where=str(path),
+                           hint="use .json (object or array), .jsonl/.ndjson or .csv with a header row")
+    return kind
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InvalidInput("file not found", where=str(path)) from None
+    except IsADirectoryError:
+        raise InvalidInput("is a directory, not a sample file", where=str(path)) from None
+    except OSError as err:
+        raise InvalidInput(f"cannot read: {err.strerror or err}", where=str(path)) from None
+
+
+def _decoded_lines(fh: IO[bytes], path: Path) -> Iterator[str]:
+    # Decoding line by line (not by buffer) lets a bad byte be reported on its own line.
+    for number, raw in enumerate(fh, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise _invalid(path, number, "not UTF-8 text (is this a binary file?)") from None
+
+
+def _parse_json(text: str, path: Path, line: int) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _invalid(path, line + err.lineno - 1, f"invalid JSON: {err.msg} (column {err.colno})") from None
+    except (ValueError, RecursionError) as err:  # e.g. a 5,000-digit integer, or nesting past the stack
+        raise _invalid(path, line, f"invalid JSON: {err}") from None
+
+
+def _iter_jsonl(path: Path) -> Iterator[Located]:
+    with _open(path) as fh:
+        for number, text in enumerate(_decoded_lines(fh, path), 1):
+            if text.strip():
+                yield number, number, _parse_json(text, path, number)
+
+
+class _JsonArrayReader:
+    """Yields the elements of a top-level JSON array one at a time, holding about one element in memory."""
+
+    def __init__(self, fh: IO[bytes], path: Path, utf8: codecs.IncrementalDecoder, text: str,
+                 lines_before: int) -> None:
+        self._fh = fh
+        self._path = path
+        self._utf8 = utf8  # may hold the first bytes of a character cut by the previous read
+        self._decoder = json.JSONDecoder()
+        self._buf = text
+        self._pos = 0
+        self._lines = lines_before  # newlines in text already dropped from _buf
+        self._eof = False
+        self._chunk = _JSON_CHUNK
+
+    def _line_at(self, pos: int) -> int:
+        return self._lines + self._buf.count("\n", 0, pos) + 1
+
+    def _more(self) -> None:
+        data = self._fh.read(self._chunk)
+        try:
+            text = self._utf8.decode(data, final=not data)
+        except UnicodeDecodeError as err:
+            raise _decode_error(self._path, self._line_at(len(self._buf)) - 1, data, err) from None
+        self._eof = not data
+        if self._pos:
+            self._lines += self._buf.count("\n", 0, self._pos)
+            self._buf = self._buf[self._pos:]
+            self._pos = 0
+        self._buf += text
+
+    def _peek(self) -> str | None:
+        """The next non-blank character (not consumed), or None at end of file."""
+        while True:
+            buf, pos = self._buf, self._pos
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            self._pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if self._eof:
+                return None
+            self._more()
+
+    def _grow(self) -> None:
+        # Read as much again as is buffered, so one huge element costs O(n log n), not O(n^2).
+        self._chunk = max(_JSON_CHUNK, len(self._buf) - self._pos)
+        self._more()
+
+    def _value(self) -> object:
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as err:
+                # Near the end of the buffer the element may simply be cut by the chunk boundary.
+                cut = err.pos >= len(self._buf) - 6 or err.msg.startswith("Unterminated string")
+                if self._eof or not cut:
+                    raise _invalid(self._path, self._line_at(err.pos), f"invalid JSON: {err.msg}") from None
+                self._grow()
+                continue
+            except (ValueError, RecursionError) as err:
+                raise _invalid(self._path, self._line_at(self._pos), f"invalid JSON: {err}") from None
+            # A number at the buffer's end may continue in the next chunk ("12" of "125", "1e" of "1e5").
+            complete = end < len(self._buf) and (
+                not isinstance(value, int | float) or self._buf[end] in ",]}" + _WS)
+            if complete or self._eof:
+                self._pos = end
+                return value
+            self._grow()
+
+    def elements(self) -> Iterator[Located]:
+        self._pos += 1  # the opening "["
+        row = 0
+        if self._peek() == "]":
+            self._pos += 1
+        else:
+            while True:
+                if self._peek() is None:
+                    raise _invalid(self._path, self._line_at(self._pos), "unterminated array")
+                row += 1
+                line = self._line_at(self._pos)
+                yield row, line, self._value()
+                nxt = self._peek()
+                if nxt == "]":
+                    self._pos += 1
+                    break
+                if nxt != ",":
+                    what = "unterminated array" if nxt is None else f"expected ',' or ']', found {nxt!r}"
+                    raise _invalid(self._path, self._line_at(self._pos), what)
+                self._pos += 1
+        if self._peek() is not None:
+            raise _invalid(self._path, self._line_at(self._pos), "extra data after the array")
+
+
+def _decode_error(path: Path, lines_before: int, data: bytes, err: UnicodeDecodeError) -> InvalidInput:
+    line = lines_before + data.count(b"\n", 0, err.start) + 1
+    return _invalid(path, line, "not UTF-8 text (is this a binary file?)")
+
+
+def _iter_json(path: Path) -> Iterator[Located]:
+    with _open(path) as fh:
+        utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        head = fh.read(_JSON_CHUNK)
+        try:
+            text = utf8.decode(head, final=not head)
+        except UnicodeDecodeError as err:
+            raise _decode_error(path, 0, head, err) from None
+        start = len(text) - len(text.lstrip(_WS))
+        lines_before = text.count("\n", 0, start)
+        first = text[start:start + 1]
+        if first == "[":
+            yield from _JsonArrayReader(fh, path, utf8, text[start:], lines_before).elements()
+            return
+        if first == "{":
+            # One object is one record: it has to be in memory to be validated anyway.
+            rest = fh.read()
+            try:
+                text += utf8.decode(rest, final=True)
+            except UnicodeDecodeError as err:
+                raise _decode_error(path, text.count("\n"), rest, err) from None
+            yield 1, lines_before + 1, _parse_json(text, path, 1)
+            return
+        if not first:
+            raise _invalid(path, lines_before + 1, "empty file")
+        raise _invalid(path, lines_before + 1, "expected a JSON object or an array of records")
+
+
+def _iter_csv_raw(path: Path) -> Iterator[tuple[int, int, list[str], dict[str, str]]]:
+    """(row, line, header, record) per data row; a header row is required."""
+    with _open(path) as fh:
+        reader = csv.reader(_decoded_lines(fh, path), strict=True)
+        try:
+            header = next(reader, None)
+            if not header or not any(h.strip() for h in header):
+                raise _invalid(path, max(reader.line_num, 1), "no header row")
+            blank = [i + 1 for i, h in enumerate(header) if not h.strip()]
+            if blank:
+                raise _invalid(path, reader.line_num, f"header column {blank[0]} has no name")
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            if dupes:
+                raise _invalid(path, reader.line_num, f"duplicate header column {dupes[0]!r}")
+            width, row, line = len(header), 0, reader.line_num + 1
+            for cells in reader:
+                if cells:  # csv gives [] for a blank line
+                    row += 1
+                    if len(cells) != width:
+                        raise _invalid(path, line, f"{len(cells)} fields, header has {width}")
+                    yield row, line, header, dict(zip(header, cells, strict=True))
+                line = reader.line_num + 1
+        except csv.Error as err:
+            raise _invalid(path, reader.line_num, f"invalid CSV: {err}") from None
+
+
+def iter_located(path: Path) -> Iterator[Located]:
+    """(row, file line, record) for every record in a JSON, JSONL or CSV file, streaming."""
+    kind = sample_format(path)
+    if kind == "jsonl":
+        return _iter_jsonl(path)
+    if kind == "json":
+        return _iter_json(path)
+    return ((row, line, record) for row, line, _, record in _iter_csv_raw(path))
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, object]]:
+    """(row, record) for every record; JSON arrays are streamed too, one element in memory at a time."""
+    return ((row, record) for row, _, record in iter_located(path))
+
+
+# --- CSV coercion -------------------------------------------------------------------------------------
+
+Coercer = Callable[[str], object]
+
+
+def _to_int(cell: str) -> object:
+    return int(cell) if _INT_RE.fullmatch(cell) else cell
+
+
+def _to_number(cell: str) -> object:
+    if _INT_RE.fullmatch(cell):
+        return int(cell)
+    return float(cell) if _NUMBER_RE.fullmatch(cell) else cell
+
+
+def _to_bool(cell: str) -> object:
+    lowered = cell.lower()
+    return {"true": True, "false": False}.get(lowered, cell)
+
+
+def _to_null(cell: str) -> object:
+    return None if cell.lower() == "null" else cell
+
+
+def _to_json(cell: str) -> object:
+    try:
+        return json.loads(cell)
+    except (ValueError, RecursionError):
+        return cell
+
+
+_COERCERS: dict[str, Coercer] = {"integer": _to_int, "number": _to_number, "boolean": _to_bool,
+                                 "null": _to_null, "object": _to_json, "array": _to_json}
+
+
+def _coercer(prop: object) -> Coercer | None:
+    if not isinstance(prop, Mapping):
+        return None
+    types = prop.get("type")
+    types = [types] if isinstance(types, str) else list(types) if isinstance(types, list) else []
+    if not types or "string" in types:
+        # The cell is already a valid string; converting it could only make a valid value invalid.
+        return None
+    steps = [_COERCERS[t] for t in types if t in _COERCERS]
+    if not steps:
+        return None
+    if len(steps) == 1:
+        return steps[0]
+
+    def first_that_converts(cell: str) -> object:
+        for step in steps:
+            value = step(cell)
+            if value is not cell:
+                return value
+        return cell
+
+    return first_that_converts
+
+
+def _coercers(schema: object) -> dict[str, Coercer]:
+    props = schema.get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(props, Mapping):
+        return {}
+    return {name: c for name, prop in props.items() if (c := _coercer(prop)) is not None}
+
+
+def _coerce(record: Mapping[str, str], coercers: Mapping[str, Coercer]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, cell in record.items():
+        if cell == "":
+            continue  # an empty cell is an absent value, so `required` catches it
+        convert = coercers.get(key)
+        out[key] = convert(cell) if convert else cell
+    return out
+
+
+def coerce_csv_record(record: dict[str, str], schema: dict[str, Any]) -> dict[str, object]:
+    """CSV cells converted to the JSON types the schema's top-level properties declare."""
+    return _coerce(record, _coercers(schema))
+
+
+# --- fast acceptance ----------------------------------------------------------------------------------
+# jsonschema spends about 30 µs on a record of a small schema, too close to the 20,000 rows/s budget. For
+# the plain keywords most input schemas use, a tree of closures says "certainly valid" in a few µs. Whatever
+# it cannot vouch for (1.0 where an integer is expected, an enum of objects) it answers False and jsonschema
+# decides, and writes every message; a schema with any other keyword skips it. So it must only be right
+# when it says True: `tests/test_samples.py` checks that against jsonschema with generated schemas.
+
+Check = Callable[[object], bool]
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id",
+                          "deprecated", "readOnly", "writeOnly", "$defs", "definitions"})
+_SCALARS = (str, int, float, bool, type(None))
+_TYPE_CHECKS: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+class _Unsupported(Exception):
+    """The schema uses a keyword the fast path does not model."""
+
+
+def _is_num(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+
+    def run(value: object) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+
+    return run
+
+
+def _bound(schema: Mapping[str, Any], key: str) -> Check | None:
+    if key not in schema:
+        return None
+    limit = schema[key]
+    if not _is_num(limit):
+        raise _Unsupported(key)  # draft 4's boolean exclusiveMinimum/Maximum
+    # Each is "not jsonschema's failure condition", so NaN and mixed int/float compare exactly as there.
+    return {
+        "minimum": lambda v: not (_is_num(v) and v < limit),
+        "maximum": lambda v: not (_is_num(v) and v > limit),
+        "exclusiveMinimum": lambda v: not (_is_num(v) and v <= limit),
+        "exclusiveMaximum": lambda v: not (_is_num(v) and v >= limit),
+    }[key]
+
+
+def _enum_check(options: object) -> Check:
+    if not isinstance(options, list):
+        raise _Unsupported("enum")
+    # Scalars of the same type only: jsonschema tells True from 1 inside containers, Python's == does not.
+    scalars = [(type(o), o) for o in options if isinstance(o, _SCALARS)]
+    return lambda v: isinstance(v, _SCALARS) and any(t is type(v) and o == v for t, o in scalars)
+
+
+def _length_checks(schema: Mapping[str, Any]) -> list[Check]:
+    checks: list[Check] = []
+    for key, kind in (("minLength", str), ("maxLength", str), ("minItems", list), ("maxItems", list)):
+        if key in schema:
+            n = schema[key]
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise _Unsupported(key)
+            if key.startswith("min"):
+                checks.append(lambda v, n=n, kind=kind: not (isinstance(v, kind) and len(v) < n))
+            else:
+                checks.append(lambda v, n=n, kind=kind: not (isinstance(v, kind) and len(v) > n))
+    return checks
+
+
+def _object_checks(schema: Mapping[str, Any], format_checker: Any) -> list[Check]:
+    checks: list[Check] = []
+    props = schema.get("properties", {})
+    if not isinstance(props, Mapping):
+        raise _Unsupported("properties")
+    subs = [(name, _compile(sub, format_checker)) for name, sub in props.items()]
+    if subs:
+        def properties(v: object) -> bool:
+            if isinstance(v, dict):
+                for name, sub in subs:
+                    if name in v and not sub(v[name]):
+                        return False
+            return True
+        checks.append(properties)
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise _Unsupported("required")
+    if required:
+        checks.append(lambda v: not isinstance(v, dict) or all(r in v for r in required))
+    extra = schema.get("additionalProperties", True)
+    if extra is False:
+        known = frozenset(props)
+        checks.append(lambda v: not isinstance(v, dict) or v.keys() <= known)
+    elif extra is not True:
+        sub_extra, known = _compile(extra, format_checker), frozenset(props)
+        checks.append(lambda v: not isinstance(v, dict)
+                      or all(sub_extra(x) for k, x in v.items() if k not in known))
+    return checks
+
+
+_HANDLED = frozenset({"type", "properties", "required", "additionalProperties", "items", "enum", "const",
+                      "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+                      "maxLength", "minItems", "maxItems", "pattern", "format", "allOf", "anyOf"})
+
+
+def _compile(schema: object, format_checker: Any) -> Check:
+    if schema is True or schema is False:
+        return lambda v, answer=schema: answer
+    if not isinstance(schema, Mapping) or not set(schema) <= _HANDLED | _ANNOTATIONS:
+        raise _Unsupported(str(schema))
+    checks: list[Check] = []
+    if "type" in schema:
+        names = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not isinstance(names, list) or not all(n in _TYPE_CHECKS for n in names):
+            raise _Unsupported("type")
+        preds = [_TYPE_CHECKS[n] for n in names]
+        checks.append(preds[0] if len(preds) == 1 else lambda v: any(p(v) for p in preds))
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if (bound := _bound(schema, key)) is not None:
+            checks.append(bound)
+    checks += _length_checks(schema)
+    if "enum" in schema:
+        checks.append(_enum_check(schema["enum"]))
+    if "const" in schema:
+        checks.append(_enum_check([schema["const"]]))
+    if "pattern" in schema:
+        try:
+            regex = re.compile(schema["pattern"])
+        except (re.error, TypeError):
+            raise _Unsupported("pattern") from None
+        checks.append(lambda v: not isinstance(v, str) or regex.search(v) is not None)
+    if "format" in schema and format_checker is not None:
+        fmt = schema["format"]
+        checks.append(lambda v: format_checker.conforms(v, fmt))
+    checks += _object_checks(schema, format_checker)
+    if "items" in schema:
+        if isinstance(schema["items"], list):
+            raise _Unsupported("items")  # tuple form
+        item = _compile(schema["items"], format_checker)
+        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+    for key in ("allOf", "anyOf"):
+        if key in schema:
+            if not isinstance(schema[key], list) or not schema[key]:
+                raise _Unsupported(key)
+            parts = [_compile(sub, format_checker) for sub in schema[key]]
+            checks.append(_all_of(parts) if key == "allOf" else lambda v, parts=parts: any(p(v) for p in parts))
+    return _all_of(checks) if checks else (lambda v: True)
+
+
+def fast_acceptor(schema: object, validator: Any) -> Check | None:
+    """A check that is True only for records `validator` accepts, or None when the schema is out of reach."""
+    from jsonschema import validators
+
+    if type(validator) is validators.Draft3Validator:
+        return None  # draft 3's `required` and `divisibleBy` mean other things
+    try:
+        return _compile(schema, validator.format_checker)
+    except _Unsupported:
+        return None
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+def _build_validator(schema: object) -> Any:
+    from jsonschema import exceptions, validators
+
+    if not isinstance(schema, Mapping | bool):
+        raise InvalidInput("must be a JSON Schema (a mapping)", where=SCHEMA_WHERE)
+    cls = validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except exceptions.SchemaError as err:
+        path = ".".join(str(p) for p in err.absolute_path)
+        raise InvalidInput(f"not a valid JSON Schema{' at ' + path if path else ''}: {_short(err.message)}",
+                           where=SCHEMA_WHERE) from None
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+def _record_errors(validator: Any, record: object, row: int, line: int | None) -> Iterator[RecordError]:
+    for error in validator.iter_errors(record):
+        path = [str(p) for p in error.absolute_path]
+        message = error.message
+        if error.validator == "required":
+            missing = next((p for p in error.validator_value if message == f"{p!r} is a required property"),
+                           None)
+            if missing is not None:
+                path.append(str(missing))
+                message = "is a required property"
+        yield RecordError(row, ".".join(path) or "(record)", _short(message), line)
+
+
+def validate_file(path: Path, schema: dict[str, Any], *, max_errors: int = 1000) -> ValidationSummary:
+    """Validate every record of a sample file against a JSON Schema, streaming."""
+    from referencing.exceptions import Unresolvable
+
+    validator = _build_validator(schema)
+    is_valid = validator.is_valid
+    kind = sample_format(path)
+    summary = ValidationSummary()
+    if kind == "csv":
+        coercers = _coercers(schema)
+        records: Iterator[Located] = ((r, ln, _coerce(rec, coercers)) for r, ln, _, rec in _iter_csv_raw(path))
+    else:
+        records = iter_located(path)
+    fast = fast_acceptor(schema, validator)
+    try:
+        for row, line, record in records:
+            summary.total += 1
+            if (fast is not None and fast(record)) or is_valid(record):
+                continue
+            summary.failed += 1
+            if len(summary.errors) >= max_errors:
+                summary.error_count += sum(1 for _ in validator.iter_errors(record))
+                continue
+            found = list(_record_errors(validator, record, row, None if line == row else line))
+            summary.error_count += len(found)
+            summary.errors.extend(found[: max_errors - len(summary.errors)])
+    except Unresolvable as err:
+        raise InvalidInput(f"unresolvable $ref: {_short(str(err))}", where=SCHEMA_WHERE) from None
+    return summary

@@ -1,0 +1,51 @@
+"""`gitmodel init`: config, DVC, default remote, hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitmodel import git
+from gitmodel.config import CONFIG_FILE, default_text, load_config
+from gitmodel.fileio import atomic_write
+
+
+@dataclass
+class InitResult:
+    root: Path
+    created: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc: bool = True) -> InitResult:
+    """Idempotent: writes what is missing, never overwrites config, never re-runs `dvc init`."""
+    result = InitResult(root)
+    cfg_path = root / CONFIG_FILE
+    if not cfg_path.exists():
+        atomic_write(cfg_path, default_text())
+        result.created.append(CONFIG_FILE)
+    else:
+        load_config(root, full=True)  # refuse to build on a broken config
+        result.notes.append(f"{CONFIG_FILE} already exists; left as is")
+    cfg = load_config(root)
+    (root / cfg.manifests).mkdir(parents=True, exist_ok=True)
+    if dvc:
+        from gitmodel import storage
+
+        if storage.init(root):
+            result.created.append(".dvc/")
+        else:
+            result.notes.append("DVC already initialised")
+        remote_note = storage.ensure_default_remote(root, remote) if hasattr(storage, "ensure_default_remote") \
+            else None
+        if remote_note:
+            result.notes.append(remote_note)
+    if hooks:
+        try:
+            from gitmodel import hooks as hooks_mod
+
+            result.notes.extend(hooks_mod.install(root).notes)
+        except ImportError:
+            pass
+    git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore") if (root / p).exists()])
+    return result

@@ -1,0 +1,180 @@
+"""Where file contents come from: the work tree, the index (what is being committed), or a commit.
+
+Each source answers the same questions (does a path exist, its bytes, its sha256) so the bump rule is
+written once and judged against whichever state matters.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gitmodel import git
+from gitmodel.hashing import HashCache, sha256_bytes
+
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+def lfs_oid(blob: bytes) -> tuple[str, int] | None:
+    """(sha256, size) from a Git LFS pointer, or None when the bytes are not one."""
+    if not blob.startswith(LFS_PREFIX) or len(blob) > 1024:
+        return None
+    oid = size = None
+    for line in blob.decode("utf-8", "replace").splitlines():
+        if line.startswith("oid sha256:"):
+            oid = line[len("oid sha256:") :].strip()
+        elif line.startswith("size "):
+            try:
+                size = int(line[5:].strip())
+            except ValueError:
+                return None
+    return (oid, size) if oid and size is not None else None
+
+
+class Source:
+    """Base: subclasses implement `_listing`, `read` and `sha256`."""
+
+    label = "source"
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        self.root = root
+        self.cache = cache
+
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes | None:
+        raise NotImplementedError
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        return {p: self.read(p) for p in paths}
+
+    def sha256(self, path: str) -> str | None:
+        """sha256 of the file (or directory) content; for an LFS pointer, the oid it names."""
+        raise NotImplementedError
+
+    def manifests(self, directory: str) -> list[str]:
+        """Paths of the YAML files under the manifests directory."""
+        raise NotImplementedError
+
+
+class WorkTree(Source):
+    label = "working tree"
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(self.root / path)
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def sha256(self, path: str) -> str | None:
+        full = self.root / path
+        if full.is_dir():
+            return self.cache.dir_sha256(full)
+        if not full.is_file():
+            return None
+        return self.cache.sha256(full)
+
+    def manifests(self, directory: str) -> list[str]:
+        base = self.root / directory
+        if not base.is_dir():
+            return []
+        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.yaml") if p.is_file())
+
+
+class _GitSource(Source):
+    """Index or commit: a listing of (path → blob id), blobs read in batches."""
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        super().__init__(root, cache)
+        self._entries: dict[str, git.IndexEntry] | None = None
+
+    def _spec(self, path: str) -> str:
+        raise NotImplementedError
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        raise NotImplementedError
+
+    @property
+    def entries(self) -> dict[str, git.IndexEntry]:
+        if self._entries is None:
+            self._entries = self._list()
+        return self._entries
+
+    def exists(self, path: str) -> bool:
+        if path in self.entries:
+            return True
+        prefix = path.rstrip("/") + "/"
+        return any(p.startswith(prefix) for p in self.entries)
+
+    def read(self, path: str) -> bytes | None:
+        return self.read_many([path])[path]
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        present = [p for p in paths if p in self.entries]
+        blobs = git.cat_files(self.root, [self._spec(p) for p in present])
+        return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
+
+    def _blob_sha256(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        if entry.mode == "120000":  # a symlink's blob is its target, not content
+            return None
+        cached = self.cache.blob_sha256(entry.oid)
+        if cached is not None:
+            return cached
+        blob = self.read(path)
+        if blob is None:
+            return None
+        pointer = lfs_oid(blob)
+        digest = pointer[0] if pointer else sha256_bytes(blob)
+        self.cache.put_blob(entry.oid, digest)
+        return digest
+
+    def sha256(self, path: str) -> str | None:
+        if path in self.entries:
+            return self._blob_sha256(path)
+        prefix = path.rstrip("/") + "/"
+        inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
+        if not inside:
+            return None
+        lines = []
+        for p in inside:
+            digest = self._blob_sha256(p)
+            if digest is None:
+                return None
+            lines.append(f"{digest}  {p[len(prefix):]}\n")
+        return sha256_bytes("".join(lines).encode("utf-8"))
+
+    def manifests(self, directory: str) -> list[str]:
+        prefix = directory.rstrip("/") + "/"
+        return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+
+
+class Index(_GitSource):
+    """What `git commit` would record: the index git gives this hook (GIT_INDEX_FILE respected)."""
+
+    label = "index"
+
+    def _spec(self, path: str) -> str:
+        return f":{path}"
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        return git.ls_files_stage(self.root)
+
+
+class Commit(_GitSource):
+    def __init__(self, root: Path, cache: HashCache, rev: str) -> None:
+        super().__init__(root, cache)
+        self.rev = rev
+        self.label = rev[:12]
+
+    def _spec(self, path: str) -> str:
+        return f"{self.rev}:{path}"
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        return git.ls_tree(self.root, self.rev)

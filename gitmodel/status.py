@@ -1,0 +1,146 @@
+"""Read-only views of the registry: ls, status, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitmodel import git, manifest as mf, semver
+from gitmodel.check import Finding, run_check
+from gitmodel.config import load_config
+from gitmodel.errors import InvalidInput, Refused
+from gitmodel.manifest import Manifest
+from gitmodel.names import validate_name
+from gitmodel.policy import Change
+from gitmodel.tags import Release, TagIndex, parse_ref, read_tags
+
+
+def current_stages(tags: TagIndex, name: str) -> dict[str, str]:
+    """stage → version held, from stage events ordered by counter (never by time)."""
+    holders: dict[str, str] = {}
+    commits = {r.commit: str(r.version) for r in tags.releases.get(name, [])}
+    for event in tags.stage_events.get(name, []):
+        if event.assign:
+            version = commits.get(event.commit)
+            if version:
+                holders[event.stage] = version
+        else:
+            holders.pop(event.stage, None)
+    return holders
+
+
+@dataclass
+class ModelSummary:
+    name: str
+    version: str
+    released: str | None
+    stages: dict[str, str]
+    fresh: bool
+    problems: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "latest_release": self.released,
+                "stages": self.stages, "fresh": self.fresh, "problems": self.problems}
+
+
+@dataclass
+class StatusReport:
+    name: str
+    version: str
+    released: str | None
+    required: str
+    ok: bool
+    findings: list[Finding]
+    changes: list[Change]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "latest_release": self.released,
+                "required_bump": self.required, "ok": self.ok,
+                "violations": [f.to_json() for f in self.findings],
+                "changes_since_release": [
+                    {"component": c.component, "key": c.key, "kind": c.kind, "level": str(c.level),
+                     "note": c.note, "description": c.describe()} for c in self.changes]}
+
+
+def list_models(root: Path) -> tuple[list[ModelSummary], list[str]]:
+    result = run_check(root)
+    tags = read_tags(root)
+    out = []
+    for state in result.models:
+        out.append(ModelSummary(state.name, state.manifest.version, state.released,
+                                current_stages(tags, state.name), state.fresh,
+                                [f.line() for f in state.findings]))
+    return out, result.warnings
+
+
+def model_status(root: Path, names: list[str] | None = None) -> tuple[list[StatusReport], list[str]]:
+    wanted = {validate_name(n) for n in names} if names else None
+    cfg = load_config(root)
+    if wanted:
+        for name in wanted:
+            if not (root / cfg.manifest_path(name)).exists():
+                raise InvalidInput("no such model", where=cfg.manifest_path(name))
+    result = run_check(root, names=wanted, cfg=cfg)
+    reports = [StatusReport(s.name, s.manifest.version, s.released, str(s.required), not s.findings,
+                            s.findings, s.changes) for s in result.models]
+    return reports, result.warnings
+
+
+@dataclass
+class ShowResult:
+    name: str
+    ref: str
+    manifest: Manifest
+    manifest_path: str
+    commit: str | None
+    release: Release | None
+    fingerprint: str
+    fingerprint_ok: bool | None
+    releases: list[str] = field(default_factory=list)
+    stages: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ref": self.ref, "manifest_path": self.manifest_path, "commit": self.commit,
+                "release": self.release.tag if self.release else None,
+                "fingerprint": self.fingerprint, "tag_fingerprint": self.release.fingerprint if self.release else None,
+                "fingerprint_ok": self.fingerprint_ok, "releases": self.releases, "stages": self.stages,
+                "manifest": self.manifest.to_dict()}
+
+
+def show_model(root: Path, ref: str) -> ShowResult:
+    """A manifest at HEAD, at a release (`NAME@vX.Y.Z`) or in a stage (`NAME#STAGE`)."""
+    name, version, stage = parse_ref(ref)
+    validate_name(name)
+    cfg = load_config(root)
+    tags = read_tags(root, {name})
+    stages = current_stages(tags, name)
+    release = None
+    if stage is not None:
+        if stage not in stages:
+            raise Refused(f"no version of {name} is in stage {stage!r}", where=ref,
+                          hint=f"see `gitmodel stages {name}`")
+        version = stages[stage]
+    if version is not None:
+        wanted = semver.parse(version, where=ref)
+        release = tags.release(name, wanted)
+        if release is None:
+            raise InvalidInput(f"no release {name}@v{wanted}", where=ref, hint=f"see `gitmodel versions {name}`")
+        commit: str | None = release.commit
+        path = release.meta("manifest") or cfg.manifest_path(name)
+    else:
+        commit = git.head_commit(root)
+        path = cfg.manifest_path(name)
+    blob = git.show_file(root, commit, path) if commit else None
+    if blob is None and version is None:
+        if (root / path).exists():
+            blob, commit = (root / path).read_bytes(), None  # not committed yet: show the working copy
+    if blob is None:
+        raise InvalidInput("no such model at " + (release.tag if release else "HEAD"), where=path)
+    manifest = mf.parse(blob, where=path, full=False)
+    fingerprint = manifest.fingerprint()
+    fp_ok = None
+    if release is not None and release.fingerprint:
+        fp_ok = release.fingerprint == fingerprint
+    return ShowResult(name, ref, manifest, path, commit, release, fingerprint, fp_ok,
+                      [str(r.version) for r in tags.active_releases(name)], stages)

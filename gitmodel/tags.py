@@ -1,0 +1,169 @@
+"""Read release and stage tags (GTO's formats) in ONE `git for-each-ref`, indexed per model.
+
+Formats: release `NAME@vX.Y.Z` (annotated only), deregistration `NAME@vX.Y.Z!`, stage assignment
+`NAME#STAGE#N`, unassignment `NAME#STAGE!#N`, deprecation `NAME@deprecated`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitmodel import git, semver
+from gitmodel.errors import InvalidInput
+from gitmodel.names import name_problem
+
+_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?$")
+_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>\d+))?$")
+_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(taggerdate:iso-strict)",
+           "%(taggername)", "%(taggeremail)", "%(contents)")
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    version: semver.Version
+    tag: str
+    commit: str
+    date: str
+    tagger: str
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    def meta(self, key: str) -> str | None:
+        """A `key: value` line of the tag message (fingerprint, manifest)."""
+        prefix = f"{key}:"
+        for line in self.message.splitlines():
+            if line.startswith(prefix):
+                return line[len(prefix) :].strip()
+        return None
+
+    @property
+    def fingerprint(self) -> str | None:
+        value = self.meta("fingerprint")
+        return value.removeprefix("sha256:") if value else None
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    name: str
+    stage: str
+    counter: int
+    assign: bool
+    tag: str
+    commit: str
+    date: str
+    tagger: str
+    message: str
+
+
+@dataclass
+class TagIndex:
+    releases: dict[str, list[Release]] = field(default_factory=dict)  # sorted by semver, ascending
+    deregistered: dict[str, set[str]] = field(default_factory=dict)
+    stage_events: dict[str, list[StageEvent]] = field(default_factory=dict)  # sorted by counter
+    warnings: list[str] = field(default_factory=list)
+    other: dict[str, tuple[str, str]] = field(default_factory=dict)  # every tag: (type, peeled commit)
+
+    def latest(self, name: str) -> Release | None:
+        active = self.active_releases(name)
+        return active[-1] if active else None
+
+    def active_releases(self, name: str) -> list[Release]:
+        gone = self.deregistered.get(name, set())
+        return [r for r in self.releases.get(name, []) if str(r.version) not in gone]
+
+    def release(self, name: str, version: semver.Version) -> Release | None:
+        return next((r for r in self.releases.get(name, []) if r.version == version
+                     and str(r.version) == str(version)), None)
+
+    def next_counter(self, name: str) -> int:
+        events = self.stage_events.get(name, [])
+        return (events[-1].counter + 1) if events else 1
+
+
+def parse_tag_name(tag: str) -> tuple[str, dict[str, str]] | None:
+    """('release'|'stage'|'deprecate', parts) for a gitmodel/GTO tag name, else None."""
+    if tag.endswith("@deprecated"):
+        return "deprecate", {"name": tag[: -len("@deprecated")]}
+    match = _RELEASE_RE.match(tag)
+    if match:
+        return "release", {k: v for k, v in match.groupdict().items() if v is not None}
+    match = _STAGE_RE.match(tag)
+    if match:
+        return "stage", {k: v for k, v in match.groupdict().items() if v is not None}
+    return None
+
+
+def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
+    """Every release/stage tag, in one for-each-ref; bad tags of known models become warnings."""
+    index = TagIndex()
+    for row in git.for_each_ref(root, "refs/tags", _FIELDS):
+        if len(row) != len(_FIELDS):
+            continue
+        tag, objtype, objname, peeled, date, tagger, email, message = row
+        commit = peeled or objname
+        index.other[tag] = (objtype, commit)
+        parsed = parse_tag_name(tag)
+        if parsed is None:
+            continue
+        kind, parts = parsed
+        name = parts["name"]
+        if name_problem(name) is not None or (names is not None and name not in names):
+            continue  # a foreign tag that merely looks alike
+        who = f"{tagger} {email}".strip()
+        if kind == "release":
+            try:
+                version = semver.parse(parts["version"])
+            except InvalidInput:
+                index.warnings.append(f"tag {tag}: {parts['version']!r} is not a semantic version; skipped")
+                continue
+            if parts.get("dereg"):
+                index.deregistered.setdefault(name, set()).add(str(version))
+                continue
+            if objtype != "tag":
+                index.warnings.append(f"tag {tag}: lightweight tag ignored (releases are annotated tags); "
+                                      f"recreate it with `git tag -a`")
+                continue
+            index.releases.setdefault(name, []).append(
+                Release(name, version, tag, commit, date, who, message.strip("\n")))
+        elif kind == "stage":
+            if objtype != "tag":
+                index.warnings.append(f"tag {tag}: lightweight stage tag ignored")
+                continue
+            counter = int(parts["n"]) if "n" in parts else 0
+            index.stage_events.setdefault(name, []).append(
+                StageEvent(name, parts["stage"], counter, not parts.get("unassign"), tag, commit, date, who,
+                           message.strip("\n")))
+    for name, releases in index.releases.items():
+        releases.sort(key=lambda r: r.version)
+        seen: dict[str, Release] = {}
+        commits: dict[str, Release] = {}
+        for rel in releases:
+            if rel.commit in commits:
+                # GTO refuses two versions on one commit (iterative/gto#377); we warn and keep listing
+                index.warnings.append(f"tags {commits[rel.commit].tag} and {rel.tag} point at the same commit")
+            commits[rel.commit] = rel
+            seen[str(rel.version)] = rel
+    for events in index.stage_events.values():
+        events.sort(key=lambda e: (e.counter, e.date))
+    return index
+
+
+def release_tag(name: str, version: semver.Version | str) -> str:
+    return f"{name}@v{version}"
+
+
+def parse_ref(text: str) -> tuple[str, str | None, str | None]:
+    """`NAME`, `NAME@vX.Y.Z` / `NAME@X.Y.Z` or `NAME#STAGE` → (name, version, stage)."""
+    if "#" in text:
+        name, _, stage = text.partition("#")
+        return name, None, stage
+    if "@" in text:
+        name, _, version = text.partition("@")
+        return name, version.removeprefix("v"), None
+    return text, None, None
