@@ -7,7 +7,7 @@ import shutil
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (work / "RESULTS.partial.md" if args.only else HERE / "RESULTS.md")
     ctx = Context(Workspace(work), runs=runs, rows={key: Figure(name, goal) for key, name, goal in FIGURES})
     selected = [k for k, _, _ in FIGURES if not args.only or any(o in k for o in args.only)]
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     start = time.perf_counter()
     machine = ctx.ws.machine_line()
     log(machine)

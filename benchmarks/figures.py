@@ -52,7 +52,7 @@ FIGURES: list[tuple[str, str, str]] = [
      "framework's no-op hook cost", "time ≤ 0.6×"),
     ("hook-lfs", "hook cost per commit, 100 models with LFS-stored 1 GiB weights — vs the same repo with "
      "git-stored prompts only (unrelated change)", "time ≤ 1.10×"),
-    ("diff", "`diff A B` over 100 changed manifests — peer: `git diff A B -- models`", "≤ 1 s"),
+    ("diff", "`diff A B --format markdown` over 100 changed manifests — peer: `git diff A B -- models`", "≤ 1 s"),
     ("validate-input", "`validate-input` of 1,000,000 JSONL rows", "≥ 20,000 rows/s"),
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
@@ -536,11 +536,12 @@ def diff_figure(ctx: Context) -> None:
     changed = ws.git(root, "diff", "--name-only", "HEAD~1", "HEAD", "--", "models").split()
     if len(changed) != 100:
         raise BenchError(f"diff fixture changed {len(changed)} manifests, wanted 100")
-    first = ws.sh([*ws.gm, "diff", "HEAD~1", "HEAD"], root)
+    argv = [*ws.gm, "diff", "HEAD~1", "HEAD", "--format", "markdown"]
+    first = ws.sh(argv, root)
     if gen.model_name(99) not in first:
-        raise BenchError("`gitmodel diff HEAD~1 HEAD` does not mention every changed model")
+        raise BenchError("`gitmodel diff HEAD~1 HEAD --format markdown` does not mention every changed model")
     gm, peer = Series("gitmodel diff"), Series("git diff")
-    alternate([(gm, lambda: ws.run([*ws.gm, "diff", "HEAD~1", "HEAD"], root, allowed=(0, 1))),
+    alternate([(gm, lambda: ws.run(argv, root, allowed=(0, 1))),
                (peer, lambda: ws.run(["git", "diff", "HEAD~1", "HEAD", "--", "models"], root))], ctx.runs)
     row = ctx.row("diff")
     row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{time_ratio(gm, peer):.1f}×"

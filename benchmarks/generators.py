@@ -151,7 +151,7 @@ def model_repo(ws: Workspace, name: str = "repo100", models: int = 100, dvc_mode
             data=data_entries,
             prompts=(_entry(root, f"prompts/{name_i}/system.txt", "git"),),
         ))
-    age(manifests + [p for p in root.rglob("*.dvc")] + [p for p in root.rglob(".gitignore")])
+    age(manifests + list(root.rglob("*.dvc")) + list(root.rglob(".gitignore")))
     ws.git(root, "add", "-A")
     ws.git(root, "commit", "-q", "-m", f"{models} models")
     _require_check(ws, root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
@@ -175,7 +176,5 @@ def make_writable(path: Path) -> None:
     """DVC makes cache files read-only; rmtree needs the directories writable."""
     for dirpath, dirnames, _ in os.walk(path):
         for name in dirnames:
-            try:
+            with contextlib.suppress(OSError):
                 os.chmod(os.path.join(dirpath, name), 0o755)
-            except OSError:
-                pass

@@ -1,0 +1,111 @@
+"""The benchmark harness's arithmetic and formatting on fake samples (no timing is asserted here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.harness import (
+    BenchError,
+    Figure,
+    Run,
+    Series,
+    alternate,
+    atomic_write_text,
+    fmt_rss,
+    fmt_seconds,
+    fmt_series,
+    paired_differences,
+    render_results,
+    run_process,
+    speedup,
+    time_ratio,
+)
+
+
+def series(label: str, seconds: list[float], rss: list[int] | None = None) -> Series:
+    s = Series(label)
+    s.seconds = list(seconds)
+    s.rss = list(rss or [0] * len(seconds))
+    return s
+
+
+def test_median_and_range_of_odd_and_even_sample_counts() -> None:
+    odd = series("a", [0.5, 0.1, 0.3, 0.9, 0.2])
+    assert odd.median == 0.3
+    assert (odd.low, odd.high) == (0.1, 0.9)
+    even = series("b", [4.0, 1.0, 3.0, 2.0])
+    assert even.median == 2.5
+
+
+def test_time_ratio_and_speedup_use_medians() -> None:
+    gm = series("gm", [0.10, 0.20, 0.30, 5.0, 0.05])  # median 0.2, one outlier ignored
+    peer = series("peer", [0.8, 0.8, 0.9, 0.7, 0.8])  # median 0.8
+    assert time_ratio(gm, peer) == pytest.approx(0.25)
+    assert speedup(gm, peer) == pytest.approx(4.0)
+
+
+def test_paired_differences_subtract_run_by_run() -> None:
+    hooked = series("hook", [0.30, 0.25, 0.40])
+    bare = series("no-verify", [0.10, 0.05, 0.15])
+    cost = paired_differences(hooked, bare, "cost")
+    assert cost.seconds == pytest.approx([0.20, 0.20, 0.25])
+    assert cost.median == pytest.approx(0.20)
+    with pytest.raises(ValueError, match="shorter|longer"):
+        paired_differences(hooked, series("short", [0.1]), "bad")
+
+
+def test_formatting_picks_units() -> None:
+    assert fmt_seconds(0.0123) == "12.3 ms"
+    assert fmt_seconds(2.5) == "2.50 s"
+    assert fmt_series(series("x", [0.25, 0.2, 1.5])) == "250.0 ms (200.0 ms–1.50 s)"
+    assert fmt_rss(series("x", [1, 1, 1], [10 << 20, 30 << 20, 20 << 20])) == "20 MiB (10 MiB–30 MiB)"
+
+
+def test_alternate_warms_up_then_alternates_order() -> None:
+    calls: list[str] = []
+    a, b = Series("a"), Series("b")
+
+    def action(label: str) -> Run:
+        calls.append(label)
+        return Run(len(calls) / 1000, 0, 0)
+
+    resets: list[str] = []
+    alternate([(a, lambda: action("a")), (b, lambda: action("b"))], 3, before_each=resets.append)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then A B, B A, A B
+    assert resets == calls  # every run, warm-up included, is preceded by its reset
+    assert len(a.seconds) == len(b.seconds) == 3  # the warm-up is not recorded
+
+
+def test_render_results_has_machine_line_and_one_row_per_figure() -> None:
+    rows = [Figure("status | pipes", "time ≤ 0.25×", "1 s", "2 s", "0.50×", "FAIL", "5 + 1 warm-up"),
+            Figure("push", "time ≤ 1.2×", verdict="not available: `gitmodel push` does not exist")]
+    text = render_results("CPU X, 2 cores", rows, started="2026-01-01 00:00 UTC", elapsed=12.0)
+    lines = text.splitlines()
+    assert "**Machine:** CPU X, 2 cores" in lines
+    table = [line for line in lines if line.startswith("| ") and "---" not in line]
+    assert len(table) == 3  # header + two figures
+    assert "status \\| pipes" in table[1]  # a pipe in a cell cannot break the table
+    assert table[2].count("|") == 8
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "RESULTS.md"
+    target.write_text("old\n")
+    atomic_write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]  # no temp file left behind
+
+
+def test_run_process_reports_exit_code_and_peak_rss(tmp_path: Path) -> None:
+    # A child that allocates ~64 MiB must report at least that much peak RSS through wait4.
+    run = run_process([sys.executable, "-c", "b = bytearray(64 << 20); b[::4096] = b'x' * (len(b) // 4096)"],
+                      cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0
+    assert run.maxrss_bytes >= 64 << 20
+    with pytest.raises(BenchError, match="exited 3"):
+        run_process([sys.executable, "-c", "import sys; sys.exit(3)"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert run_process([sys.executable, "-c", "import sys; sys.exit(1)"], cwd=tmp_path,
+                       env={"PATH": "/usr/bin:/bin"}, allowed=(0, 1)).returncode == 1
