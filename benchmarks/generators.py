@@ -93,7 +93,7 @@ def write_manifest(root: Path, name: str, version: str, *, weights: tuple = (), 
     return path
 
 
-def init_repo(ws: Workspace, name: str, *, dvc: bool = True) -> Path:
+def init_repo(ws: Workspace, name: str, *, dvc: bool = True, remote: Path | None = None) -> Path:
     """A git repo with one commit and `gitmodel init --no-hooks` (config, DVC, default remote)."""
     root = ws.fresh_dir(name)
     ws.git(root, "init", "-q")
@@ -101,7 +101,7 @@ def init_repo(ws: Workspace, name: str, *, dvc: bool = True) -> Path:
     ws.git(root, "add", "README.md")
     ws.git(root, "commit", "-q", "-m", "initial")
     if dvc:
-        ws.sh([*ws.gm, "init", "--no-hooks"], root)
+        ws.sh([*ws.gm, "init", "--no-hooks", *(["--remote", str(remote)] if remote else [])], root)
     else:
         from gitmodel.config import default_text
 
