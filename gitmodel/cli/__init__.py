@@ -53,9 +53,20 @@ def main(argv: list[str] | None = None) -> None:
         show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
         if callable(show) and isinstance(code, int):  # a usage error from Typer's Click
-            show()
+            _usage_error(exc, show)
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
         sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
                          "rerun with GITMODEL_TRACEBACK=1 and report it\n")
         sys.exit(int(ExitCode.INTERNAL))
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _usage_error(exc: Exception, show: object) -> None:
+    """Click's usage errors as the one line every other error is: `error: <command>: <what> — <help>`."""
+    format_message = getattr(exc, "format_message", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" or not callable(format_message):
+        show()  # type: ignore[operator] - bare `gitmodel`: the help is the answer
+        return
+    command = getattr(getattr(exc, "ctx", None), "command_path", None) or "gitmodel"
+    message = " ".join(str(format_message()).split())
+    sys.stderr.write(f"error: {command}: {message} — see `{command} --help`\n")
