@@ -104,7 +104,8 @@ def _iter_jsonl(path: Path) -> Iterator[Located]:
     with _open(path) as fh:
         for number, text in enumerate(_decoded_lines(fh, path), 1):
             if text.strip():
-                yield number, number, _parse_json(text, path, number)
+                # Without its line ending, a cut-off value is reported on its own line, not the next one.
+                yield number, number, _parse_json(text.rstrip("\r\n"), path, number)
 
 
 class _JsonArrayReader:
