@@ -39,6 +39,7 @@ def init(root: Path) -> bool:
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
+    _quiet_dvc()  # again: importing dvc configures its logger
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # DVC's banner is not our output
             Repo.init(root_dir=str(root))

@@ -57,8 +57,16 @@ class BumpResult:
 
 
 def _looks_binary(path: Path) -> bool:
+    """NUL bytes or not UTF-8 in the first 8 KiB (a multi-byte character cut at the end is fine)."""
     with open(path, "rb") as fh:
-        return b"\x00" in fh.read(8192)
+        head = fh.read(8192)
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def choose_storage(root: Path, path: str, forced: str | None) -> str:
