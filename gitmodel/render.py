@@ -211,7 +211,8 @@ def diff_text(report: DiffReport, *, styled: bool = False) -> str:
                     continue
                 delta = f"{signed(x.delta)} {percent(x.relative)}".rstrip()
                 if x.better is not None:
-                    delta = _style(delta, "green" if x.better else "red", styled)
+                    delta = _style(f"{delta} {'better' if x.better else 'worse'}", "green" if x.better else "red",
+                                   styled)
                 trend = ""
                 if x.name in m.history:
                     trend = "  " + sparkline([p.value for p in m.history[x.name]])

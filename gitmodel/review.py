@@ -414,8 +414,10 @@ def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: 
             except GitmodelError:
                 metrics = {}
         rows.append((f"v{rel.version}", rel, metrics))
-    if upto is not None and not any(r is not None and str(r.version) == upto.version for _l, r, _m in rows):
-        rows.append((upto_label or f"v{upto.version}", None, upto.metrics or {}))
+    if upto is not None:
+        same = [m for _l, r, m in rows if r is not None and str(r.version) == upto.version]
+        if not same or same[0] != (upto.metrics or {}):
+            rows.append((upto_label or f"v{upto.version}", None, upto.metrics or {}))
     return rows
 
 
@@ -423,7 +425,8 @@ def _attach_history(root: Path, cfg: Config, tags: TagIndex, diff: ModelDiff, ne
     changed = [m.name for m in diff.metrics if is_number(m.new)]
     if not changed:
         return
-    label = f"v{new.version}" if tags.release(diff.name, new.semver) is not None else f"v{new.version} (new)"
+    released = tags.release(diff.name, new.semver) is not None
+    label = f"v{new.version} (changed)" if released else f"v{new.version} (new)"
     rows = metric_history(root, cfg, tags, diff.name, upto=new, upto_label=label)
     for metric in changed:
         points = [MetricPoint(lbl, float(m[metric])) for lbl, _r, m in rows if is_number(m.get(metric))]
