@@ -12,7 +12,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver
+from gitmodel import git, semver
+from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
 from gitmodel.config import load_config
 from gitmodel.errors import InvalidInput

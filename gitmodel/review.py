@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver
+from gitmodel import git, semver
+from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
@@ -461,11 +462,8 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
         pairs = [(old_side.release_of, new_side.release_of)]
     removed = {n: m for n, m in old_m.items() if n not in new_m}
     added = {n: m for n, m in new_m.items() if n not in old_m}
-    if a is None:
-        # against the latest releases, a model with no release is new, not a rename target
-        pairs = []
-    else:
-        pairs = pairs or _pair_renames(removed, added)
+    # against the latest releases, a model with no release is new, not a rename target
+    pairs = [] if a is None else pairs or _pair_renames(removed, added)
     paired_old = {o for o, _n in pairs}
     paired_new = {n for _o, n in pairs}
     for name in sorted(set(old_m) | set(new_m)):

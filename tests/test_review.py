@@ -174,9 +174,11 @@ def test_models_added_removed_renamed_and_other_files_ignored(repo: Path, monkey
     assert "| alpha → alpha2 | 0.1.0 → 0.1.0 |" in md
     assert "| beta | 0.1.0 → — | — | — (removed) |" in md
     assert "| delta | — → 0.1.0 | — | — (added) |" in md
-    assert "README" not in md and "notes.txt" not in md
+    assert "README" not in md
+    assert "notes.txt" not in md
     only = review.diff(repo, base, "HEAD", model="gamma")
-    assert only.models == [] and only.unchanged == ["gamma"]
+    assert only.models == []
+    assert only.unchanged == ["gamma"]
 
 
 # -------------------------------------------------------------------------------- every change kind
@@ -260,17 +262,25 @@ def test_metric_delta_edge_cases() -> None:
 def test_lowered_and_unbumped_versions_fail() -> None:
     old, new = _all_kinds()
     lowered = compare_models("ranker", old, new.with_version("1.4.0"), Config())
-    assert lowered is not None and lowered.ok is False and lowered.reason.startswith("version lowered")
+    assert lowered is not None
+    assert lowered.ok is False
+    assert lowered.reason.startswith("version lowered")
     same = compare_models("ranker", old, new.with_version("1.4.2"), Config())
-    assert same is not None and same.ok is False and same.reason.startswith("not bumped")
+    assert same is not None
+    assert same.ok is False
+    assert same.reason.startswith("not bumped")
     major = compare_models("ranker", old, new.with_version("2.0.0"), Config())
-    assert major is not None and major.ok is True and major.given == Level.MAJOR
+    assert major is not None
+    assert major.ok is True
+    assert major.given == Level.MAJOR
 
 
 def test_version_only_change_is_listed_and_ok() -> None:
     old, _new = _all_kinds()
     m = compare_models("ranker", old, old.with_version("1.4.3"), Config())
-    assert m is not None and m.ok is True and m.required == Level.NONE
+    assert m is not None
+    assert m.ok is True
+    assert m.required == Level.NONE
     assert compare_models("ranker", old, old, Config()) is None
 
 
@@ -323,7 +333,8 @@ def test_diff_markdown_has_no_chart_without_metric_change(repo: Path, monkeypatc
 
     bump_model(repo, "sentiment")
     md = render.diff_markdown(review.diff(repo))
-    assert "artifacts/model.bin" in md and "0.2.0 → 0.3.0" in md
+    assert "artifacts/model.bin" in md
+    assert "0.2.0 → 0.3.0" in md
     assert "mermaid" not in md
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +14,7 @@ from gitmodel.cli.output import emit_json, out, rich_out
 from gitmodel.errors import ExitCode
 
 
-class DiffFormat(str, Enum):
+class DiffFormat(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
@@ -58,7 +58,7 @@ def diff(
         raise typer.Exit(int(ExitCode.REFUSED))
 
 
-class MetricsFormat(str, Enum):
+class MetricsFormat(StrEnum):
     text = "text"
     markdown = "markdown"
 
