@@ -145,19 +145,20 @@ def _template(root: Path) -> tuple[str, str]:
     return "templates/model-card.md", path.read_text(encoding="utf-8")
 
 
-def card_fields(m: Manifest, releases: list[Release]) -> dict[str, str]:
+def card_fields(m: Manifest, releases: list[Release], manifest_path: str = "") -> dict[str, str]:
     card = m.card or {}
     lineage = m.lineage or {}
     metrics = [[k, str(v)] for k, v in (m.metrics or {}).items()]
     params = [[f"`{k}`", f"`{v}`"] for k, v in sorted((m.params or {}).items())]
     lineage_lines = [f"- {k}: `{v}`" for k, v in lineage.items() if k != "datasets"]
     lineage_lines += [f"- dataset: `{d}`" for d in lineage.get("datasets") or []]
-    owners = ", ".join(str(o) for o in card.get("owners") or []) or "_unknown_"
+    owners = ", ".join(str(o) for o in card.get("owners") or []) or "unknown"
     header = dump_yaml(hf_metadata(m)).rstrip("\n")
     return {
         "yaml_header": f"---\n{header}\n---",
         "name": m.name,
         "version": m.version,
+        "manifest_path": manifest_path or f"models/{m.name}.yaml",
         "description": m.description or "_No description recorded._",
         "intended_use": str(card.get("intended_use") or "_Not stated: add `card.intended_use` to the manifest._"),
         "limitations": str(card.get("limitations") or "_Not stated: add `card.limitations` to the manifest._"),
@@ -204,7 +205,7 @@ def render_card(root: Path, ref: str) -> CardResult:
         manifest = loaded[name][1]
     label, text = _template(root)
     try:
-        rendered = Template(text).substitute(card_fields(manifest, releases))
+        rendered = Template(text).substitute(card_fields(manifest, releases, cfg.manifest_path(name)))
     except KeyError as exc:
         raise InvalidInput(f"unknown placeholder ${exc.args[0]}", where=label,
                            hint="see templates/model-card.md for the placeholders") from None
