@@ -223,27 +223,58 @@ def _release_ref(text: str, tags: TagIndex) -> Release | None:
     return found
 
 
-def _read_released(root: Path, cfg: Config, releases: list[Release]) -> dict[str, Manifest]:
+class ReleaseManifests:
+    """Manifests as released, read in batches (one cat-file per batch) and parsed once per command."""
+
+    def __init__(self, root: Path, cfg: Config) -> None:
+        self.root = root
+        self.cfg = cfg
+        self._parsed: dict[str, Manifest | GitmodelError | None] = {}
+
+    def spec(self, rel: Release) -> str:
+        return f"{rel.commit}:{rel.meta('manifest') or self.cfg.manifest_path(rel.name)}"
+
+    def load(self, releases: list[Release]) -> None:
+        missing = [r for r in releases if r.tag not in self._parsed]
+        if not missing:
+            return
+        blobs = git.cat_files(self.root, [self.spec(r) for r in missing])
+        for rel in missing:
+            blob = blobs.get(self.spec(rel))
+            try:
+                self._parsed[rel.tag] = None if blob is None else mf.parse(blob, where=self.spec(rel), full=False)
+            except GitmodelError as exc:
+                self._parsed[rel.tag] = exc
+
+    def get(self, rel: Release, *, strict: bool = True) -> Manifest | None:
+        self.load([rel])
+        found = self._parsed[rel.tag]
+        if isinstance(found, GitmodelError):
+            if strict:
+                raise found
+            return None
+        return found
+
+
+def _read_released(cache: ReleaseManifests, releases: list[Release]) -> dict[str, Manifest]:
     """Each release's manifest, all blobs in one cat-file call."""
-    specs = {r.tag: f"{r.commit}:{r.meta('manifest') or cfg.manifest_path(r.name)}" for r in releases}
-    blobs = git.cat_files(root, list(specs.values()))
+    cache.load(releases)
     out: dict[str, Manifest] = {}
     for rel in releases:
-        blob = blobs.get(specs[rel.tag])
-        if blob is None:
-            continue
-        out[rel.name] = mf.parse(blob, where=specs[rel.tag], full=False)
+        found = cache.get(rel)
+        if found is not None:
+            out[rel.name] = found
     return out
 
 
 def _side(root: Path, cfg: Config, tags: TagIndex, ref: str | None, cache: HashCache,
-          names: set[str] | None) -> Side:
+          names: set[str] | None, released: ReleaseManifests) -> Side:
     if ref is None:
         loaded = load_manifests(WorkTree(root, cache), cfg, full=set(), names=names)
         return Side(WORKTREE, {n: m for n, (_p, m) in loaded.items()})
     release = _release_ref(ref, tags)
     if release is not None:
-        got = _read_released(root, cfg, [release])
+        got = _read_released(released, [release])
         if release.name not in got:
             raise InvalidInput(f"the commit of {release.tag} has no manifest for {release.name}", where=ref)
         return Side(ref, got, release_of=release.name, is_release=True)
@@ -255,10 +286,10 @@ def _side(root: Path, cfg: Config, tags: TagIndex, ref: str | None, cache: HashC
     return Side(ref, {n: m for n, (_p, m) in loaded.items()})
 
 
-def _latest_releases(root: Path, cfg: Config, tags: TagIndex, names: set[str] | None) -> Side:
+def _latest_releases(tags: TagIndex, names: set[str] | None, released: ReleaseManifests) -> Side:
     latest = [r for n in sorted(tags.releases) if (names is None or n in names)
               for r in [tags.latest(n)] if r is not None]
-    return Side("latest releases", _read_released(root, cfg, latest), is_release=True)
+    return Side("latest releases", _read_released(released, latest), is_release=True)
 
 
 # ------------------------------------------------------------------------------------------ compare
@@ -389,32 +420,32 @@ def _pair_renames(removed: dict[str, Manifest], added: dict[str, Manifest]) -> l
 # ---------------------------------------------------------------------------------------- history
 
 
-def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: Manifest | None = None,
-                   upto_label: str | None = None) -> list[tuple[str, Release | None, dict[str, Any]]]:
-    """(label, release, metrics) for every active release of `name`, oldest first, in one cat-file call.
-
-    With `upto`, releases above its version are left out and, when it is not itself released, it is
-    appended as the last point (labelled `upto_label`).
-    """
+def _history_releases(tags: TagIndex, name: str, upto: Manifest | None) -> list[Release]:
     releases = tags.active_releases(name)
     if upto is not None:
         try:
             ceiling = upto.semver
-            releases = [r for r in releases if r.version <= ceiling]
         except GitmodelError:
-            pass
-    specs = [f"{r.commit}:{r.meta('manifest') or cfg.manifest_path(name)}" for r in releases]
-    blobs = git.cat_files(root, specs)
+            return releases
+        releases = [r for r in releases if r.version <= ceiling]
+    return releases
+
+
+def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: Manifest | None = None,
+                   upto_label: str | None = None, released: ReleaseManifests | None = None
+                   ) -> list[tuple[str, Release | None, dict[str, Any]]]:
+    """(label, release, metrics) for every active release of `name`, oldest first.
+
+    With `upto`, releases above its version are left out and, unless it is itself released as is, it is
+    appended as the last point (labelled `upto_label`).
+    """
+    released = released or ReleaseManifests(root, cfg)
+    releases = _history_releases(tags, name, upto)
+    released.load(releases)
     rows: list[tuple[str, Release | None, dict[str, Any]]] = []
-    for rel, spec in zip(releases, specs, strict=True):
-        blob = blobs.get(spec)
-        metrics: dict[str, Any] = {}
-        if blob is not None:
-            try:
-                metrics = mf.parse(blob, where=spec, full=False).metrics or {}
-            except GitmodelError:
-                metrics = {}
-        rows.append((f"v{rel.version}", rel, metrics))
+    for rel in releases:
+        found = released.get(rel, strict=False)
+        rows.append((f"v{rel.version}", rel, dict(found.metrics or {}) if found is not None else {}))
     if upto is not None:
         same = [m for _l, r, m in rows if r is not None and str(r.version) == upto.version]
         if not same or same[0] != (upto.metrics or {}):
@@ -422,13 +453,14 @@ def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: 
     return rows
 
 
-def _attach_history(root: Path, cfg: Config, tags: TagIndex, diff: ModelDiff, new: Manifest) -> None:
+def _attach_history(root: Path, cfg: Config, tags: TagIndex, diff: ModelDiff, new: Manifest,
+                    released: ReleaseManifests) -> None:
     changed = [m.name for m in diff.metrics if is_number(m.new)]
     if not changed:
         return
-    released = tags.release(diff.name, new.semver) is not None
-    label = f"v{new.version} (changed)" if released else f"v{new.version} (new)"
-    rows = metric_history(root, cfg, tags, diff.name, upto=new, upto_label=label)
+    is_released = tags.release(diff.name, new.semver) is not None
+    label = f"v{new.version} (changed)" if is_released else f"v{new.version} (new)"
+    rows = metric_history(root, cfg, tags, diff.name, upto=new, upto_label=label, released=released)
     for metric in changed:
         points = [MetricPoint(lbl, float(m[metric])) for lbl, _r, m in rows if is_number(m.get(metric))]
         if len(points) >= 2:
@@ -446,8 +478,10 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
     tags = read_tags(root)
     cache = HashCache(git.git_dir(root), root)
     names = {model} if model else None
-    old_side = _latest_releases(root, cfg, tags, names) if a is None else _side(root, cfg, tags, a, cache, names)
-    new_side = _side(root, cfg, tags, b, cache, names)
+    released = ReleaseManifests(root, cfg)
+    old_side = (_latest_releases(tags, names, released) if a is None
+                else _side(root, cfg, tags, a, cache, names, released))
+    new_side = _side(root, cfg, tags, b, cache, names, released)
     if old_side.release_of or new_side.release_of:
         # `NAME@vX.Y.Z` on one side narrows the other side to that model
         wanted = {s.release_of for s in (old_side, new_side) if s.release_of}
@@ -477,7 +511,10 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
         if result is None:
             unchanged.append(name)
             continue
-        if result.metrics and name in new_m:
-            _attach_history(root, cfg, tags, result, new_m[name])
         models.append(result)
+    trends = [m for m in models if m.metrics and m.name in new_m]
+    # every release the trend charts need, in one cat-file call
+    released.load([r for m in trends for r in _history_releases(tags, m.name, new_m[m.name])])
+    for m in trends:
+        _attach_history(root, cfg, tags, m, new_m[m.name], released)
     return DiffReport(old_side.label, new_side.label, models, unchanged)

@@ -28,9 +28,9 @@ def _root() -> Path:
 
 @app.command()
 def diff(
-    a: Annotated[str | None, typer.Argument(help="Old side: a revision or NAME@vX.Y.Z (default: each model's "
+    a: Annotated[str | None, typer.Argument(metavar="[A]", help="Old side: a revision or NAME@vX.Y.Z (default: each model's "
                                             "latest release).")] = None,
-    b: Annotated[str | None, typer.Argument(help="New side: a revision or NAME@vX.Y.Z (default: the working "
+    b: Annotated[str | None, typer.Argument(metavar="[B]", help="New side: a revision or NAME@vX.Y.Z (default: the working "
                                             "tree).")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Only this model.")] = None,
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="text (terminal), markdown (PR comment) or "
