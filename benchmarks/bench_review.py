@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gitmodel import manifest as mf, render, review  # noqa: E402
+from gitmodel import manifest as mf  # noqa: E402
+from gitmodel import render, review  # noqa: E402
 from gitmodel.manifest import FileEntry, Manifest  # noqa: E402
 
 
