@@ -118,6 +118,9 @@ def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
     if m.ok is not None:
         mark = "✅" if m.ok else "❌"
         lines += [f"{mark} required **{m.required}**, given **{m.given}**: {m.reason}", ""]
+    if m.stale:
+        lines += ["⚠️ **Stale manifest**: these files changed in the working tree since the manifest was written, "
+                  "so this diff cannot show them:", ""] + [f"- `{_md(x)}`" for x in m.stale] + [""]
     if m.files:
         lines += ["**Components**", "", "| Component | Path | Change | sha256 | Size |", "|---|---|---|---|---|"]
         for f in m.files:
@@ -194,6 +197,9 @@ def diff_text(report: DiffReport, *, styled: bool = False) -> str:
             head += f"  required {m.required}, given {m.given}  {mark}"
         lines.append(head)
         lines.append(f"  {e(m.reason)}")
+        if m.stale:
+            lines.append("  " + _style("stale:", "bold yellow", styled))
+            lines += [f"    {e(x)}" for x in m.stale]
         if m.files:
             lines.append("  components:")
             for f in m.files:

@@ -14,7 +14,7 @@ from typing import Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
-from gitmodel.check import load_manifests
+from gitmodel.check import ModelState, freshness, load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
 from gitmodel.hashing import HashCache
@@ -132,6 +132,7 @@ class ModelDiff:
     environment: list[ValueDelta] = field(default_factory=list)
     metadata: list[ValueDelta] = field(default_factory=list)
     history: dict[str, list[MetricPoint]] = field(default_factory=dict)   # metric → points, oldest first
+    stale: list[str] = field(default_factory=list)   # working tree files that no longer match the manifest
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,6 +149,7 @@ class ModelDiff:
             "metadata": [v.to_json() for v in self.metadata],
             "metric_history": {k: [{"label": p.label, "value": p.value} for p in pts]
                                for k, pts in self.history.items()},
+            "stale": self.stale,
         }
 
 
@@ -417,6 +419,26 @@ def _pair_renames(removed: dict[str, Manifest], added: dict[str, Manifest]) -> l
     return pairs
 
 
+def stale_files(root: Path, cfg: Config, manifests: dict[str, Manifest], cache: HashCache) -> dict[str, list[str]]:
+    """name → what in the working tree no longer matches its manifest (the change the diff cannot show)."""
+    source = WorkTree(root, cache)
+    out: dict[str, list[str]] = {}
+    for name, m in manifests.items():
+        state = ModelState(name, cfg.manifest_path(name), m)
+        freshness(state, source, worktree=True)
+        found = [f"{f.path}: {f.message}" for f in state.findings if f.rule == "fresh"]
+        if found:
+            out[name] = found
+    return out
+
+
+def _mark_stale(diff: ModelDiff, stale: list[str]) -> None:
+    diff.stale = stale
+    hint = f"the manifest is stale ({len(stale)} file(s) changed since it was written) — run `gitmodel bump {diff.name}`"
+    diff.ok = False
+    diff.reason = f"{hint}; {diff.reason}" if diff.reason else hint
+
+
 # ---------------------------------------------------------------------------------------- history
 
 
@@ -491,6 +513,7 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
     models: list[ModelDiff] = []
     unchanged: list[str] = []
     old_m, new_m = old_side.manifests, new_side.manifests
+    stale = stale_files(root, cfg, new_m, cache) if b is None else {}
     pairs: list[tuple[str, str]] = []
     if old_side.release_of and new_side.release_of and old_side.release_of != new_side.release_of:
         pairs = [(old_side.release_of, new_side.release_of)]
@@ -508,9 +531,14 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
             result = compare_models(name, old_m[old_name], new_m[name], cfg, old_name=old_name)
         else:
             result = compare_models(name, old_m.get(name), new_m.get(name), cfg)
+        if result is None and name in stale:
+            m = new_m[name]
+            result = ModelDiff(name, "changed", None, m.version, m.version, ok=True)
         if result is None:
             unchanged.append(name)
             continue
+        if name in stale:
+            _mark_stale(result, stale[name])
         models.append(result)
     trends = [m for m in models if m.metrics and m.name in new_m]
     # every release the trend charts need, in one cat-file call

@@ -350,3 +350,27 @@ def test_release_renamed_between_two_release_refs(repo: Path, monkeypatch: pytes
     release(repo, "new", "0.1.0")
     (m,) = review.diff(repo, "old@v0.1.0", "new@v0.1.0").models
     assert (m.status, m.old_name, m.name) == ("renamed", "old", "new")
+
+
+def test_stale_working_tree_file_is_reported(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_releases(repo, monkeypatch)
+    (repo / "prompts/system.txt").write_text("edited without a bump\n")
+    report = review.diff(repo)
+    (m,) = report.models
+    assert m.stale == ["prompts/system.txt: prompts changed"]
+    assert m.ok is False
+    assert "gitmodel bump sentiment" in m.reason
+    assert "Stale manifest" in render.diff_markdown(report)
+    valid(report)
+    # between two commits nothing is "stale": the diff is of what was committed
+    assert review.diff(repo, "sentiment@v0.1.0", "HEAD").models[0].stale == []
+
+
+def test_pull_request_template_has_the_review_checklist() -> None:
+    from gitmodel.resources import templates_dir
+
+    text = (templates_dir() / "pull_request_template.md").read_text(encoding="utf-8")
+    for heading in ("## What changed", "## Why", "## Evaluation", "## Intended use", "## Rollback plan",
+                    "## Approvals"):
+        assert heading in text
+    assert "gitmodel diff --format markdown" in text
