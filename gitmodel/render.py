@@ -25,6 +25,8 @@ def value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, str):
         return v
+    if isinstance(v, float):
+        return repr(v) if v.is_integer() else f"{v:.12g}"  # 0.27999999999999997 reads as 0.28
     if isinstance(v, dict | list):
         text = json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
         return text if len(text) <= 80 else text[:77] + "..."
