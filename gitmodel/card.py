@@ -38,6 +38,7 @@ class CardResult:
     version: str
     text: str
     template: str
+    metadata: dict[str, Any]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -211,4 +212,4 @@ def render_card(root: Path, ref: str) -> CardResult:
                            hint="see templates/model-card.md for the placeholders") from None
     except ValueError as exc:
         raise InvalidInput(f"bad placeholder: {exc}", where=label, hint="write a literal $ as $$") from None
-    return CardResult(name, manifest.version, rendered.rstrip("\n") + "\n", label)
+    return CardResult(name, manifest.version, rendered.rstrip("\n") + "\n", label, hf_metadata(manifest))

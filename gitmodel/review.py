@@ -519,8 +519,7 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
         pairs = [(old_side.release_of, new_side.release_of)]
     removed = {n: m for n, m in old_m.items() if n not in new_m}
     added = {n: m for n, m in new_m.items() if n not in old_m}
-    # against the latest releases, a model with no release is new, not a rename target
-    pairs = [] if a is None else pairs or _pair_renames(removed, added)
+    pairs = pairs or _pair_renames(removed, added)
     paired_old = {o for o, _n in pairs}
     paired_new = {n for _o, n in pairs}
     for name in sorted(set(old_m) | set(new_m)):
@@ -532,17 +531,17 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
         else:
             result = compare_models(name, old_m.get(name), new_m.get(name), cfg)
         if result is None and name in stale:
-            m = new_m[name]
-            result = ModelDiff(name, "changed", None, m.version, m.version, ok=True)
+            version = new_m[name].version
+            result = ModelDiff(name, "changed", None, version, version, ok=True)
         if result is None:
             unchanged.append(name)
             continue
         if name in stale:
             _mark_stale(result, stale[name])
         models.append(result)
-    trends = [m for m in models if m.metrics and m.name in new_m]
+    trends = [d for d in models if d.metrics and d.name in new_m]
     # every release the trend charts need, in one cat-file call
-    released.load([r for m in trends for r in _history_releases(tags, m.name, new_m[m.name])])
-    for m in trends:
-        _attach_history(root, cfg, tags, m, new_m[m.name], released)
+    released.load([r for d in trends for r in _history_releases(tags, d.name, new_m[d.name])])
+    for d in trends:
+        _attach_history(root, cfg, tags, d, new_m[d.name], released)
     return DiffReport(old_side.label, new_side.label, models, unchanged)

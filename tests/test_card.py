@@ -116,3 +116,15 @@ def test_cli_card_errors(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "no such model" in unknown.stderr
     stage = gm(repo, "card", "sentiment#prod")
     assert stage.returncode == 2
+
+
+def test_cli_card_json(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    two_releases(repo, monkeypatch)
+    result = gm(repo, "card", "sentiment@v0.1.0", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["name"], data["version"], data["template"]) == ("sentiment", "0.1.0", "templates/model-card.md")
+    assert data["metadata"]["metrics"] == ["accuracy", "f1", "loss"]
+    assert data["text"].startswith("---\n")

@@ -374,3 +374,15 @@ def test_pull_request_template_has_the_review_checklist() -> None:
                     "## Approvals"):
         assert heading in text
     assert "gitmodel diff --format markdown" in text
+
+
+def test_rename_against_latest_release(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_dates(monkeypatch)
+    w = _weights(repo, "old", "shared\n")
+    add_model(repo, "old", weights=[w], force_git=[w])
+    commit_all(repo, "old")
+    release(repo, "old", "0.1.0")
+    (repo / "models/old.yaml").rename(repo / "models/new.yaml")
+    edit(repo, "new", name="new")
+    (m,) = review.diff(repo).models
+    assert (m.status, m.old_name, m.name, m.ok) == ("renamed", "old", "new", True)

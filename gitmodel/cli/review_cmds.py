@@ -91,6 +91,8 @@ def card(
     ref: Annotated[str, typer.Argument(help="NAME (working tree) or NAME@vX.Y.Z (a release).")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the card to this file "
                                                 "(atomically) instead of stdout.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (name, version, Hub metadata, card "
+                                           "text) on stdout.")] = False,
 ) -> None:
     """Model card (Markdown with a Hugging Face YAML header) from the manifest and the release history.
 
@@ -102,8 +104,14 @@ def card(
     from gitmodel.fileio import atomic_write
 
     result = render_card(_root(), ref)
+    if output is not None:
+        atomic_write(output, result.text)
+    if json_out:
+        emit_json({"name": result.name, "version": result.version, "template": result.template,
+                   "metadata": result.metadata, "text": result.text,
+                   "output": str(output) if output is not None else None})
+        return
     if output is None:
         out(result.text.rstrip("\n"))
         return
-    atomic_write(output, result.text)
     out(f"wrote {output} ({result.name} {result.version})")
