@@ -22,9 +22,9 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.resources import templates_dir
-from gitmodel.review import is_number
 from gitmodel.sources import WorkTree
 from gitmodel.tags import Release, parse_ref, read_tags
+from gitmodel.trends import is_number
 
 OVERRIDE = ".gitmodel/model-card.md"
 # Hub metadata keys a manifest's `card:` section may carry straight through to the header.

@@ -7,13 +7,11 @@ released), the working tree, or "each model's latest release". Blobs are read in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel import git, semver
-from gitmodel import manifest as mf
 from gitmodel.check import ModelState, freshness, load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
@@ -24,12 +22,14 @@ from gitmodel.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.semver import Level
 from gitmodel.sources import Commit, WorkTree
 from gitmodel.tags import Release, TagIndex, parse_tag_name, read_tags
-
-WORKTREE = "working tree"
-# Metrics where a smaller number is the better one (matched as a word of the metric's name).
-_LOWER_IS_BETTER = ("loss", "error", "err", "latency", "perplexity", "ppl", "wer", "cer", "mae", "mse", "rmse",
-                    "mape", "time", "seconds", "ms", "cost", "fpr", "fnr", "eer", "brier", "logloss")
-
+from gitmodel.trends import (
+    WORKTREE,
+    ReleaseManifests,
+    history_releases,
+    is_number,
+    lower_is_better,
+    metric_history,
+)
 
 # ------------------------------------------------------------------------------------------- results
 
@@ -172,15 +172,6 @@ class DiffReport:
 # ---------------------------------------------------------------------------------------- numbers
 
 
-def lower_is_better(metric: str) -> bool:
-    words = metric.lower().replace("-", "_").replace(".", "_").replace("/", "_").split("_")
-    return any(w in _LOWER_IS_BETTER for w in words)
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _clean(value: float) -> float:
     """Drop binary noise: 0.93 - 0.91 is 0.020000000000000018, shown and stored as 0.02."""
     return float(f"{value:.12g}")
@@ -223,39 +214,6 @@ def _release_ref(text: str, tags: TagIndex) -> Release | None:
         raise InvalidInput(f"no release {name}@v{wanted} (releases: {known})", where=text,
                            hint=f"see `gitmodel versions {name}`")
     return found
-
-
-class ReleaseManifests:
-    """Manifests as released, read in batches (one cat-file per batch) and parsed once per command."""
-
-    def __init__(self, root: Path, cfg: Config) -> None:
-        self.root = root
-        self.cfg = cfg
-        self._parsed: dict[str, Manifest | GitmodelError | None] = {}
-
-    def spec(self, rel: Release) -> str:
-        return f"{rel.commit}:{rel.meta('manifest') or self.cfg.manifest_path(rel.name)}"
-
-    def load(self, releases: list[Release]) -> None:
-        missing = [r for r in releases if r.tag not in self._parsed]
-        if not missing:
-            return
-        blobs = git.cat_files(self.root, [self.spec(r) for r in missing])
-        for rel in missing:
-            blob = blobs.get(self.spec(rel))
-            try:
-                self._parsed[rel.tag] = None if blob is None else mf.parse(blob, where=self.spec(rel), full=False)
-            except GitmodelError as exc:
-                self._parsed[rel.tag] = exc
-
-    def get(self, rel: Release, *, strict: bool = True) -> Manifest | None:
-        self.load([rel])
-        found = self._parsed[rel.tag]
-        if isinstance(found, GitmodelError):
-            if strict:
-                raise found
-            return None
-        return found
 
 
 def _read_released(cache: ReleaseManifests, releases: list[Release]) -> dict[str, Manifest]:
@@ -442,39 +400,6 @@ def _mark_stale(diff: ModelDiff, stale: list[str]) -> None:
 # ---------------------------------------------------------------------------------------- history
 
 
-def _history_releases(tags: TagIndex, name: str, upto: Manifest | None) -> list[Release]:
-    releases = tags.active_releases(name)
-    if upto is not None:
-        try:
-            ceiling = upto.semver
-        except GitmodelError:
-            return releases
-        releases = [r for r in releases if r.version <= ceiling]
-    return releases
-
-
-def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: Manifest | None = None,
-                   upto_label: str | None = None, released: ReleaseManifests | None = None
-                   ) -> list[tuple[str, Release | None, dict[str, Any]]]:
-    """(label, release, metrics) for every active release of `name`, oldest first.
-
-    With `upto`, releases above its version are left out and, unless it is itself released as is, it is
-    appended as the last point (labelled `upto_label`).
-    """
-    released = released or ReleaseManifests(root, cfg)
-    releases = _history_releases(tags, name, upto)
-    released.load(releases)
-    rows: list[tuple[str, Release | None, dict[str, Any]]] = []
-    for rel in releases:
-        found = released.get(rel, strict=False)
-        rows.append((f"v{rel.version}", rel, dict(found.metrics or {}) if found is not None else {}))
-    if upto is not None:
-        same = [m for _l, r, m in rows if r is not None and str(r.version) == upto.version]
-        if not same or same[0] != (upto.metrics or {}):
-            rows.append((upto_label or f"v{upto.version}", None, upto.metrics or {}))
-    return rows
-
-
 def _attach_history(root: Path, cfg: Config, tags: TagIndex, diff: ModelDiff, new: Manifest,
                     released: ReleaseManifests) -> None:
     changed = [m.name for m in diff.metrics if is_number(m.new)]
@@ -541,7 +466,7 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
         models.append(result)
     trends = [d for d in models if d.metrics and d.name in new_m]
     # every release the trend charts need, in one cat-file call
-    released.load([r for d in trends for r in _history_releases(tags, d.name, new_m[d.name])])
+    released.load([r for d in trends for r in history_releases(tags, d.name, new_m[d.name])])
     for d in trends:
         _attach_history(root, cfg, tags, d, new_m[d.name], released)
     return DiffReport(old_side.label, new_side.label, models, unchanged)

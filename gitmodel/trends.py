@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel import git
+from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
-from gitmodel.config import load_config
-from gitmodel.errors import InvalidInput
+from gitmodel.config import Config, load_config
+from gitmodel.errors import GitmodelError, InvalidInput
 from gitmodel.hashing import HashCache
+from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
-from gitmodel.review import WORKTREE, is_number, lower_is_better, metric_history
 from gitmodel.sources import WorkTree
-from gitmodel.tags import read_tags
+from gitmodel.tags import Release, TagIndex, read_tags
 
 BARS = "▁▂▃▄▅▆▇█"
+WORKTREE = "working tree"
+# Metrics where a smaller number is the better one (matched as a word of the metric's name).
+_LOWER_IS_BETTER = ("loss", "error", "err", "latency", "perplexity", "ppl", "wer", "cer", "mae", "mse", "rmse",
+                    "mape", "time", "seconds", "ms", "cost", "fpr", "fnr", "eer", "brier", "logloss")
 
 
 @dataclass
@@ -47,6 +53,81 @@ class MetricsReport:
                 [v for _l, v in self.series(m)]), "direction": "lower" if lower_is_better(m) else "higher"}
                 for m in self.metric_names},
         }
+
+
+def lower_is_better(metric: str) -> bool:
+    words = metric.lower().replace("-", "_").replace(".", "_").replace("/", "_").split("_")
+    return any(w in _LOWER_IS_BETTER for w in words)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ReleaseManifests:
+    """Manifests as released, read in batches (one cat-file per batch) and parsed once per command."""
+
+    def __init__(self, root: Path, cfg: Config) -> None:
+        self.root = root
+        self.cfg = cfg
+        self._parsed: dict[str, Manifest | GitmodelError | None] = {}
+
+    def spec(self, rel: Release) -> str:
+        return f"{rel.commit}:{rel.meta('manifest') or self.cfg.manifest_path(rel.name)}"
+
+    def load(self, releases: list[Release]) -> None:
+        missing = [r for r in releases if r.tag not in self._parsed]
+        if not missing:
+            return
+        blobs = git.cat_files(self.root, [self.spec(r) for r in missing])
+        for rel in missing:
+            blob = blobs.get(self.spec(rel))
+            try:
+                self._parsed[rel.tag] = None if blob is None else mf.parse(blob, where=self.spec(rel), full=False)
+            except GitmodelError as exc:
+                self._parsed[rel.tag] = exc
+
+    def get(self, rel: Release, *, strict: bool = True) -> Manifest | None:
+        self.load([rel])
+        found = self._parsed[rel.tag]
+        if isinstance(found, GitmodelError):
+            if strict:
+                raise found
+            return None
+        return found
+
+
+def history_releases(tags: TagIndex, name: str, upto: Manifest | None) -> list[Release]:
+    releases = tags.active_releases(name)
+    if upto is not None:
+        try:
+            ceiling = upto.semver
+        except GitmodelError:
+            return releases
+        releases = [r for r in releases if r.version <= ceiling]
+    return releases
+
+
+def metric_history(root: Path, cfg: Config, tags: TagIndex, name: str, *, upto: Manifest | None = None,
+                   upto_label: str | None = None, released: ReleaseManifests | None = None
+                   ) -> list[tuple[str, Release | None, dict[str, Any]]]:
+    """(label, release, metrics) for every active release of `name`, oldest first.
+
+    With `upto`, releases above its version are left out and, unless it is itself released as is, it is
+    appended as the last point (labelled `upto_label`).
+    """
+    released = released or ReleaseManifests(root, cfg)
+    releases = history_releases(tags, name, upto)
+    released.load(releases)
+    rows: list[tuple[str, Release | None, dict[str, Any]]] = []
+    for rel in releases:
+        found = released.get(rel, strict=False)
+        rows.append((f"v{rel.version}", rel, dict(found.metrics or {}) if found is not None else {}))
+    if upto is not None:
+        same = [m for _l, r, m in rows if r is not None and str(r.version) == upto.version]
+        if not same or same[0] != (upto.metrics or {}):
+            rows.append((upto_label or f"v{upto.version}", None, upto.metrics or {}))
+    return rows
 
 
 def sparkline(values: list[float | None]) -> str:
