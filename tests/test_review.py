@@ -386,3 +386,41 @@ def test_rename_against_latest_release(repo: Path, monkeypatch: pytest.MonkeyPat
     edit(repo, "new", name="new")
     (m,) = review.diff(repo).models
     assert (m.status, m.old_name, m.name, m.ok) == ("renamed", "old", "new", True)
+
+
+def test_colour_only_on_a_terminal(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    two_releases(repo, monkeypatch)
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    main, child = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "gitmodel", "diff", "sentiment@v0.1.0", "sentiment@v0.2.0"],
+                          cwd=repo, stdout=child, stderr=subprocess.PIPE, check=False)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" in shown           # coloured on a terminal
+    assert "✓ ok" in shown
+    piped = gm(repo, "diff", "sentiment@v0.1.0", "sentiment@v0.2.0")
+    assert "\x1b[" not in piped.stdout  # plain through a pipe, NO_COLOR or not
+
+
+@pytest.mark.parametrize("command", ["diff", "metrics", "card"])
+def test_help_has_an_example(repo: Path, command: str) -> None:
+    result = gm(repo, command, "--help")
+    assert result.returncode == 0
+    assert "Example: gitmodel " + command in result.stdout
