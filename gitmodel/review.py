@@ -159,6 +159,7 @@ class DiffReport:
     new_label: str
     models: list[ModelDiff]
     unchanged: list[str]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -166,7 +167,8 @@ class DiffReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"schema_version": 1, "old": self.old_label, "new": self.new_label, "ok": self.ok,
-                "models": [m.to_json() for m in self.models], "unchanged": self.unchanged}
+                "models": [m.to_json() for m in self.models], "unchanged": self.unchanged,
+                "warnings": self.warnings}
 
 
 # ---------------------------------------------------------------------------------------- numbers
@@ -232,7 +234,14 @@ def _side(root: Path, cfg: Config, tags: TagIndex, ref: str | None, cache: HashC
     if ref is None:
         loaded = load_manifests(WorkTree(root, cache), cfg, full=set(), names=names)
         return Side(WORKTREE, {n: m for n, (_p, m) in loaded.items()})
-    release = _release_ref(ref, tags)
+    try:
+        release = _release_ref(ref, tags)
+    except InvalidInput:
+        # not a release gitmodel knows (a lightweight tag, say), but still a revision git resolves
+        side = _model_at_revision(root, cfg, ref, cache)
+        if side is None:
+            raise
+        return side
     if release is not None:
         got = _read_released(released, [release])
         if release.name not in got:
@@ -244,6 +253,18 @@ def _side(root: Path, cfg: Config, tags: TagIndex, ref: str | None, cache: HashC
                            hint="give a commit, branch or tag, or NAME@vX.Y.Z (see `gitmodel versions NAME`)")
     loaded = load_manifests(Commit(root, cache, commit), cfg, full=set(), names=names)
     return Side(ref, {n: m for n, (_p, m) in loaded.items()})
+
+
+def _model_at_revision(root: Path, cfg: Config, ref: str, cache: HashCache) -> Side | None:
+    parsed = parse_tag_name(ref)
+    commit = git.resolve_commit(root, ref)
+    if parsed is None or commit is None:
+        return None
+    name = parsed[1]["name"]
+    loaded = load_manifests(Commit(root, cache, commit), cfg, full=set(), names={name})
+    if name not in loaded:
+        return None
+    return Side(ref, {name: loaded[name][1]}, release_of=name)
 
 
 def _latest_releases(tags: TagIndex, names: set[str] | None, released: ReleaseManifests) -> Side:
@@ -469,4 +490,4 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
     released.load([r for d in trends for r in history_releases(tags, d.name, new_m[d.name])])
     for d in trends:
         _attach_history(root, cfg, tags, d, new_m[d.name], released)
-    return DiffReport(old_side.label, new_side.label, models, unchanged)
+    return DiffReport(old_side.label, new_side.label, models, unchanged, list(tags.warnings))

@@ -424,3 +424,17 @@ def test_help_has_an_example(repo: Path, command: str) -> None:
     result = gm(repo, command, "--help")
     assert result.returncode == 0
     assert "Example: gitmodel " + command in result.stdout
+
+
+def test_lightweight_tag_is_read_as_a_revision_with_a_warning(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_releases(repo, monkeypatch)
+    git(repo, "tag", "sentiment@v0.0.9", "HEAD~1")  # lightweight: not a release
+    report = review.diff(repo, "sentiment@v0.0.9", "sentiment@v0.2.0")
+    (m,) = report.models
+    assert (m.old_version, m.new_version) == ("0.1.0", "0.2.0")
+    assert any("lightweight tag ignored" in w for w in report.warnings)
+    valid(report)
+    result = gm(repo, "diff", "sentiment@v0.0.9", "sentiment@v0.2.0", "--format", "json")
+    assert result.returncode == 0
+    json.loads(result.stdout)
+    assert "warning: tag sentiment@v0.0.9: lightweight tag ignored" in result.stderr

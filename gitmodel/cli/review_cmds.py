@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gitmodel.cli import app
-from gitmodel.cli.output import emit_json, out, rich_out
+from gitmodel.cli.output import emit_json, out, rich_out, warn
 from gitmodel.errors import ExitCode
 
 
@@ -46,6 +46,8 @@ def diff(
     from gitmodel import render, review
 
     report = review.diff(_root(), a, b, model=model)
+    for warning in report.warnings:
+        warn(warning)
     if json_out or fmt is DiffFormat.json:
         emit_json(report.to_json())
     elif fmt is DiffFormat.markdown:
