@@ -31,6 +31,8 @@ from gitmodel.trends import (
     metric_history,
 )
 
+MAX_REASONS = 5  # a reason is one table cell: name the first few changes, count the rest
+
 # ------------------------------------------------------------------------------------------- results
 
 
@@ -318,6 +320,8 @@ def _reasons(changes: list[Change], level: Level) -> list[str]:
     found = reasons(changes, level)
     if any(c.key.startswith("params.") for c in changes if c.level == level):
         found = [r for r in found if not r.startswith("params_file.sha256")]
+    if len(found) > MAX_REASONS:
+        found = [*found[: MAX_REASONS - 1], f"and {len(found) - MAX_REASONS + 1} more"]
     return found
 
 
@@ -450,6 +454,9 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
     old_side = (_latest_releases(tags, names, released) if a is None
                 else _side(root, cfg, tags, a, cache, names, released))
     new_side = _side(root, cfg, tags, b, cache, names, released)
+    if model and model not in old_side.manifests and model not in new_side.manifests:
+        raise InvalidInput(f"no model {model!r} on either side ({old_side.label}, {new_side.label})",
+                           where="--model", hint="see `gitmodel ls`")
     if old_side.release_of or new_side.release_of:
         # `NAME@vX.Y.Z` on one side narrows the other side to that model
         wanted = {s.release_of for s in (old_side, new_side) if s.release_of}

@@ -438,3 +438,21 @@ def test_lightweight_tag_is_read_as_a_revision_with_a_warning(repo: Path, monkey
     assert result.returncode == 0
     json.loads(result.stdout)
     assert "warning: tag sentiment@v0.0.9: lightweight tag ignored" in result.stderr
+
+
+def test_unknown_model_filter_is_an_input_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_releases(repo, monkeypatch)
+    with pytest.raises(InvalidInput, match="no model 'nosuch' on either side") as exc:
+        review.diff(repo, model="nosuch")
+    assert exc.value.where == "--model"
+
+
+def test_long_reason_names_the_first_changes_and_counts_the_rest() -> None:
+    old, new = _all_kinds()
+    # everything changed at the same level: a minor policy for every component
+    policy = dict.fromkeys(("schema", "weights", "data", "prompts", "params", "environment", "metadata"),
+                           Level.MINOR)
+    m = compare_models("ranker", old, new, Config(policy=policy))
+    assert m is not None
+    assert m.reason.count(";") == review.MAX_REASONS - 1
+    assert m.reason.endswith("more")
