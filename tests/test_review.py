@@ -195,7 +195,8 @@ def _all_kinds() -> tuple[Manifest, Manifest]:
         schema={"inputs": {"type": "object", "required": ["text"],
                            "properties": {"text": {"type": "string"}, "lang": {"type": "string"}}},
                 "outputs": {"type": "object", "properties": {"label": {"enum": ["neg", "pos"]}}}},
-        environment={"python": "3.11.7", "packages": {"torch": "2.3.0"}},
+        environment={"python": "3.11.7", "packages": {"torch": "2.3.0"},
+                     "lock": {"path": "requirements.lock", "sha256": sha("1")}},
         metrics={"accuracy": 0.9, "latency_ms": 12.0, "notes": "ok"},
         lineage={"parent": "ranker@v1.4.1", "base_model": "bert-base"},
         description="Ranker",
@@ -210,7 +211,8 @@ def _all_kinds() -> tuple[Manifest, Manifest]:
         schema={"inputs": {"type": "object", "required": ["text"],
                            "properties": {"text": {"type": "string"}, "user": {"type": "string"}}},
                 "outputs": {"type": "object", "properties": {"label": {"enum": ["neg", "pos", "neu"]}}}},
-        environment={"python": "3.11.9", "packages": {"torch": "2.4.0"}},
+        environment={"python": "3.11.9", "packages": {"torch": "2.4.0"},
+                     "lock": {"path": "requirements.lock", "sha256": sha("2")}},
         metrics={"accuracy": 0.88, "latency_ms": 9.0, "notes": "better"},
         lineage={"parent": "ranker@v1.4.2", "base_model": "bert-base"},
         description="Ranker, retrained",
@@ -229,6 +231,8 @@ def test_every_change_kind_is_classified() -> None:
     assert files[("weights", "w/new.bin")].kind == "added"
     assert files[("data", "data/train.csv")].note == "storage moved"
     assert ("prompts", "prompts/p.txt") not in files
+    lock = files[("environment", "requirements.lock")]
+    assert (lock.kind, lock.old_sha256, lock.new_sha256) == ("changed", sha("1"), sha("2"))
     assert {(p.key, p.kind) for p in m.params} == {("lr", "changed"), ("dropout", "removed"), ("warmup", "added")}
     metrics = {x.name: x for x in m.metrics}
     assert (metrics["accuracy"].delta, metrics["accuracy"].better) == (-0.02, False)
