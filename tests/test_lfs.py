@@ -20,6 +20,7 @@ from gitmodel.manifest import load
 from gitmodel.setup import init_repo
 from gitmodel.workspace import add_model, bump_model
 from tests.conftest import git, gm
+from tests.integrations_helpers import release
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git-lfs") is None,
@@ -30,15 +31,6 @@ WEIGHTS = b"\x00weights v1\x00" * 300
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def release(root: Path, name: str) -> str:
-    """Tag the committed manifest's version as `tag` would: annotated, fingerprint in the message."""
-    m = load(root / f"models/{name}.yaml")
-    tag = f"{name}@v{m.version}"
-    git(root, "tag", "-a", tag, "-m", f"Release {tag}\n\nfingerprint: sha256:{m.fingerprint()}\n"
-        f"manifest: models/{name}.yaml")
-    return tag
 
 
 @pytest.fixture
