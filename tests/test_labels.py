@@ -69,7 +69,8 @@ def test_oci_json_and_build_args_formats(released: Path) -> None:
     assert f"--build-arg GITMODEL_FINGERPRINT=sha256:{fingerprint}" in args
     dockerfile = (Path(__file__).resolve().parent.parent / "templates/Dockerfile").read_text()
     for arg in ("GITMODEL_NAME", "GITMODEL_VERSION", "GITMODEL_FINGERPRINT", "GITMODEL_COMMIT", "GITMODEL_MANIFEST"):
-        assert f"ARG {arg}" in dockerfile and f"${{{arg}}}" in dockerfile
+        assert f"ARG {arg}" in dockerfile
+        assert f"${{{arg}}}" in dockerfile
 
 
 def test_labels_refuse_what_is_not_a_release(released: Path) -> None:
@@ -121,7 +122,8 @@ def test_verify_reports_each_label_that_differs(released: Path, tmp_path: Path) 
     proc = gm(released, "labels", "--verify", str(path))
     assert proc.returncode == 1
     assert "sentiment@v0.1.0: dev.gitmodel.commit: expected" in proc.stderr
-    assert "dev.gitmodel.commit: expected" in proc.stderr and "image has no such label" in proc.stderr
+    assert "dev.gitmodel.commit: expected" in proc.stderr
+    assert "image has no such label" in proc.stderr
     assert "2 label(s) do not match sentiment@v0.1.0" in proc.stderr
 
 
