@@ -8,7 +8,6 @@ where in doubt the answer leans to the format whose loading runs code, so the wa
 from __future__ import annotations
 
 import struct
-import zipfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -82,6 +81,8 @@ def _is_safetensors(fh: BinaryIO, head: bytes, size: int) -> bool:
 
 def _zip_format(path: Path, ext: str | None) -> str:
     """torch.save writes a zip holding `<archive>/data.pkl`; Keras 3 a zip with config.json."""
+    import zipfile  # lazily: check (the hook) imports this module and never sniffs bytes
+
     try:
         with zipfile.ZipFile(path) as archive:  # reads the central directory only
             names = archive.namelist()

@@ -105,3 +105,30 @@ def test_names_and_code_on_load() -> None:
     assert format_from_name("model.bin") == "unknown"
     assert [f for f in FORMATS if is_code_on_load(f)] == ["pickle", "joblib", "pt"]
     assert not is_code_on_load(None)
+
+
+def test_check_warns_about_pickled_weights_without_failing(repo: Path) -> None:
+    from gitmodel.check import run_check
+    from gitmodel.setup import init_repo
+    from gitmodel.workspace import add_model
+    from tests.conftest import git, gm
+    from tests.integrations_helpers import release
+
+    init_repo(repo, hooks=False, dvc=False)
+    (repo / "model.pkl").write_bytes(pickle.dumps({"coef": [1.0]}, protocol=4))
+    (repo / "model.safetensors").write_bytes(_safetensors(repo / "st.tmp").read_bytes())
+    add_model(repo, "churn", weights=["model.pkl"], force_git=["model.pkl"])
+    add_model(repo, "safe", weights=["model.safetensors"], force_git=["model.safetensors"])
+    git(repo, "commit", "-q", "-m", "two models")
+    result = run_check(repo)
+    assert result.ok
+    assert [w for w in result.warnings if "arbitrary code" in w] == [
+        "churn: model.pkl is pickle (not released yet): loading it runs arbitrary code — load it only from "
+        "a trusted source, or ship safetensors/ONNX instead"]
+    release(repo, "churn")
+    proc = gm(repo, "check")
+    assert proc.returncode == 0
+    assert "warning: churn: model.pkl is pickle (released as churn@v0.1.0): loading it runs arbitrary code" \
+        in proc.stderr
+    assert "safe:" not in proc.stderr
+    assert json.loads(gm(repo, "check", "--json").stdout)["warnings"][0].startswith("churn: model.pkl is pickle")
