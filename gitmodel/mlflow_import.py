@@ -87,6 +87,9 @@ def read_mlflow_model(root: Path, directory: str) -> MlflowModel:
     environment = _environment(root, rel, flavors)
     if environment is None:
         notes.append(f"no requirements.txt, python_env.yaml or conda.yaml in {rel}: no environment lock")
+    metadata = [f"{rel}/{n}" for n in (MLMODEL, "python_env.yaml", "conda.yaml", "input_example.json")
+                if (base / n).is_file()]
+    notes.append("commit the MLflow metadata with the model: git add " + " ".join(metadata))
     return MlflowModel(rel, sorted(flavors), weights, formats, schema, environment, notes)
 
 
