@@ -61,7 +61,8 @@ class MlflowModel:
     formats: dict[str, str]
     schema: dict[str, Any] | None
     environment: dict[str, Any] | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)      # what to do next
+    warnings: list[str] = field(default_factory=list)   # what could not be imported
 
 
 def read_mlflow_model(root: Path, directory: str) -> MlflowModel:
@@ -78,19 +79,20 @@ def read_mlflow_model(root: Path, directory: str) -> MlflowModel:
         raise InvalidInput("no flavors: not an MLmodel file", where=f"{where}: flavors")
     flavors = doc["flavors"]
     notes: list[str] = []
+    warnings: list[str] = []
     weights, formats = _weights(root, rel, flavors, where)
     schema = signature_to_schema(doc.get("signature"), where=f"{where}: signature")
     if schema is None:
-        notes.append(f"{where} has no signature: no schema recorded (log the model with a signature)")
+        warnings.append(f"{where} has no signature: no schema recorded (log the model with a signature)")
     elif isinstance(doc.get("signature"), dict) and doc["signature"].get("params"):
-        notes.append("the signature's inference params are not part of the schema")
+        warnings.append("the signature's inference params are not part of the schema")
     environment = _environment(root, rel, flavors)
     if environment is None:
-        notes.append(f"no requirements.txt, python_env.yaml or conda.yaml in {rel}: no environment lock")
+        warnings.append(f"no requirements.txt, python_env.yaml or conda.yaml in {rel}: no environment lock")
     metadata = [f"{rel}/{n}" for n in (MLMODEL, "python_env.yaml", "conda.yaml", "input_example.json")
                 if (base / n).is_file()]
     notes.append("commit the MLflow metadata with the model: git add " + " ".join(metadata))
-    return MlflowModel(rel, sorted(flavors), weights, formats, schema, environment, notes)
+    return MlflowModel(rel, sorted(flavors), weights, formats, schema, environment, notes, warnings)
 
 
 # ------------------------------------------------------------------------------------------- weights

@@ -157,7 +157,7 @@ def test_a_model_without_signature_is_imported_with_a_note(mlflow_repo: Path) ->
     (mlflow_repo / "mlruns/iris/requirements.txt").unlink()
     imported = read_mlflow_model(mlflow_repo, "mlruns/iris")
     assert imported.schema is None
-    assert any("has no signature" in n for n in imported.notes)
+    assert any("has no signature" in n for n in imported.warnings)
     assert imported.environment is not None
     assert imported.environment["lock"]["kind"] == "python_env"
 

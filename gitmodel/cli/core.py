@@ -84,9 +84,9 @@ def add(
                        force_lfs=lfs_paths or [], schema=imported.schema if imported else None,
                        environment=imported.environment if imported else None,
                        formats=imported.formats if imported else None)
-    for note in imported.notes if imported else []:
-        warn(note)
-    for note in result.notes:
+    for text in imported.warnings if imported else []:
+        warn(text)
+    for note in [*(imported.notes if imported else []), *result.notes]:
         err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
@@ -180,8 +180,8 @@ def bump(
                         schema=imported.schema if imported else None,
                         environment=imported.environment if imported else None,
                         formats=imported.formats if imported else None)
-    for note in imported.notes if imported else []:
-        warn(note)
+    for text in imported.warnings if imported else []:
+        warn(text)
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
