@@ -68,6 +68,7 @@ def add(
                                                     help="MLflow model directory: its MLmodel signature becomes the "
                                                          "schema, its flavors the weights and their format, its "
                                                          "requirements the environment lock.")] = None,
+    metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -83,7 +84,8 @@ def add(
                        schema_file=schema, force_git=git_paths or [], force_dvc=dvc_paths or [],
                        force_lfs=lfs_paths or [], schema=imported.schema if imported else None,
                        environment=imported.environment if imported else None,
-                       formats=imported.formats if imported else None)
+                       formats=imported.formats if imported else None,
+                       metrics_file=metrics)
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -162,6 +164,7 @@ def bump(
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="Take schema, weights formats and environment lock from "
                                                          "this MLflow model directory's MLmodel.")] = None,
+    metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -179,7 +182,8 @@ def bump(
     result = bump_model(root, name, floor=floor, schema_file=schema,
                         schema=imported.schema if imported else None,
                         environment=imported.environment if imported else None,
-                        formats=imported.formats if imported else None)
+                        formats=imported.formats if imported else None,
+                        metrics_file=metrics)
     for text in imported.warnings if imported else []:
         warn(text)
     if json_out:
