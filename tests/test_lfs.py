@@ -216,3 +216,20 @@ def test_without_git_lfs_add_lfs_says_how_to_install(repo: Path, tmp_path: Path,
         add_model(repo, "m", weights=["w.bin"], force_lfs=["w.bin"])
     assert "apt-get install git-lfs" in info.value.line()
     assert not (repo / "models/m.yaml").exists()
+
+
+def test_the_pre_commit_hook_refuses_a_changed_pointer_without_a_bump(lfs_repo: Path) -> None:
+    pytest.importorskip("gitmodel.hooks", reason="the hooks are built on branch `hooks`; not merged here yet")
+    add_model(lfs_repo, "ranker", weights=["weights/model.bin"])
+    git(lfs_repo, "commit", "-q", "-m", "ranker 0.1.0")
+    release(lfs_repo, "ranker")
+    installed = gm(lfs_repo, "hooks", "install")
+    assert installed.returncode == 0, installed.stderr
+    (lfs_repo / "weights/model.bin").write_bytes(b"retrained without a bump" * 100)
+    git(lfs_repo, "add", "weights/model.bin")
+    refused = git(lfs_repo, "commit", "-m", "sneaky retrain", check=False)
+    assert refused.returncode != 0
+    assert "gitmodel bump ranker" in refused.stderr + refused.stdout
+    bump_model(lfs_repo, "ranker")
+    accepted = git(lfs_repo, "commit", "-m", "ranker 0.2.0", check=False)
+    assert accepted.returncode == 0, accepted.stderr
