@@ -212,9 +212,10 @@ def _extra_paths(m: Manifest) -> list[str]:
     return [path for _, path, _ in m.pinned_extras()]
 
 
-def _stage_model(root: Path, manifest_path: str, m: Manifest) -> list[str]:
-    """Stage the manifest and what it pins, then check each LFS file went in as the pointer it should."""
-    staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m)])
+def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
+    """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
+    staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
+                           *extra])
     lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
     return staged
 
