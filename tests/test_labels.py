@@ -62,6 +62,9 @@ def test_oci_json_and_build_args_formats(released: Path) -> None:
     oci = gm(released, "labels", "sentiment@v0.1.0", "--format", "oci").stdout.splitlines()
     assert oci[0] == "org.opencontainers.image.version=0.1.0"
     assert f"dev.gitmodel.commit={commit}" in oci
+    wrapped = json.loads(gm(released, "labels", "sentiment@v0.1.0", "--json").stdout)
+    assert wrapped["release"] == "sentiment@v0.1.0"
+    assert wrapped["labels"]["dev.gitmodel.commit"] == commit
     as_json = json.loads(gm(released, "labels", "sentiment@v0.1.0", "--format", "json").stdout)
     assert as_json["dev.gitmodel.fingerprint"] == f"sha256:{fingerprint}"
     args = gm(released, "labels", "sentiment@v0.1.0", "--format", "build-args").stdout.splitlines()

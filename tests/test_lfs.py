@@ -154,6 +154,12 @@ def test_a_clean_clone_checks_from_pointers_and_fetch_verifies_the_bytes(lfs_rep
     assert out.read_bytes() == WEIGHTS
     assert lfs.pointer_at(clone, tag, "weights/model.bin") == (_sha(WEIGHTS), len(WEIGHTS))
 
+    # many files at once: a batched `git lfs fetch`, then verified copies
+    lfs.fetch_lfs_files(clone, tag, [("weights/model.bin", tmp_path / "batch/model.bin", _sha(WEIGHTS))])
+    assert (tmp_path / "batch/model.bin").read_bytes() == WEIGHTS
+    oid = _sha(WEIGHTS)
+    assert (clone / ".git/lfs/objects" / oid[:2] / oid[2:4] / oid).is_file()
+
     # a manifest that disagrees with the committed pointer: refused before any byte is written
     with pytest.raises(Refused, match="manifest pins"):
         lfs.fetch_lfs_file(clone, tag, "weights/model.bin", tmp_path / "x.bin", expected_sha256="0" * 64)
