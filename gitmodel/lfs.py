@@ -31,6 +31,17 @@ class LfsSetup:
 
     changed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    attributes_before: bytes | None = None  # .gitattributes as it was (None: it did not exist)
+
+    def undo(self, root: Path) -> None:
+        """Put .gitattributes back as it was when a later step of the command fails."""
+        if ".gitattributes" not in self.changed:
+            return
+        path = root / ".gitattributes"
+        if self.attributes_before is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(self.attributes_before)
 
 
 def available(root: Path) -> bool:
@@ -81,6 +92,8 @@ def prepare(root: Path, paths: Sequence[str]) -> LfsSetup:
                                "`git lfs update --manual` and add its lines to your hooks, or `git lfs push` "
                                "before `git push`")
     untracked = [p for p in paths if not routed(root, p)]
+    attributes = root / ".gitattributes"
+    setup.attributes_before = attributes.read_bytes() if attributes.exists() else None
     for path in untracked:
         git.run(root, "lfs", "track", "--filename", "--", path, env=_env())
     if untracked:

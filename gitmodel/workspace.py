@@ -267,7 +267,11 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
-    entries = _entries(root, specs, cache, formats)
+    try:
+        entries = _entries(root, specs, cache, formats)
+    except BaseException:
+        setup.undo(root)  # nothing half-written: .gitattributes back as it was
+        raise
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     manifest = Manifest(
         name=name, version=version, description=description,
@@ -338,7 +342,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
 
         storage.track(root, retrack)
         refreshed.update(_describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
-                                       cache))
+                                       cache, formats))
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
@@ -396,7 +400,8 @@ def next_version(current: semver.Version, released: semver.Version, level: Level
     return released.bump(level)
 
 
-def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache) -> dict[str, FileEntry | None]:
+def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache,
+                  formats: Mapping[str, str] | None = None) -> dict[str, FileEntry | None]:
     out: dict[str, FileEntry | None] = {}
     for component, entry in items:
         full = root / entry.path
@@ -404,7 +409,7 @@ def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCac
         pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
         digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
         size = full.stat().st_size if full.is_file() else (pointer.size or entry.size)
-        fmt = detect_format(full) if component == "weights" else entry.format
+        fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
         out[entry.path] = replace(entry, sha256=digest, size=size, md5=pointer.md5, nfiles=pointer.nfiles,
                                   format=fmt)
     return out

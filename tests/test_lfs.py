@@ -239,3 +239,15 @@ def test_the_pre_commit_hook_refuses_a_changed_pointer_without_a_bump(lfs_repo: 
     bump_model(lfs_repo, "ranker")
     accepted = git(lfs_repo, "commit", "-m", "ranker 0.2.0", check=False)
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_a_failed_add_puts_gitattributes_back(lfs_repo: Path) -> None:
+    before = (lfs_repo / ".gitattributes").read_bytes()
+    (lfs_repo / "weights/extra.safetensors").write_bytes(b"x" * 10)
+    (lfs_repo / "data.csv").write_text("a,b\n1,2\n")
+    # the DVC step fails (no DVC in this repo) after LFS tracking was set up for the weights
+    with pytest.raises(Exception, match="not a DVC repository"):
+        add_model(lfs_repo, "ranker", weights=["weights/extra.safetensors"], data=["data.csv"],
+                  force_lfs=["weights/extra.safetensors"], force_dvc=["data.csv"])
+    assert (lfs_repo / ".gitattributes").read_bytes() == before
+    assert not (lfs_repo / "models/ranker.yaml").exists()
