@@ -15,7 +15,7 @@ import pytest
 
 from gitmodel import lfs
 from gitmodel.check import run_check
-from gitmodel.errors import ExternalFailure, Refused
+from gitmodel.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.manifest import load
 from gitmodel.setup import init_repo
 from gitmodel.workspace import add_model, bump_model
@@ -246,7 +246,7 @@ def test_a_failed_add_puts_gitattributes_back(lfs_repo: Path) -> None:
     (lfs_repo / "weights/extra.safetensors").write_bytes(b"x" * 10)
     (lfs_repo / "data.csv").write_text("a,b\n1,2\n")
     # the DVC step fails (no DVC in this repo) after LFS tracking was set up for the weights
-    with pytest.raises(Exception, match="not a DVC repository"):
+    with pytest.raises(InvalidInput, match="not a DVC repository"):
         add_model(lfs_repo, "ranker", weights=["weights/extra.safetensors"], data=["data.csv"],
                   force_lfs=["weights/extra.safetensors"], force_dvc=["data.csv"])
     assert (lfs_repo / ".gitattributes").read_bytes() == before
