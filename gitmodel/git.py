@@ -53,9 +53,9 @@ def run(cwd: Path, *args: str, input: bytes | None = None, check: bool = True,
     return result
 
 
-def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None,
+def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None, check: bool = True,
                 env: Mapping[str, str] | None = None) -> GitResult:
-    """Run git with stdout streamed into `dest` (large outputs such as `git lfs smudge`); raise on failure."""
+    """Run git with stdout streamed into `dest` (large outputs such as `git lfs smudge`)."""
     try:
         with open(dest, "wb") as sink:
             proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=sink, stderr=subprocess.PIPE,
@@ -63,7 +63,7 @@ def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None,
     except FileNotFoundError:
         raise ExternalFailure("git is not installed or not on PATH", hint="install git") from None
     result = GitResult(proc.returncode, b"", proc.stderr)
-    if proc.returncode != 0:
+    if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = message[-1] if message else f"exit {proc.returncode}"
         raise ExternalFailure(f"git {' '.join(args[:2])} failed: {detail}")

@@ -165,7 +165,12 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
             tmp.write_bytes(blob)
         else:
             require(root)
-            git.run_to_file(root, "lfs", "smudge", "--", path, dest=tmp, input=blob, env=_env())
+            result = git.run_to_file(root, "lfs", "smudge", "--", path, dest=tmp, input=blob, check=False,
+                                     env=_env())
+            if result.returncode != 0:
+                raise ExternalFailure(f"git lfs could not get {spec}: {_lfs_error(result.stderr)}", where=path,
+                                      hint="check the LFS remote (`git lfs env`), then `git lfs fetch` "
+                                      "(the object is in no local store and no LFS server gave it)")
         digest, size = _sha256_and_size(tmp)
         if digest != want or (pointer is not None and size != pointer[1]):
             raise Refused(f"bytes fetched for {spec} hash to sha256:{digest[:12]} ({size} bytes), "
@@ -189,6 +194,15 @@ def fetch_lfs_files(root: Path, rev: str | None, items: Sequence[tuple[str, Path
             git.run(root, "lfs", "fetch", "origin", rev, "--include", include, check=False, env=_env())
     for path, dest, expected in items:
         fetch_lfs_file(root, rev, path, dest, expected_sha256=expected)
+
+
+def _lfs_error(stderr: bytes) -> str:
+    """The line of git-lfs's output that says what went wrong (it ends with advice about its logs)."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    for line in lines:
+        if "rror" in line and not line.startswith(("Errors logged", "Use `git lfs logs")):
+            return line.split("Smudge error: ")[-1]
+    return lines[0] if lines else "no error message"
 
 
 def _sha256_and_size(path: Path) -> tuple[str, int]:

@@ -251,3 +251,14 @@ def test_a_failed_add_puts_gitattributes_back(lfs_repo: Path) -> None:
                   force_lfs=["weights/extra.safetensors"], force_dvc=["data.csv"])
     assert (lfs_repo / ".gitattributes").read_bytes() == before
     assert not (lfs_repo / "models/ranker.yaml").exists()
+
+
+def test_an_object_no_store_or_server_has_is_an_external_failure(lfs_repo: Path, tmp_path: Path) -> None:
+    add_model(lfs_repo, "ranker", weights=["weights/model.bin"])
+    git(lfs_repo, "commit", "-q", "-m", "ranker 0.1.0")
+    clone = _clean_clone(lfs_repo, tmp_path / "orphan")
+    git(clone, "remote", "remove", "origin")
+    dest = tmp_path / "out/model.bin"
+    with pytest.raises(ExternalFailure, match=r"git lfs could not get HEAD:weights/model.bin: Error downloading"):
+        lfs.fetch_lfs_file(clone, "HEAD", "weights/model.bin", dest)
+    assert not dest.exists()
