@@ -30,6 +30,26 @@ def _read_input(path: str) -> str:
         raise InvalidInput(f"cannot read: {exc}", where=path) from None
 
 
+def verify_labels_file(path: str, ref: str | None = None, *, json_out: bool = False) -> None:
+    """Check an image's labels (`docker inspect` JSON in PATH, - for stdin) and print the verdict; exit 1 on
+    a mismatch. Shared by `labels --verify FILE` and `verify --labels FILE`."""
+    from gitmodel.labels import check_labels
+
+    report = check_labels(_root(), _read_input(path), where=path if path != "-" else "(stdin)", ref=ref)
+    if json_out:
+        emit_json(report.to_json())
+    elif report.ok:
+        out(f"ok: the image's labels match {report.tag} "
+            f"(fingerprint {report.expected['dev.gitmodel.fingerprint']})")
+    else:
+        for mismatch in report.mismatches:
+            err(f"{report.tag}: {mismatch.line()}")
+        err(f"gitmodel: {len(report.mismatches)} label(s) do not match {report.tag} — rebuild the image "
+            f"with `gitmodel labels {report.tag} --format build-args`")
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.REFUSED))
+
+
 @app.command()
 def labels(
     ref: Annotated[str | None, typer.Argument(help="A release, NAME@vX.Y.Z (or NAME#STAGE).")] = None,
@@ -46,26 +66,14 @@ def labels(
     Example: gitmodel labels sentiment@v1.2.0 --format docker >> Dockerfile
     Example: docker inspect sentiment:1.2.0 | gitmodel labels --verify -
     """
-    from gitmodel.labels import FORMATS, check_labels, release_labels
+    from gitmodel.labels import FORMATS, release_labels
 
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", where="--format")
-    root = _root()
     if verify is not None:
-        report = check_labels(root, _read_input(verify), where=verify if verify != "-" else "(stdin)", ref=ref)
-        if json_out:
-            emit_json(report.to_json())
-        elif report.ok:
-            out(f"ok: the image's labels match {report.tag} "
-                f"(fingerprint {report.expected['dev.gitmodel.fingerprint']})")
-        else:
-            for mismatch in report.mismatches:
-                err(f"{report.tag}: {mismatch.line()}")
-            err(f"gitmodel: {len(report.mismatches)} label(s) do not match {report.tag} — rebuild the image "
-                f"with `gitmodel labels {report.tag} --format build-args`")
-        if not report.ok:
-            raise typer.Exit(int(ExitCode.REFUSED))
+        verify_labels_file(verify, ref, json_out=json_out)
         return
+    root = _root()
     if ref is None:
         raise InvalidInput("give a release NAME@vX.Y.Z (or --verify FILE)", where="REF")
     result = release_labels(root, ref)
