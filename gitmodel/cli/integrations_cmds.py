@@ -52,7 +52,7 @@ def verify_labels_file(path: str, ref: str | None = None, *, json_out: bool = Fa
 
 @app.command()
 def labels(
-    ref: Annotated[str | None, typer.Argument(help="A release, NAME@vX.Y.Z (or NAME#STAGE).")] = None,
+    ref: Annotated[str | None, typer.Argument(metavar="[NAME@vX.Y.Z]", help="A release, NAME@vX.Y.Z (or NAME#STAGE).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f",
                                      help="docker (LABEL lines), oci (key=value annotations), json, "
                                           "or build-args (--build-arg lines for templates/Dockerfile).")] = "docker",
