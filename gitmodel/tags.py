@@ -162,8 +162,12 @@ def parse_ref(text: str) -> tuple[str, str | None, str | None]:
     """`NAME`, `NAME@vX.Y.Z` / `NAME@X.Y.Z` or `NAME#STAGE` → (name, version, stage)."""
     if "#" in text:
         name, _, stage = text.partition("#")
+        if not stage:
+            raise InvalidInput("no stage after '#'", where=text, hint=f"use {name}#STAGE, e.g. {name}#prod")
         return name, None, stage
     if "@" in text:
         name, _, version = text.partition("@")
+        if not version.removeprefix("v"):
+            raise InvalidInput("no version after '@'", where=text, hint=f"use {name}@vX.Y.Z, e.g. {name}@v1.0.0")
         return name, version.removeprefix("v"), None
     return text, None, None

@@ -265,6 +265,8 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         schema = _schema_from_file(root, schema_file)
     metrics = metrics_from_file(root, metrics_file) if metrics_file else None
     cache = HashCache(git.git_dir(root), root)
+    # Read the params file before DVC runs: a broken one must not leave .dvc pointers behind.
+    pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
     try:
@@ -272,7 +274,6 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     except BaseException:
         setup.undo(root)  # nothing half-written: .gitattributes back as it was
         raise
-    pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     manifest = Manifest(
         name=name, version=version, description=description,
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),

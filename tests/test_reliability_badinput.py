@@ -5,7 +5,8 @@ Each case runs the real CLI in a subprocess on a copy of one template repo (`git
 `sentiment` with DVC-stored weights and a git-stored prompt, committed). "Unchanged" means: every file
 under the repo, `.git/` included (the index too), hashes the same before and after, and so does
 `git status --porcelain --ignored`. One file is left out: `.git/gitmodel/hashcache.json`, a stat cache
-keyed on inodes, which a copied repo legitimately rebuilds.
+keyed on inodes, which a copied repo legitimately rebuilds (and its directory, which a fresh
+clone gets on first use).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pytest
 from tests.conftest import git, gm
 
 OLD = time.time() - 3600
-EXCLUDED = {".git/gitmodel/hashcache.json"}
+EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json"}
 MANIFEST = "models/sentiment.yaml"
 CONFIG = ".gitmodel.yaml"
 
@@ -68,8 +69,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "artifacts" / "model.bin").write_bytes(bytes(range(256)) * 8)
     (root / "prompts").mkdir()
     (root / "prompts" / "system.txt").write_text("You are a careful sentiment classifier.\n")
-    (root / "data").mkdir()
-    (root / "data" / "binary.bin").write_bytes(b"\x00\x01\x02\xff" * 64)
     run(sys.executable, "-m", "gitmodel", "add", "sentiment", "--weights", "artifacts/model.bin",
         "--prompt", "prompts/system.txt")
     run("git", "add", "-A")
@@ -85,8 +84,9 @@ def snapshot(root: Path) -> dict[str, str]:
     for dirpath, dirnames, filenames in os.walk(root):
         base = Path(dirpath)
         for name in dirnames:
-            rel = (base / name).relative_to(root).as_posix()
-            state[rel + "/"] = "dir"
+            rel = (base / name).relative_to(root).as_posix() + "/"
+            if rel not in EXCLUDED:
+                state[rel] = "dir"
         for name in filenames:
             path = base / name
             rel = path.relative_to(root).as_posix()
@@ -176,6 +176,8 @@ def no_git(root: Path) -> Path:
 
 
 def no_dvc(root: Path) -> None:
+    (root / "data").mkdir()
+    (root / "data" / "binary.bin").write_bytes(b"\x00\x01\x02\xff" * 64)  # binary: goes through DVC
     shutil.rmtree(root / ".dvc")
     (root / ".dvcignore").unlink(missing_ok=True)
     git(root, "rm", "-q", "-r", "--cached", ".dvc", ".dvcignore")
@@ -287,6 +289,7 @@ CASES: list[Case] = [
     Case("ref-reflog-syntax", ("show", "sentiment@{1}"), ("sentiment@{1}",)),
     Case("ref-unknown-release", ("show", "sentiment@v9.9.9"), ("sentiment@v9.9.9",)),
     Case("ref-empty-stage", ("show", "sentiment#"), ("sentiment#",)),
+    Case("ref-empty-version", ("show", "sentiment@"), ("sentiment@",)),
     Case("versions-bad-name", ("versions", "../x"), ("../x",), requires=("versions",)),
     Case("tag-bad-name", ("tag", "-bad"), ("tag",), requires=("tag",)),
     Case("get-bad-ref", ("get", "sentiment@vbogus", "--out", "out"), ("sentiment@vbogus",), requires=("get",)),
