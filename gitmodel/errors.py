@@ -14,6 +14,13 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+def _printable(text: str) -> str:
+    """A file or field name from user input, with line breaks and other control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class GitmodelError(Exception):
     """Base error: `where` is a file (and field), `hint` the command or change that fixes it."""
 
@@ -29,7 +36,7 @@ class GitmodelError(Exception):
         """The one line printed on stderr: `error: <file>: <field>: <what> — <how to fix>`."""
         text = " ".join(self.message.split())
         if self.where:
-            text = f"{self.where}: {text}"
+            text = f"{_printable(self.where)}: {text}"
         if self.hint:
             text = f"{text} — {' '.join(self.hint.split())}"
         return f"error: {text}"
