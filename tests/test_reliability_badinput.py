@@ -69,8 +69,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "artifacts" / "model.bin").write_bytes(bytes(range(256)) * 8)
     (root / "prompts").mkdir()
     (root / "prompts" / "system.txt").write_text("You are a careful sentiment classifier.\n")
+    (root / "schema.yaml").write_text("inputs: {type: object, required: [text], properties: {text: {type: string}}}\n")
     run(sys.executable, "-m", "gitmodel", "add", "sentiment", "--weights", "artifacts/model.bin",
-        "--prompt", "prompts/system.txt")
+        "--prompt", "prompts/system.txt", "--schema", "schema.yaml")
     run("git", "add", "-A")
     run("git", "commit", "-q", "-m", "sentiment")
     _age_worktree(root)
