@@ -19,6 +19,7 @@ from benchmarks.harness import (
     Run,
     Series,
     alternate,
+    fmt_ratio,
     fmt_rss,
     fmt_seconds,
     fmt_series,
@@ -114,7 +115,7 @@ def status_figures(ctx: Context) -> None:
               ctx.runs)
     ratio = time_ratio(gm, peer)
     row = ctx.row("status")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{ratio:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"
     row.verdict, row.runs = verdict(ratio <= 0.25), runs_label(gm)
 
 
@@ -143,11 +144,11 @@ def hashing_figures(ctx: Context) -> None:
               ctx.runs)
     row = ctx.row("sha256-hashlib")
     s = speedup(gm, bare)
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(bare), f"speed {s:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(bare), f"speed {fmt_ratio(s)}×"
     row.verdict, row.runs = verdict(s >= 0.9), runs_label(gm)
     row = ctx.row("sha256-sum")
     s = speedup(gm, coreutils)
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(coreutils), f"speed {s:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(coreutils), f"speed {fmt_ratio(s)}×"
     row.verdict, row.runs = verdict(s >= 3.0), runs_label(gm)
     row = ctx.row("sha256-rss")
     row.gitmodel, row.peer = fmt_rss(gm), fmt_rss(bare)
@@ -181,7 +182,7 @@ def recheck_figure(ctx: Context, big: Path, full_rehash: Series) -> None:
     row = ctx.row("recheck")
     row.gitmodel = fmt_series(hit)
     row.peer = f"{fmt_series(full_rehash)} (sha256 figure above)"
-    row.ratio = f"{time_ratio(hit, full_rehash):.4f}×"
+    row.ratio = f"{fmt_ratio(time_ratio(hit, full_rehash))}×"
     row.verdict, row.runs = verdict(hit.median <= 0.005), runs_label(hit)
 
 
@@ -227,7 +228,7 @@ def add_figure(ctx: Context) -> None:
         raise BenchError("the shared 1 GiB file changed size during `add`")
     ratio = time_ratio(gm, peer)
     row = ctx.row("add")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{ratio:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"
     row.verdict, row.runs = verdict(ratio <= 1.2), runs_label(gm)
     for root in repos.values():
         make_writable(root)
@@ -274,7 +275,7 @@ def transfer_figures(ctx: Context) -> None:
                    (peer, lambda: pushed(ws.run([dvc, "push", "-q"], root)))], ctx.runs, before_each=empty_remote)
         ratio = time_ratio(gm, peer)
         row = ctx.row("push")
-        row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{ratio:.2f}×"
+        row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"
         row.verdict, row.runs = verdict(ratio <= 1.2), runs_label(gm)
     if dict(missing)["get"]:
         return
@@ -304,7 +305,7 @@ def transfer_figures(ctx: Context) -> None:
               ctx.runs, before_each=cold)
     ratio = time_ratio(gm, peer)
     row = ctx.row("get")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{ratio:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"
     row.verdict, row.runs = verdict(ratio <= 1.2), runs_label(gm)
     row = ctx.row("get-rss")
     row.gitmodel, row.peer = fmt_rss(gm), fmt_rss(peer)
@@ -332,7 +333,7 @@ def versions_figures(ctx: Context) -> None:
     alternate([(gm, lambda: ws.run([*ws.gm, "versions", MODEL], repo.root)),
                (peer, lambda: ws.run(FOR_EACH_REF, repo.root))], ctx.runs)
     row = ctx.row("versions-10k")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{time_ratio(gm, peer):.1f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(time_ratio(gm, peer))}×"
     row.verdict, row.runs = verdict(gm.median <= 0.3), runs_label(gm)
     shutil.rmtree(repo.root)
 
@@ -346,7 +347,7 @@ def versions_figures(ctx: Context) -> None:
                (peer, lambda: ws.run([gto, "show", MODEL], repo.root))], 5)
     s = speedup(gm, peer)
     row = ctx.row("versions-1k")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"speed {s:.0f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"speed {fmt_ratio(s)}×"
     row.verdict, row.runs = verdict(s >= 50), runs_label(gm)
     shutil.rmtree(repo.root)
 
@@ -469,7 +470,7 @@ def hook_figures(ctx: Context) -> None:
                                   ("hook-prompt", prompt, noop, 0.6)):
         ratio = time_ratio(mine, peer)
         row = ctx.row(key)
-        row.gitmodel, row.peer, row.ratio = fmt_series(mine), fmt_series(peer), f"{ratio:.2f}×"
+        row.gitmodel, row.peer, row.ratio = fmt_series(mine), fmt_series(peer), f"{fmt_ratio(ratio)}×"
         row.verdict, row.runs = verdict(ratio <= goal), runs_label(mine)
     for root in (gm_repo, pc_repo):
         make_writable(root)
@@ -500,7 +501,7 @@ def lfs_figure(ctx: Context) -> None:
     prompts = paired_differences(series["prompts hook"], series["prompts no-verify"], "prompts")
     ratio = time_ratio(lfs, prompts)
     row = ctx.row("hook-lfs")
-    row.gitmodel, row.peer, row.ratio = fmt_series(lfs), fmt_series(prompts), f"{ratio:.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(lfs), fmt_series(prompts), f"{fmt_ratio(ratio)}×"
     row.verdict, row.runs = verdict(ratio <= 1.10), runs_label(lfs)
     for root in (lfs_repo, prompts_repo):
         shutil.rmtree(root)
@@ -543,7 +544,7 @@ def diff_figure(ctx: Context) -> None:
     alternate([(gm, lambda: ws.run(argv, root, allowed=(0, 1))),
                (peer, lambda: ws.run(["git", "diff", "HEAD~1", "HEAD", "--", "models"], root))], ctx.runs)
     row = ctx.row("diff")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{time_ratio(gm, peer):.1f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(time_ratio(gm, peer))}×"
     row.verdict, row.runs = verdict(gm.median <= 1.0), runs_label(gm)
     make_writable(root)
     shutil.rmtree(root)
@@ -594,7 +595,7 @@ def env_capture_figure(ctx: Context) -> None:
                                       "--disable-pip-version-check"], root, extra_env=extra))], ctx.runs)
     row = ctx.row("env-capture")
     row.name = row.name.replace("≥ 300", f"{seen}")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{time_ratio(gm, peer):.2f}×"
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(time_ratio(gm, peer))}×"
     row.verdict, row.runs = verdict(gm.median <= 0.5), runs_label(gm)
     shutil.rmtree(root)
     shutil.rmtree(site)

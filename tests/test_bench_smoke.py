@@ -14,6 +14,7 @@ from benchmarks.harness import (
     Series,
     alternate,
     atomic_write_text,
+    fmt_ratio,
     fmt_rss,
     fmt_seconds,
     fmt_series,
@@ -62,6 +63,14 @@ def test_formatting_picks_units() -> None:
     assert fmt_seconds(2.5) == "2.50 s"
     assert fmt_series(series("x", [0.25, 0.2, 1.5])) == "250.0 ms (200.0 ms–1.50 s)"
     assert fmt_rss(series("x", [1, 1, 1], [10 << 20, 30 << 20, 20 << 20])) == "20 MiB (10 MiB–30 MiB)"
+
+
+def test_ratio_never_rounds_onto_its_goal() -> None:
+    assert fmt_ratio(0.8977) == "0.898"  # would print 0.90 against a ≥ 0.9 goal it fails
+    assert fmt_ratio(1.2449) == "1.24"
+    assert fmt_ratio(18.34) == "18.3"
+    assert fmt_ratio(1234.5) == "1,234"
+    assert fmt_ratio(0.00007) == "1/14,286"
 
 
 def test_alternate_warms_up_then_alternates_order() -> None:
