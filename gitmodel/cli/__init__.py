@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import typer
 
@@ -61,11 +62,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _usage_error(exc: Exception, show: object) -> None:
+def _usage_error(exc: Exception, show: Callable[[], object]) -> None:
     """Click's usage errors as the one line every other error is: `error: <command>: <what> — <help>`."""
     format_message = getattr(exc, "format_message", None)
     if type(exc).__name__ == "NoArgsIsHelpError" or not callable(format_message):
-        show()  # type: ignore[operator] - bare `gitmodel`: the help is the answer
+        show()  # bare `gitmodel`: the help is the answer
         return
     command = getattr(getattr(exc, "ctx", None), "command_path", None) or "gitmodel"
     message = " ".join(str(format_message()).split())
