@@ -13,7 +13,7 @@ from gitmodel.errors import InvalidInput, Refused
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.policy import Change
-from gitmodel.tags import Release, TagIndex, parse_ref, read_tags
+from gitmodel.tags import Approval, Release, TagIndex, parse_ref, read_tags
 
 
 def current_stages(tags: TagIndex, name: str) -> dict[str, str]:
@@ -99,9 +99,11 @@ class ShowResult:
     fingerprint_ok: bool | None
     releases: list[str] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)
+    approvals: list[Approval] = field(default_factory=list)  # of the release shown
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "ref": self.ref, "manifest_path": self.manifest_path, "commit": self.commit,
+                "approvals": [{"role": a.role, "by": a.tagger, "date": a.date, "tag": a.tag} for a in self.approvals],
                 "release": self.release.tag if self.release else None,
                 "fingerprint": self.fingerprint, "tag_fingerprint": self.release.fingerprint if self.release else None,
                 "fingerprint_ok": self.fingerprint_ok, "releases": self.releases, "stages": self.stages,
@@ -142,5 +144,6 @@ def show_model(root: Path, ref: str) -> ShowResult:
     fp_ok = None
     if release is not None and release.fingerprint:
         fp_ok = release.fingerprint == fingerprint
+    approvals = [a for a in tags.approvals_of(name, release.version) if a.commit == release.commit] if release else []
     return ShowResult(name, ref, manifest, path, commit, release, fingerprint, fp_ok,
-                      [str(r.version) for r in tags.active_releases(name)], stages)
+                      [str(r.version) for r in tags.active_releases(name)], stages, approvals)

@@ -218,8 +218,9 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
     cache.save()
+    dvc_yaml = _sync_dvc_yaml(root, manifest)
     staged = _stage(root, [manifest_path, *_tracking_paths(root, entries.values()),
-                           *([params_path] if params_path else [])]) if stage else []
+                           *([params_path] if params_path else []), *dvc_yaml]) if stage else []
     return AddResult(name, manifest_path, manifest, staged)
 
 
@@ -311,14 +312,23 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         mf.validate_schema(updated.to_dict(), where=manifest_path)
         mf.save(updated, root / manifest_path, schema_ref=SCHEMA_REF)
     cache.save()
+    dvc_yaml = _sync_dvc_yaml(root, updated)
     all_entries = [e for _, e in updated.files()]
     staged = _stage(root, [manifest_path, *_tracking_paths(root, all_entries),
-                           *([updated.params_file["path"]] if updated.params_file else [])]) if stage else []
+                           *([updated.params_file["path"]] if updated.params_file else []), *dvc_yaml]) if stage else []
     why = reasons(changes, required_level(changes)) if changes else []
     if floor > required_level(changes):
         why.append(f"--{floor} requested")
     return BumpResult(name, manifest_path, current.version, new_version,
                       str(latest.version) if latest else None, level, changes, why, retrack, staged)
+
+
+def _sync_dvc_yaml(root: Path, manifest: Manifest) -> list[str]:
+    """Keep dvc.yaml `artifacts:` in step (see gitmodel/dvcyaml.py); the path to stage when it changed."""
+    from gitmodel.dvcyaml import sync_artifact
+
+    result = sync_artifact(root, manifest)
+    return [result.path] if result.changed else []
 
 
 def next_version(current: semver.Version, released: semver.Version, level: Level) -> semver.Version:

@@ -233,6 +233,8 @@ def show(
             out(f"# releases: {', '.join(result.releases)}")
         if result.stages:
             out("# stages: " + ", ".join(f"{s}={v}" for s, v in sorted(result.stages.items())))
+        if result.approvals:
+            out("# approvals: " + ", ".join(f"{a.role} by {a.tagger} {a.date[:10]}" for a in result.approvals))
         out(mf.render(result.manifest).rstrip())
     if result.fingerprint_ok is False:
         err(f"error: {result.release.tag if result.release else ref}: fingerprint mismatch — the manifest at the "
