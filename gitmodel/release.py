@@ -49,16 +49,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _metric(metrics: dict[str, Any] | None, key: str) -> Any:
-    """A metric by name; `eval.accuracy` reaches into nested mappings."""
-    value: Any = metrics or {}
-    for part in [key] if key in value else key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
         "<": lambda a, b: a < b, "==": lambda a, b: a == b}
 
@@ -67,7 +57,7 @@ def evaluate_gates(cfg: Config, manifest: Manifest) -> list[GateResult]:
     """Every gate of the model against its manifest's metrics; missing or non-numeric metrics fail."""
     results = []
     for gate in cfg.gates_for(manifest.name):
-        value = _metric(manifest.metrics, gate.metric)
+        value = (manifest.metrics or {}).get(gate.metric)
         passed = _is_number(value) and bool(_OPS[gate.op](float(value), gate.threshold))
         results.append(GateResult(gate, value, passed))
     return results
