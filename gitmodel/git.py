@@ -197,7 +197,7 @@ def is_tracked(root: Path, path: str) -> bool:
 
 
 def add(root: Path, paths: Iterable[str]) -> None:
-    todo = [p for p in paths]
+    todo = list(paths)
     if todo:
         run(root, "add", "--", *todo)
 
@@ -214,10 +214,11 @@ def config_get(root: Path, key: str) -> str | None:
 # -------------------------------------------------------------------------------------------- refs
 
 
-def for_each_ref(root: Path, pattern: str, fields: Sequence[str]) -> list[list[str]]:
+def for_each_ref(root: Path, pattern: str | Sequence[str], fields: Sequence[str]) -> list[list[str]]:
     """One `git for-each-ref` call: a row of `fields` per ref (fields may hold newlines)."""
     fmt = "%1f".join(fields) + "%1e"
-    text = run(root, "for-each-ref", f"--format={fmt}", pattern).stdout.decode("utf-8", "replace")
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
+    text = run(root, "for-each-ref", f"--format={fmt}", *patterns).stdout.decode("utf-8", "replace")
     rows = []
     for record in text.split("\x1e"):
         record = record.lstrip("\n")

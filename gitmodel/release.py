@@ -13,7 +13,6 @@ from typing import Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
-from gitmodel.check import run_check
 from gitmodel.config import Config, Gate, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.fileio import parse_yaml
@@ -58,7 +57,8 @@ def evaluate_gates(cfg: Config, manifest: Manifest) -> list[GateResult]:
     results = []
     for gate in cfg.gates_for(manifest.name):
         value = (manifest.metrics or {}).get(gate.metric)
-        passed = _is_number(value) and bool(_OPS[gate.op](float(value), gate.threshold))
+        passed = isinstance(value, int | float) and not isinstance(value, bool) \
+            and bool(_OPS[gate.op](float(value), gate.threshold))
         results.append(GateResult(gate, value, passed))
     return results
 
@@ -159,6 +159,8 @@ def tag_release(root: Path, name: str, *, message: str | None = None, rev: str |
         raise Refused(f"{manifest.version} is already released ({tag})", where=f"{path}: version",
                       hint=f"gitmodel bump {name}, commit, tag again")
     _refuse_existing(tags, name, version, tag, commit, f"{path}: version")
+    from gitmodel.check import run_check  # hashing and sources: only the write path needs them
+
     checked = run_check(root, mode="rev", rev=commit, names={name}, cfg=cfg, tags=tags)
     findings = [f for f in checked.findings if f.model == name]
     if findings:

@@ -53,7 +53,8 @@ def test_judged_scenario_through_the_cli(model: Path, clock: Clock) -> None:
     again = gm(model, "tag", "sentiment", env=clock.env())
     assert again.returncode == 1
     assert "already released" in again.stderr
-    assert again.stderr.count("\n") == 1 and "Traceback" not in again.stderr
+    assert again.stderr.count("\n") == 1
+    assert "Traceback" not in again.stderr
 
     old_prompt = load_manifest(model / "models/sentiment.yaml").prompts[0].sha256
     clock.tick()
@@ -96,7 +97,8 @@ def test_judged_scenario_through_the_cli(model: Path, clock: Clock) -> None:
     bogus = gm(model, "versions", "sentiment")
     assert bogus.returncode == 0
     assert "warning: tag sentiment@vbogus" in bogus.stderr
-    assert "0.1.0" in bogus.stdout and "0.2.0" in bogus.stdout
+    assert "0.1.0" in bogus.stdout
+    assert "0.2.0" in bogus.stdout
 
 
 # ---------------------------------------------------------------------------------------------- tag
@@ -317,7 +319,8 @@ def test_changelog_newest_first_with_level_reasons_and_message(model: Path, cloc
     md = result.markdown
     assert md.index("## v0.2.0") < md.index("## v0.1.0")
     assert "**minor** since v0.1.0: prompts/system.txt changed; metrics.accuracy 0.88 → 0.91" in md
-    assert "Reworded the system prompt." in md and "Baseline." in md
+    assert "Reworded the system prompt." in md
+    assert "Baseline." in md
     assert "first release" in md
     assert "Test User <test@example.com>" in md
     assert "fingerprint:" not in md
@@ -426,7 +429,9 @@ def test_dvc_yaml_is_left_alone_outside_dvc_and_for_names_dvc_refuses(repo: Path
     from dataclasses import replace
 
     dotted = sync_artifact(repo, replace(manifest, name="team.ranker"))
-    assert dotted.changed is False and dotted.skipped and "artifact name" in dotted.skipped
+    assert dotted.changed is False
+    assert dotted.skipped
+    assert "artifact name" in dotted.skipped
     (repo / "dvc.yaml").write_text("artifacts: [broken\n")
     with pytest.raises(InvalidInput, match="dvc.yaml"):
         sync_artifact(repo, manifest)
@@ -449,5 +454,6 @@ def test_dvc_resolves_a_gitmodel_release(repo: Path) -> None:
 def test_tag_warns_when_dvc_yaml_is_out_of_step(model: Path) -> None:
     (model / ".dvc").mkdir()
     result = tag_release(model, "sentiment")
-    assert result.notes and "no artifacts.sentiment entry" in result.notes[0]
+    assert result.notes
+    assert "no artifacts.sentiment entry" in result.notes[0]
     assert gitcmd.ref_exists(model, "refs/tags/sentiment@v0.1.0")

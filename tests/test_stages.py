@@ -71,7 +71,7 @@ def test_rollback_walks_back_one_holder_at_a_time(three: Path, clock: Clock) -> 
     with pytest.raises(Refused, match="no version of sentiment is in stage 'dev'"):
         rollback(three, "sentiment", "dev")
     # history is never rewritten: every event is still there
-    assert [t for t in git(three, "tag", "-l", "sentiment#*").stdout.split()] == [
+    assert list(git(three, "tag", "-l", "sentiment#*").stdout.split()) == [
         "sentiment#prod#1", "sentiment#prod#2", "sentiment#prod#3", "sentiment#prod#4", "sentiment#prod#5"]
 
 
@@ -96,7 +96,8 @@ def test_rollback_to_an_empty_stage_unassigns(three: Path, clock: Clock) -> None
     promote(three, "sentiment@v0.2.0", "staging")
     clock.tick()
     result = rollback(three, "sentiment", "staging")
-    assert result.tag == "sentiment#staging!#4" and result.version is None
+    assert result.tag == "sentiment#staging!#4"
+    assert result.version is None
     assert holder(three, "staging") is None
 
 
@@ -115,7 +116,8 @@ def test_stage_whitelist_and_names(three: Path) -> None:
         promote(three, "sentiment@v0.1.0", "pr od")
     assert promote(three, "sentiment@v0.1.0", "canary").tag == "sentiment#canary#1"
     cli = gm(three, "promote", "sentiment", "prod")
-    assert cli.returncode == 2 and "does not name a release" in cli.stderr
+    assert cli.returncode == 2
+    assert "does not name a release" in cli.stderr
 
 
 def test_promote_evaluates_gates_on_the_released_manifest(three: Path) -> None:
@@ -133,9 +135,11 @@ def test_cli_stages_and_rollback_output(three: Path, clock: Clock) -> None:
     assert text[0].split() == ["stage", "version", "since", "by", "tag"]
     assert [line.split()[:2] for line in text[1:]] == [["dev", "-"], ["staging", "-"], ["prod", "0.2.0"]]
     back = gm(three, "rollback", "sentiment", "prod", env=clock.env())
-    assert back.returncode == 0 and "sentiment prod: back to v0.1.0 (was v0.2.0)" in back.stdout
+    assert back.returncode == 0
+    assert "sentiment prod: back to v0.1.0 (was v0.2.0)" in back.stdout
     refused = gm(three, "rollback", "sentiment", "prod")
-    assert refused.returncode == 1 and refused.stderr.startswith("error: ")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: ")
 
 
 def test_promote_push(three: Path, tmp_path: Path) -> None:
@@ -161,7 +165,8 @@ def test_gto_reads_gitmodel_releases_and_stages(three: Path, clock: Clock) -> No
     by_version = {v["version"]: [s["stage"] for s in v["stages"]] for v in json.loads(shown.stdout)}
     assert by_version == {"v0.1.0": [], "v0.2.0": ["staging"], "v0.3.0": ["prod"]}
     table = gto(three, "show")
-    assert "sentiment" in table.stdout and "v0.3.0" in table.stdout
+    assert "sentiment" in table.stdout
+    assert "v0.3.0" in table.stdout
 
 
 @needs_gto
