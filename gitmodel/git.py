@@ -7,6 +7,7 @@ object access takes 47 s at 10k tags, where one `git for-each-ref` takes 81 ms.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -298,5 +299,5 @@ def push_tags(root: Path, tags: Sequence[str], remote: str | None = None) -> str
         detail = lines[-1] if lines else f"exit {result.returncode}"
         raise ExternalFailure(f"git push {target} failed: {detail}", where=", ".join(tags),
                               hint=f"the tag exists locally; push it later with `git push {target} "
-                                   f"{' '.join(tags)}`")
+                                   f"{' '.join(shlex.quote(t) for t in tags)}`")
     return target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from shlex import quote
 from typing import Annotated
 
 import typer
@@ -48,7 +49,7 @@ def tag(
     if result.pushed_to:
         out(f"pushed {result.tag} to {result.pushed_to}")
     else:
-        out(f"not pushed: git push origin {result.tag}  (or gitmodel tag --push next time)")
+        out(f"not pushed: git push origin {quote(result.tag)}  (or gitmodel tag --push next time)")
 
 
 @app.command()
@@ -198,4 +199,4 @@ def approve(
     if result.pushed_to:
         out(f"pushed {result.tag} to {result.pushed_to}")
     else:
-        out(f"share it: git push origin {result.tag}")
+        out(f"share it: git push origin {quote(result.tag)}  (or --push)")
