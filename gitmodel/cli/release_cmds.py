@@ -164,6 +164,7 @@ def changelog(
 
     Example: gitmodel changelog sentiment -o CHANGELOG-sentiment.md
     """
+    from gitmodel.errors import InvalidInput
     from gitmodel.fileio import atomic_write
     from gitmodel.release import changelog as build
 
@@ -173,7 +174,11 @@ def changelog(
     if output is None:
         out(result.markdown.rstrip("\n"))
         return
-    atomic_write(output, result.markdown)
+    try:
+        atomic_write(output, result.markdown)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write: {exc.strerror}", where=str(output), hint="give a writable file path") \
+            from None
     out(f"wrote {output} ({len(result.entries)} release(s))")
 
 
