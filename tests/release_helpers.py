@@ -20,8 +20,8 @@ CONFIG = 'gates:\n  sentiment: {accuracy: ">= 0.85"}\nstages: [dev, staging, pro
 class Clock:
     """Monotonic fake time for git: every tag and commit gets its own second (GTO orders by time)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = 1_767_225_600  # 2026-01-01T00:00:00Z
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: int = 1_767_225_600) -> None:
+        self.now = start  # default 2026-01-01T00:00:00Z
         self.monkeypatch = monkeypatch
 
     def tick(self) -> str:
@@ -43,9 +43,9 @@ def set_metrics(root: Path, metrics: dict[str, object] | None, name: str = "sent
     mf.save(replace(manifest, metrics=metrics), path)
 
 
-def commit(root: Path, message: str) -> str:
+def commit(root: Path, message: str, *, allow_empty: bool = False) -> str:
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
+    git(root, "commit", "-q", "-m", message, *(["--allow-empty"] if allow_empty else []))
     return git(root, "rev-parse", "HEAD").stdout.strip()
 
 

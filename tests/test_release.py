@@ -330,6 +330,9 @@ def test_changelog_newest_first_with_level_reasons_and_message(model: Path, cloc
     assert cli.returncode == 0, cli.stderr
     assert target.read_text() == md
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".CHANGELOG")]
+    unwritable = gm(model, "changelog", "sentiment", "-o", str(tmp_path))
+    assert unwritable.returncode == 2
+    assert "cannot write" in unwritable.stderr
 
 
 def test_changelog_of_gto_message(model: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,18 +22,38 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def three_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sentiment released as 0.1.0, 0.2.0 and 0.3.0, built once per module (a day before each test's clock)."""
+    root = tmp_path_factory.mktemp("three") / "repo"
+    root.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        # module scope runs before the per-test isolated_env: isolate git here the same way
+        mp.setenv("HOME", str(tmp_path_factory.mktemp("three-home")))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for key, value in (("NAME", "Test User"), ("EMAIL", "test@example.com")):
+            mp.setenv(f"GIT_AUTHOR_{key}", value)
+            mp.setenv(f"GIT_COMMITTER_{key}", value)
+        clock = Clock(mp, start=1_767_225_600 - 86_400)
+        clock.tick()
+        git(root, "init", "-q", "-b", "main")
+        commit(root, "initial", allow_empty=True)
+        make_model(root)
+        tag_release(root, "sentiment")
+        for text in ("two\n", "three\n"):
+            clock.tick()
+            change_prompt_and_bump(root, text)
+            clock.tick()
+            tag_release(root, "sentiment")
+    return root
+
+
 @pytest.fixture
-def three(repo: Path, clock: Clock) -> Path:
-    """sentiment released as 0.1.0, 0.2.0 and 0.3.0."""
-    clock.tick()
-    make_model(repo)
-    tag_release(repo, "sentiment")
-    for text in ("two\n", "three\n"):
-        clock.tick()
-        change_prompt_and_bump(repo, text)
-        clock.tick()
-        tag_release(repo, "sentiment")
-    return repo
+def three(three_template: Path, tmp_path: Path, clock: Clock) -> Path:
+    """A private copy of the three-release repo."""
+    root = tmp_path / "repo"
+    shutil.copytree(three_template, root, symlinks=True)
+    return root
 
 
 def holder(root: Path, stage: str) -> str | None:
