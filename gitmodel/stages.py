@@ -10,6 +10,7 @@ rollbacks in a row walk back two versions, as an undo does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,8 @@ def _release_manifest(root: Path, cfg: Config, release: Release) -> Manifest | N
         return None
 
 
-def _create_event(root: Path, name: str, tag_for: Any, target: str, message: str, tags: TagIndex,
-                  *, retry: Any) -> tuple[str, TagIndex]:
+def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: str, message: str,
+                  tags: TagIndex, *, retry: Callable[[TagIndex], None]) -> tuple[str, TagIndex]:
     """Create the event tag with the next counter; on a race, reread and take the next number."""
     for _ in range(_ATTEMPTS):
         tag = tag_for(tags.next_counter(name))

@@ -184,6 +184,21 @@ def test_tag_refuses_a_version_not_above_the_latest(model: Path, clock: Clock) -
         tag_release(model, "sentiment")
 
 
+def test_tag_refuses_a_lower_version_made_on_an_old_branch(model: Path, clock: Clock) -> None:
+    tag_release(model, "sentiment")
+    clock.tick()
+    change_prompt_and_bump(model, "v2\n")
+    tag_release(model, "sentiment")                                    # latest: 0.2.0
+    git(model, "checkout", "-q", "-b", "hotfix", "sentiment@v0.1.0")
+    (model / "prompts/system.txt").write_text("hotfix\n")
+    bumped = bump_model(model, "sentiment").new_version                # bump knows better: 0.3.0
+    manifest_path = model / "models/sentiment.yaml"
+    manifest_path.write_text(manifest_path.read_text().replace(f"version: {bumped}", "version: 0.1.5"))
+    commit(model, "hotfix on 0.1")
+    with pytest.raises(Refused, match="0.1.5 is not greater than the latest release 0.2.0"):
+        tag_release(model, "sentiment")
+
+
 def test_tag_at_another_revision(model: Path) -> None:
     first = git(model, "rev-parse", "HEAD").stdout.strip()
     (model / "notes.txt").write_text("later\n")
