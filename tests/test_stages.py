@@ -217,3 +217,18 @@ def test_gitmodel_reads_gto_register_and_assign(repo: Path, clock: Clock) -> Non
     assert again.returncode == 0, again.stderr
     assert "sentiment#prod#3" in git(repo, "tag", "-l").stdout.split()
     assert holder(repo, "prod") == "0.3.0"
+
+
+def test_a_promotion_that_loses_the_counter_race_takes_the_next_number(three: Path) -> None:
+    from gitmodel.stages import _create_event
+    from gitmodel.tags import read_tags
+
+    stale = read_tags(three, {"sentiment"})                 # read before the other process tagged
+    promote(three, "sentiment@v0.1.0", "prod")              # takes #1
+    commit_id = git(three, "rev-parse", "sentiment@v0.2.0^{commit}").stdout.strip()
+    tag, _ = _create_event(three, "sentiment", lambda n: f"sentiment#prod#{n}", commit_id, "race\n", stale,
+                           retry=lambda fresh: None)
+    assert tag == "sentiment#prod#2"
+    assert holder(three, "prod") == "0.2.0"
+    assert git(three, "rev-parse", "sentiment#prod#1^{commit}").stdout.strip() == \
+        git(three, "rev-parse", "sentiment@v0.1.0^{commit}").stdout.strip()
