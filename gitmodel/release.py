@@ -321,12 +321,22 @@ class ChangelogEntry:
     message: str
 
 
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "tag": self.tag, "date": self.date, "tagger": self.tagger,
+                "commit": self.commit, "previous": self.previous,
+                "level": str(self.level) if self.level is not None else None, "changes": self.changes,
+                "message": self.message}
+
+
 @dataclass
 class ChangelogResult:
     name: str
     entries: list[ChangelogEntry]
     markdown: str
     warnings: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "releases": [e.to_json() for e in self.entries], "warnings": self.warnings}
 
 
 def user_message(message: str) -> str:

@@ -350,7 +350,10 @@ def _sync_dvc_yaml(root: Path, manifest: Manifest) -> list[str]:
     """Keep dvc.yaml `artifacts:` in step (see gitmodel/dvcyaml.py); the path to stage when it changed."""
     from gitmodel.dvcyaml import sync_artifact
 
-    result = sync_artifact(root, manifest)
+    try:
+        result = sync_artifact(root, manifest)
+    except InvalidInput:
+        return []  # a broken dvc.yaml must not undo an add/bump that already ran; `gitmodel tag` warns
     return [result.path] if result.changed else []
 
 

@@ -345,6 +345,8 @@ def test_changelog_newest_first_with_level_reasons_and_message(model: Path, cloc
     assert cli.returncode == 0, cli.stderr
     assert target.read_text() == md
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".CHANGELOG")]
+    as_json = json.loads(gm(model, "changelog", "sentiment", "--json").stdout)
+    assert [(r["version"], r["level"]) for r in as_json["releases"]] == [("0.2.0", "minor"), ("0.1.0", None)]
     unwritable = gm(model, "changelog", "sentiment", "-o", str(tmp_path))
     assert unwritable.returncode == 2
     assert "cannot write" in unwritable.stderr
@@ -454,6 +456,11 @@ def test_dvc_yaml_is_left_alone_outside_dvc_and_for_names_dvc_refuses(repo: Path
     with pytest.raises(InvalidInput, match="dvc.yaml"):
         sync_artifact(repo, manifest)
     assert (repo / "dvc.yaml").read_text() == "artifacts: [broken\n"
+    # bump still works; tag releases and says DVC will not find the release
+    (repo / "prompts/system.txt").write_text("changed\n")
+    assert "dvc.yaml" not in bump_model(repo, "sentiment").staged
+    commit(repo, "bump with a broken dvc.yaml")
+    assert "not valid YAML" in tag_release(repo, "sentiment").notes[0]
 
 
 @pytest.mark.slow

@@ -159,6 +159,7 @@ def rollback(
 def changelog(
     name: Annotated[str, typer.Argument(help="Model name.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the markdown to FILE.")] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Markdown changelog, newest first: version, date, tagger, bump level and why, tag message.
 
@@ -169,6 +170,9 @@ def changelog(
     from gitmodel.release import changelog as build
 
     result = build(_root(), name)
+    if json_out and output is None:
+        emit_json(result.to_json())
+        return
     for w in result.warnings:
         warn(w)
     if output is None:
