@@ -367,7 +367,7 @@ def _transfer(repo: Any, src: Any, dest: Any, entries: Sequence[FileEntry], desc
             result = transfer(src, dest, objs, cache_odb=cache, callback=callback)
     else:
         result = transfer(src, dest, objs, cache_odb=cache)
-    return {hi.value for hi in result.failed}
+    return {str(hi.value) for hi in result.failed}
 
 
 @dataclass
