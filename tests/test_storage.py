@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -75,9 +77,9 @@ def entries(root: Path) -> list[FileEntry]:
 def drop_local_copies(root: Path) -> None:
     import shutil
 
-    shutil.rmtree(root / ".dvc" / "cache")
-    (root / "artifacts" / "model.bin").unlink()
-    shutil.rmtree(root / "data" / "train")
+    shutil.rmtree(root / ".dvc" / "cache", ignore_errors=True)
+    (root / "artifacts" / "model.bin").unlink(missing_ok=True)
+    shutil.rmtree(root / "data" / "train", ignore_errors=True)
 
 
 @pytest.fixture
@@ -85,14 +87,39 @@ def model_repo(repo: Path) -> Path:
     return make_model_repo(repo)
 
 
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """The real CLI entry point (`main`, with its error funnel) in-process: a subprocess costs ~1 s here."""
+    from gitmodel.cli import main
+
+    def run(root: Path, *args: str) -> CliRun:
+        monkeypatch.chdir(root)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        captured = capsys.readouterr()
+        return CliRun(int(exited.value.code or 0), captured.out, captured.err)
+
+    return run
+
+
 # ------------------------------------------------------------------------------------------- remotes
 
 
 def test_init_sets_a_machine_local_default_remote_and_keeps_it(repo: Path, isolated_env: Path) -> None:
     note = storage.init(repo) and storage.ensure_default_remote(repo, None)
-    assert note is not None and "config.local" in note
+    assert note is not None
+    assert "config.local" in note
     path = remote_dir()
-    assert path.is_dir() and path.is_relative_to(isolated_env)  # XDG_DATA_HOME of this test's HOME
+    assert path.is_dir()
+    assert path.is_relative_to(isolated_env)
     assert str(path) in (repo / ".dvc" / "config.local").read_text()
     assert "remote" not in (repo / ".dvc" / "config").read_text()  # per-machine path: not committed
     assert "kept" in (storage.ensure_default_remote(repo, None) or "")
@@ -102,9 +129,11 @@ def test_explicit_remote_is_shared_and_shadows_the_local_default(repo: Path, tmp
     storage.init(repo)
     storage.ensure_default_remote(repo, None)
     note = storage.ensure_default_remote(repo, str(tmp_path / "team-store"))
-    assert note is not None and "'storage'" in note
+    assert note is not None
+    assert "'storage'" in note
     shared = (repo / ".dvc" / "config").read_text()
-    assert str(tmp_path / "team-store") in shared and "remote = storage" in shared
+    assert str(tmp_path / "team-store") in shared
+    assert "remote = storage" in shared
     assert "remote = local" not in (repo / ".dvc" / "config.local").read_text()
     assert storage.remote_info(repo).url == str(tmp_path / "team-store")
     # naming an existing remote makes it the default again
@@ -112,31 +141,33 @@ def test_explicit_remote_is_shared_and_shadows_the_local_default(repo: Path, tmp
     assert storage.remote_info(repo).name == "local"
 
 
-def test_no_remote_configured_is_exit_2_saying_how(repo: Path) -> None:
+def test_no_remote_configured_is_exit_2_saying_how(repo: Path, cli: Callable[..., CliRun]) -> None:
     make_model_repo(repo)
     (repo / ".dvc" / "config.local").unlink()
     with pytest.raises(InvalidInput) as caught:
         push(repo)
     assert caught.value.exit_code == 2
     assert "gitmodel init --remote" in str(caught.value)
-    result = gm(repo, "push")
+    result = cli(repo, "push")
     assert result.returncode == 2
-    assert "no DVC remote configured" in result.stderr and "Traceback" not in result.stderr
+    assert "no DVC remote configured" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # ------------------------------------------------------------------------------- the judged round trip
 
 
-def test_push_delete_get_checkout_verify_round_trip(model_repo: Path, tmp_path: Path) -> None:
+def test_push_delete_get_checkout_verify_round_trip(model_repo: Path, tmp_path: Path,
+                                                    cli: Callable[..., CliRun]) -> None:
     root = model_repo
-    pushed = gm(root, "push")
+    pushed = cli(root, "push")
     assert pushed.returncode == 0, pushed.stderr
     assert "pushed      artifacts/model.bin" in pushed.stdout
     released = load(root / "models" / "sentiment.yaml")
     drop_local_copies(root)
 
     out = tmp_path / "export"
-    got = gm(root, "get", "sentiment@v0.1.0", "--out", str(out))
+    got = cli(root, "get", "sentiment@v0.1.0", "--out", str(out))
     assert got.returncode == 0, got.stderr
     exported = load(out / "models" / "sentiment.yaml")
     assert exported == released
@@ -152,12 +183,12 @@ def test_push_delete_get_checkout_verify_round_trip(model_repo: Path, tmp_path: 
 
     pull(root)  # weights back at HEAD for the next version
     second_version(root)
-    restored = gm(root, "checkout", "sentiment@v0.1.0")
+    restored = cli(root, "checkout", "sentiment@v0.1.0")
     assert restored.returncode == 0, restored.stderr
     assert (root / "prompts" / "system.txt").read_text() == "You are a sentiment classifier. v1\n"
     assert (root / "artifacts" / "model.bin").read_bytes() == WEIGHTS_V1
     assert load(root / "models" / "sentiment.yaml").version == "0.1.0"
-    verified = gm(root, "verify", "sentiment")
+    verified = cli(root, "verify", "sentiment")
     assert verified.returncode == 0, verified.stderr
     assert "4 file(s), ok" in verified.stdout
     assert git(root, "diff", "--cached", "--name-only").stdout == ""  # the index is left alone
@@ -192,7 +223,8 @@ def test_flipped_byte_in_the_remote_refuses_and_places_nothing(model_repo: Path,
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 
-def test_deleted_remote_object_is_exit_3_naming_url_and_file(model_repo: Path, tmp_path: Path) -> None:
+def test_deleted_remote_object_is_exit_3_naming_url_and_file(model_repo: Path, tmp_path: Path,
+                                                            cli: Callable[..., CliRun]) -> None:
     root = model_repo
     push(root)
     data = next(e for e in entries(root) if e.path == "data/train")
@@ -202,11 +234,13 @@ def test_deleted_remote_object_is_exit_3_naming_url_and_file(model_repo: Path, t
     with pytest.raises(ExternalFailure) as caught:
         get(root, "sentiment@v0.1.0", tmp_path / "export")
     assert caught.value.exit_code == 3
-    assert "data/train" in str(caught.value) and str(remote_dir()) in str(caught.value)
+    assert "data/train" in str(caught.value)
+    assert str(remote_dir()) in str(caught.value)
     assert not (tmp_path / "export").exists()
-    result = gm(root, "get", "sentiment@v0.1.0", "--out", str(tmp_path / "export"))
+    result = cli(root, "get", "sentiment@v0.1.0", "--out", str(tmp_path / "export"))
     assert result.returncode == 3
-    assert "data/train" in result.stderr and str(remote_dir()) in result.stderr
+    assert "data/train" in result.stderr
+    assert str(remote_dir()) in result.stderr
 
 
 def test_unreachable_remote_is_exit_3(model_repo: Path, tmp_path: Path) -> None:
@@ -232,7 +266,8 @@ def test_missing_in_remote_sees_files_inside_a_pushed_directory(model_repo: Path
     data = next(e for e in entries(root) if e.path == "data/train")
     a_csv_md5 = hashlib.md5((root / "data/train/a.csv").read_bytes(), usedforsecurity=False).hexdigest()
     remote_object(a_csv_md5).unlink()
-    assert data.md5 and remote_object(data.md5).exists()
+    assert data.md5
+    assert remote_object(data.md5).exists()
     assert storage.missing_in_remote(root, entries(root)) == ["data/train"]
     assert storage.push_entries(root, entries(root)).pushed == ["data/train"]
     assert remote_object(a_csv_md5).exists()
@@ -245,7 +280,8 @@ def test_push_all_releases_sends_objects_no_longer_in_the_workspace(model_repo: 
     report = push(root)
     assert report.models == {"sentiment": ["workspace"]}
     old_md5 = hashlib.md5(WEIGHTS_V1, usedforsecurity=False).hexdigest()
-    assert not remote_object(old_md5).exists() and v1_weights.md5 != old_md5
+    assert not remote_object(old_md5).exists()
+    assert v1_weights.md5 != old_md5
     report = push(root, all_releases=True)
     assert report.models == {"sentiment": ["workspace", "v0.1.0", "v0.2.0"]}
     assert remote_object(old_md5).exists()
@@ -268,27 +304,29 @@ def test_pull_restores_and_verifies(model_repo: Path) -> None:
     assert pull(root, force=True).verify.ok
 
 
-def test_checkout_refuses_uncommitted_changes_unless_forced(model_repo: Path) -> None:
+def test_checkout_refuses_uncommitted_changes_unless_forced(model_repo: Path, cli: Callable[..., CliRun]) -> None:
     root = model_repo
     push(root)
     second_version(root)
     (root / "prompts" / "system.txt").write_text("an unsaved edit\n")
     with pytest.raises(Refused) as caught:
         checkout(root, "sentiment@v0.1.0")
-    assert "prompts/system.txt" in str(caught.value) and "--force" in str(caught.value)
+    assert "prompts/system.txt" in str(caught.value)
+    assert "--force" in str(caught.value)
     assert (root / "prompts" / "system.txt").read_text() == "an unsaved edit\n"
     git(root, "checkout", "--", "prompts/system.txt")
     (root / "artifacts" / "model.bin").write_bytes(b"retrained, not yet recorded")  # DVC output: git-ignored
     with pytest.raises(Refused, match="artifacts/model.bin"):
         checkout(root, "sentiment@v0.1.0")
-    result = gm(root, "checkout", "sentiment@v0.1.0")
-    assert result.returncode == 1 and "artifacts/model.bin" in result.stderr
+    result = cli(root, "checkout", "sentiment@v0.1.0")
+    assert result.returncode == 1
+    assert "artifacts/model.bin" in result.stderr
     report = checkout(root, "sentiment@v0.1.0", force=True)
     assert report.verify.ok
     assert (root / "artifacts" / "model.bin").read_bytes() == WEIGHTS_V1
 
 
-def test_verify_lists_each_mismatch(model_repo: Path) -> None:
+def test_verify_lists_each_mismatch(model_repo: Path, cli: Callable[..., CliRun]) -> None:
     root = model_repo
     assert verify(root).ok
     (root / "artifacts" / "model.bin").write_bytes(b"tampered")
@@ -296,7 +334,7 @@ def test_verify_lists_each_mismatch(model_repo: Path) -> None:
     (root / "prompts" / "system.txt").unlink()
     report = verify(root, "sentiment@v0.1.0")
     assert {f.path for _, f in report.mismatches()} == {"artifacts/model.bin", "data/train", "prompts/system.txt"}
-    result = gm(root, "verify", "--json")
+    result = cli(root, "verify", "--json")
     assert result.returncode == 1
     import json
 
@@ -324,7 +362,8 @@ def test_held_dvc_lock_waits_a_bounded_time_then_says_so(model_repo: Path, monke
         """), str(model_repo / ".dvc" / "tmp" / "lock")],
         stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
         monkeypatch.setattr(storage, "LOCK_TIMEOUT_S", 0.0)
         (model_repo / "extra.bin").write_bytes(b"\x00" * 10)
         with pytest.raises(ExternalFailure) as caught:
