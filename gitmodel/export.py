@@ -201,7 +201,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     if dvc_items:
         from gitmodel import storage
 
-        fetched = storage.fetch_entries(root, [e for _, e in dvc_items], remote)
+        fetched = storage.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
         objects = fetched.objects
         staged.fetched = fetched.fetched
         staged.remote = fetched.remote.url if fetched.remote else None

@@ -398,8 +398,9 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
                     where=info.url, hint="push it from a machine that has it, or re-track the file with "
                                          "`gitmodel bump NAME`")
             if missing:
-                failed = _transfer(repo, cache, odb, missing, f"Pushing to {info.url}")
-                still = _missing_remote(odb, cache, missing) if failed else []
+                _transfer(repo, cache, odb, missing, f"Pushing to {info.url}")
+                # DVC skips (rather than fails) an object it finds corrupt in the cache: ask the remote.
+                still = _missing_remote(odb, cache, missing)
                 if still:
                     raise ExternalFailure(f"could not upload {', '.join(e.path for e in still)}", where=info.url,
                                           hint="check the remote's permissions and space, then retry")

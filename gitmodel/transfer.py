@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git
+from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
 from gitmodel.config import Config, load_config
-from gitmodel.errors import InvalidInput, Refused
+from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
@@ -255,6 +255,53 @@ def _git_paths(root: Path, located: Located) -> list[str]:
     return [p for p in dict.fromkeys(paths) if p in present]
 
 
+def _known_states(root: Path, located: Located) -> list[str]:
+    """Commits whose files count as saved: HEAD, the target, and the release the working tree holds
+    (after `gitmodel checkout` of an older release its files differ from HEAD, yet nothing is lost)."""
+    commits = [c for c in (git.head_commit(root), located.commit) if c]
+    try:
+        current = (root / located.manifest_path).read_bytes()
+        version = mf.parse(current, where=located.manifest_path, full=False).version
+        held = read_tags(root, {located.name}).release(located.name, semver.parse(version))
+    except (OSError, GitmodelError):
+        return commits
+    if held is not None and git.show_file(root, held.commit, located.manifest_path) == current:
+        commits.append(held.commit)
+    return commits
+
+
+def _uncommitted(root: Path, located: Located, git_paths: list[str], dvc_entries: list[FileEntry]) -> list[str]:
+    """Paths whose working content no known state has: what checkout would destroy."""
+    states = _known_states(root, located)
+    trees = [git.ls_tree(root, commit, git_paths) for commit in states]
+    dirty = []
+    for path in git.dirty_paths(root, git_paths):
+        full = root / path
+        if full.is_file():
+            oid = git.hash_object(root, full)
+            if any(tree.get(path) is not None and tree[path].oid == oid for tree in trees):
+                continue
+        elif not full.exists() and any(path not in tree for tree in trees):
+            continue
+        dirty.append(path)
+    # DVC outputs are git-ignored: saved means some known state's manifest pins their content.
+    allowed: dict[str, set[str]] = {}
+    for commit in states:
+        blob = git.show_file(root, commit, located.manifest_path)
+        if blob is None:
+            continue
+        try:
+            known = mf.parse(blob, where=f"{commit[:12]}:{located.manifest_path}", full=False)
+        except GitmodelError:
+            continue
+        for _, e in known.files():
+            allowed.setdefault(e.path, set()).add(e.sha256)
+    cache = HashCache(git.git_dir(root), root)
+    dirty += _modified_outputs(root, cache, dvc_entries, allowed)
+    cache.save()
+    return dirty
+
+
 def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = None) -> CheckoutReport:
     """Restore one release's components into the working tree: its manifest, DVC pointers, prompts,
     params and environment files from git, and its weights and data from the DVC cache or remote.
@@ -265,25 +312,14 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     from gitmodel import storage
 
     cfg = load_config(root)
-    located = locate_release(root, ref)
     if parse_ref(ref)[1:] == (None, None):
         raise InvalidInput("name a release: NAME@vX.Y.Z or NAME#STAGE", where=ref,
-                           hint=f"see `gitmodel versions {located.name}`")
+                           hint=f"see `gitmodel versions {ref}`")
+    located = locate_release(root, ref)
     git_paths = _git_paths(root, located)
     dvc_entries = [e for _, e in located.manifest.files() if e.storage == "dvc"]
     if not force:
-        dirty = git.dirty_paths(root, git_paths)
-        # DVC outputs are git-ignored: "uncommitted" means neither what HEAD's manifest pins nor the target.
-        head = git.head_commit(root)
-        allowed: dict[str, set[str]] = {e.path: {e.sha256} for e in dvc_entries}
-        head_blob = git.show_file(root, head, located.manifest_path) if head else None
-        if head_blob is not None:
-            head_manifest = mf.parse(head_blob, where=f"HEAD:{located.manifest_path}", full=False)
-            for _, e in head_manifest.files():
-                allowed.setdefault(e.path, set()).add(e.sha256)
-        cache = HashCache(git.git_dir(root), root)
-        dirty += _modified_outputs(root, cache, dvc_entries, allowed)
-        cache.save()
+        dirty = _uncommitted(root, located, git_paths, dvc_entries)
         if dirty:
             raise Refused("uncommitted changes would be overwritten: " + ", ".join(sorted(dirty)),
                           where=located.manifest_path,

@@ -192,6 +192,10 @@ def test_push_delete_get_checkout_verify_round_trip(model_repo: Path, tmp_path: 
     assert verified.returncode == 0, verified.stderr
     assert "4 file(s), ok" in verified.stdout
     assert git(root, "diff", "--cached", "--name-only").stdout == ""  # the index is left alone
+    # the working tree now holds a release, not unsaved work: going back to HEAD's needs no --force
+    assert checkout(root, "sentiment@v0.2.0").verify.ok
+    assert (root / "artifacts" / "model.bin").read_bytes() == WEIGHTS_V2
+    assert git(root, "status", "--porcelain").stdout == ""
 
 
 def test_flipped_byte_in_the_remote_refuses_and_places_nothing(model_repo: Path, tmp_path: Path) -> None:
