@@ -236,8 +236,8 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
         note = (f"; removed {len(removed)} corrupt object(s) from the local DVC cache" if removed else "")
         raise Refused("integrity check failed, nothing was placed: " + "; ".join(mismatches) + note,
                       where=located.tag,
-                      hint="the remote (or cache) holds bad bytes: re-push the release from a good copy "
-                           "(`gitmodel push --all-releases`), then retry")
+                      hint="the remote holds bad bytes under that md5: delete the object there, re-push from "
+                           "a machine with a good copy (`gitmodel push --all-releases`), then retry")
     if include_manifest:
         dest = staging / located.manifest_path
         dest.parent.mkdir(parents=True, exist_ok=True)
