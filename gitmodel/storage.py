@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -38,8 +39,6 @@ def _silence_dvc_logging() -> None:
     # DVC's import installs handlers that write INFO lines ("To track the changes with git...") to the
     # stdout of the moment; our output module is the only printer. Its tqdm bars stay on when the logger
     # allows ERROR, so the progress flag picks the level.
-    import logging
-
     for name in ("dvc", "dvc_objects", "dvc_data"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
@@ -48,6 +47,7 @@ def _silence_dvc_logging() -> None:
 
 
 def _quiet_dvc() -> None:
+    """DVC's hints ("To track the changes with git, run ...") are not our output: gitmodel stages itself."""
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ.setdefault("DVC_NO_UPDATER", "1")
     import dvc  # noqa: F401 - its import sets up the logging handlers we then remove
@@ -67,6 +67,7 @@ def init(root: Path) -> bool:
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
+    _quiet_dvc()  # again: importing dvc configures its logger
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # DVC's banner is not our output
             Repo.init(root_dir=str(root))
