@@ -242,12 +242,17 @@ def _remote(repo: Any, name: str | None) -> tuple[RemoteInfo, Any]:
         raise ExternalFailure(f"cannot use the DVC remote: {message}", where=name or "default remote",
                               hint=hint) from None
     url = remote.fs.unstrip_protocol(remote.path)
-    # Not remote.odb: for a local directory that is a LocalHashFileDB whose existence check md5s every
-    # object and silently deletes any that do not match. A corrupt object must reach our sha256 check
-    # (exit 1) and a missing one our error (exit 3), so existence here means existence.
-    path = remote.fs.join(remote.path, "files", "md5")
-    config = {k: v for k, v in remote.config.items() if k not in ("hash_name",)}
-    return RemoteInfo(remote.name, url), HashFileDB(remote.fs, path, hash_name="md5", **config)
+    odb = remote.odb
+    if type(odb) is not HashFileDB:
+        # A local directory gets a LocalHashFileDB (it copies with the kernel's fast paths), but its
+        # existence check md5s every object and silently deletes any that does not match. A corrupt
+        # object must reach our sha256 check (exit 1) and a missing one our error (exit 3), so here
+        # existence means existence.
+        def oids_exist(oids: Any, jobs: Any = None, progress: Any = None) -> list[str]:
+            return [oid for oid in oids if odb.fs.exists(odb.oid_to_path(oid))]
+
+        odb.oids_exist = oids_exist
+    return RemoteInfo(remote.name, url), odb
 
 
 def remote_info(root: Path, remote: str | None = None) -> RemoteInfo:

@@ -54,6 +54,13 @@ def test_resolve_by_stage_version_and_latest(released: Path) -> None:
     assert str(prod) == f"sentiment@v0.1.0 (fingerprint {prod.fingerprint[:12]})"
     assert prod.root.parent == released / ".git" / "gitmodel" / "resolved"
 
+    with pytest.raises(Refused, match="stage 'canary'"):
+        gitmodel.resolve("sentiment#canary", repo=released)
+    with pytest.raises(InvalidInput, match="no release sentiment@v9.9.9"):
+        gitmodel.resolve("sentiment@v9.9.9", repo=released)
+    with pytest.raises(InvalidInput, match="has no release"):
+        gitmodel.resolve("ranker", repo=released)
+
 
 def test_resolve_fetches_from_the_remote_then_reuses_without_dvc(released: Path) -> None:
     drop_local_copies(released)
@@ -79,15 +86,6 @@ def test_a_tampered_export_is_rebuilt(released: Path, tmp_path: Path) -> None:
     again = gitmodel.resolve("sentiment@v0.1.0", repo=released, cache_dir=cache_dir)
     assert again.weights[0].read_bytes() == WEIGHTS_V1
     assert [p.name for p in cache_dir.iterdir()] == [first.fingerprint]  # no temp or stale dirs left
-
-
-def test_resolve_errors(released: Path) -> None:
-    with pytest.raises(Refused, match="stage 'canary'"):
-        gitmodel.resolve("sentiment#canary", repo=released)
-    with pytest.raises(InvalidInput, match="no release sentiment@v9.9.9"):
-        gitmodel.resolve("sentiment@v9.9.9", repo=released)
-    with pytest.raises(InvalidInput, match="has no release"):
-        gitmodel.resolve("ranker", repo=released)
 
 
 def test_a_release_whose_manifest_disagrees_with_its_tag_is_refused(released: Path) -> None:
