@@ -274,6 +274,9 @@ def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progr
     under a temporary name before the first is renamed into place."""
     located = locate_release(root, ref)
     out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput("exists and is not a directory", where=f"--out {out_dir}",
+                           hint="name a new or empty directory")
     wanted = [e.path for _, e in _pinned(located.manifest)] + [located.manifest_path]
     clash = [p for p in wanted if os.path.lexists(out_dir / p)]
     if clash:
