@@ -382,6 +382,10 @@ class PushResult:
     pushed: list[str] = field(default_factory=list)       # paths whose objects were sent
     up_to_date: list[str] = field(default_factory=list)   # paths the remote already had
 
+    def __iter__(self) -> Iterator[str]:
+        """Iterating gives the pushed paths (what the pre-push hook reports)."""
+        return iter(self.pushed)
+
 
 def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None) -> PushResult:
     """Send the objects of these DVC-stored entries to the remote; those it already has are skipped."""

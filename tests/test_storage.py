@@ -264,6 +264,7 @@ def test_missing_in_remote_sees_files_inside_a_pushed_directory(model_repo: Path
     assert storage.missing_in_remote(root, entries(root)) == ["artifacts/model.bin", "data/train"]
     result = storage.push_entries(root, entries(root))
     assert sorted(result.pushed) == ["artifacts/model.bin", "data/train"]
+    assert ", ".join(result) == "artifacts/model.bin, data/train"  # the pre-push hook joins the paths
     assert storage.missing_in_remote(root, entries(root)) == []
     assert storage.push_entries(root, entries(root)).pushed == []
     # one file inside the pushed directory disappears from the remote
