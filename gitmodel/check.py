@@ -204,6 +204,20 @@ def versioning(state: ModelState, root: Path, cfg: Config, tags: TagIndex) -> No
     ]
 
 
+def lineage_parent(state: ModelState, tags: TagIndex) -> None:
+    """Rule 4 (whole) for lineage: `lineage.parent` names an existing release."""
+    from gitmodel.lineage import PARENT_FIELD, parent_problem
+
+    parent = (state.manifest.lineage or {}).get("parent")
+    if parent is None:
+        return
+    problem = parent_problem(tags, parent, child=state.name, child_version=state.manifest.version)
+    if problem is not None:
+        state.findings.append(Finding(state.name, "whole", f"{state.manifest_path}: {PARENT_FIELD}",
+                                      problem.removeprefix(f"{PARENT_FIELD} "),
+                                      fix=f"gitmodel bump {state.name} --parent NAME@vX.Y.Z"))
+
+
 def _component_of(m: Manifest, path: str) -> str:
     for component, entry in m.files():
         if entry.path == path:
@@ -229,6 +243,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, root, cfg, tags)
+        lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
     if names is None:
         deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}

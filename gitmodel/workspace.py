@@ -188,7 +188,8 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               prompts: Sequence[str] = (), params_file: str | None = None, version: str = "0.1.0",
               description: str | None = None, schema_file: str | None = None,
               force_git: Sequence[str] = (), force_dvc: Sequence[str] = (), force_lfs: Sequence[str] = (),
-              metrics_file: str | None = None, stage: bool = True) -> AddResult:
+              metrics_file: str | None = None, stage: bool = True, parent: str | None = None,
+              base_model: str | None = None) -> AddResult:
     """Create `models/NAME.yaml` pinning the given files."""
     validate_name(name)
     semver.parse(version, where="--version")
@@ -225,6 +226,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     params_path = normalize_repo_path(params_file, root, where="--params", must_exist=True) if params_file else None
     schema = _schema_from_file(root, schema_file) if schema_file else None
     metrics = metrics_from_file(root, metrics_file) if metrics_file else None
+    lineage = _lineage_update(root, None, name, version, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: DVC writes pointers, so it runs last.
     entries = _entries(root, specs, cache)
@@ -234,7 +236,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
         data=tuple(entries[s.path] for s in specs if s.component == "data"),
         prompts=tuple(entries[s.path] for s in specs if s.component == "prompts"),
-        params=inline, params_file=pinned, schema=schema, metrics=metrics,
+        params=inline, params_file=pinned, schema=schema, metrics=metrics, lineage=lineage,
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
@@ -242,6 +244,23 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     staged = _stage(root, [manifest_path, *_tracking_paths(root, entries.values()),
                            *([params_path] if params_path else [])]) if stage else []
     return AddResult(name, manifest_path, manifest, staged)
+
+
+def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, version: str | None,
+                    parent: str | None, base_model: str | None) -> dict[str, Any] | None:
+    """`lineage` with --parent (which must name an existing release) and --base-model applied."""
+    if parent is None and base_model is None:
+        return current
+    from gitmodel.lineage import require_parent
+
+    lineage = dict(current or {})
+    if parent is not None:
+        lineage["parent"] = require_parent(root, parent, child=name, child_version=version)
+    if base_model is not None:
+        if not base_model.strip():
+            raise InvalidInput("must not be empty", where="--base-model")
+        lineage["base_model"] = base_model.strip()
+    return lineage
 
 
 def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache, retrack: list[str]
@@ -279,7 +298,8 @@ def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCach
 
 
 def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file: str | None = None,
-               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None) -> BumpResult:
+               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None,
+               parent: str | None = None, base_model: str | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -287,6 +307,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if not (root / manifest_path).exists():
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
+    # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
+    lineage = _lineage_update(root, current.lineage, name, None, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
     retrack: list[str] = []
     refreshed: dict[str, FileEntry | None] = {}
@@ -313,6 +335,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         updates["schema"] = _schema_from_file(root, schema_file)
     if metrics_file:
         updates["metrics"] = metrics_from_file(root, metrics_file)
+    if lineage != current.lineage:
+        updates["lineage"] = lineage
     updated = replace(current, **updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)

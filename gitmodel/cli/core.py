@@ -13,6 +13,10 @@ from gitmodel.errors import ExitCode
 from gitmodel.semver import Level
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
+                                                "derives from, NAME@vX.Y.Z (must exist).")]
+BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
+                                                  "distilbert-base-uncased.")]
 
 
 def _root() -> Path:
@@ -54,6 +58,8 @@ def add(
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -64,7 +70,8 @@ def add(
 
     result = add_model(_root(), name, weights=weights, data=data or [], prompts=prompt or [], params_file=params,
                        version=version, description=description, schema_file=schema, force_git=git_paths or [],
-                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [], metrics_file=metrics)
+                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [], metrics_file=metrics,
+                       parent=parent, base_model=base_model)
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
@@ -137,6 +144,8 @@ def bump(
     patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -149,7 +158,8 @@ def bump(
     if sum((major, minor, patch)) > 1:
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
-    result = bump_model(_root(), name, floor=floor, schema_file=schema, metrics_file=metrics)
+    result = bump_model(_root(), name, floor=floor, schema_file=schema, metrics_file=metrics,
+                        parent=parent, base_model=base_model)
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
