@@ -155,8 +155,8 @@ def lineage_cmd(
         for d in step.datasets:
             role = f" ({d['role']})" if d.get("role") else ""
             out(f"    data: {d['path']}{role}  sha256:{d['sha256'][:12]}")
-        for d in step.external_datasets:
-            out(f"    dataset: {d}")
+        for uri in step.external_datasets:
+            out(f"    dataset: {uri}")
         if not step.datasets and not step.external_datasets:
             out("    data: -")
         if i + 1 < len(chain.steps):
