@@ -12,6 +12,7 @@ from pathlib import Path
 from gitmodel import git, manifest as mf
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.formats import format_from_name, is_code_on_load
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.pointers import parse_pointer, pointer_path
@@ -259,7 +260,22 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
-    return CheckResult(states, findings, list(tags.warnings), label)
+    return CheckResult(states, findings, [*tags.warnings, *code_on_load_warnings(states)], label)
+
+
+def code_on_load_warnings(states: list[ModelState]) -> list[str]:
+    """A warning (never a violation) per weights file whose loading runs arbitrary code (pickle, joblib, pt)."""
+    warnings = []
+    for state in states:
+        for entry in state.manifest.weights:
+            fmt = entry.format or format_from_name(entry.path)
+            if not is_code_on_load(fmt):
+                continue
+            when = (f"released as {state.name}@v{state.released}" if state.released
+                    else "not released yet")
+            warnings.append(f"{state.name}: {entry.path} is {fmt} ({when}): loading it runs arbitrary code — "
+                            f"load it only from a trusted source, or ship safetensors/ONNX instead")
+    return warnings
 
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
