@@ -325,3 +325,20 @@ def test_cli_bump_schema_then_status_says_breaking_and_major(model: Path) -> Non
     assert status.returncode == 0, status.stderr
     assert "major: schema.inputs.user_age removed (breaking: field user_age removed)" in status.stdout
     assert f"required bump since {released}: major" in status.stdout
+
+
+def test_every_reproducibility_command_and_option_has_help() -> None:
+    import typer.main
+
+    from gitmodel.cli import app
+
+    root = typer.main.get_command(app)
+    env_group = root.commands["env"]  # type: ignore[attr-defined]
+    commands = [env_group.commands["capture"], env_group.commands["check"],
+                root.commands["validate-input"], root.commands["lineage"]]  # type: ignore[attr-defined]
+    for cmd in commands:
+        assert "Example: gitmodel " in (cmd.help or ""), cmd.name
+        for param in cmd.params:
+            assert getattr(param, "help", None), f"{cmd.name}: {param.name}"
+    add_options = {p.name for p in root.commands["add"].params}  # type: ignore[attr-defined]
+    assert {"parent", "base_model"} <= add_options
