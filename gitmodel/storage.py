@@ -30,15 +30,15 @@ _progress = False
 
 
 def set_progress(enabled: bool) -> None:
-    """Let DVC draw its transfer bars (the CLI passes `stderr is a TTY and not --json`)."""
+    """Show transfer progress on stderr (the CLI passes `stderr is a TTY and not --json`)."""
     global _progress
     _progress = enabled
 
 
 def _silence_dvc_logging() -> None:
     # DVC's import installs handlers that write INFO lines ("To track the changes with git...") to the
-    # stdout of the moment; our output module is the only printer. Its tqdm bars stay on when the logger
-    # allows ERROR, so the progress flag picks the level.
+    # stdout of the moment; our output module is the only printer. Its tqdm bars (checkout's) stay on
+    # when the logger allows ERROR, so the progress flag picks the level.
     for name in ("dvc", "dvc_objects", "dvc_data"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
@@ -366,12 +366,14 @@ def _transfer(repo: Any, src: Any, dest: Any, entries: Sequence[FileEntry], desc
 
     cache = repo.cache.local
     objs = _object_ids([cache, src], entries)
-    if _progress:
-        from dvc.fs.callbacks import TqdmCallback
+    if not _progress:
+        return {str(hi.value) for hi in transfer(src, dest, objs, cache_odb=cache).failed}
+    # DVC's own bars count objects and vanish for a single large file; say what is moving instead.
+    from rich.console import Console
 
-        with TqdmCallback(desc=desc, unit="file") as callback:
-            result = transfer(src, dest, objs, cache_odb=cache, callback=callback)
-    else:
+    total = sum(max(e.size, 0) for e in entries)
+    label = f"{desc}: {len(entries)} file(s), {total / 2**20:,.1f} MiB"
+    with Console(stderr=True).status(label):
         result = transfer(src, dest, objs, cache_odb=cache)
     return {str(hi.value) for hi in result.failed}
 
