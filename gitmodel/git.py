@@ -197,7 +197,7 @@ def is_tracked(root: Path, path: str) -> bool:
 
 
 def add(root: Path, paths: Iterable[str]) -> None:
-    todo = [p for p in paths]
+    todo = list(paths)
     if todo:
         run(root, "add", "--", *todo)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,11 @@ LOCK_TIMEOUT_S = float(os.environ.get("GITMODEL_LOCK_TIMEOUT", "30"))
 def _quiet_dvc() -> None:
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ.setdefault("DVC_NO_UPDATER", "1")
+    import dvc  # noqa: F401 - `import dvc` installs DVC's log handlers at level INFO
+
+    # DVC's INFO messages ("To track the changes with git, run: ...") go to stdout through its own log
+    # handler, which would corrupt --json output and repeat what gitmodel already says; warnings still show.
+    logging.getLogger("dvc").setLevel(logging.WARNING)
 
 
 def is_dvc_repo(root: Path) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver
+from gitmodel import git, semver
+from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
 from gitmodel.errors import InvalidInput, Refused
@@ -57,8 +58,17 @@ class BumpResult:
 
 
 def _looks_binary(path: Path) -> bool:
+    """NUL bytes or not UTF-8 in the first 8 KiB (as git's and DVC's heuristics, plus the UTF-8 test)."""
     with open(path, "rb") as fh:
-        return b"\x00" in fh.read(8192)
+        head = fh.read(8192)
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut by the 8 KiB boundary is still text
+        return not (len(head) == 8192 and exc.start >= len(head) - 3)
+    return False
 
 
 def choose_storage(root: Path, path: str, forced: str | None) -> str:
@@ -129,7 +139,7 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache) -> dict[st
     for spec in specs:
         full = root / spec.path
         digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-        size = sum(p.stat().st_size for p in full.rglob("*") if p.is_file()) if full.is_dir() else full.stat().st_size
+        size = _dir_size(full) if full.is_dir() else full.stat().st_size
         md5 = nfiles = None
         if spec.storage == "dvc":
             ptr = pointer_path(spec.path)
@@ -139,6 +149,10 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache) -> dict[st
         out[spec.path] = FileEntry(path=spec.path, sha256=digest, size=size, storage=spec.storage, md5=md5,
                                    format=fmt, role=spec.role, nfiles=nfiles)
     return out
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def _stage(root: Path, paths: list[str]) -> list[str]:
@@ -151,7 +165,7 @@ def _stage(root: Path, paths: list[str]) -> list[str]:
     return todo
 
 
-def _tracking_paths(root: Path, entries: Sequence[FileEntry]) -> list[str]:
+def _tracking_paths(root: Path, entries: Iterable[FileEntry]) -> list[str]:
     paths = []
     for e in entries:
         if e.storage == "dvc":
@@ -197,6 +211,10 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                 raise InvalidInput(f"{path} is a directory; only --data may be a directory", where=flag)
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
                 forced.setdefault(path, "git" if not _looks_binary(root / path) else "dvc")
+            if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
+                    and not _lfs_routed(root, path):
+                # weights are the artifact DVC exists for: even a small file goes through it by default
+                forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
                                   role="train" if component == "data" else None))
     for path in forced:
@@ -252,7 +270,7 @@ def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCach
     digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
     if digest == entry.sha256:
         return entry
-    size = full.stat().st_size if full.is_file() else entry.size
+    size = full.stat().st_size if full.is_file() else _dir_size(full)
     fmt = detect_format(full) if component == "weights" else entry.format
     return replace(entry, sha256=digest, size=size, format=fmt)
 

@@ -95,7 +95,7 @@ def ls_cmd(json_out: JsonOpt = False) -> None:
         return
     table(["model", "version", "released", "stages", "state"],
           [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
-            "fresh" if m.fresh else "stale"] for m in models])
+            m.state] for m in models])
 
 
 @app.command()
