@@ -224,8 +224,8 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     schema = _schema_from_file(root, schema_file) if schema_file else None
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: DVC writes pointers, so it runs last.
-    entries = _entries(root, specs, cache)
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
+    entries = _entries(root, specs, cache)
     manifest = Manifest(
         name=name, version=version, description=description,
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
