@@ -102,7 +102,8 @@ def test_a_changed_git_file_is_stale_and_names_the_fix(repo: Path) -> None:
     (finding,) = result.findings
     assert (finding.rule, finding.path) == ("fresh", "data/train.csv")
     assert finding.fix == "gitmodel bump sentiment"
-    assert "data/train.csv" in finding.line() and "gitmodel bump sentiment" in finding.line()
+    assert "data/train.csv" in finding.line()
+    assert "gitmodel bump sentiment" in finding.line()
 
 
 def test_a_missing_file_is_reported_as_whole(repo: Path) -> None:
@@ -284,5 +285,6 @@ def test_an_empty_repository_checks_clean(tmp_path: Path) -> None:
     git(root, "init", "-q")
     init_repo(root, hooks=False, dvc=False)
     result = run_check(root)
-    assert result.ok and result.models == []
+    assert result.ok
+    assert result.models == []
     assert run_check(root, mode="index").ok

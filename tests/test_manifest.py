@@ -229,13 +229,15 @@ def test_loader_returns_a_manifest_or_invalid_input_for_any_structure(data: Any)
     text = yaml.safe_dump(data, allow_unicode=True)
     for full in (False, True):
         try:
-            result = mf.parse(text, where=WHERE, full=full)
+            result: Manifest | InvalidInput = mf.parse(text, where=WHERE, full=full)
         except InvalidInput as exc:
-            assert exc.line().startswith(f"error: {WHERE}")
-        else:
-            assert isinstance(result, Manifest)
-            result.fingerprint()  # a loaded manifest can always be fingerprinted (pure JSON data)
-            assert mf.parse(mf.render(result), where=WHERE) == result
+            result = exc
+        if isinstance(result, InvalidInput):
+            assert result.line().startswith(f"error: {WHERE}")
+            continue
+        assert isinstance(result, Manifest)
+        result.fingerprint()  # a loaded manifest can always be fingerprinted (pure JSON data)
+        assert mf.parse(mf.render(result), where=WHERE) == result
 
 
 @settings(max_examples=150, deadline=None)

@@ -60,7 +60,9 @@ def test_a_data_directory_is_hashed_as_designed(repo: Path) -> None:
     result = add_model(repo, "m", weights=["w.bin"], data=["data/set"])
     (entry,) = result.manifest.data
     assert entry.storage == "dvc"
-    assert entry.nfiles == 2 and entry.md5 is not None and entry.md5.endswith(".dir")
+    assert entry.nfiles == 2
+    assert entry.md5 is not None
+    assert entry.md5.endswith(".dir")
     import hashlib
 
     lines = "".join(f"{sha256_file(repo / 'data/set' / p)}  {p}\n" for p in ("a.txt", "sub/b.txt"))

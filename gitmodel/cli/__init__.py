@@ -66,4 +66,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
                          "rerun with GITMODEL_TRACEBACK=1 and report it\n")
         sys.exit(int(ExitCode.INTERNAL))
+    if rv == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+        sys.stderr.write("error: interrupted\n")
     sys.exit(rv if isinstance(rv, int) else 0)
