@@ -113,6 +113,18 @@ def _schema_from_file(root: Path, raw: str) -> dict[str, Any]:
     return data
 
 
+def metrics_from_file(root: Path, raw: str) -> dict[str, Any]:
+    """A flat mapping of metric name → number (JSON or YAML), as training scripts write them."""
+    full = Path(raw) if Path(raw).is_absolute() else root / raw
+    data = load_yaml(full, where=raw)
+    if not isinstance(data, dict) or not data:
+        raise InvalidInput("expected a mapping of metric name to number", where=f"{raw}: (top level)")
+    for key, value in data.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise InvalidInput(f"{value!r} is not a number", where=f"{raw}: {key}")
+    return {str(k): v for k, v in data.items()}
+
+
 def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str, Any], dict[str, Any] | None]:
     full = root / path
     data = load_yaml(full, where=path) if full.suffix in (".yaml", ".yml", ".json") else None
@@ -182,7 +194,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               prompts: Sequence[str] = (), params_file: str | None = None, version: str = "0.1.0",
               description: str | None = None, schema_file: str | None = None,
               force_git: Sequence[str] = (), force_dvc: Sequence[str] = (), force_lfs: Sequence[str] = (),
-              stage: bool = True) -> AddResult:
+              metrics_file: str | None = None, stage: bool = True) -> AddResult:
     """Create `models/NAME.yaml` pinning the given files."""
     validate_name(name)
     semver.parse(version, where="--version")
@@ -222,6 +234,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             raise InvalidInput(f"{path} is not one of the model's files", where="--git/--dvc/--lfs")
     params_path = normalize_repo_path(params_file, root, where="--params", must_exist=True) if params_file else None
     schema = _schema_from_file(root, schema_file) if schema_file else None
+    metrics = metrics_from_file(root, metrics_file) if metrics_file else None
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: DVC writes pointers, so it runs last.
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
@@ -231,7 +244,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
         data=tuple(entries[s.path] for s in specs if s.component == "data"),
         prompts=tuple(entries[s.path] for s in specs if s.component == "prompts"),
-        params=inline, params_file=pinned, schema=schema,
+        params=inline, params_file=pinned, schema=schema, metrics=metrics,
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
@@ -276,7 +289,7 @@ def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCach
 
 
 def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file: str | None = None,
-               stage: bool = True, cfg: Config | None = None) -> BumpResult:
+               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -308,6 +321,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
     if schema_file:
         updates["schema"] = _schema_from_file(root, schema_file)
+    if metrics_file:
+        updates["metrics"] = metrics_from_file(root, metrics_file)
     updated = replace(current, **updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)
