@@ -219,6 +219,13 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         raise _bad(where, ["description"], "must be a string")
     mappings = {key: _mapping(data.get(key), where, [key]) for key in
                 ("params", "params_file", "schema", "environment", "metrics", "lineage", "card")}
+    schema = mappings["schema"]
+    if schema is not None:
+        for key in schema:
+            if key not in ("inputs", "outputs"):
+                raise _bad(where, ["schema", key], "unknown field", hint="schema holds inputs and outputs")
+            if not isinstance(schema[key], dict):
+                raise _bad(where, ["schema", key], "must be a JSON Schema object")
     pf = mappings["params_file"]
     if pf is not None and (stored_path_problem(pf.get("path")) or not isinstance(pf.get("sha256"), str)):
         raise _bad(where, ["params_file"], "needs path and sha256")

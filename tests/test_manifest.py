@@ -237,7 +237,7 @@ def test_loader_returns_a_manifest_or_invalid_input_for_any_structure(data: Any)
             continue
         assert isinstance(result, Manifest)
         result.fingerprint()  # a loaded manifest can always be fingerprinted (pure JSON data)
-        assert mf.parse(mf.render(result), where=WHERE) == result
+        assert mf.parse(mf.render(result), where=WHERE, full=full) == result
 
 
 @settings(max_examples=150, deadline=None)
