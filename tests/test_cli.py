@@ -249,3 +249,20 @@ def test_every_command_and_option_has_help(path: str, command: typer.main.TyperC
 def test_help_renders(path: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _ = _run_main([*path.split(), "--help"], capsys)
     assert code == 0
+
+
+def test_paths_on_the_command_line_are_relative_to_the_current_directory(work: Path) -> None:
+    write(work, "artifacts/v2.bin", b"\x00v2")
+    proc = gm(work / "artifacts", "add", "v2", "--weights", "v2.bin", "--prompt", "../prompts/system.txt")
+    assert proc.returncode == 0, proc.stderr
+    import yaml
+
+    manifest = yaml.safe_load((work / "models" / "v2.yaml").read_text())
+    assert [w["path"] for w in manifest["weights"]] == ["artifacts/v2.bin"]
+    assert [p["path"] for p in manifest["prompts"]] == ["prompts/system.txt"]
+    valid = gm(work / "models", "validate", "v2.yaml")
+    assert valid.returncode == 0, valid.stderr
+    assert "models/v2.yaml" in valid.stdout
+    escape = gm(work / "artifacts", "add", "v3", "--weights", "../../outside.bin")
+    assert escape.returncode == 2
+    assert "outside the repository" in escape.stderr

@@ -21,6 +21,22 @@ def _root() -> Path:
     return git.toplevel()
 
 
+def _here(root: Path, raw: str | None) -> str | None:
+    """A path typed on the command line is relative to the current directory, as in git and dvc.
+
+    From the repo root it passes unchanged (so messages quote what was typed); from a subdirectory it
+    becomes absolute, which the domain maps back into the repo (or refuses, if it leaves it).
+    """
+    if raw is None or not raw or Path(raw).is_absolute():
+        return raw
+    cwd = Path.cwd()
+    return raw if cwd == root or cwd.resolve() == root.resolve() else str(cwd / raw)
+
+
+def _here_all(root: Path, raws: list[str] | None) -> list[str]:
+    return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
+
+
 @app.command()
 def init(
     remote: Annotated[str | None, typer.Option(help="DVC remote: a directory or s3://bucket/prefix.")] = None,
@@ -62,9 +78,12 @@ def add(
     """
     from gitmodel.workspace import add_model
 
-    result = add_model(_root(), name, weights=weights, data=data or [], prompts=prompt or [], params_file=params,
-                       version=version, description=description, schema_file=schema, force_git=git_paths or [],
-                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [], metrics_file=metrics)
+    root = _root()
+    result = add_model(root, name, weights=_here_all(root, weights), data=_here_all(root, data),
+                       prompts=_here_all(root, prompt), params_file=_here(root, params), version=version,
+                       description=description, schema_file=_here(root, schema),
+                       force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                       force_lfs=_here_all(root, lfs_paths), metrics_file=_here(root, metrics))
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
@@ -149,7 +168,8 @@ def bump(
     if sum((major, minor, patch)) > 1:
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
-    result = bump_model(_root(), name, floor=floor, schema_file=schema, metrics_file=metrics)
+    root = _root()
+    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema), metrics_file=_here(root, metrics))
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
@@ -203,7 +223,8 @@ def validate(
     """
     from gitmodel.validation import validate_paths
 
-    checked = validate_paths(_root(), paths or [])
+    root = _root()
+    checked = validate_paths(root, _here_all(root, paths))
     if json_out:
         emit_json({"ok": True, "validated": checked})
         return
