@@ -203,12 +203,15 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
 
 
 def versioning(state: ModelState, cfg: Config, tags: TagIndex,
-               released: tuple[str, Manifest | None] | None) -> None:
+               released: tuple[str, Manifest | None] | None, warnings: list[str]) -> None:
     """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
     if released is None:
         return
     version, old = released
     state.released = version
+    if old is None:
+        warnings.append(f"{state.name}: the manifest of release {state.name}@v{version} cannot be read at its "
+                        f"commit; changes since that release are not judged")
     current = state.manifest.semver
     latest = tags.latest(state.name)
     assert latest is not None
@@ -253,9 +256,10 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     loaded = load_manifests(source, cfg, full=full_paths, names=names)
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
+    warnings = list(tags.warnings)
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
-        versioning(state, cfg, tags, released.get(state.name))
+        versioning(state, cfg, tags, released.get(state.name), warnings)
     findings = [f for s in states for f in s.findings]
     if names is None:
         deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
@@ -271,7 +275,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
-    return CheckResult(states, findings, list(tags.warnings), label)
+    return CheckResult(states, findings, warnings, label)
 
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
