@@ -266,3 +266,10 @@ def test_paths_on_the_command_line_are_relative_to_the_current_directory(work: P
     escape = gm(work / "artifacts", "add", "v3", "--weights", "../../outside.bin")
     assert escape.returncode == 2
     assert "outside the repository" in escape.stderr
+
+
+def test_bare_gitmodel_prints_help_and_exits_0(tmp_path: Path) -> None:
+    proc = gm(tmp_path)
+    assert proc.returncode == 0
+    assert "Usage" in proc.stdout
+    assert proc.stderr == ""

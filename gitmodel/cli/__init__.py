@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        # `gitmodel ls --json | head`: the reader left; say nothing, and keep Python's flush at exit quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)  # as the Python docs advise for SIGPIPE
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the funnel: anything else is our bug
@@ -61,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
         code = getattr(exc, "exit_code", None)
         fmt = getattr(exc, "format_message", None)
         if callable(fmt) and isinstance(code, int):  # a usage error from Typer's Click: one line, exit 2
-            sys.stderr.write(_usage_line(exc, str(fmt())) + "\n")
+            message = str(fmt())
+            if not message.strip():  # bare `gitmodel`: no_args_is_help has printed the help already
+                sys.exit(int(ExitCode.OK))
+            sys.stderr.write(_usage_line(exc, message) + "\n")
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
         sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
                          "rerun with GITMODEL_TRACEBACK=1 and report it\n")
