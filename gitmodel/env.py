@@ -71,6 +71,10 @@ _LOCK_KINDS = {"uv.lock": "uv", "poetry.lock": "poetry", "environment.yml": "con
                "environment.yaml": "conda", "conda-lock.yml": "conda", "conda-lock.yaml": "conda"}
 
 
+# Severity: a package that differs or is missing, another Python major.minor or another implementation is
+# an error (`env check` exits 1): each changes which wheels load and how they behave. A Python patch release,
+# another platform or another driver/CUDA/cuDNN is a warning: worth seeing, rarely the cause, and the last
+# two are facts of the machine that a CPU-only CI box cannot match.
 @dataclass(frozen=True)
 class EnvMismatch:
     """One recorded fact that the checked interpreter does not match; `found` None means missing."""
