@@ -253,6 +253,8 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         mode, rev = "rev", rev or "HEAD"
     source = make_source(root, cache, mode, rev)
     tags = tags if tags is not None else read_tags(root)
+    if full_paths is None:
+        full_paths = changed_manifests(root, cfg, mode, rev, base)
     loaded = load_manifests(source, cfg, full=full_paths, names=names)
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
@@ -276,6 +278,25 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, warnings, label)
+
+
+def changed_manifests(root: Path, cfg: Config, mode: str, rev: str | None, base: str | None) -> set[str] | None:
+    """Manifest paths changed since HEAD (or since --base): only these pay for JSON Schema validation.
+
+    Committed manifests passed it on their way in (the hook validates what it commits; `gitmodel validate`
+    checks everything). None means "validate all" (no commit yet, or a commit judged without a base).
+    """
+    if git.head_commit(root) is None:
+        return None
+    directory = [cfg.manifests]
+    if mode == "worktree":
+        return set(git.changed_paths(root, "HEAD", None, directory)) | set(git.untracked(root, directory))
+    if mode == "index":
+        return set(git.changed_paths(root, "HEAD", None, directory, cached=True))
+    if base is None or rev is None:
+        return None
+    base_commit = git.resolve_commit(root, base)
+    return set(git.changed_paths(root, base_commit, rev, directory)) if base_commit else None
 
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]

@@ -288,3 +288,24 @@ def test_an_empty_repository_checks_clean(tmp_path: Path) -> None:
     assert result.ok
     assert result.models == []
     assert run_check(root, mode="index").ok
+
+
+def test_json_schema_runs_on_changed_manifests_only(repo: Path) -> None:
+    """Committed manifests passed validation on their way in; `validate` still checks every file."""
+    model_repo(repo, dvc=False, commit=False)
+    path = repo / "models" / "sentiment.yaml"
+    path.write_text(path.read_text() + "metrics:\n  accuracy: [0.9, 0.8]\n")  # only the JSON Schema refuses it
+    with pytest.raises(InvalidInput, match="metrics.accuracy"):
+        run_check(repo)
+    git(repo, "add", "-A")
+    with pytest.raises(InvalidInput, match="metrics.accuracy"):
+        run_check(repo, mode="index")
+    git(repo, "commit", "-q", "--no-verify", "-m", "committed past the hook")
+    assert run_check(repo).ok
+    from gitmodel.validation import validate_paths
+
+    with pytest.raises(InvalidInput, match="metrics.accuracy"):
+        validate_paths(repo, [])
+    git(repo, "branch", "base", "HEAD~1")
+    with pytest.raises(InvalidInput, match="metrics.accuracy"):
+        run_check(repo, base="base")
