@@ -218,8 +218,11 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
     level, problem = version_verdict(current, latest.version, changes)
     state.changes, state.required = changes, level
+    reused = tags.release(state.name, current)
+    if problem is None and reused is not None and reused.tag != latest.tag:
+        problem = f"version {current} was already used by the tag {reused.tag} (deregistered versions are not reused)"
     if problem:
-        rule = "immutable" if current <= latest.version else "bumped"
+        rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
                                       fix=f"gitmodel bump {state.name}", level=level,
                                       old=version, new=str(current)))

@@ -21,7 +21,7 @@ from gitmodel.names import normalize_repo_path, validate_name
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.semver import Level
-from gitmodel.tags import read_tags
+from gitmodel.tags import TagIndex, read_tags
 
 DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
@@ -336,6 +336,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     else:
         level = floor
         new_version = str(updated.semver.bump(floor)) if floor != Level.NONE else updated.version
+    new_version = str(_skip_used(tags, name, semver.parse(new_version), level))
     updated = updated.with_version(new_version)
     if tags.release(name, updated.semver) is not None and changes:
         raise Refused(f"version {new_version} is already released", where=f"{manifest_path}: version",
@@ -352,6 +353,15 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         why.append(f"--{floor} requested")
     return BumpResult(name, manifest_path, current.version, new_version,
                       str(latest.version) if latest else None, level, changes, why, retrack, staged)
+
+
+def _skip_used(tags: TagIndex, name: str, version: semver.Version, level: Level) -> semver.Version:
+    """A version whose tag exists but is not the latest release (deregistered) is never reused: step past it."""
+    latest = tags.latest(name)
+    step = level if level != Level.NONE else Level.PATCH
+    while (used := tags.release(name, version)) is not None and (latest is None or used.tag != latest.tag):
+        version = version.bump(step)
+    return version
 
 
 def next_version(current: semver.Version, released: semver.Version, level: Level) -> semver.Version:

@@ -175,3 +175,20 @@ def test_a_broken_params_file_leaves_no_dvc_pointer_behind(repo: Path) -> None:
         add_model(repo, "m", weights=["w.bin"], params_file="params.yaml")
     assert info.value.where == "params.yaml"
     assert snapshot(repo) == before
+
+
+def test_a_deregistered_version_is_never_reused(repo: Path) -> None:
+    model_repo(repo, dvc=False)
+    release(repo, "sentiment", "0.1.0")
+    write(repo, "prompts/system.txt", "second\n")
+    bump_model(repo, "sentiment")
+    git(repo, "commit", "-qm", "0.2.0")
+    release(repo, "sentiment", "0.2.0")
+    git(repo, "tag", "-a", "sentiment@v0.2.0!", "-m", "deregistered: bad prompt")
+    from gitmodel.check import run_check
+
+    (finding,) = run_check(repo).findings
+    assert "already used by the tag sentiment@v0.2.0" in finding.message
+    write(repo, "prompts/system.txt", "third\n")
+    assert bump_model(repo, "sentiment").new_version == "0.3.0"
+    assert run_check(repo).ok
