@@ -298,6 +298,10 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
     cache = HashCache(git.git_dir(root), root)
+    # Read every input before DVC rewrites pointers: a bad --schema or params file must leave nothing behind.
+    new_schema = _schema_from_file(root, schema_file) if schema_file else None
+    new_metrics = metrics_from_file(root, metrics_file) if metrics_file else None
+    params = _params_from_file(root, current.params_file["path"], cache) if current.params_file else None
     retrack: list[str] = []
     refreshed: dict[str, FileEntry | None] = {}
     for component, entry in current.files():
@@ -311,18 +315,18 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
-    if current.params_file:
-        pinned, inline = _params_from_file(root, current.params_file["path"], cache)
+    if current.params_file and params is not None:
+        pinned, inline = params
         updates["params_file"] = {**current.params_file, **pinned}
         if inline is not None:
             updates["params"] = inline
     env = current.environment
     if env and isinstance(env.get("lock"), dict) and (root / env["lock"]["path"]).exists():
         updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
-    if schema_file:
-        updates["schema"] = _schema_from_file(root, schema_file)
-    if metrics_file:
-        updates["metrics"] = metrics_from_file(root, metrics_file)
+    if new_schema is not None:
+        updates["schema"] = new_schema
+    if new_metrics is not None:
+        updates["metrics"] = new_metrics
     updated = replace(current, **updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)

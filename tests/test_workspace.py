@@ -192,3 +192,26 @@ def test_a_deregistered_version_is_never_reused(repo: Path) -> None:
     write(repo, "prompts/system.txt", "third\n")
     assert bump_model(repo, "sentiment").new_version == "0.3.0"
     assert run_check(repo).ok
+
+
+def test_bump_with_a_bad_schema_file_leaves_the_dvc_pointer_alone(repo: Path) -> None:
+    model_repo(repo)
+    write(repo, "artifacts/model.bin", b"\x00retrained")
+    write(repo, "schema.yaml", "inputs: [not, a, schema]\n")
+    before = snapshot(repo)
+    with pytest.raises(InvalidInput) as info:
+        bump_model(repo, "sentiment", schema_file="schema.yaml")
+    assert info.value.where == "schema.yaml: inputs"
+    assert snapshot(repo) == before
+
+
+def test_bump_with_a_schema_file_and_a_breaking_change_is_major(repo: Path) -> None:
+    model_repo(repo, dvc=False)
+    write(repo, "schema.yaml", "inputs: {type: object, properties: {text: {type: string}}}\n")
+    bump_model(repo, "sentiment", schema_file="schema.yaml")
+    git(repo, "commit", "-qam", "schema")
+    release(repo, "sentiment", "0.1.0")
+    write(repo, "schema.yaml", "inputs: {type: object, properties: {}}\n")
+    result = bump_model(repo, "sentiment", schema_file="schema.yaml")
+    assert (result.level, result.new_version) == (Level.MAJOR, "1.0.0")
+    assert any("field text removed" in why for why in result.why)
