@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,14 @@ from gitmodel.cli.output import emit_json, err, out, table, warn
 from gitmodel.errors import ExitCode
 from gitmodel.semver import Level
 
+if TYPE_CHECKING:
+    from gitmodel.mlflow_import import MlflowModel
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
+                                                "derives from, NAME@vX.Y.Z (must exist).")]
+BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
+                                                  "distilbert-base-uncased.")]
 
 
 def _root() -> Path:
@@ -37,6 +44,14 @@ def _here_all(root: Path, raws: list[str] | None) -> list[str]:
     return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
 
 
+def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
+    if directory is None:
+        return None
+    from gitmodel.mlflow_import import read_mlflow_model
+
+    return read_mlflow_model(root, directory)
+
+
 @app.command()
 def init(
     remote: Annotated[str | None, typer.Option(help="DVC remote: a directory or s3://bucket/prefix.")] = None,
@@ -59,7 +74,7 @@ def init(
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="Model name, e.g. sentiment or team/ranker.")],
-    weights: Annotated[list[str], typer.Option("--weights", "-w", help="Weights file (repeatable).")],
+    weights: Annotated[list[str] | None, typer.Option("--weights", "-w", help="Weights file (repeatable).")] = None,
     data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Data file or directory (repeatable).")] = None,
     prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt file (repeatable).")] = None,
     params: Annotated[str | None, typer.Option(help="Params file (YAML/JSON), pinned and shown inline.")] = None,
@@ -69,7 +84,13 @@ def add(
     git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
+    from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
+                                                    help="MLflow model directory: its MLmodel signature becomes the "
+                                                         "schema, its flavors the weights and their format, its "
+                                                         "requirements the environment lock.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -79,11 +100,19 @@ def add(
     from gitmodel.workspace import add_model
 
     root = _root()
-    result = add_model(root, name, weights=_here_all(root, weights), data=_here_all(root, data),
-                       prompts=_here_all(root, prompt), params_file=_here(root, params), version=version,
-                       description=description, schema_file=_here(root, schema),
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                       data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                       version=version, description=description, schema_file=_here(root, schema),
                        force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
-                       force_lfs=_here_all(root, lfs_paths), metrics_file=_here(root, metrics))
+                       force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
+                       environment=imported.environment if imported else None,
+                       formats=imported.formats if imported else None,
+                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+    for text in imported.warnings if imported else []:
+        warn(text)
+    for note in [*(imported.notes if imported else []), *result.notes]:
+        err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
@@ -155,7 +184,12 @@ def bump(
     minor: Annotated[bool, typer.Option("--minor", help="Require at least a minor bump.")] = False,
     patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
+    from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
+                                                    help="Take schema, weights formats and environment lock from "
+                                                         "this MLflow model directory's MLmodel.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -169,7 +203,14 @@ def bump(
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
     root = _root()
-    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema), metrics_file=_here(root, metrics))
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
+                        schema=imported.schema if imported else None,
+                        environment=imported.environment if imported else None,
+                        formats=imported.formats if imported else None,
+                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+    for text in imported.warnings if imported else []:
+        warn(text)
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
