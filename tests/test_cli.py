@@ -107,7 +107,9 @@ BAD_INPUTS = [
     ("status-unknown", _nothing, ["status", "ghost"], "models/ghost.yaml: no such model"),
     ("check-bad-base", _nothing, ["check", "--base", "no-such-rev"], "--base: unknown revision 'no-such-rev'"),
     ("bump-two-levels", _nothing, ["bump", "sentiment", "--major", "--minor"], "options: give at most one"),
-    ("usage-missing-option", _nothing, ["add", "m2"], "gitmodel add: Missing option '--weights'"),
+    ("no-weights", _nothing, ["add", "m2"], "--weights: at least one --weights file is required"),
+    ("usage-missing-argument", _nothing, ["bump"], "gitmodel bump: Missing argument"),
+    ("usage-no-such-option", _nothing, ["check", "--frobnicate"], "gitmodel check: No such option: --frobnicate"),
     ("usage-no-such-command", _nothing, ["frobnicate"], "gitmodel: No such command 'frobnicate'"),
 ]
 
