@@ -275,3 +275,18 @@ def test_bare_gitmodel_prints_help_and_exits_0(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "Usage" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_add_and_bump_json_stay_pure_while_dvc_works(work: Path) -> None:
+    import json
+
+    write(work, "artifacts/m2.bin", b"\x00m2 weights")
+    add = gm(work, "add", "m2", "--weights", "artifacts/m2.bin", "--json")
+    assert add.returncode == 0, add.stderr
+    data = json.loads(add.stdout)
+    assert data["files"][0]["storage"] == "dvc"
+    assert "artifacts/m2.bin.dvc" in data["staged"]
+    write(work, "artifacts/m2.bin", b"\x00m2 retrained")
+    bump = gm(work, "bump", "m2", "--json")
+    assert bump.returncode == 0, bump.stderr
+    assert json.loads(bump.stdout)["retracked"] == ["artifacts/m2.bin"]
