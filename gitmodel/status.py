@@ -119,6 +119,8 @@ def show_model(root: Path, ref: str) -> ShowResult:
     """A manifest at HEAD, at a release (`NAME@vX.Y.Z`) or in a stage (`NAME#STAGE`)."""
     name, version, stage = parse_ref(ref)
     validate_name(name)
+    if stage == "":
+        raise InvalidInput("no stage after '#'", where=ref, hint=f"write {name}#STAGE, e.g. {name}#prod")
     cfg = load_config(root)
     tags = read_tags(root, {name})
     stages = current_stages(tags, name)

@@ -104,6 +104,8 @@ BAD_INPUTS = [
     ("show-bad-version", _nothing, ["show", "sentiment@v01.0.0"], "sentiment@v01.0.0: not a semantic version"),
     ("show-no-release", _nothing, ["show", "sentiment@v9.9.9"], "sentiment@v9.9.9: no release sentiment@v9.9.9"),
     ("validate-outside", _nothing, ["validate", "../x.yaml"], "../x.yaml: path '../x.yaml' leaves"),
+    ("show-empty-stage", _nothing, ["show", "sentiment#"], "sentiment#: no stage after '#'"),
+    ("validate-empty", _nothing, ["validate", ""], "PATH: path must be a non-empty string"),
     ("status-unknown", _nothing, ["status", "ghost"], "models/ghost.yaml: no such model"),
     ("check-bad-base", _nothing, ["check", "--base", "no-such-rev"], "--base: unknown revision 'no-such-rev'"),
     ("bump-two-levels", _nothing, ["bump", "sentiment", "--major", "--minor"], "options: give at most one"),
