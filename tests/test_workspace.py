@@ -215,3 +215,20 @@ def test_bump_with_a_schema_file_and_a_breaking_change_is_major(repo: Path) -> N
     result = bump_model(repo, "sentiment", schema_file="schema.yaml")
     assert (result.level, result.new_version) == (Level.MAJOR, "1.0.0")
     assert any("field text removed" in why for why in result.why)
+
+
+def test_init_is_idempotent_and_refuses_a_broken_config(repo: Path) -> None:
+    first = init_repo(repo, hooks=False)
+    assert ".gitmodel.yaml" in first.created
+    assert ".dvc/" in first.created
+    assert (repo / "models").is_dir()
+    assert ".gitmodel.yaml" in git(repo, "diff", "--cached", "--name-only")
+    second = init_repo(repo, hooks=False)
+    assert second.created == []
+    assert any("already exists" in note for note in second.notes)
+    (repo / ".gitmodel.yaml").write_text("policy: {weights: huge}\n")
+    before = snapshot(repo)
+    with pytest.raises(InvalidInput) as info:
+        init_repo(repo, hooks=False)
+    assert info.value.where == ".gitmodel.yaml: policy.weights"
+    assert snapshot(repo) == before
