@@ -194,9 +194,17 @@ def staged_changes(root: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def changed_paths(root: Path, base: str, target: str | None = None) -> list[str]:
-    """Paths that differ between `base` and `target` (the work tree when None)."""
-    args = ["diff", "--name-only", "-z", "--no-renames", base] + ([target] if target else []) + ["--"]
+def changed_paths(root: Path, base: str, target: str | None = None, paths: Iterable[str] = (), *,
+                  cached: bool = False) -> list[str]:
+    """Paths that differ between `base` and `target` (the work tree when None; the index when `cached`)."""
+    args = ["diff", "--name-only", "-z", "--no-renames", *(["--cached"] if cached else []), base,
+            *([target] if target else []), "--", *paths]
+    return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
+
+
+def untracked(root: Path, paths: Iterable[str] = ()) -> list[str]:
+    """Untracked, not ignored files under `paths`."""
+    args = ["ls-files", "-z", "--others", "--exclude-standard", "--", *paths]
     return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
 
 

@@ -195,14 +195,12 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                            message.strip("\n")))
     for releases in index.releases.values():
         releases.sort(key=lambda r: r.version)
-        seen: dict[str, Release] = {}
         commits: dict[str, Release] = {}
         for rel in releases:
             if rel.commit in commits:
                 # GTO refuses two versions on one commit (iterative/gto#377); we warn and keep listing
                 index.warnings.append(f"tags {commits[rel.commit].tag} and {rel.tag} point at the same commit")
             commits[rel.commit] = rel
-            seen[str(rel.version)] = rel
     for events in index.stage_events.values():
         events.sort(key=lambda e: (e.counter, e.date))
     return index
