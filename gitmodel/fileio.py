@@ -16,6 +16,8 @@ except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+import contextlib
+
 from gitmodel.errors import InvalidInput
 
 MAX_YAML_BYTES = 1024 * 1024
@@ -111,10 +113,8 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
         os.chmod(tmp, mode & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 

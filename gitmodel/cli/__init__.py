@@ -1,40 +1,52 @@
-"""Typer CLI: parse arguments, call ONE domain function, print its result. One error funnel in main()."""
+"""The CLI: parse arguments, call ONE domain function, print its result. One error funnel in main().
+
+Commands are Typer commands (gitmodel/cli/application.py and one module per area); the few read commands that
+run on every commit or in tight loops also have a Typer-free parser (gitmodel/cli/fast.py), because
+importing Typer costs ~60-80 ms, more than the work they do.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-
-import typer
+from typing import Any
 
 from gitmodel.errors import ExitCode, GitmodelError
 
-app = typer.Typer(
-    name="gitmodel",
-    help="Git-native model versioning: manifests pinned by sha256, semver release tags, hooks that block "
-    "unversioned changes.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
-# Each module registers its commands on `app` (one module per area keeps merges and reviews small).
-from gitmodel.cli import core as _core  # noqa: E402,F401
-from gitmodel.cli import env_cmds as _env  # noqa: E402,F401
-from gitmodel.cli import hooks_cmds as _hooks  # noqa: E402,F401
-from gitmodel.cli import integrations_cmds as _integrations  # noqa: E402,F401
-from gitmodel.cli import release_cmds as _release  # noqa: E402,F401
-from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
-from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401
+def __getattr__(name: str) -> Any:
+    """`app` is built on first use: the hot read commands (gitmodel/cli/fast.py) never import Typer."""
+    if name == "app":
+        from gitmodel.cli.application import app
+
+        return app
+    raise AttributeError(name)
+
+
+def _usage_line(exc: Exception, message: str) -> str:
+    """Click's multi-line usage block as our one error line, naming the command and pointing at --help."""
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "gitmodel"
+    text = " ".join(message.split())
+    return f"error: {command}: {text} — see `{command} --help`"
+
+
+def _dispatch(argv: list[str] | None) -> Any:
+    from gitmodel.cli.fast import run_fast
+
+    code = run_fast(sys.argv[1:] if argv is None else argv)
+    if code is not None:
+        return code
+    from gitmodel.cli.application import app
+
+    return app(args=argv, prog_name="gitmodel", standalone_mode=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every failure leaves as one stderr line and a documented exit code."""
     traceback = os.environ.get("GITMODEL_TRACEBACK") == "1"
     try:
-        rv = app(args=argv, prog_name="gitmodel", standalone_mode=False)
+        rv = _dispatch(argv)
     except GitmodelError as exc:
         if traceback:
             raise
@@ -43,6 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        # `gitmodel ls --json | head`: the reader left; say nothing, and keep Python's flush at exit quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)  # as the Python docs advise for SIGPIPE
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the funnel: anything else is our bug
@@ -51,23 +67,17 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__ == "Abort":  # Click turns Ctrl-C into Abort
             sys.stderr.write("error: interrupted\n")
             sys.exit(int(ExitCode.INTERRUPTED))
-        show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):  # a usage error from Typer's Click
-            _usage_error(exc, show)
+        fmt = getattr(exc, "format_message", None)
+        if callable(fmt) and isinstance(code, int):  # a usage error from Typer's Click: one line, exit 2
+            message = str(fmt())
+            if not message.strip():  # bare `gitmodel`: no_args_is_help has printed the help already
+                sys.exit(int(ExitCode.OK))
+            sys.stderr.write(_usage_line(exc, message) + "\n")
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
         sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
                          "rerun with GITMODEL_TRACEBACK=1 and report it\n")
         sys.exit(int(ExitCode.INTERNAL))
+    if rv == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+        sys.stderr.write("error: interrupted\n")
     sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _usage_error(exc: Exception, show: Callable[[], object]) -> None:
-    """Click's usage errors as the one line every other error is: `error: <command>: <what> — <help>`."""
-    format_message = getattr(exc, "format_message", None)
-    if type(exc).__name__ == "NoArgsIsHelpError" or not callable(format_message):
-        show()  # bare `gitmodel`: the help is the answer
-        return
-    command = getattr(getattr(exc, "ctx", None), "command_path", None) or "gitmodel"
-    message = " ".join(str(format_message()).split())
-    sys.stderr.write(f"error: {command}: {message} — see `{command} --help`\n")

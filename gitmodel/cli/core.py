@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gitmodel.cli import app
-from gitmodel.cli.output import emit_json, err, out, table, warn
+from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.errors import ExitCode
 from gitmodel.semver import Level
 
@@ -16,12 +16,37 @@ if TYPE_CHECKING:
     from gitmodel.mlflow_import import MlflowModel
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
+                                                "derives from, NAME@vX.Y.Z (must exist).")]
+BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
+                                                  "distilbert-base-uncased.")]
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(int(code))
 
 
 def _root() -> Path:
     from gitmodel import git
 
     return git.toplevel()
+
+
+def _here(root: Path, raw: str | None) -> str | None:
+    """A path typed on the command line is relative to the current directory, as in git and dvc.
+
+    From the repo root it passes unchanged (so messages quote what was typed); from a subdirectory it
+    becomes absolute, which the domain maps back into the repo (or refuses, if it leaves it).
+    """
+    if raw is None or not raw or Path(raw).is_absolute():
+        return raw
+    cwd = Path.cwd()
+    return raw if cwd == root or cwd.resolve() == root.resolve() else str(cwd / raw)
+
+
+def _here_all(root: Path, raws: list[str] | None) -> list[str]:
+    return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
 
 
 def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
@@ -69,6 +94,8 @@ def add(
                                                          "schema, its flavors the weights and their format, its "
                                                          "requirements the environment lock.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -78,14 +105,15 @@ def add(
     from gitmodel.workspace import add_model
 
     root = _root()
-    imported = _from_mlflow(root, from_mlflow)
-    result = add_model(root, name, weights=weights or (imported.weights if imported else []), data=data or [],
-                       prompts=prompt or [], params_file=params, version=version, description=description,
-                       schema_file=schema, force_git=git_paths or [], force_dvc=dvc_paths or [],
-                       force_lfs=lfs_paths or [], schema=imported.schema if imported else None,
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                       data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                       version=version, description=description, schema_file=_here(root, schema),
+                       force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                       force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
                        environment=imported.environment if imported else None,
                        formats=imported.formats if imported else None,
-                       metrics_file=metrics)
+                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -108,20 +136,9 @@ def ls_cmd(json_out: JsonOpt = False) -> None:
 
     Example: gitmodel ls --json
     """
-    from gitmodel.status import list_models
+    from gitmodel.cli.views import show_ls
 
-    models, warnings = list_models(_root())
-    for w in warnings:
-        warn(w)
-    if json_out:
-        emit_json([m.to_json() for m in models])
-        return
-    if not models:
-        out("no models yet: gitmodel add NAME --weights PATH")
-        return
-    table(["model", "version", "released", "stages", "state"],
-          [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
-            "fresh" if m.fresh else "stale"] for m in models])
+    _exit(show_ls(json_out))
 
 
 @app.command()
@@ -133,25 +150,9 @@ def status(
 
     Example: gitmodel status sentiment
     """
-    from gitmodel.status import model_status
+    from gitmodel.cli.views import show_status
 
-    reports, warnings = model_status(_root(), names or None)
-    for w in warnings:
-        warn(w)
-    if json_out:
-        emit_json([r.to_json() for r in reports])
-        return
-    if not reports:
-        out("no models yet: gitmodel add NAME --weights PATH")
-    for r in reports:
-        state = "ok" if r.ok else "needs attention"
-        out(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
-        for c in r.changes:
-            out(f"  {c.level}: {c.describe()}")
-        if r.changes:
-            out(f"  required bump since {r.released}: {r.required}")
-        for f in r.findings:
-            out(f"  ✗ {f.line()}")
+    _exit(show_status(names or None, json_out))
 
 
 @app.command()
@@ -165,6 +166,8 @@ def bump(
                                                     help="Take schema, weights formats and environment lock from "
                                                          "this MLflow model directory's MLmodel.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -178,12 +181,12 @@ def bump(
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
     root = _root()
-    imported = _from_mlflow(root, from_mlflow)
-    result = bump_model(root, name, floor=floor, schema_file=schema,
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
                         schema=imported.schema if imported else None,
                         environment=imported.environment if imported else None,
                         formats=imported.formats if imported else None,
-                        metrics_file=metrics)
+                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
     for text in imported.warnings if imported else []:
         warn(text)
     if json_out:
@@ -213,19 +216,9 @@ def check(
 
     Example: gitmodel check --base origin/main
     """
-    from gitmodel.check import run_check
+    from gitmodel.cli.views import show_check
 
-    result = run_check(_root(), mode="index" if staged else "worktree", base=base)
-    if json_out:
-        emit_json(result.to_json())
-    else:
-        for w in result.warnings:
-            warn(w)
-        for f in result.findings:
-            err(f.line())
-        (out if result.ok else err)(result.summary())
-    if not result.ok:
-        raise typer.Exit(int(ExitCode.REFUSED))
+    _exit(show_check(staged, base, json_out))
 
 
 @app.command()
@@ -239,7 +232,8 @@ def validate(
     """
     from gitmodel.validation import validate_paths
 
-    checked = validate_paths(_root(), paths or [])
+    root = _root()
+    checked = validate_paths(root, _here_all(root, paths))
     if json_out:
         emit_json({"ok": True, "validated": checked})
         return
@@ -271,6 +265,8 @@ def show(
             out(f"# releases: {', '.join(result.releases)}")
         if result.stages:
             out("# stages: " + ", ".join(f"{s}={v}" for s, v in sorted(result.stages.items())))
+        if result.approvals:
+            out("# approvals: " + ", ".join(f"{a.role} by {a.tagger} {a.date[:10]}" for a in result.approvals))
         out(mf.render(result.manifest).rstrip())
     if result.fingerprint_ok is False:
         err(f"error: {result.release.tag if result.release else ref}: fingerprint mismatch — the manifest at the "
