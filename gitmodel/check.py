@@ -230,16 +230,17 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, root, cfg, tags)
     findings = [f for s in states for f in s.findings]
-    if names is None:
-        deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
-        for name in sorted(set(tags.releases) - set(loaded) - deprecated):
-            latest = tags.latest(name)
-            if latest is None:
-                continue
-            findings.append(Finding(name, "whole", cfg.manifest_path(name),
-                                    f"manifest deleted while release {latest.tag} exists",
-                                    fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
-                                        f"# or retire it: git tag -a {name}@deprecated -m retired"))
+    # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
+    deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
+    released_names = set(tags.releases) if names is None else set(tags.releases) & names
+    for name in sorted(released_names - set(loaded) - deprecated):
+        latest = tags.latest(name)
+        if latest is None:
+            continue
+        findings.append(Finding(name, "whole", cfg.manifest_path(name),
+                                f"manifest deleted while release {latest.tag} exists",
+                                fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
+                                    f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()

@@ -41,11 +41,8 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
         if remote_note:
             result.notes.append(remote_note)
     if hooks:
-        try:
-            from gitmodel import hooks as hooks_mod
+        from gitmodel import hooks as hooks_mod
 
-            result.notes.extend(hooks_mod.install(root).notes)
-        except ImportError:
-            pass
+        result.notes.extend(hooks_mod.install(root).notes)
     git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore") if (root / p).exists()])
     return result

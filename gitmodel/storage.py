@@ -94,3 +94,72 @@ def track(root: Path, paths: Sequence[str]) -> None:
     if not paths:
         return
     _with_lock_retry(root, "add", lambda repo: repo.add([str(root / p) for p in paths]))
+
+
+# ------------------------------------------------------------------ remote presence (the pre-push hook)
+# The objects a release needs are named by the md5s its manifest records, not by the .dvc files in the
+# workspace: the pushed tag may be an older version than the one checked out.
+
+
+def _object_ids(repo: Any, md5: str, remote: str | None) -> list[Any]:
+    """The object and, for a directory, every file in it (the tree is read from the cache, else the remote)."""
+    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc_data.hashfile.tree import Tree
+
+    top = HashInfo("md5", md5)
+    if not top.isdir:
+        return [top]
+    for odb in (repo.cache.local, repo.cloud.get_remote_odb(remote, "status")):
+        try:
+            tree = Tree.load(odb, top)
+        except Exception:  # noqa: BLE001, S112 - not in this store (FileNotFoundError, ObjectFormatError): try the next
+            continue
+        return [top, *(oid for _, _, oid in tree)]
+    return [top]
+
+
+def _entry_ids(entries: Sequence[Any]) -> list[tuple[str, str]]:
+    """(path, md5) of DVC-stored manifest entries; an entry without md5 cannot be located and is refused."""
+    pairs = []
+    for entry in entries:
+        if not getattr(entry, "md5", None):
+            raise InvalidInput("DVC-stored file has no md5 in the manifest", where=f"{entry.path}: md5",
+                               hint="run `gitmodel bump NAME` to re-track it")
+        pairs.append((entry.path, entry.md5))
+    return pairs
+
+
+def missing_in_remote(root: Path, entries: Sequence[Any], remote: str | None = None) -> list[str]:
+    """Paths of DVC-stored manifest entries with at least one object missing from the DVC remote."""
+    pairs = _entry_ids(entries)
+    if not pairs:
+        return []
+
+    def status(repo: Any) -> list[str]:
+        missing = []
+        for path, md5 in pairs:
+            result = repo.cloud.status(_object_ids(repo, md5, remote), remote=remote)
+            if result.missing or result.new:
+                missing.append(path)
+        return missing
+
+    return list(_with_lock_retry(root, "status", status))
+
+
+def push_entries(root: Path, entries: Sequence[Any], remote: str | None = None) -> list[str]:
+    """Push the objects of DVC-stored manifest entries from the local cache; the paths pushed."""
+    pairs = _entry_ids(entries)
+    if not pairs:
+        return []
+
+    def push(repo: Any) -> list[str]:
+        ids = {oid for _, md5 in pairs for oid in _object_ids(repo, md5, remote)}
+        result = repo.cloud.push(ids, remote=remote)
+        if result.failed:
+            failed = {h.value for h in result.failed}
+            bad = [p for p, md5 in pairs if md5 in failed] or [p for p, _ in pairs]
+            raise ExternalFailure(f"dvc push failed for {', '.join(bad)} (not in the local cache?)",
+                                  hint="run `dvc fetch` from where the files were added, then retry")
+        return [p for p, _ in pairs]
+
+    return list(_with_lock_retry(root, "push", push))
