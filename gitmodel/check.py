@@ -250,17 +250,26 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
                 ) -> list[Finding]:
-    """Manifests changed since `base`: a version never moves backwards, and changed content moves it."""
+    """Manifests changed since `base`: a version never moves backwards (HEAD itself is judged by run_check).
+
+    A manifest that is new since `base`, or unreadable there, has nothing to compare against and is skipped.
+    """
     commit = git.resolve_commit(root, base)
     if commit is None:
         raise InvalidInput(f"unknown revision {base!r}", where="--base",
                            hint="fetch it first (CI: fetch-depth: 0) or name a branch or commit")
-    before = load_manifests(Commit(root, cache, commit), cfg, full=set())
+    then_source = Commit(root, cache, commit)
+    paths = {name: path for name, (path, _) in loaded.items()}
+    blobs = then_source.read_many(sorted(paths.values()))
     findings = []
     for name, (path, now) in sorted(loaded.items()):
-        if name not in before:
-            continue
-        _, then = before[name]
+        blob = blobs.get(path)
+        if blob is None:
+            continue  # new since base: judged above like any other manifest
+        try:
+            then = mf.parse(blob, where=f"{base}:{path}", full=False)
+        except GitmodelError:
+            continue  # broken at base and fixed since: nothing to compare against
         if now.semver < then.semver:
             findings.append(Finding(name, "bumped", path, f"version lowered since {base} ({then.version} → {now.version})",
                                     fix=f"gitmodel bump {name}", old=then.version, new=now.version))

@@ -101,7 +101,8 @@ def test_released_model_needs_the_policy_level(gmrepo: Path) -> None:
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "edit")
     assert refused.returncode == 1
-    assert "prompts changed" in refused.stderr and "requires minor" in refused.stderr
+    assert "prompts changed" in refused.stderr
+    assert "requires minor" in refused.stderr
 
     assert gm(gmrepo, "bump", "sentiment").returncode == 0
     assert "version: 0.2.0" in (gmrepo / "models" / "sentiment.yaml").read_text()
@@ -160,7 +161,8 @@ def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None
     assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
     assert (git_dir(gmrepo) / "gitmodel" / "hookindex.json").is_file()
     ok = commit(gmrepo, "unrelated")
-    assert ok.returncode == 0 and ok.stderr == "", ok.stderr  # silent when no model is touched
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stderr == ""  # silent when no model is touched
 
 
 def test_jsonschema_only_when_a_manifest_is_staged(gmrepo: Path) -> None:
@@ -199,13 +201,15 @@ def test_index_follows_branch_switches(gmrepo: Path) -> None:
     (gmrepo / "prompts" / "other.txt").write_text("edited\n")
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "edit the other prompt")
-    assert refused.returncode == 1 and "prompts/other.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "prompts/other.txt: prompts changed" in refused.stderr
     git(gmrepo, "reset", "-q", "--hard")
     git(gmrepo, "checkout", "-q", "main")
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited on main\n")
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "edit on main")
-    assert refused.returncode == 1 and "prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
 
 
 def test_deleting_a_released_manifest_is_refused(gmrepo: Path) -> None:
@@ -253,10 +257,12 @@ def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
     assert first.installed == ["pre-commit", "pre-push"]
     stub = (repo / ".git" / "hooks" / "pre-commit").read_text()
     assert stub.startswith("#!/bin/sh\n# gitmodel-hook v1")
-    assert shlex.quote(sys.executable) in stub and "__GITMODEL_PYTHON__" not in stub
+    assert shlex.quote(sys.executable) in stub
+    assert "__GITMODEL_PYTHON__" not in stub
     assert os.access(repo / ".git" / "hooks" / "pre-commit", os.X_OK)
     again = hooks.install(repo)
-    assert again.installed == [] and again.unchanged == ["pre-commit", "pre-push"]
+    assert again.installed == []
+    assert again.unchanged == ["pre-commit", "pre-push"]
     assert not (repo / ".git" / "hooks" / "pre-commit.legacy").exists()
 
 
@@ -318,7 +324,8 @@ def test_linked_worktree_shares_the_hooks(gmrepo: Path, tmp_path: Path) -> None:
     (wt / "prompts" / "sentiment.txt").write_text("edited in the worktree\n")
     git(wt, "add", "-A")
     refused = commit(wt, "edit")
-    assert refused.returncode == 1 and "prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
     assert (git_dir(wt) / "gitmodel" / "hookindex.json").is_file()
 
 
@@ -333,7 +340,8 @@ def test_core_hooks_path_is_respected(gmrepo: Path) -> None:
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited before the first commit\n")
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "stale from the start")
-    assert refused.returncode == 1 and "prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "prompts changed" in refused.stderr
     assert git(gmrepo, "config", "core.hooksPath").stdout.strip() == ".githooks"
 
 
@@ -347,7 +355,8 @@ def test_stub_falls_back_to_gitmodel_hook_on_path(gmrepo: Path, tmp_path: Path) 
     add_sentiment(gmrepo)
     ok = commit(gmrepo, "add", env={"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
     assert ok.returncode == 0, ok.stderr
-    assert "via-path" in ok.stderr and "1 model(s) checked" in ok.stderr
+    assert "via-path" in ok.stderr
+    assert "1 model(s) checked" in ok.stderr
 
 
 # ------------------------------------------------------------------------------------------ pre-push
@@ -426,9 +435,11 @@ def test_parse_push_lines_and_judge_in_process(gmrepo: Path) -> None:
                             f"(delete) {ZERO} refs/tags/a@v1.0.0 {sha}\n".encode())
     assert refs == [PushedRef("refs/heads/main", sha, "refs/heads/main", ZERO),
                     PushedRef("(delete)", ZERO, "refs/tags/a@v1.0.0", sha)]
-    assert refs[1].release_tag == "a@v1.0.0" and refs[0].release_tag is None
+    assert refs[1].release_tag == "a@v1.0.0"
+    assert refs[0].release_tag is None
     report = judge_push(gmrepo, refs)
-    assert not report.ok and "deleting a release tag" in report.problems[0]
+    assert not report.ok
+    assert "deleting a release tag" in report.problems[0]
     assert judge_push(gmrepo, refs, allow_tag_moves=True).ok
 
 
@@ -458,8 +469,9 @@ def dvcrepo(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 def dvc_push(root: Path) -> subprocess.CompletedProcess[str]:
     """`gitmodel push` when the storage commands are there, else DVC's own push of the same objects."""
-    from gitmodel.cli import app
     from typer.main import get_command
+
+    from gitmodel.cli import app
 
     if "push" in get_command(app).commands:  # type: ignore[attr-defined]
         return gm(root, "push", "sentiment")
@@ -535,7 +547,8 @@ def test_check_base_catches_a_rehash_without_a_bump(gmrepo: Path) -> None:
 def test_check_base_unknown_revision_is_invalid_input(gmrepo: Path) -> None:
     result = gm(gmrepo, "check", "--base", "origin/nope")
     assert result.returncode == 2
-    assert "unknown revision 'origin/nope'" in result.stderr and "fetch-depth" in result.stderr
+    assert "unknown revision 'origin/nope'" in result.stderr
+    assert "fetch-depth" in result.stderr
 
 
 # Commands the workflow calls that another branch provides; empty once they are on main.
@@ -582,7 +595,8 @@ def test_pre_commit_hooks_yaml_shape() -> None:
     assert by_id["gitmodel-check"]["stages"] == ["pre-commit"]
     assert by_id["gitmodel-pre-push"]["stages"] == ["pre-push"]
     for hook in spec:
-        assert hook["pass_filenames"] is False and hook["language"] == "python"
+        assert hook["pass_filenames"] is False
+        assert hook["language"] == "python"
         assert hook["minimum_pre_commit_version"] == "3.2.0"
         assert hook["entry"].split()[0] == "gitmodel-hook"
     assert by_id["gitmodel-check"]["always_run"] is True
@@ -619,3 +633,28 @@ def test_pre_commit_framework_runs_gitmodel_check(repo: Path) -> None:
     assert "Failed" in proc.stdout
     assert "sentiment: prompts/sentiment.txt: prompts changed" in proc.stdout
     assert "run `gitmodel bump sentiment`" in proc.stdout
+
+
+def test_check_base_catches_a_lowered_version_and_tolerates_a_broken_base(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("version: 0.1.0", "version: 0.3.0"))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "add at 0.3.0").returncode == 0
+    git(gmrepo, "branch", "base")
+    manifest.write_text(manifest.read_text().replace("version: 0.3.0", "version: 0.2.0"))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "lower it", "--no-verify").returncode == 0
+    caught = gm(gmrepo, "check", "--base", "base")
+    assert caught.returncode == 1
+    assert "version lowered since base (0.3.0 → 0.2.0)" in caught.stderr
+
+    good = manifest.read_text()
+    manifest.write_text("name: [broken\n")
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "break it", "--no-verify").returncode == 0
+    git(gmrepo, "branch", "-f", "base")
+    manifest.write_text(good)
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "fix it").returncode == 0
+    assert gm(gmrepo, "check", "--base", "base").returncode == 0
