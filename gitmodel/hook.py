@@ -204,12 +204,17 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         names = None  # a new policy or manifests directory: judge every model
     elif not names:
         return 0
-    prefix = index.manifests_dir.rstrip("/") + "/"
-    full = {p for p in staged if p.startswith(prefix) and p.endswith(".yaml")}
+    staged_manifests = {p: str(index.models[p]["oid"]) for p in staged if p in index.models}
+    # jsonschema (~100 ms to import) only for staged manifests that gitmodel has not validated already
+    from gitmodel import validated
+
+    seen = validated.known(git_dir) if staged_manifests else set()
+    full = {p for p, oid in staged_manifests.items() if oid not in seen}
 
     from gitmodel.check import run_check
 
     result = run_check(root, mode="index", names=names, full_paths=full)
+    validated.remember(git_dir, [staged_manifests[p] for p in sorted(full)])  # they passed: run_check raises
     for warning in result.warnings:
         _say(f"warning: {warning}")
     for finding in result.findings:

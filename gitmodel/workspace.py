@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver
+from gitmodel import git, manifest as mf, semver, validated
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
 from gitmodel.errors import InvalidInput, Refused
@@ -217,6 +217,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
+    validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
     cache.save()
     staged = _stage(root, [manifest_path, *_tracking_paths(root, entries.values()),
                            *([params_path] if params_path else [])]) if stage else []
@@ -310,6 +311,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if updated != current:
         mf.validate_schema(updated.to_dict(), where=manifest_path)
         mf.save(updated, root / manifest_path, schema_ref=SCHEMA_REF)
+        validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
     cache.save()
     all_entries = [e for _, e in updated.files()]
     staged = _stage(root, [manifest_path, *_tracking_paths(root, all_entries),

@@ -175,11 +175,34 @@ def test_jsonschema_only_when_a_manifest_is_staged(gmrepo: Path) -> None:
     assert "yaml" in mods
     assert not mods & set(HEAVY), mods & set(HEAVY)
 
+    # `bump` validated the manifest it wrote and recorded its blob id: the hook need not import jsonschema
     assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 0
+    assert not mods & set(HEAVY), mods & set(HEAVY)
+
+    # a hand edit is new content: validated in full, which is where jsonschema comes in
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text() + "description: edited by hand\n")
+    git(gmrepo, "add", "-A")
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 0
     assert "jsonschema" in mods
     assert not mods & {"typer", "rich", "git", "dvc", "click"}
+    code, mods = imported_modules(gmrepo, "pre-commit")  # and remembered once it passed
+    assert code == 0
+    assert "jsonschema" not in mods
+
+
+def test_schema_error_in_a_hand_edited_manifest_blocks(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text() + "metrics: [not, a, mapping]\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "bad metrics")
+    assert refused.returncode == 1  # git reports any hook failure as 1; the hook itself exits 2
+    assert "error: models/sentiment.yaml: metrics" in refused.stderr
 
 
 def git_dir(root: Path) -> Path:
