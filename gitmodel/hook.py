@@ -219,7 +219,8 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         _say(f"warning: {warning}")
     for finding in result.findings:
         _say(finding.line())
-    _say(result.summary())
+    if result.models or not result.ok:
+        _say(result.summary())
     if not result.ok:
         _say("gitmodel: commit refused — fix the above, or skip the check once with `git commit --no-verify` "
              "(CI's `gitmodel check --base` still catches it)")

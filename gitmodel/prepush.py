@@ -82,8 +82,8 @@ class PushReport:
         return [f.line() for f in self.findings] + [f"error: {p}" for p in self.problems]
 
     def summary(self) -> str:
-        return (f"gitmodel: {len(self.findings) + len(self.problems)} problem(s) in this push "
-                f"({', '.join(self.checked) or 'nothing'} checked)")
+        checked = f" ({', '.join(self.checked)} checked)" if self.checked else ""
+        return f"gitmodel: {len(self.findings) + len(self.problems)} problem(s) in this push{checked}"
 
 
 def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = False,
