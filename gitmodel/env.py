@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.errors import ExternalFailure, InvalidInput
+from gitmodel.hashing import sha256_file
 
 DEFAULT_PACKAGES: tuple[str, ...] = (
     "torch", "tensorflow", "jax", "jaxlib", "scikit-learn", "transformers", "numpy", "pandas",
@@ -71,6 +71,10 @@ _LOCK_KINDS = {"uv.lock": "uv", "poetry.lock": "poetry", "environment.yml": "con
                "environment.yaml": "conda", "conda-lock.yml": "conda", "conda-lock.yaml": "conda"}
 
 
+# Severity: a package that differs or is missing, another Python major.minor or another implementation is
+# an error (`env check` exits 1): each changes which wheels load and how they behave. A Python patch release,
+# another platform or another driver/CUDA/cuDNN is a warning: worth seeing, rarely the cause, and the last
+# two are facts of the machine that a CPU-only CI box cannot match.
 @dataclass(frozen=True)
 class EnvMismatch:
     """One recorded fact that the checked interpreter does not match; `found` None means missing."""
@@ -244,14 +248,6 @@ def discover_accelerators(*, fs_root: Path = Path("/"),
     return found
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(4 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def lock_kind(name: str) -> str:
     """Which tool a lock file belongs to, from its file name."""
     lowered = name.lower()
@@ -279,7 +275,7 @@ def _lock_record(lock: Path, root: Path) -> dict[str, str]:
                            hint="check the path, or create it (e.g. `pip freeze > requirements.txt`)")
     if not resolved.is_file():
         raise InvalidInput("lock file is not a regular file", where=str(lock))
-    return {"path": relative.as_posix(), "sha256": _sha256_file(resolved), "kind": lock_kind(resolved.name)}
+    return {"path": relative.as_posix(), "sha256": sha256_file(resolved), "kind": lock_kind(resolved.name)}
 
 
 def _check_names(names: Sequence[str]) -> None:

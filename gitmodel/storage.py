@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -20,8 +21,10 @@ LOCK_TIMEOUT_S = float(os.environ.get("GITMODEL_LOCK_TIMEOUT", "30"))
 
 
 def _quiet_dvc() -> None:
+    """DVC's hints ("To track the changes with git, run ...") are not our output: gitmodel stages itself."""
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ.setdefault("DVC_NO_UPDATER", "1")
+    logging.getLogger("dvc").setLevel(logging.WARNING)
 
 
 def is_dvc_repo(root: Path) -> bool:
@@ -36,6 +39,7 @@ def init(root: Path) -> bool:
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
+    _quiet_dvc()  # again: importing dvc configures its logger
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # DVC's banner is not our output
             Repo.init(root_dir=str(root))

@@ -57,8 +57,16 @@ class BumpResult:
 
 
 def _looks_binary(path: Path) -> bool:
+    """NUL bytes or not UTF-8 in the first 8 KiB (a multi-byte character cut at the end is fine)."""
     with open(path, "rb") as fh:
-        return b"\x00" in fh.read(8192)
+        head = fh.read(8192)
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def choose_storage(root: Path, path: str, forced: str | None) -> str:
@@ -101,6 +109,18 @@ def _schema_from_file(root: Path, raw: str) -> dict[str, Any]:
         except SchemaError as exc:
             raise InvalidInput(f"not a valid JSON Schema: {exc.message}", where=f"{raw}: {key}") from None
     return data
+
+
+def metrics_from_file(root: Path, raw: str) -> dict[str, Any]:
+    """A flat mapping of metric name → number (JSON or YAML), as training scripts write them."""
+    full = Path(raw) if Path(raw).is_absolute() else root / raw
+    data = load_yaml(full, where=raw)
+    if not isinstance(data, dict) or not data:
+        raise InvalidInput("expected a mapping of metric name to number", where=f"{raw}: (top level)")
+    for key, value in data.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise InvalidInput(f"{value!r} is not a number", where=f"{raw}: {key}")
+    return {str(k): v for k, v in data.items()}
 
 
 def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -168,7 +188,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               prompts: Sequence[str] = (), params_file: str | None = None, version: str = "0.1.0",
               description: str | None = None, schema_file: str | None = None,
               force_git: Sequence[str] = (), force_dvc: Sequence[str] = (), force_lfs: Sequence[str] = (),
-              stage: bool = True) -> AddResult:
+              metrics_file: str | None = None, stage: bool = True) -> AddResult:
     """Create `models/NAME.yaml` pinning the given files."""
     validate_name(name)
     semver.parse(version, where="--version")
@@ -204,6 +224,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             raise InvalidInput(f"{path} is not one of the model's files", where="--git/--dvc/--lfs")
     params_path = normalize_repo_path(params_file, root, where="--params", must_exist=True) if params_file else None
     schema = _schema_from_file(root, schema_file) if schema_file else None
+    metrics = metrics_from_file(root, metrics_file) if metrics_file else None
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: DVC writes pointers, so it runs last.
     entries = _entries(root, specs, cache)
@@ -213,7 +234,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
         data=tuple(entries[s.path] for s in specs if s.component == "data"),
         prompts=tuple(entries[s.path] for s in specs if s.component == "prompts"),
-        params=inline, params_file=pinned, schema=schema,
+        params=inline, params_file=pinned, schema=schema, metrics=metrics,
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
@@ -259,7 +280,7 @@ def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCach
 
 
 def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file: str | None = None,
-               stage: bool = True, cfg: Config | None = None) -> BumpResult:
+               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -291,6 +312,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
     if schema_file:
         updates["schema"] = _schema_from_file(root, schema_file)
+    if metrics_file:
+        updates["metrics"] = metrics_from_file(root, metrics_file)
     updated = replace(current, **updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)

@@ -53,6 +53,7 @@ def add(
     git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
+    metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -63,7 +64,7 @@ def add(
 
     result = add_model(_root(), name, weights=weights, data=data or [], prompts=prompt or [], params_file=params,
                        version=version, description=description, schema_file=schema, force_git=git_paths or [],
-                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [])
+                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [], metrics_file=metrics)
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
@@ -135,6 +136,7 @@ def bump(
     minor: Annotated[bool, typer.Option("--minor", help="Require at least a minor bump.")] = False,
     patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
+    metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -147,7 +149,7 @@ def bump(
     if sum((major, minor, patch)) > 1:
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
-    result = bump_model(_root(), name, floor=floor, schema_file=schema)
+    result = bump_model(_root(), name, floor=floor, schema_file=schema, metrics_file=metrics)
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,

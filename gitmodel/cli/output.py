@@ -42,3 +42,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str |
         out(title)
     for row in cells:
         out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def rich_out(markup: str) -> None:
+    """Rich markup on a terminal (rich honours NO_COLOR); callers pass plain text anywhere else."""
+    from rich.console import Console
+
+    Console(highlight=False, soft_wrap=True).print(markup)

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make demo`: a whole model life cycle in a throw-away repo with a local DVC remote.
+# Needs only what `make` put in .venv (on PATH) plus git.
+set -euo pipefail
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/gitmodel-demo.XXXXXX")"
+cleanup() { rm -rf "$WORK"; }
+[ "${KEEP:-0}" = "1" ] && echo "keeping $WORK" || trap cleanup EXIT
+
+# A git identity for this demo only (your global config is not touched).
+export GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-gitmodel demo}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-demo@example.com}"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+export DVC_NO_ANALYTICS=1 DVC_NO_UPDATER=1 XDG_DATA_HOME="$WORK/xdg-data"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { step "$*"; "$@"; }
+expect_fail() { step "$*"; if "$@"; then echo "demo: expected this to fail" >&2; exit 1; else echo "(refused, exit $?, as expected)"; fi; }
+has() { gitmodel --help | grep -q "^│ $1 "; }
+
+cd "$WORK" && git init -q -b main repo && cd repo
+python - <<'PY'
+import os, json, pathlib
+pathlib.Path("artifacts").mkdir(); pathlib.Path("data").mkdir(); pathlib.Path("prompts").mkdir()
+pathlib.Path("artifacts/model.safetensors").write_bytes(
+    (16).to_bytes(8, "little") + b'{"__metadata__":{}}'[:16] + os.urandom(2 * 1024 * 1024))
+pathlib.Path("data/train.csv").write_text("text,label\ngreat support,pos\nslow reply,neg\n")
+pathlib.Path("prompts/system.txt").write_text("You classify support tickets as pos, neu or neg.\n")
+pathlib.Path("params.yaml").write_text("learning_rate: 0.001\nepochs: 3\n")
+pathlib.Path("metrics.json").write_text(json.dumps({"accuracy": 0.88, "f1": 0.85}))
+PY
+git add params.yaml metrics.json && git commit -qm "training outputs"
+
+run gitmodel init --remote "$WORK/dvc-remote"
+git commit -qm "gitmodel init"
+run gitmodel add sentiment --weights artifacts/model.safetensors --data data/train.csv \
+    --prompt prompts/system.txt --params params.yaml --metrics metrics.json --description "Support ticket sentiment"
+run git commit -qm "sentiment 0.1.0"
+run gitmodel check
+has tag && run gitmodel tag sentiment -m "first release"
+has push && run gitmodel push
+
+step "echo 'Answer in one word.' >> prompts/system.txt && git commit -am 'reword prompt'"
+echo "Answer in one word." >> prompts/system.txt
+expect_fail git commit -qam "reword prompt"
+expect_fail gitmodel check
+python -c "import json; json.dump({'accuracy': 0.91, 'f1': 0.87}, open('metrics.json', 'w'))"
+run gitmodel bump sentiment --metrics metrics.json
+run git commit -qam "sentiment 0.2.0: terser prompt"
+has tag && run gitmodel tag sentiment -m "terser prompt"
+has versions && run gitmodel versions sentiment
+has diff && run gitmodel diff sentiment@v0.1.0 sentiment@v0.2.0 --format markdown
+if has promote; then
+  run gitmodel promote sentiment@v0.1.0 prod
+  run gitmodel promote sentiment@v0.2.0 prod
+  run gitmodel stages sentiment
+  run gitmodel rollback sentiment prod
+  run gitmodel stages sentiment
+fi
+has push && run gitmodel push --all-releases
+if has get; then
+  step "rm -rf .dvc/cache artifacts/model.safetensors   # as on a fresh machine"
+  rm -rf .dvc/cache artifacts/model.safetensors
+  run gitmodel get sentiment@v0.1.0 --out "$WORK/export"
+  ls -l "$WORK/export"
+  run gitmodel checkout sentiment@v0.1.0 --force
+  run gitmodel verify sentiment
+fi
+run gitmodel ls
+echo
+echo "demo: the whole life cycle ran in $WORK (removed on exit; KEEP=1 keeps it)"
