@@ -213,7 +213,7 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 
     from gitmodel.check import run_check
 
-    result = run_check(root, mode="index", names=names, full_paths=full)
+    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
     validated.remember(git_dir, [staged_manifests[p] for p in sorted(full)])  # they passed: run_check raises
     for warning in result.warnings:
         _say(f"warning: {warning}")
