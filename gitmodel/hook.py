@@ -117,7 +117,31 @@ def _config_text(root: Path) -> str:
         return "absent"
 
 
-def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.IndexEntry]) -> None:
+class ParseMemo:
+    """The parsed-YAML cache for this run (`gitmodel.fileio.use_parse_memo`): loaded on first need."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self.docs: dict[str, object] | None = None
+        self.new: dict[str, object] = {}
+
+    def install(self) -> None:
+        if self.docs is None:
+            from gitmodel import fileio, validated
+
+            self.docs = validated.load_docs(self.git_dir)
+            self.new = fileio.use_parse_memo(self.docs)
+
+    def save(self) -> None:
+        if self.new:
+            from gitmodel import validated
+
+            validated.remember_docs(self.git_dir, dict(self.new), self.docs)
+            self.new.clear()
+
+
+def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.IndexEntry],
+                  memo: ParseMemo | None = None) -> None:
     """Bring the index up to date with the staged manifests, parsing (YAML) only the ones whose blob moved."""
     prefix = index.manifests_dir.rstrip("/") + "/"
     current = {p: e for p, e in staged_manifests.items() if p.startswith(prefix) and p.endswith(".yaml")}
@@ -127,6 +151,8 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
     stale = [p for p, e in current.items() if index.models.get(p, {}).get("oid") != e.oid]
     if not stale:
         return
+    if memo is not None:
+        memo.install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
     from gitmodel.fileio import parse_yaml  # only now: a manifest moved since the last run
 
     blobs = git.cat_files(root, [f":{p}" for p in stale])
@@ -187,19 +213,22 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     if not staged:
         return 0
     index = HookIndex.load(git_dir)
+    memo = ParseMemo(git_dir)
     config = _config_text(root)
     if config != index.config:
         manifests_dir = "models"
         if config != "absent":
             from gitmodel.config import load_config
 
+            memo.install()
             manifests_dir = load_config(root).manifests
         if manifests_dir != index.manifests_dir:
             index.models = {}
         index.config, index.manifests_dir, index.dirty = config, manifests_dir, True
-    refresh_index(root, index, git.ls_files_stage(root, [index.manifests_dir + "/"]))
+    refresh_index(root, index, git.ls_files_stage(root, [index.manifests_dir + "/"]), memo)
     names: set[str] | None = affected_models(index, staged)
     index.save()
+    memo.save()
     if CONFIG_FILE in staged:
         names = None  # a new policy or manifests directory: judge every model
     elif not names:
@@ -213,7 +242,9 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 
     from gitmodel.check import run_check
 
+    memo.install()
     result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
+    memo.save()
     validated.remember(git_dir, [staged_manifests[p] for p in sorted(full)])  # they passed: run_check raises
     for warning in result.warnings:
         _say(f"warning: {warning}")

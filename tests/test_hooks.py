@@ -165,21 +165,22 @@ def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None
     assert ok.stderr == ""  # silent when no model is touched
 
 
-def test_jsonschema_only_when_a_manifest_is_staged(gmrepo: Path) -> None:
+def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
     git(gmrepo, "add", "prompts")
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 1
-    assert "yaml" in mods
-    assert not mods & set(HEAVY), mods & set(HEAVY)
+    # the config and manifest were parsed by the previous commit's hook: no YAML parser needed now
+    assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
 
-    # `bump` validated the manifest it wrote and recorded its blob id: the hook need not import jsonschema
+    # `bump` validated and parsed the manifest it wrote and recorded both by blob id: neither
+    # jsonschema nor yaml is needed to judge it
     assert gm(gmrepo, "bump", "sentiment").returncode == 0
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 0
-    assert not mods & set(HEAVY), mods & set(HEAVY)
+    assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
 
     # a hand edit is new content: validated in full, which is where jsonschema comes in
     manifest = gmrepo / "models" / "sentiment.yaml"
@@ -187,7 +188,7 @@ def test_jsonschema_only_when_a_manifest_is_staged(gmrepo: Path) -> None:
     git(gmrepo, "add", "-A")
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 0
-    assert "jsonschema" in mods
+    assert {"jsonschema", "yaml"} <= mods
     assert not mods & {"typer", "rich", "git", "dvc", "click"}
     code, mods = imported_modules(gmrepo, "pre-commit")  # and remembered once it passed
     assert code == 0
@@ -681,3 +682,25 @@ def test_check_base_catches_a_lowered_version_and_tolerates_a_broken_base(gmrepo
     git(gmrepo, "add", "-A")
     assert commit(gmrepo, "fix it").returncode == 0
     assert gm(gmrepo, "check", "--base", "base").returncode == 0
+
+
+def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) -> None:
+    from gitmodel import fileio
+
+    memo: dict[str, object] = {}
+    new = fileio.use_parse_memo(memo)
+    try:
+        first = fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml")
+        first["a"].append(3)  # a caller mutating its document must not change the memo
+        assert fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml") == {"a": [1, 2]}
+        assert new == {fileio.blob_id(b"a: [1, 2]\n"): {"a": [1, 2]}}
+        fileio.parse_yaml(b"when: 2024-01-01\n", where="d.yaml")  # a date: JSON cannot hold it
+        assert len(new) == 1
+        memo[fileio.blob_id(b"b: 1\n")] = {"b": "from the memo"}
+        assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": "from the memo"}
+    finally:
+        fileio.use_parse_memo(None)
+    assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": 1}
+    blob = tmp_path / "blob"
+    blob.write_bytes(b"a: [1, 2]\n")
+    assert fileio.blob_id(b"a: [1, 2]\n") == git(tmp_path, "hash-object", str(blob)).stdout.strip()
