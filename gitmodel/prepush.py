@@ -150,11 +150,16 @@ def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push:
 
     name = tag.split("@")[0]
     where = f"DVC remote {cfg.remote!r}" if cfg.remote else "the default DVC remote"
-    missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
-    if missing and push:
-        pushed = storage.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
-        report.notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
+    try:
         missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+        if missing and push:
+            pushed = storage.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
+            report.notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
+            missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+    except GitmodelError as exc:
+        # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
+        report.problems.append(f"{tag}: cannot confirm its DVC objects are in {where}: {exc}")
+        return
     if missing:
         report.problems.append(
             f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "

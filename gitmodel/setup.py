@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gitmodel import git
 from gitmodel.config import CONFIG_FILE, default_text, load_config
+from gitmodel.errors import Refused
 from gitmodel.fileio import atomic_write
 
 
@@ -43,6 +44,9 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
     if hooks:
         from gitmodel import hooks as hooks_mod
 
-        result.notes.extend(hooks_mod.install(root).notes)
+        try:
+            result.notes.extend(hooks_mod.install(root).notes)
+        except Refused as exc:  # a hook conflict must not fail the rest of init
+            result.notes.append(f"hooks not installed: {exc}")
     git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore") if (root / p).exists()])
     return result

@@ -704,3 +704,33 @@ def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) 
     blob = tmp_path / "blob"
     blob.write_bytes(b"a: [1, 2]\n")
     assert fileio.blob_id(b"a: [1, 2]\n") == git(tmp_path, "hash-object", str(blob)).stdout.strip()
+
+
+def test_init_reports_a_hook_conflict_instead_of_failing(repo: Path) -> None:
+    directory = repo / ".git" / "hooks"
+    (directory / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (directory / "pre-commit.legacy").write_text("#!/bin/sh\nexit 0\n")
+    result = init_repo(repo, dvc=False)
+    assert ".gitmodel.yaml" in result.created
+    assert any(n.startswith("hooks not installed: ") and "--force" in n for n in result.notes)
+    assert (directory / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_release_tag_without_a_dvc_repo_is_refused_with_a_reason(gmrepo: Path) -> None:
+    """A manifest pins a DVC file but the repo has no DVC: the push cannot be shown to be fetchable."""
+    (gmrepo / "artifacts").mkdir()
+    (gmrepo / "artifacts" / "w.bin").write_text("w\n")
+    add_model(gmrepo, "sentiment", weights=["artifacts/w.bin"], force_git=["artifacts/w.bin"])
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    doc = yaml.safe_load(manifest.read_text())
+    doc["weights"][0].update(storage="dvc", md5="0" * 32)
+    manifest.write_text(yaml.safe_dump(doc, sort_keys=False))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "pretend dvc", "--no-verify").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    sha = git(gmrepo, "rev-parse", "refs/tags/sentiment@v0.1.0").stdout.strip()
+    report = judge_push(gmrepo, [PushedRef("refs/tags/sentiment@v0.1.0", sha, "refs/tags/sentiment@v0.1.0", ZERO)])
+    assert not report.ok
+    assert report.problems[0].startswith("sentiment@v0.1.0: cannot confirm its DVC objects are in the default "
+                                         "DVC remote: ")
+    assert "not a DVC repository" in report.problems[0]
