@@ -4,8 +4,10 @@ Runs on every `git commit`, so it pays only for what the commit touches. The fas
 start-up plus three git calls and one small JSON file: `git diff --cached` names the staged paths, and
 `.git/gitmodel/hookindex.json` maps each manifest's staged blob id to the paths it pins (files, `.dvc`
 pointers, params file, environment lock). A commit that stages no manifest and no pinned path leaves
-without importing yaml. Otherwise the full check runs on the index, narrowed to the affected models,
-with jsonschema only for manifests that are themselves staged.
+without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
+`commit PATH` are judged on what they commit), narrowed to the affected models. Content-keyed caches
+(`gitmodel.validated`) spare PyYAML for documents parsed before and jsonschema for manifests validated
+before: jsonschema runs only for a staged manifest whose exact bytes gitmodel has not validated.
 
 Imports here are kept to the standard library and `gitmodel.git` (which imports only `gitmodel.errors`);
 everything else is imported where it is needed. A test asserts typer, rich, GitPython, dvc, jsonschema
@@ -26,7 +28,6 @@ from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
 INDEX_FORMAT = 1
-ALLOW_TAG_DELETE = "GITMODEL_ALLOW_TAG_DELETE"
 HOOK_TYPES = ("pre-commit", "pre-push")
 
 
@@ -262,10 +263,15 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 
 
 def pre_push(root: Path, stdin: bytes) -> int:
-    from gitmodel.prepush import judge_push, parse_push_lines, refs_from_pre_commit_framework
+    from gitmodel.prepush import (
+        ALLOW_TAG_MOVES_ENV,
+        judge_push,
+        parse_push_lines,
+        refs_from_pre_commit_framework,
+    )
 
     refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
-    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_DELETE) == "1")
+    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1")
     for note in report.notes:
         _say(f"gitmodel: {note}")
     for line in report.lines():
