@@ -2,4 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["Resolved", "resolve"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import gitmodel` stays cheap (the git hook imports it); the API loads on first use.
+    if name in ("resolve", "Resolved"):
+        from gitmodel import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'gitmodel' has no attribute {name!r}")

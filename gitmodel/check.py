@@ -12,6 +12,7 @@ from pathlib import Path
 from gitmodel import git, manifest as mf
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.formats import format_from_name, is_code_on_load
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.pointers import parse_pointer, pointer_path
@@ -204,6 +205,20 @@ def versioning(state: ModelState, root: Path, cfg: Config, tags: TagIndex) -> No
     ]
 
 
+def lineage_parent(state: ModelState, tags: TagIndex) -> None:
+    """Rule 4 (whole) for lineage: `lineage.parent` names an existing release."""
+    from gitmodel.lineage import PARENT_FIELD, parent_problem
+
+    parent = (state.manifest.lineage or {}).get("parent")
+    if parent is None:
+        return
+    problem = parent_problem(tags, parent, child=state.name, child_version=state.manifest.version)
+    if problem is not None:
+        state.findings.append(Finding(state.name, "whole", f"{state.manifest_path}: {PARENT_FIELD}",
+                                      problem.removeprefix(f"{PARENT_FIELD} "),
+                                      fix=f"gitmodel bump {state.name} --parent NAME@vX.Y.Z"))
+
+
 def _component_of(m: Manifest, path: str) -> str:
     for component, entry in m.files():
         if entry.path == path:
@@ -230,6 +245,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, root, cfg, tags)
+        lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
     deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
@@ -246,7 +262,22 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
-    return CheckResult(states, findings, list(tags.warnings), label)
+    return CheckResult(states, findings, [*tags.warnings, *code_on_load_warnings(states)], label)
+
+
+def code_on_load_warnings(states: list[ModelState]) -> list[str]:
+    """A warning (never a violation) per weights file whose loading runs arbitrary code (pickle, joblib, pt)."""
+    warnings = []
+    for state in states:
+        for entry in state.manifest.weights:
+            fmt = entry.format or format_from_name(entry.path)
+            if not is_code_on_load(fmt):
+                continue
+            when = (f"released as {state.name}@v{state.released}" if state.released
+                    else "not released yet")
+            warnings.append(f"{state.name}: {entry.path} is {fmt} ({when}): loading it runs arbitrary code — "
+                            f"load it only from a trusted source, or ship safetensors/ONNX instead")
+    return warnings
 
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]

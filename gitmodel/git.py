@@ -53,6 +53,23 @@ def run(cwd: Path, *args: str, input: bytes | None = None, check: bool = True,
     return result
 
 
+def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None, check: bool = True,
+                env: Mapping[str, str] | None = None) -> GitResult:
+    """Run git with stdout streamed into `dest` (large outputs such as `git lfs smudge`)."""
+    try:
+        with open(dest, "wb") as sink:
+            proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=sink, stderr=subprocess.PIPE,
+                                  env=dict(env) if env is not None else None, check=False)
+    except FileNotFoundError:
+        raise ExternalFailure("git is not installed or not on PATH", hint="install git") from None
+    result = GitResult(proc.returncode, b"", proc.stderr)
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = message[-1] if message else f"exit {proc.returncode}"
+        raise ExternalFailure(f"git {' '.join(args[:2])} failed: {detail}")
+    return result
+
+
 def out(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return run(cwd, *args, env=env).text.rstrip("\n")
 

@@ -37,8 +37,7 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
             result.created.append(".dvc/")
         else:
             result.notes.append("DVC already initialised")
-        remote_note = storage.ensure_default_remote(root, remote) if hasattr(storage, "ensure_default_remote") \
-            else None
+        remote_note = storage.ensure_default_remote(root, remote)
         if remote_note:
             result.notes.append(remote_note)
     if hooks:

@@ -76,6 +76,11 @@ class WorkTree(Source):
             return self.cache.dir_sha256(full)
         if not full.is_file():
             return None
+        if full.stat().st_size <= 1024:
+            # an LFS file never smudged here (GIT_LFS_SKIP_SMUDGE, no git-lfs): its pointer names the content
+            pointer = lfs_oid(full.read_bytes())
+            if pointer is not None:
+                return pointer[0]
         return self.cache.sha256(full)
 
     def manifests(self, directory: str) -> list[str]:

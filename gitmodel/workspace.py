@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver, validated
+from gitmodel import git, lfs, semver, validated
+from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
 from gitmodel.errors import InvalidInput, Refused
 from gitmodel.fileio import load_yaml, read_capped
-from gitmodel.formats import detect_format
+from gitmodel.formats import detect_format, format_from_name
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import normalize_repo_path, validate_name
@@ -40,6 +41,7 @@ class AddResult:
     manifest_path: str
     manifest: Manifest
     staged: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,8 +88,7 @@ def choose_storage(root: Path, path: str, forced: str | None) -> str:
 
 
 def _lfs_routed(root: Path, path: str) -> bool:
-    result = git.run(root, "check-attr", "filter", "--", path, check=False)
-    return result.returncode == 0 and result.text.strip().endswith(": lfs")
+    return lfs.routed(root, path)
 
 
 def _schema_from_file(root: Path, raw: str) -> dict[str, Any]:
@@ -131,7 +132,8 @@ def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str
     return pinned, inline
 
 
-def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache) -> dict[str, FileEntry]:
+def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: Mapping[str, str] | None = None
+             ) -> dict[str, FileEntry]:
     """Hash, DVC-track and describe every file; DVC runs once for all of them."""
     dvc_paths = [s.path for s in specs if s.storage == "dvc"]
     if dvc_paths:
@@ -148,17 +150,36 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache) -> dict[st
     out: dict[str, FileEntry] = {}
     for spec in specs:
         full = root / spec.path
-        digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-        size = sum(p.stat().st_size for p in full.rglob("*") if p.is_file()) if full.is_dir() else full.stat().st_size
+        digest, size = _digest_and_size(full, spec.storage, cache)
         md5 = nfiles = None
         if spec.storage == "dvc":
             ptr = pointer_path(spec.path)
             pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
             md5, nfiles = pointer.md5, pointer.nfiles
-        fmt = detect_format(full) if spec.component == "weights" else None
+        fmt = _format_of(full, spec.path, spec.storage, formats) if spec.component == "weights" else None
         out[spec.path] = FileEntry(path=spec.path, sha256=digest, size=size, storage=spec.storage, md5=md5,
                                    format=fmt, role=spec.role, nfiles=nfiles)
     return out
+
+
+def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, int]:
+    """sha256 and size of a file or directory; an LFS file not yet downloaded answers from its pointer."""
+    if storage == "lfs":
+        pointer = lfs.worktree_pointer(full)
+        if pointer is not None:
+            return pointer
+    if full.is_dir():
+        return cache.dir_sha256(full), sum(p.stat().st_size for p in full.rglob("*") if p.is_file())
+    return cache.sha256(full), full.stat().st_size
+
+
+def _format_of(full: Path, path: str, storage: str, formats: Mapping[str, str] | None) -> str:
+    """The weights format: given (e.g. by an MLflow flavor) when bytes say nothing, else from the bytes."""
+    given = (formats or {}).get(path)
+    if storage == "lfs" and lfs.worktree_pointer(full) is not None:
+        return given or format_from_name(path)  # the bytes are not here; never download to sniff
+    found = detect_format(full)
+    return given if given and found == "unknown" else found
 
 
 def _stage(root: Path, paths: list[str]) -> list[str]:
@@ -181,14 +202,31 @@ def _tracking_paths(root: Path, entries: Sequence[FileEntry]) -> list[str]:
                 paths.append(ignore)
         else:
             paths.append(e.path)
+            if e.storage == "lfs" and (root / ".gitattributes").exists():
+                paths.append(".gitattributes")
     return paths
+
+
+def _extra_paths(m: Manifest) -> list[str]:
+    """Pinned git files beside the model's files: the params file and the environment lock."""
+    return [path for _, path, _ in m.pinned_extras()]
+
+
+def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
+    """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
+    staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
+                           *extra])
+    lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
+    return staged
 
 
 def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[str] = (),
               prompts: Sequence[str] = (), params_file: str | None = None, version: str = "0.1.0",
               description: str | None = None, schema_file: str | None = None,
               force_git: Sequence[str] = (), force_dvc: Sequence[str] = (), force_lfs: Sequence[str] = (),
-              metrics_file: str | None = None, stage: bool = True) -> AddResult:
+              metrics_file: str | None = None, stage: bool = True, schema: dict[str, Any] | None = None,
+              environment: dict[str, Any] | None = None, formats: Mapping[str, str] | None = None,
+              parent: str | None = None, base_model: str | None = None) -> AddResult:
     """Create `models/NAME.yaml` pinning the given files."""
     validate_name(name)
     semver.parse(version, where="--version")
@@ -198,7 +236,8 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         raise InvalidInput("model already exists", where=manifest_path,
                            hint=f"use `gitmodel bump {name}` to update it")
     if not weights:
-        raise InvalidInput("at least one --weights file is required", where="--weights")
+        raise InvalidInput("at least one --weights file is required", where="--weights",
+                           hint="pass --weights PATH (or --from-mlflow DIR)")
     forced: dict[str, str] = {}
     for flag, storage_name, paths in (("--git", "git", force_git), ("--dvc", "dvc", force_dvc),
                                       ("--lfs", "lfs", force_lfs)):
@@ -223,30 +262,54 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         if path not in seen:
             raise InvalidInput(f"{path} is not one of the model's files", where="--git/--dvc/--lfs")
     params_path = normalize_repo_path(params_file, root, where="--params", must_exist=True) if params_file else None
-    schema = _schema_from_file(root, schema_file) if schema_file else None
+    if schema_file:
+        schema = _schema_from_file(root, schema_file)
     metrics = metrics_from_file(root, metrics_file) if metrics_file else None
+    lineage = _lineage_update(root, None, name, version, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
-    # Validate everything before touching anything: DVC writes pointers, so it runs last.
-    entries = _entries(root, specs, cache)
+    # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
+    setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
+    try:
+        entries = _entries(root, specs, cache, formats)
+    except BaseException:
+        setup.undo(root)  # nothing half-written: .gitattributes back as it was
+        raise
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     manifest = Manifest(
         name=name, version=version, description=description,
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
         data=tuple(entries[s.path] for s in specs if s.component == "data"),
         prompts=tuple(entries[s.path] for s in specs if s.component == "prompts"),
-        params=inline, params_file=pinned, schema=schema, metrics=metrics,
+        params=inline, params_file=pinned, schema=schema, environment=environment, metrics=metrics,
+        lineage=lineage,
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
     validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
     cache.save()
-    staged = _stage(root, [manifest_path, *_tracking_paths(root, entries.values()),
-                           *([params_path] if params_path else [])]) if stage else []
-    return AddResult(name, manifest_path, manifest, staged)
+    staged = _stage_model(root, manifest_path, manifest) if stage else []
+    return AddResult(name, manifest_path, manifest, staged, setup.notes)
 
 
-def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache, retrack: list[str]
-                   ) -> FileEntry | None:
+def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, version: str | None,
+                    parent: str | None, base_model: str | None) -> dict[str, Any] | None:
+    """`lineage` with --parent (which must name an existing release) and --base-model applied."""
+    if parent is None and base_model is None:
+        return current
+    from gitmodel.lineage import require_parent
+
+    lineage = dict(current or {})
+    if parent is not None:
+        lineage["parent"] = require_parent(root, parent, child=name, child_version=version)
+    if base_model is not None:
+        if not base_model.strip():
+            raise InvalidInput("must not be empty", where="--base-model")
+        lineage["base_model"] = base_model.strip()
+    return lineage
+
+
+def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache, retrack: list[str],
+                   formats: Mapping[str, str] | None = None) -> FileEntry | None:
     """The entry with current hashes, or None when its DVC file must be re-added first."""
     full = root / entry.path
     if entry.storage == "dvc":
@@ -271,16 +334,19 @@ def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCach
     if not full.exists():
         raise InvalidInput(f"{component} file {entry.path} is missing", where=entry.path,
                            hint="restore it, or edit the manifest to drop it")
-    digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+    digest, size = _digest_and_size(full, entry.storage, cache)
+    given = (formats or {}).get(entry.path)
     if digest == entry.sha256:
-        return entry
-    size = full.stat().st_size if full.is_file() else entry.size
-    fmt = detect_format(full) if component == "weights" else entry.format
+        return replace(entry, format=given) if given and component == "weights" else entry
+    fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
     return replace(entry, sha256=digest, size=size, format=fmt)
 
 
 def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file: str | None = None,
-               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None) -> BumpResult:
+               metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None,
+               schema: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
+               formats: Mapping[str, str] | None = None, parent: str | None = None,
+               base_model: str | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -288,17 +354,19 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if not (root / manifest_path).exists():
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
+    # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
+    lineage = _lineage_update(root, current.lineage, name, None, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
     retrack: list[str] = []
     refreshed: dict[str, FileEntry | None] = {}
     for component, entry in current.files():
-        refreshed[entry.path] = _refresh_entry(root, component, entry, cache, retrack)
+        refreshed[entry.path] = _refresh_entry(root, component, entry, cache, retrack, formats)
     if retrack:
         from gitmodel import storage
 
         storage.track(root, retrack)
         refreshed.update(_describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
-                                       cache))
+                                       cache, formats))
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
@@ -307,13 +375,19 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         updates["params_file"] = {**current.params_file, **pinned}
         if inline is not None:
             updates["params"] = inline
-    env = current.environment
+    env = environment if environment is not None else current.environment
+    if environment is not None:
+        updates["environment"] = environment
     if env and isinstance(env.get("lock"), dict) and (root / env["lock"]["path"]).exists():
         updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
     if schema_file:
         updates["schema"] = _schema_from_file(root, schema_file)
+    elif schema is not None:
+        updates["schema"] = schema
     if metrics_file:
         updates["metrics"] = metrics_from_file(root, metrics_file)
+    if lineage != current.lineage:
+        updates["lineage"] = lineage
     updated = replace(current, **updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)
@@ -336,9 +410,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         mf.save(updated, root / manifest_path, schema_ref=SCHEMA_REF)
         validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
     cache.save()
-    all_entries = [e for _, e in updated.files()]
-    staged = _stage(root, [manifest_path, *_tracking_paths(root, all_entries),
-                           *([updated.params_file["path"]] if updated.params_file else [])]) if stage else []
+    staged = _stage_model(root, manifest_path, updated) if stage else []
     why = reasons(changes, required_level(changes)) if changes else []
     if floor > required_level(changes):
         why.append(f"--{floor} requested")
@@ -355,7 +427,8 @@ def next_version(current: semver.Version, released: semver.Version, level: Level
     return released.bump(level)
 
 
-def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache) -> dict[str, FileEntry | None]:
+def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache,
+                  formats: Mapping[str, str] | None = None) -> dict[str, FileEntry | None]:
     out: dict[str, FileEntry | None] = {}
     for component, entry in items:
         full = root / entry.path
@@ -363,7 +436,7 @@ def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCac
         pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
         digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
         size = full.stat().st_size if full.is_file() else (pointer.size or entry.size)
-        fmt = detect_format(full) if component == "weights" else entry.format
+        fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
         out[entry.path] = replace(entry, sha256=digest, size=size, md5=pointer.md5, nfiles=pointer.nfiles,
                                   format=fmt)
     return out

@@ -17,11 +17,11 @@ from gitmodel.samples import (
     RecordError,
     ValidationSummary,
     coerce_csv_record,
-    fast_acceptor,
     iter_located,
     iter_records,
     validate_file,
 )
+from gitmodel.schemafast import fast_acceptor
 
 SCHEMA = {
     "type": "object",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,13 +12,28 @@ from gitmodel.cli.output import emit_json, err, out, table, warn
 from gitmodel.errors import ExitCode
 from gitmodel.semver import Level
 
+if TYPE_CHECKING:
+    from gitmodel.mlflow_import import MlflowModel
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
+                                                "derives from, NAME@vX.Y.Z (must exist).")]
+BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
+                                                  "distilbert-base-uncased.")]
 
 
 def _root() -> Path:
     from gitmodel import git
 
     return git.toplevel()
+
+
+def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
+    if directory is None:
+        return None
+    from gitmodel.mlflow_import import read_mlflow_model
+
+    return read_mlflow_model(root, directory)
 
 
 @app.command()
@@ -43,7 +58,7 @@ def init(
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="Model name, e.g. sentiment or team/ranker.")],
-    weights: Annotated[list[str], typer.Option("--weights", "-w", help="Weights file (repeatable).")],
+    weights: Annotated[list[str] | None, typer.Option("--weights", "-w", help="Weights file (repeatable).")] = None,
     data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Data file or directory (repeatable).")] = None,
     prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt file (repeatable).")] = None,
     params: Annotated[str | None, typer.Option(help="Params file (YAML/JSON), pinned and shown inline.")] = None,
@@ -53,7 +68,13 @@ def add(
     git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
+    from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
+                                                    help="MLflow model directory: its MLmodel signature becomes the "
+                                                         "schema, its flavors the weights and their format, its "
+                                                         "requirements the environment lock.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -62,9 +83,19 @@ def add(
     """
     from gitmodel.workspace import add_model
 
-    result = add_model(_root(), name, weights=weights, data=data or [], prompts=prompt or [], params_file=params,
-                       version=version, description=description, schema_file=schema, force_git=git_paths or [],
-                       force_dvc=dvc_paths or [], force_lfs=lfs_paths or [], metrics_file=metrics)
+    root = _root()
+    imported = _from_mlflow(root, from_mlflow)
+    result = add_model(root, name, weights=weights or (imported.weights if imported else []), data=data or [],
+                       prompts=prompt or [], params_file=params, version=version, description=description,
+                       schema_file=schema, force_git=git_paths or [], force_dvc=dvc_paths or [],
+                       force_lfs=lfs_paths or [], schema=imported.schema if imported else None,
+                       environment=imported.environment if imported else None,
+                       formats=imported.formats if imported else None,
+                       metrics_file=metrics, parent=parent, base_model=base_model)
+    for text in imported.warnings if imported else []:
+        warn(text)
+    for note in [*(imported.notes if imported else []), *result.notes]:
+        err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
@@ -136,7 +167,12 @@ def bump(
     minor: Annotated[bool, typer.Option("--minor", help="Require at least a minor bump.")] = False,
     patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
+    from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
+                                                    help="Take schema, weights formats and environment lock from "
+                                                         "this MLflow model directory's MLmodel.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    parent: ParentOpt = None,
+    base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
@@ -149,7 +185,15 @@ def bump(
     if sum((major, minor, patch)) > 1:
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
-    result = bump_model(_root(), name, floor=floor, schema_file=schema, metrics_file=metrics)
+    root = _root()
+    imported = _from_mlflow(root, from_mlflow)
+    result = bump_model(root, name, floor=floor, schema_file=schema,
+                        schema=imported.schema if imported else None,
+                        environment=imported.environment if imported else None,
+                        formats=imported.formats if imported else None,
+                        metrics_file=metrics, parent=parent, base_model=base_model)
+    for text in imported.warnings if imported else []:
+        warn(text)
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,

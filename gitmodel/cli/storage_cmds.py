@@ -1,5 +1,172 @@
-"""Commands for this area; registered on the shared app by import."""
+"""Commands for this area; registered on the shared app by import.
+
+Only these commands reach DVC, and only inside their bodies: `gitmodel --help`, `ls`, `status` and
+`check` never import it.
+"""
 
 from __future__ import annotations
 
-from gitmodel.cli import app  # noqa: F401
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gitmodel.cli import app
+from gitmodel.cli.output import emit_json, err, out
+from gitmodel.errors import ExitCode
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
+                                               help="DVC remote name (default: .gitmodel.yaml's, else DVC's).")]
+
+
+def _root() -> Path:
+    from gitmodel import git
+
+    return git.toplevel()
+
+
+def _progress(json_out: bool) -> bool:
+    """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
+    from gitmodel import storage
+
+    enabled = sys.stderr.isatty() and not json_out
+    storage.set_progress(enabled)
+    return enabled
+
+
+def _print_verify(report: object) -> None:
+    from gitmodel.transfer import VerifyReport
+
+    assert isinstance(report, VerifyReport)
+    for model in report.models:
+        bad = [f for f in model.files if not f.ok]
+        state = "ok" if not bad else f"{len(bad)} mismatch(es)"
+        out(f"{model.name} {model.version} (against {model.against}): {len(model.files)} file(s), {state}")
+        for f in bad:
+            err(f"  ✗ {f.line()}")
+
+
+@app.command()
+def push(
+    names: Annotated[list[str] | None, typer.Argument(help="Models (default: all).")] = None,
+    all_releases: Annotated[bool, typer.Option("--all-releases", help="Also every release tag's objects.")] = False,
+    remote: RemoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Send the DVC objects of the models' weights and data to the remote (skips what it already has).
+
+    Example: gitmodel push sentiment --all-releases
+    """
+    from gitmodel.transfer import push as do_push
+
+    _progress(json_out)
+    report = do_push(_root(), names or None, all_releases=all_releases, remote=remote)
+    if json_out:
+        emit_json(report.to_json())
+        return
+    out(f"remote {report.remote}: {report.url}")
+    for path in report.pushed:
+        out(f"  pushed      {path}")
+    for path in report.up_to_date:
+        out(f"  up to date  {path}")
+    if not report.pushed and not report.up_to_date:
+        out("  nothing stored through DVC")
+
+
+@app.command()
+def pull(
+    names: Annotated[list[str] | None, typer.Argument(help="Models (default: all).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite local changes to weights and data.")] = False,
+    remote: RemoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fetch the weights and data the working tree's manifests pin, check them out, and verify them.
+
+    Example: gitmodel pull sentiment
+    """
+    from gitmodel.transfer import pull as do_pull
+
+    _progress(json_out)
+    report = do_pull(_root(), names or None, remote=remote, force=force)
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        if report.fetched:
+            out(f"fetched from {report.remote}: {', '.join(report.fetched)}")
+        for path in report.checked_out:
+            out(f"checked out {path}")
+        _print_verify(report.verify)
+    if not report.verify.ok:
+        raise typer.Exit(int(ExitCode.REFUSED))
+
+
+@app.command()
+def get(
+    ref: Annotated[str, typer.Argument(help="NAME@vX.Y.Z (or NAME#STAGE, or NAME for the latest release).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory to export into (new or empty).")],
+    remote: RemoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export one release: weights and data from DVC, prompts, params and manifest from git, each sha256-checked.
+
+    Nothing is placed unless every file matches the manifest. Example: gitmodel get sentiment@v1.2.0 --out dist/
+    """
+    from gitmodel.export import get as do_get
+
+    progress = _progress(json_out)
+    result = do_get(_root(), ref, out_dir, remote=remote, progress=progress)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    source = f" (fetched {len(result.fetched)} from {result.remote})" if result.fetched else ""
+    out(f"{result.tag} → {result.out_dir}{source}")
+    for f in result.files:
+        out(f"  {f.component:11} {f.path}  sha256:{f.sha256[:12]}  ok")
+
+
+@app.command()
+def checkout(
+    ref: Annotated[str, typer.Argument(help="NAME@vX.Y.Z or NAME#STAGE.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite uncommitted changes to those paths.")] = False,
+    remote: RemoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Restore one release's manifest, pointers, prompts, params and weights into the working tree.
+
+    HEAD and the index are untouched. Example: gitmodel checkout sentiment@v0.1.0
+    """
+    from gitmodel.transfer import checkout as do_checkout
+
+    _progress(json_out)
+    report = do_checkout(_root(), ref, force=force, remote=remote)
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        out(f"restored {report.tag} into the working tree")
+        for path in report.restored:
+            out(f"  {path}")
+        _print_verify(report.verify)
+    if not report.verify.ok:
+        raise typer.Exit(int(ExitCode.REFUSED))
+
+
+@app.command()
+def verify(
+    ref: Annotated[str | None, typer.Argument(help="NAME, NAME@vX.Y.Z or NAME#STAGE (default: every model).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Rehash the working tree's files against the manifest; exit 1 listing each mismatch.
+
+    Example: gitmodel verify sentiment@v1.2.0
+    """
+    from gitmodel.transfer import verify as do_verify
+
+    report = do_verify(_root(), ref)
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        _print_verify(report)
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.REFUSED))

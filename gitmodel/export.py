@@ -1,0 +1,316 @@
+"""Export one release, every byte verified: `gitmodel get` and the serving API's `resolve` share this.
+
+Weights and data come from the DVC cache (fetched from the remote by md5 when missing: the release's
+pointer need not be in the workspace); prompts, params and the manifest come from git at the tag. Every
+file is written below a staging directory and its sha256 checked against the manifest; only when all
+match is anything moved into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitmodel import git, semver
+from gitmodel import manifest as mf
+from gitmodel.config import load_config
+from gitmodel.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.hashing import CHUNK, PROGRESS_THRESHOLD, md5_file, sha256_bytes, sha256_dir
+from gitmodel.manifest import FileEntry, Manifest
+from gitmodel.names import validate_name
+from gitmodel.sources import lfs_oid
+from gitmodel.status import current_stages
+from gitmodel.tags import TagIndex, parse_ref, read_tags
+
+
+@dataclass(frozen=True)
+class Located:
+    """A release's manifest as committed at its tag."""
+
+    name: str
+    version: str
+    tag: str
+    commit: str
+    manifest_path: str
+    manifest: Manifest
+    manifest_bytes: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return self.manifest.fingerprint()
+
+
+def locate_release(root: Path, ref: str, *, tags: TagIndex | None = None) -> Located:
+    """`NAME@vX.Y.Z`, `NAME#STAGE` or `NAME` (its latest release) → the manifest at that release's tag."""
+    name, version, stage = parse_ref(ref)
+    validate_name(name)
+    tags = tags if tags is not None else read_tags(root, {name})
+    if stage is not None:
+        stages = current_stages(tags, name)
+        if stage not in stages:
+            raise Refused(f"no version of {name} is in stage {stage!r}", where=ref,
+                          hint=f"see `gitmodel stages {name}`, or promote one with `gitmodel promote`")
+        version = stages[stage]
+    if version is None:
+        latest = tags.latest(name)
+        if latest is None:
+            raise InvalidInput(f"{name} has no release", where=ref,
+                               hint=f"release it with `gitmodel tag {name}` (or `git tag -a {name}@v0.1.0`)")
+        release = latest
+    else:
+        found = tags.release(name, semver.parse(version, where=ref))
+        if found is None:
+            known = ", ".join(str(r.version) for r in tags.active_releases(name)) or "none"
+            raise InvalidInput(f"no release {name}@v{version} (releases: {known})", where=ref,
+                               hint=f"see `gitmodel versions {name}`")
+        release = found
+    path = release.meta("manifest") or load_config(root).manifest_path(name)
+    blob = git.show_file(root, release.commit, path)
+    if blob is None:
+        raise InvalidInput(f"the tag's commit has no {path}", where=release.tag,
+                           hint="the release tag points at a commit without the manifest; re-tag it")
+    manifest = mf.parse(blob, where=f"{release.tag}:{path}", full=False)
+    if manifest.version != str(release.version) or manifest.name != name:
+        raise Refused(f"the manifest at the tag says {manifest.name} {manifest.version}", where=release.tag,
+                      hint="the tag is on the wrong commit; delete it and re-tag")
+    if release.fingerprint and release.fingerprint != manifest.fingerprint():
+        raise Refused(f"fingerprint mismatch: the tag records {release.fingerprint}, the manifest at the tag "
+                      f"gives {manifest.fingerprint()}", where=release.tag,
+                      hint=f"the release was altered after tagging; compare with `gitmodel show {release.tag}`")
+    return Located(name, str(release.version), release.tag, release.commit, path, manifest, blob)
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    path: str        # relative to the repo root (and to the export directory)
+    component: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class Staged:
+    files: list[ExportedFile] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+    remote: str | None = None
+
+
+def _pinned(manifest: Manifest) -> list[tuple[str, FileEntry]]:
+    """Every pinned file: components, plus the params file and environment lock as git files."""
+    items = list(manifest.files())
+    for component, path, sha in manifest.pinned_extras():
+        items.append((component, FileEntry(path=path, sha256=sha, size=-1, storage="git")))
+    return items
+
+
+def _copy_hashing(src: Path, dest: Path, progress: bool) -> str:
+    """Copy `src` to a new file `dest`, hashing on the way (one read, bounded memory), fsynced."""
+    digest = hashlib.sha256()
+    with open(src, "rb", buffering=0) as fin, open(dest, "xb", buffering=0) as fout:
+        size = os.fstat(fin.fileno()).st_size
+        buffer = bytearray(min(CHUNK, size + 1))
+        view = memoryview(buffer)
+        bar: Any = None
+        if progress and size > PROGRESS_THRESHOLD and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        with bar if bar is not None else contextlib.nullcontext():
+            task = bar.add_task(f"exporting {dest.name}", total=size) if bar is not None else None
+            while count := fin.readinto(buffer):
+                digest.update(view[:count])
+                written = 0
+                while written < count:
+                    written += fout.write(view[written:count]) or 0
+                if bar is not None:
+                    bar.advance(task, count)
+        os.fsync(fout.fileno())
+    return digest.hexdigest()
+
+
+def _stage_dir(dest: Path, parts: list[tuple[str, Path]], progress: bool) -> str:
+    """Copy a directory's files from the cache; its sha256 from the digests taken while copying."""
+    digests: dict[str, str] = {}
+    for rel, obj in parts:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digests[os.path.normpath(target)] = _copy_hashing(obj, target, progress)
+    return sha256_dir(dest, file_hash=lambda p: digests.get(os.path.normpath(p)) or "")
+
+
+def _write_bytes(dest: Path, data: bytes) -> None:
+    with open(dest, "xb") as fout:
+        fout.write(data)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def _git_contents(root: Path, commit: str, items: list[tuple[str, FileEntry]]) -> dict[str, bytes]:
+    specs = {entry.path: f"{commit}:{entry.path}" for _, entry in items}
+    blobs = git.cat_files(root, list(specs.values()))
+    out: dict[str, bytes] = {}
+    for _component, entry in items:
+        blob = blobs[specs[entry.path]]
+        if blob is None:
+            raise Refused(f"{entry.path} is not in the release's commit", where=f"{commit[:12]}:{entry.path}",
+                          hint="the manifest names a file that was never committed; fix it in a new version")
+        if entry.storage == "lfs" and lfs_oid(blob) is not None:
+            result = git.run(root, "lfs", "smudge", "--", entry.path, input=blob, check=False)
+            if result.returncode != 0:
+                raise ExternalFailure("cannot fetch the Git LFS object", where=entry.path,
+                                      hint="install git-lfs and check `git lfs fetch`")
+            blob = result.stdout
+        out[entry.path] = blob
+    return out
+
+
+def _corrupt_cache_objects(objects: list[tuple[str, Path]]) -> list[Path]:
+    """Cache objects whose md5 is not their name (DVC names objects by md5): corrupt copies."""
+    bad = []
+    for _rel, obj in objects:
+        expected = obj.parent.name + obj.name
+        try:
+            if md5_file(obj) != expected:
+                bad.append(obj)
+        except Exception:  # noqa: BLE001 - unreadable counts as corrupt
+            bad.append(obj)
+    return bad
+
+
+def stage_release(root: Path, located: Located, staging: Path, *, remote: str | None = None,
+                  include_manifest: bool = True, progress: bool = False) -> Staged:
+    """Write the release's files below `staging` (repo-relative layout) and check every sha256.
+
+    A mismatch raises Refused naming each file with the expected and actual hash; a cache object found
+    corrupt on the way is removed so the next attempt fetches it again.
+    """
+    items = _pinned(located.manifest)
+    staged = Staged()
+    dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
+    git_items = [(c, e) for c, e in items if e.storage != "dvc"]
+    objects: dict[str, list[tuple[str, Path]]] = {}
+    if dvc_items:
+        from gitmodel import storage
+
+        fetched = storage.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
+        objects = fetched.objects
+        staged.fetched = fetched.fetched
+        staged.remote = fetched.remote.url if fetched.remote else None
+    contents = _git_contents(root, located.commit, git_items)
+    mismatches: list[str] = []
+    removed: list[Path] = []
+    for component, entry in items:
+        dest = staging / entry.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if entry.storage == "dvc":
+            parts = objects.get(entry.path, [])
+            if entry.md5 and entry.md5.endswith(".dir"):
+                dest.mkdir()
+                actual = _stage_dir(dest, parts, progress)
+            else:
+                actual = _copy_hashing(parts[0][1], dest, progress)
+            if actual != entry.sha256:
+                removed += _corrupt_cache_objects(parts)
+        else:
+            data = contents[entry.path]
+            _write_bytes(dest, data)
+            actual = sha256_bytes(data)
+        if actual != entry.sha256:
+            mismatches.append(f"{entry.path}: expected sha256 {entry.sha256}, got {actual}")
+            continue
+        size = entry.size if entry.size >= 0 else dest.stat().st_size
+        staged.files.append(ExportedFile(entry.path, component, actual, size))
+    if mismatches:
+        for obj in removed:
+            with contextlib.suppress(OSError):
+                obj.unlink()
+        note = (f"; removed {len(removed)} corrupt object(s) from the local DVC cache" if removed else "")
+        raise Refused("integrity check failed, nothing was placed: " + "; ".join(mismatches) + note,
+                      where=located.tag,
+                      hint="the remote holds bad bytes under that md5: delete the object there, re-push from "
+                           "a machine with a good copy (`gitmodel push --all-releases`), then retry")
+    if include_manifest:
+        dest = staging / located.manifest_path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _write_bytes(dest, located.manifest_bytes)
+        staged.files.append(ExportedFile(located.manifest_path, "manifest", sha256_bytes(located.manifest_bytes),
+                                         len(located.manifest_bytes)))
+    return staged
+
+
+@dataclass
+class GetResult:
+    name: str
+    version: str
+    tag: str
+    fingerprint: str
+    out_dir: Path
+    files: list[ExportedFile]
+    fetched: list[str]
+    remote: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "tag": self.tag, "fingerprint": self.fingerprint,
+                "out": str(self.out_dir), "remote": self.remote, "fetched": self.fetched,
+                "files": [{"path": f.path, "component": f.component, "sha256": f.sha256, "size": f.size}
+                          for f in self.files]}
+
+
+def _top_paths(files: list[ExportedFile]) -> list[str]:
+    return list(dict.fromkeys(f.path for f in files))
+
+
+def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progress: bool = False) -> GetResult:
+    """Export one release into `out_dir` (repo-relative layout). All or nothing: every file is verified
+    under a temporary name before the first is renamed into place."""
+    located = locate_release(root, ref)
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput("exists and is not a directory", where=f"--out {out_dir}",
+                           hint="name a new or empty directory")
+    wanted = [e.path for _, e in _pinned(located.manifest)] + [located.manifest_path]
+    clash = [p for p in wanted if os.path.lexists(out_dir / p)]
+    if clash:
+        raise Refused(f"{out_dir / clash[0]} already exists", where="--out",
+                      hint="export into an empty or new directory")
+    created: list[Path] = []
+    probe = out_dir
+    while not probe.exists():
+        created.append(probe)
+        probe = probe.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".gitmodel-get-", dir=out_dir))
+    placed: list[Path] = []
+    try:
+        staged = stage_release(root, located, staging, remote=remote, progress=progress)
+        for path in _top_paths(staged.files):
+            dest = out_dir / path
+            parent = dest.parent
+            missing_dirs = []
+            while not parent.exists():
+                missing_dirs.append(parent)
+                parent = parent.parent
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            created.extend(missing_dirs)
+            os.rename(staging / path, dest)
+            placed.append(dest)
+    except BaseException:
+        for dest in reversed(placed):
+            shutil.rmtree(dest, ignore_errors=True) if dest.is_dir() else dest.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        for directory in sorted(set(created), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return GetResult(located.name, located.version, located.tag, located.fingerprint, out_dir, staged.files,
+                     staged.fetched, staged.remote)

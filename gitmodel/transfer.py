@@ -1,0 +1,333 @@
+"""push, pull, checkout and verify: moving a model's bytes between workspace, DVC cache and remote.
+
+`verify` needs no DVC: it rehashes the working tree through the stat-keyed HashCache. The others reach
+DVC only through `gitmodel.storage`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitmodel import git, semver
+from gitmodel import manifest as mf
+from gitmodel.check import load_manifests
+from gitmodel.config import Config, load_config
+from gitmodel.errors import GitmodelError, InvalidInput, Refused
+from gitmodel.export import Located, locate_release
+from gitmodel.hashing import HashCache
+from gitmodel.manifest import FileEntry, Manifest
+from gitmodel.names import validate_name
+from gitmodel.pointers import pointer_path
+from gitmodel.sources import WorkTree
+from gitmodel.tags import parse_ref, read_tags
+
+
+def _workspace_models(root: Path, cfg: Config, names: list[str] | None) -> dict[str, tuple[str, Manifest]]:
+    """name → (manifest path, manifest) from the working tree, for `names` (all when empty)."""
+    wanted = {validate_name(n) for n in names} if names else None
+    if wanted:
+        for name in sorted(wanted):
+            if not (root / cfg.manifest_path(name)).exists():
+                raise InvalidInput("no such model", where=cfg.manifest_path(name),
+                                   hint="see `gitmodel ls`")
+    cache = HashCache(git.git_dir(root), root)
+    return load_manifests(WorkTree(root, cache), cfg, full=set(), names=wanted)
+
+
+def _dedupe(entries: list[FileEntry]) -> list[FileEntry]:
+    seen: dict[str, FileEntry] = {}
+    for entry in entries:
+        if entry.storage == "dvc" and entry.md5 and entry.md5 not in seen:
+            seen[entry.md5] = entry
+    return list(seen.values())
+
+
+# ------------------------------------------------------------------------------------------------ push
+
+
+@dataclass
+class PushReport:
+    remote: str
+    url: str
+    models: dict[str, list[str]]      # model → what was covered ("workspace", "v0.1.0", ...)
+    pushed: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"remote": self.remote, "url": self.url, "models": self.models, "pushed": self.pushed,
+                "up_to_date": self.up_to_date}
+
+
+def push(root: Path, names: list[str] | None = None, *, all_releases: bool = False,
+         remote: str | None = None) -> PushReport:
+    """Send the DVC objects of the models' weights and data (working tree, plus every release with
+    `all_releases`) to the remote."""
+    from gitmodel import storage
+
+    cfg = load_config(root)
+    models = _workspace_models(root, cfg, names)
+    covered: dict[str, list[str]] = {name: ["workspace"] for name in models}
+    entries = [e for _, (_, m) in sorted(models.items()) for _, e in m.files()]
+    if all_releases:
+        tags = read_tags(root)
+        wanted = set(names) if names else set(models) | set(tags.releases)
+        for name in sorted(wanted):
+            for release in tags.active_releases(name):
+                located = locate_release(root, release.tag, tags=tags)
+                entries += [e for _, e in located.manifest.files()]
+                covered.setdefault(name, []).append(f"v{release.version}")
+    result = storage.push_entries(root, _dedupe(entries), remote or cfg.remote)
+    return PushReport(result.remote.name, result.remote.url, covered, result.pushed, result.up_to_date)
+
+
+# ------------------------------------------------------------------------------------------------ verify
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    component: str
+    path: str
+    expected: str
+    actual: str | None      # None: missing from the working tree
+
+    @property
+    def ok(self) -> bool:
+        return self.actual == self.expected
+
+    def line(self) -> str:
+        if self.actual is None:
+            return f"{self.path}: missing (expected sha256 {self.expected})"
+        return f"{self.path}: expected sha256 {self.expected}, got {self.actual}"
+
+
+@dataclass
+class ModelVerify:
+    name: str
+    version: str
+    against: str             # "working tree manifest" or the release tag
+    files: list[FileCheck]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+
+@dataclass
+class VerifyReport:
+    models: list[ModelVerify]
+
+    @property
+    def ok(self) -> bool:
+        return all(m.ok for m in self.models)
+
+    def mismatches(self) -> list[tuple[str, FileCheck]]:
+        return [(m.name, f) for m in self.models for f in m.files if not f.ok]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "models": [
+            {"name": m.name, "version": m.version, "against": m.against, "ok": m.ok,
+             "files": [{"component": f.component, "path": f.path, "expected": f.expected, "actual": f.actual,
+                        "ok": f.ok} for f in m.files]} for m in self.models]}
+
+
+def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest, against: str) -> ModelVerify:
+    checks = []
+    pinned = [(c, e.path, e.sha256) for c, e in manifest.files()] + manifest.pinned_extras()
+    for component, path, expected in pinned:
+        full = root / path
+        if full.is_dir():
+            actual: str | None = cache.dir_sha256(full)
+        elif full.is_file():
+            actual = cache.sha256(full)
+        else:
+            actual = None
+        checks.append(FileCheck(component, path, expected, actual))
+    return ModelVerify(name, manifest.version, against, checks)
+
+
+def verify(root: Path, ref: str | None = None) -> VerifyReport:
+    """Rehash (through the cache) the working tree's files against the manifest: the working tree's for
+    `NAME` or all models, the release's for `NAME@vX.Y.Z` / `NAME#STAGE`."""
+    cfg = load_config(root)
+    cache = HashCache(git.git_dir(root), root)
+    try:
+        if ref is not None and parse_ref(ref)[1:] != (None, None):
+            located = locate_release(root, ref)
+            return VerifyReport([_verify_manifest(root, cache, located.name, located.manifest, located.tag)])
+        models = _workspace_models(root, cfg, [ref] if ref else None)
+        return VerifyReport([_verify_manifest(root, cache, name, m, path)
+                             for name, (path, m) in sorted(models.items())])
+    finally:
+        cache.save()
+
+
+# ------------------------------------------------------------------------------------------------ pull
+
+
+@dataclass
+class PullReport:
+    remote: str | None
+    fetched: list[str]
+    checked_out: list[str]
+    verify: VerifyReport
+
+    def to_json(self) -> dict[str, Any]:
+        return {"remote": self.remote, "fetched": self.fetched, "checked_out": self.checked_out,
+                "verify": self.verify.to_json()}
+
+
+def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], allowed: dict[str, set[str]]
+                      ) -> list[str]:
+    """DVC outputs present in the working tree whose content is none of the `allowed` sha256s."""
+    dirty = []
+    for entry in entries:
+        full = root / entry.path
+        if not full.exists():
+            continue
+        digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+        if digest not in allowed.get(entry.path, set()):
+            dirty.append(entry.path)
+    return dirty
+
+
+def pull(root: Path, names: list[str] | None = None, *, remote: str | None = None, force: bool = False
+         ) -> PullReport:
+    """Fetch the DVC objects of the models at HEAD (working tree manifests), check them out, verify."""
+    from gitmodel import storage
+
+    cfg = load_config(root)
+    models = _workspace_models(root, cfg, names)
+    entries = [e for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
+    cache = HashCache(git.git_dir(root), root)
+    todo = []
+    for entry in entries:
+        full = root / entry.path
+        if full.exists():
+            digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+            if digest == entry.sha256:
+                continue
+            if not force:
+                cache.save()
+                raise Refused(f"{entry.path} has changes that are not in the manifest", where=entry.path,
+                              hint="record them with `gitmodel bump`, or discard them with "
+                                   "`gitmodel pull --force`")
+        todo.append(entry)
+    cache.save()
+    fetched = storage.fetch_entries(root, _dedupe(todo), remote or cfg.remote) if todo else None
+    storage.checkout_outputs(root, [e.path for e in todo])
+    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
+                           for name, (path, m) in sorted(models.items())])
+    return PullReport(fetched.remote.url if fetched and fetched.remote else None,
+                      fetched.fetched if fetched else [], [e.path for e in todo], report)
+
+
+# -------------------------------------------------------------------------------------------- checkout
+
+
+@dataclass
+class CheckoutReport:
+    name: str
+    version: str
+    tag: str
+    restored: list[str]
+    fetched: list[str]
+    verify: VerifyReport
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "tag": self.tag, "restored": self.restored,
+                "fetched": self.fetched, "verify": self.verify.to_json()}
+
+
+def _git_paths(root: Path, located: Located) -> list[str]:
+    """What checkout restores from git: manifest, pointers and their .gitignore, git-stored files."""
+    m = located.manifest
+    paths = [located.manifest_path]
+    for _, entry in m.files():
+        if entry.storage == "dvc":
+            paths.append(pointer_path(entry.path))
+            paths.append((Path(entry.path).parent / ".gitignore").as_posix())
+        else:
+            paths.append(entry.path)
+    paths += [p for _, p, _ in m.pinned_extras()]
+    present = git.ls_tree(root, located.commit, paths)
+    return [p for p in dict.fromkeys(paths) if p in present]
+
+
+def _known_states(root: Path, located: Located) -> list[str]:
+    """Commits whose files count as saved: HEAD, the target, and the release the working tree holds
+    (after `gitmodel checkout` of an older release its files differ from HEAD, yet nothing is lost)."""
+    commits = [c for c in (git.head_commit(root), located.commit) if c]
+    try:
+        current = (root / located.manifest_path).read_bytes()
+        version = mf.parse(current, where=located.manifest_path, full=False).version
+        held = read_tags(root, {located.name}).release(located.name, semver.parse(version))
+    except (OSError, GitmodelError):
+        return commits
+    if held is not None and git.show_file(root, held.commit, located.manifest_path) == current:
+        commits.append(held.commit)
+    return commits
+
+
+def _uncommitted(root: Path, located: Located, git_paths: list[str], dvc_entries: list[FileEntry]) -> list[str]:
+    """Paths whose working content no known state has: what checkout would destroy."""
+    states = _known_states(root, located)
+    trees = [git.ls_tree(root, commit, git_paths) for commit in states]
+    dirty = []
+    for path in git.dirty_paths(root, git_paths):
+        full = root / path
+        if full.is_file():
+            oid = git.hash_object(root, full)
+            if any(tree.get(path) is not None and tree[path].oid == oid for tree in trees):
+                continue
+        elif not full.exists() and any(path not in tree for tree in trees):
+            continue
+        dirty.append(path)
+    # DVC outputs are git-ignored: saved means some known state's manifest pins their content.
+    allowed: dict[str, set[str]] = {}
+    for commit in states:
+        blob = git.show_file(root, commit, located.manifest_path)
+        if blob is None:
+            continue
+        try:
+            known = mf.parse(blob, where=f"{commit[:12]}:{located.manifest_path}", full=False)
+        except GitmodelError:
+            continue
+        for _, e in known.files():
+            allowed.setdefault(e.path, set()).add(e.sha256)
+    cache = HashCache(git.git_dir(root), root)
+    dirty += _modified_outputs(root, cache, dvc_entries, allowed)
+    cache.save()
+    return dirty
+
+
+def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = None) -> CheckoutReport:
+    """Restore one release's components into the working tree: its manifest, DVC pointers, prompts,
+    params and environment files from git, and its weights and data from the DVC cache or remote.
+
+    The manifest comes back too, so the working tree is that release and `gitmodel verify NAME` passes;
+    the index and HEAD are left alone (review with `git status`, undo with `git restore`).
+    """
+    from gitmodel import storage
+
+    cfg = load_config(root)
+    if parse_ref(ref)[1:] == (None, None):
+        raise InvalidInput("name a release: NAME@vX.Y.Z or NAME#STAGE", where=ref,
+                           hint=f"see `gitmodel versions {ref}`")
+    located = locate_release(root, ref)
+    git_paths = _git_paths(root, located)
+    dvc_entries = [e for _, e in located.manifest.files() if e.storage == "dvc"]
+    if not force:
+        dirty = _uncommitted(root, located, git_paths, dvc_entries)
+        if dirty:
+            raise Refused("uncommitted changes would be overwritten: " + ", ".join(sorted(dirty)),
+                          where=located.manifest_path,
+                          hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
+    fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
+    git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
+    storage.checkout_outputs(root, [e.path for e in dvc_entries])
+    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
+                                            located.manifest, located.tag)])
+    return CheckoutReport(located.name, located.version, located.tag, git_paths + [e.path for e in dvc_entries],
+                          fetched.fetched if fetched else [], report)
