@@ -474,9 +474,7 @@ def test_parse_push_lines_and_judge_in_process(gmrepo: Path) -> None:
 def dvcrepo(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A gitmodel repo with DVC, a local DVC remote, a git remote, and a model whose weights go through DVC."""
     storage_dir = tmp_path / "dvc-remote"
-    init_repo(repo)
-    subprocess.run([sys.executable, "-m", "dvc", "remote", "add", "-d", "local", str(storage_dir)], cwd=repo,
-                   check=True, capture_output=True)
+    init_repo(repo, remote=str(storage_dir))
     git(repo, "add", "-A")
     assert commit(repo, "init").returncode == 0
     bare = tmp_path / "remote.git"
