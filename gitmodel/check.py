@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitmodel import git, manifest as mf
+from gitmodel import git
+from gitmodel import manifest as mf
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
 from gitmodel.formats import format_from_name, is_code_on_load
