@@ -81,7 +81,7 @@ def install(root: Path, *, force: bool = False, python: str | None = None) -> Ho
         target, legacy = directory / hook, directory / (hook + LEGACY_SUFFIX)
         stub = render_stub(hook, python)
         shown = _display(root, target)
-        if target.is_symlink() or (target.exists() and not is_ours(target)):
+        if target.exists() and not is_ours(target):  # through a symlink too: a link to our stub is ours
             if force:
                 target.unlink()
                 result.notes.append(f"replaced the foreign {shown} (--force: not kept)")
