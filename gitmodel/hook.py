@@ -5,9 +5,9 @@ start-up plus three git calls and one small JSON file: `git diff --cached` names
 `.git/gitmodel/hookindex.json` maps each manifest's staged blob id to the paths it pins (files, `.dvc`
 pointers, params file, environment lock). A commit that stages no manifest and no pinned path leaves
 without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
-`commit PATH` are judged on what they commit), narrowed to the affected models. Content-keyed caches
-(`gitmodel.validated`) spare PyYAML for documents parsed before and jsonschema for manifests validated
-before: jsonschema runs only for a staged manifest whose exact bytes gitmodel has not validated.
+`commit PATH` are judged on what they commit), narrowed to the affected models. A content-keyed cache
+(`gitmodel.parsecache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
+are schema-validated by `gitmodel.leanschema` (jsonschema only to explain a failure).
 
 Imports here are kept to the standard library and `gitmodel.git` (which imports only `gitmodel.errors`);
 everything else is imported where it is needed. A test asserts typer, rich, GitPython, dvc, jsonschema
@@ -128,16 +128,16 @@ class ParseMemo:
 
     def install(self) -> None:
         if self.docs is None:
-            from gitmodel import fileio, validated
+            from gitmodel import fileio, parsecache
 
-            self.docs = validated.load_docs(self.git_dir)
+            self.docs = parsecache.load_docs(self.git_dir)
             self.new = fileio.use_parse_memo(self.docs)
 
     def save(self) -> None:
         if self.new:
-            from gitmodel import validated
+            from gitmodel import parsecache
 
-            validated.remember_docs(self.git_dir, dict(self.new), self.docs)
+            parsecache.remember_docs(self.git_dir, dict(self.new), self.docs)
             self.new.clear()
 
 
@@ -234,19 +234,15 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         names = None  # a new policy or manifests directory: judge every model
     elif not names:
         return 0
-    staged_manifests = {p: str(index.models[p]["oid"]) for p in staged if p in index.models}
-    # jsonschema (~100 ms to import) only for staged manifests that gitmodel has not validated already
-    from gitmodel import validated
-
-    seen = validated.known(git_dir) if staged_manifests else set()
-    full = {p for p, oid in staged_manifests.items() if oid not in seen}
+    # staged manifests are schema-validated; gitmodel.leanschema answers "valid" without importing
+    # jsonschema, which is loaded only to decide and explain a manifest that fails
+    full = {p for p in staged if p in index.models}
 
     from gitmodel.check import run_check
 
     memo.install()
     result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
     memo.save()
-    validated.remember(git_dir, [staged_manifests[p] for p in sorted(full)])  # they passed: run_check raises
     for warning in result.warnings:
         _say(f"warning: {warning}")
     for finding in result.findings:

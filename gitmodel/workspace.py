@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, lfs, semver, validated
+from gitmodel import git, lfs, semver
 from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
@@ -285,7 +285,6 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     )
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
-    validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
     cache.save()
     staged = _stage_model(root, manifest_path, manifest) if stage else []
     return AddResult(name, manifest_path, manifest, staged, setup.notes)
@@ -408,8 +407,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if updated != current:
         mf.validate_schema(updated.to_dict(), where=manifest_path)
         mf.save(updated, root / manifest_path, schema_ref=SCHEMA_REF)
-        validated.remember_file(git.git_dir(root), root / manifest_path)  # the hook then skips jsonschema
-    cache.save()
+        cache.save()
     staged = _stage_model(root, manifest_path, updated) if stage else []
     why = reasons(changes, required_level(changes)) if changes else []
     if floor > required_level(changes):
