@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import subprocess
@@ -223,7 +224,7 @@ def test_index_follows_branch_switches(gmrepo: Path) -> None:
     manifest = gmrepo / "models" / "sentiment.yaml"
     manifest.write_text(manifest.read_text().replace("prompts/sentiment.txt", "prompts/other.txt")
                         .replace(yaml.safe_load(manifest.read_text())["prompts"][0]["sha256"],
-                                 __import__("hashlib").sha256(b"other prompt\n").hexdigest()))
+                                 hashlib.sha256(b"other prompt\n").hexdigest()))
     git(gmrepo, "add", "-A")
     assert commit(gmrepo, "repoint the prompt").returncode == 0
     (gmrepo / "prompts" / "other.txt").write_text("edited\n")
