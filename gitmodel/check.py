@@ -6,6 +6,7 @@ and jsonschema is imported only to validate a manifest that is itself being comm
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,19 +122,35 @@ def load_manifests(source: Source, cfg: Config, *, full: set[str] | None = None,
     return out
 
 
+def released_manifests(root: Path, cfg: Config, tags: TagIndex, names: list[str]
+                       ) -> dict[str, tuple[str, Manifest | None]]:
+    """name → (version, manifest as released) of each released model's latest release, in ONE git call.
+
+    The manifest is None when the release's blob is missing or unreadable (a hand-made tag).
+    """
+    specs: dict[str, tuple[str, str, str]] = {}
+    for name in names:
+        latest = tags.latest(name)
+        if latest is not None:
+            path = latest.meta("manifest") or cfg.manifest_path(name)
+            specs[name] = (f"{latest.commit}:{path}", str(latest.version), f"{latest.tag}:{path}")
+    blobs = git.cat_files(root, [spec for spec, _, _ in specs.values()])
+    out: dict[str, tuple[str, Manifest | None]] = {}
+    for name, (spec, version, label) in specs.items():
+        blob = blobs.get(spec)
+        manifest = None
+        if blob is not None:
+            try:
+                manifest = mf.parse(blob, where=label, full=False)
+            except GitmodelError:
+                manifest = None
+        out[name] = (version, manifest)
+    return out
+
+
 def released_manifest(root: Path, cfg: Config, tags: TagIndex, name: str) -> tuple[str, Manifest | None] | None:
     """(version, manifest as released) for the latest release, or None when unreleased."""
-    latest = tags.latest(name)
-    if latest is None:
-        return None
-    path = latest.meta("manifest") or cfg.manifest_path(name)
-    blob = git.show_file(root, latest.commit, path)
-    if blob is None:
-        return str(latest.version), None
-    try:
-        return str(latest.version), mf.parse(blob, where=f"{latest.tag}:{path}", full=False)
-    except GitmodelError:
-        return str(latest.version), None
+    return released_manifests(root, cfg, tags, [name]).get(name)
 
 
 def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
@@ -147,8 +164,11 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             ptr_path = pointer_path(entry.path)
             blob = pointers.get(ptr_path)
             if blob is None:
-                state.findings.append(Finding(name, "whole", entry.path, f"DVC pointer {ptr_path} is missing",
-                                              fix=f"gitmodel bump {name}  # re-tracks it"))
+                staged_only = isinstance(source, Index) and (source.root / ptr_path).exists()
+                state.findings.append(Finding(
+                    name, "whole", entry.path,
+                    f"DVC pointer {ptr_path} is {'not staged' if staged_only else 'missing'}",
+                    fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
                 continue
             pointer = parse_pointer(blob, where=ptr_path)
             if pointer.md5 != entry.md5:
@@ -164,8 +184,12 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             continue
         digest = source.sha256(entry.path)
         if digest is None:
+            if isinstance(source, Index) and os.path.lexists(source.root / entry.path):
+                state.findings.append(Finding(name, "whole", entry.path, f"{component} file is not staged",
+                                              fix=f"git add {entry.path}"))
+                continue
             state.findings.append(Finding(name, "whole", entry.path, f"{component} file is missing",
-                                          fix=f"restore {entry.path}, or drop it with `gitmodel bump {name}`"))
+                                          fix=f"restore {entry.path}, or drop it from {state.manifest_path}"))
         elif digest != entry.sha256:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
@@ -179,21 +203,27 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                           old=recorded, new=digest))
 
 
-def versioning(state: ModelState, root: Path, cfg: Config, tags: TagIndex) -> None:
+def versioning(state: ModelState, cfg: Config, tags: TagIndex,
+               released: tuple[str, Manifest | None] | None, warnings: list[str]) -> None:
     """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
-    released = released_manifest(root, cfg, tags, state.name)
     if released is None:
         return
     version, old = released
     state.released = version
+    if old is None:
+        warnings.append(f"{state.name}: the manifest of release {state.name}@v{version} cannot be read at its "
+                        f"commit; changes since that release are not judged")
     current = state.manifest.semver
     latest = tags.latest(state.name)
     assert latest is not None
     changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
     level, problem = version_verdict(current, latest.version, changes)
     state.changes, state.required = changes, level
+    reused = tags.release(state.name, current)
+    if problem is None and reused is not None and reused.tag != latest.tag:
+        problem = f"version {current} was already used by the tag {reused.tag} (deregistered versions are not reused)"
     if problem:
-        rule = "immutable" if current <= latest.version else "bumped"
+        rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
                                       fix=f"gitmodel bump {state.name}", level=level,
                                       old=version, new=str(current)))
@@ -237,15 +267,20 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     """Judge every manifest (or `names`) in the work tree, the index or a commit."""
     cfg = cfg or load_config(root)
     cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
-    if base is not None and rev is None:
-        mode, rev = "rev", "HEAD"
+    if base is not None and mode == "worktree":
+        # CI judges the commit; with --staged the index is judged and --base only adds the history check
+        mode, rev = "rev", rev or "HEAD"
     source = make_source(root, cache, mode, rev)
     tags = tags if tags is not None else read_tags(root)
+    if full_paths is None:
+        full_paths = changed_manifests(root, cfg, mode, rev, base)
     loaded = load_manifests(source, cfg, full=full_paths, names=names)
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
+    released = released_manifests(root, cfg, tags, [s.name for s in states])
+    warnings = list(tags.warnings)
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
-        versioning(state, root, cfg, tags)
+        versioning(state, cfg, tags, released.get(state.name), warnings)
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
@@ -263,7 +298,26 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
-    return CheckResult(states, findings, [*tags.warnings, *code_on_load_warnings(states)], label)
+    return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
+
+
+def changed_manifests(root: Path, cfg: Config, mode: str, rev: str | None, base: str | None) -> set[str] | None:
+    """Manifest paths changed since HEAD (or since --base): only these pay for JSON Schema validation.
+
+    Committed manifests passed it on their way in (the hook validates what it commits; `gitmodel validate`
+    checks everything). None means "validate all" (no commit yet, or a commit judged without a base).
+    """
+    if git.head_commit(root) is None:
+        return None
+    directory = [cfg.manifests]
+    if mode == "worktree":
+        return set(git.changed_paths(root, "HEAD", None, directory)) | set(git.untracked(root, directory))
+    if mode == "index":
+        return set(git.changed_paths(root, "HEAD", None, directory, cached=True))
+    if base is None or rev is None:
+        return None
+    base_commit = git.resolve_commit(root, base)
+    return set(git.changed_paths(root, base_commit, rev, directory)) if base_commit else None
 
 
 def code_on_load_warnings(states: list[ModelState]) -> list[str]:
@@ -291,19 +345,31 @@ def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: di
     if commit is None:
         raise InvalidInput(f"unknown revision {base!r}", where="--base",
                            hint="fetch it first (CI: fetch-depth: 0) or name a branch or commit")
-    then_source = Commit(root, cache, commit)
-    paths = {name: path for name, (path, _) in loaded.items()}
-    blobs = then_source.read_many(sorted(paths.values()))
+    before = _manifests_at(Commit(root, cache, commit), cfg)
     findings = []
     for name, (path, now) in sorted(loaded.items()):
-        blob = blobs.get(path)
-        if blob is None:
-            continue  # new since base: judged above like any other manifest
-        try:
-            then = mf.parse(blob, where=f"{base}:{path}", full=False)
-        except GitmodelError:
-            continue  # broken at base and fixed since: nothing to compare against
+        then = before.get(name)
+        if then is None:
+            continue
         if now.semver < then.semver:
             findings.append(Finding(name, "bumped", path, f"version lowered since {base} ({then.version} → {now.version})",
                                     fix=f"gitmodel bump {name}", old=then.version, new=now.version))
     return findings
+
+
+def _manifests_at(source: Source, cfg: Config) -> dict[str, Manifest]:
+    """The manifests of an old commit that still parse: a broken file in history is not this change's fault."""
+    paths = source.manifests(cfg.manifests)
+    blobs = source.read_many(paths)
+    out: dict[str, Manifest] = {}
+    for path in paths:
+        name, blob = cfg.name_from_path(path), blobs[path]
+        if name is None or blob is None:
+            continue
+        try:
+            manifest = mf.parse(blob, where=path, full=False)
+        except GitmodelError:
+            continue
+        if manifest.name == name:
+            out[name] = manifest
+    return out

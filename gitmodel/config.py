@@ -72,7 +72,8 @@ def from_dict(data: Any, *, where: str = CONFIG_FILE) -> Config:
             raise InvalidInput("unknown field", where=f"{where}: {key}", hint=f"known: {', '.join(sorted(known))}")
     cfg = Config()
     manifests = data.get("manifests", "models")
-    if stored_path_problem(manifests):
+    # `models/` is how people write a directory: accept the trailing slash, nothing else
+    if not isinstance(manifests, str) or stored_path_problem(manifests.rstrip("/")):
         raise InvalidInput(f"{manifests!r} is not a relative directory inside the repo", where=f"{where}: manifests")
     cfg.manifests = manifests.rstrip("/")
     policy = data.get("policy") or {}

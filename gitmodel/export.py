@@ -196,7 +196,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     items = _pinned(located.manifest)
     staged = Staged()
     dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
-    git_items = [(c, e) for c, e in items if e.storage != "dvc"]
+    git_items = [(c, e) for c, e in items if e.storage == "git"]
     objects: dict[str, list[tuple[str, Path]]] = {}
     if dvc_items:
         from gitmodel import storage
@@ -220,6 +220,16 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
                 actual = _copy_hashing(parts[0][1], dest, progress)
             if actual != entry.sha256:
                 removed += _corrupt_cache_objects(parts)
+        elif entry.storage == "lfs":
+            # streamed by git-lfs to a temp file and verified against pointer and manifest there
+            from gitmodel.lfs import fetch_lfs_file
+
+            try:
+                fetch_lfs_file(root, located.commit, entry.path, dest, expected_sha256=entry.sha256)
+                actual = entry.sha256
+            except Refused as exc:
+                mismatches.append(f"{entry.path}: {exc.message}")
+                continue
         else:
             data = contents[entry.path]
             _write_bytes(dest, data)

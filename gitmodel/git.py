@@ -7,6 +7,7 @@ object access takes 47 s at 10k tags, where one `git for-each-ref` takes 81 ms.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
@@ -192,9 +193,17 @@ def staged_changes(root: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def changed_paths(root: Path, base: str, target: str | None = None) -> list[str]:
-    """Paths that differ between `base` and `target` (the work tree when None)."""
-    args = ["diff", "--name-only", "-z", "--no-renames", base] + ([target] if target else []) + ["--"]
+def changed_paths(root: Path, base: str, target: str | None = None, paths: Iterable[str] = (), *,
+                  cached: bool = False) -> list[str]:
+    """Paths that differ between `base` and `target` (the work tree when None; the index when `cached`)."""
+    args = ["diff", "--name-only", "-z", "--no-renames", *(["--cached"] if cached else []), base,
+            *([target] if target else []), "--", *paths]
+    return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
+
+
+def untracked(root: Path, paths: Iterable[str] = ()) -> list[str]:
+    """Untracked, not ignored files under `paths`."""
+    args = ["ls-files", "-z", "--others", "--exclude-standard", "--", *paths]
     return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
 
 
@@ -213,7 +222,7 @@ def is_tracked(root: Path, path: str) -> bool:
 
 
 def add(root: Path, paths: Iterable[str]) -> None:
-    todo = [p for p in paths]
+    todo = list(paths)
     if todo:
         run(root, "add", "--", *todo)
 
@@ -230,13 +239,89 @@ def config_get(root: Path, key: str) -> str | None:
 # -------------------------------------------------------------------------------------------- refs
 
 
-def for_each_ref(root: Path, pattern: str, fields: Sequence[str]) -> list[list[str]]:
+def for_each_ref(root: Path, pattern: str | Sequence[str], fields: Sequence[str]) -> list[list[str]]:
     """One `git for-each-ref` call: a row of `fields` per ref (fields may hold newlines)."""
     fmt = "%1f".join(fields) + "%1e"
-    text = run(root, "for-each-ref", f"--format={fmt}", pattern).stdout.decode("utf-8", "replace")
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
+    text = run(root, "for-each-ref", f"--format={fmt}", *patterns).stdout.decode("utf-8", "replace")
     rows = []
     for record in text.split("\x1e"):
         record = record.lstrip("\n")
         if record:
             rows.append(record.split("\x1f"))
     return rows
+
+
+# ------------------------------------------------------------------------------------ writing tags
+
+
+class RefExists(Exception):
+    """A tag could not be created because the ref exists (or another process holds its lock)."""
+
+    def __init__(self, tag: str, locked: bool) -> None:
+        super().__init__(tag)
+        self.tag = tag
+        self.locked = locked
+
+
+def ref_exists(root: Path, ref: str) -> bool:
+    return run(root, "show-ref", "--verify", "--quiet", ref, check=False).returncode == 0
+
+
+def create_tag(root: Path, tag: str, target: str, message: str, *, sign: bool = False,
+               env: Mapping[str, str] | None = None) -> str:
+    """`git tag -a|-s TAG TARGET` with the message on stdin; never `-f`. Returns the tag object id.
+
+    Without -f git refuses an existing ref, and its ref transaction refuses one created between that
+    check and the write; either way RefExists is raised, so a release tag is never moved.
+    """
+    if tag.startswith("-") or "\n" in tag:
+        raise InvalidInput(f"tag name {tag!r} is not valid", where="tag")
+    if run(root, "check-ref-format", f"refs/tags/{tag}", check=False).returncode != 0:
+        raise InvalidInput(f"{tag!r} is not a valid git tag name", where="tag")
+    # cleanup=whitespace keeps lines starting with '#' (markdown headings) in the user's message
+    args = ["tag", "-s" if sign else "-a", "--cleanup=whitespace", "-F", "-", tag, target]
+    result = run(root, *args, input=message.encode("utf-8"), check=False, env=env)
+    if result.returncode != 0:
+        error = result.stderr.decode("utf-8", "replace")
+        if "already exists" in error:
+            raise RefExists(tag, locked=False)
+        if "cannot lock ref" in error or ".lock" in error:
+            raise RefExists(tag, locked=True)
+        lines = error.strip().splitlines()
+        detail = lines[-1] if lines else f"exit {result.returncode}"
+        hint = "check `git config user.signingkey` and gpg.format" if sign else None
+        raise ExternalFailure(f"git tag {tag} failed: {detail}", hint=hint)
+    return out(root, "rev-parse", f"refs/tags/{tag}")
+
+
+def push_remote(root: Path) -> str:
+    """The remote a push goes to: the current branch's, remote.pushDefault, origin, or the only one."""
+    remotes = out(root, "remote").split()
+    branch = run(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).text.strip()
+    for key in ([f"branch.{branch}.pushRemote"] if branch else []) + ["remote.pushDefault"] + (
+            [f"branch.{branch}.remote"] if branch else []):
+        value = config_get(root, key)
+        if value and value in remotes:
+            return value
+    if "origin" in remotes:
+        return "origin"
+    if len(remotes) == 1:
+        return remotes[0]
+    raise InvalidInput("no remote to push to" if not remotes else f"several remotes ({', '.join(remotes)}) "
+                       "and none is the default", where="git remote",
+                       hint="git remote add origin URL, or git config remote.pushDefault NAME")
+
+
+def push_tags(root: Path, tags: Sequence[str], remote: str | None = None) -> str:
+    """Push exactly these tags (never --tags); returns the remote used."""
+    target = remote or push_remote(root)
+    refspecs = [f"refs/tags/{t}:refs/tags/{t}" for t in tags]
+    result = run(root, "push", "--porcelain", target, *refspecs, check=False)
+    if result.returncode != 0:
+        lines = (result.stderr.decode("utf-8", "replace").strip() or result.text.strip()).splitlines()
+        detail = lines[-1] if lines else f"exit {result.returncode}"
+        raise ExternalFailure(f"git push {target} failed: {detail}", where=", ".join(tags),
+                              hint=f"the tag exists locally; push it later with `git push {target} "
+                                   f"{' '.join(shlex.quote(t) for t in tags)}`")
+    return target

@@ -143,12 +143,32 @@ def _file_entry(raw: Any, where: str, parts: list[str | int]) -> FileEntry:
         raise _bad(where, [*parts, "storage"], f"{raw['storage']!r} is not one of {', '.join(STORAGES)}")
     unknown = set(raw) - set(_FILE_ORDER)
     if unknown:
-        raise _bad(where, [*parts, sorted(unknown)[0]], "unknown field")
+        raise _bad(where, [*parts, sorted(str(k) for k in unknown)[0]], "unknown field")
     for key in ("md5", "format", "role"):
         if key in raw and not isinstance(raw[key], str):
             raise _bad(where, [*parts, key], "must be a string")
+    nfiles = raw.get("nfiles")
+    if nfiles is not None and (not isinstance(nfiles, int) or isinstance(nfiles, bool) or nfiles < 0):
+        raise _bad(where, [*parts, "nfiles"], f"{nfiles!r} is not a non-negative integer")
     return FileEntry(path=raw["path"], sha256=sha, size=size, storage=raw["storage"], md5=raw.get("md5"),
                      format=raw.get("format"), role=raw.get("role"), nfiles=raw.get("nfiles"))
+
+
+def _json_problem(value: Any, parts: list[str | int]) -> tuple[list[str | int], str] | None:
+    """(field path, problem) for the first value JSON cannot hold (YAML dates, non-string keys)."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, parts)]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    return [*at, str(key)], f"key {key!r} must be a string (quote it)"
+                stack.append((item, [*at, key]))
+        elif isinstance(node, list):
+            stack.extend((item, [*at, i]) for i, item in enumerate(node))
+        elif not (node is None or isinstance(node, str | int | float | bool)):
+            return at, f"{type(node).__name__} value {str(node)!r} is not JSON data (quote it)"
+    return None
 
 
 def from_dict(data: Any, *, where: str) -> Manifest:
@@ -156,6 +176,10 @@ def from_dict(data: Any, *, where: str) -> Manifest:
     if not isinstance(data, dict):
         raise InvalidInput("a manifest must be a YAML mapping", where=where,
                            hint="see `gitmodel add --help` or templates/manifest.yaml")
+    # Fingerprints and --json are JSON: a YAML timestamp or an integer key would break them later.
+    problem_at = _json_problem(data, [])
+    if problem_at is not None:
+        raise _bad(where, problem_at[0], problem_at[1])
     version_field = data.get("schema_version")
     if version_field != SCHEMA_VERSION:
         raise _bad(where, ["schema_version"], f"unsupported schema_version {version_field!r}; this gitmodel reads 1",
@@ -195,12 +219,21 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         raise _bad(where, ["description"], "must be a string")
     mappings = {key: _mapping(data.get(key), where, [key]) for key in
                 ("params", "params_file", "schema", "environment", "metrics", "lineage", "card")}
+    schema = mappings["schema"]
+    if schema is not None:
+        for key in schema:
+            if key not in ("inputs", "outputs"):
+                raise _bad(where, ["schema", key], "unknown field", hint="schema holds inputs and outputs")
+            if not isinstance(schema[key], dict):
+                raise _bad(where, ["schema", key], "must be a JSON Schema object")
     pf = mappings["params_file"]
-    if pf is not None:
-        if stored_path_problem(pf.get("path")) or not isinstance(pf.get("sha256"), str):
-            raise _bad(where, ["params_file"], "needs path and sha256")
-    return Manifest(name=data["name"], version=raw_version, description=description, extra=extra, **files,
-                    **mappings)
+    if pf is not None and (stored_path_problem(pf.get("path")) or not isinstance(pf.get("sha256"), str)):
+        raise _bad(where, ["params_file"], "needs path and sha256")
+    return Manifest(name=data["name"], version=raw_version, description=description, extra=extra,
+                    weights=files["weights"], data=files["data"], prompts=files["prompts"],
+                    params=mappings["params"], params_file=mappings["params_file"], schema=mappings["schema"],
+                    environment=mappings["environment"], metrics=mappings["metrics"],
+                    lineage=mappings["lineage"], card=mappings["card"])
 
 
 def validate_schema(data: Any, *, where: str) -> None:
@@ -211,18 +244,23 @@ def validate_schema(data: Any, *, where: str) -> None:
 
 
 def parse(text: bytes | str, *, where: str, full: bool = True) -> Manifest:
+    """A Manifest from YAML text; `full` adds JSON Schema validation after the cheap checks."""
     data = parse_yaml(text, where=where)
+    # The cheap checks run first: their messages are the specific ones ("unsupported schema_version 2",
+    # "not 64 lower-case hex digits"); jsonschema then catches what they do not cover.
+    manifest = from_dict(data, where=where)
     if full:
         validate_schema(data, where=where)
-    return from_dict(data, where=where)
+    return manifest
 
 
 def load(path: Path, *, where: str | None = None, full: bool = True) -> Manifest:
     label = where or path.as_posix()
     data = load_yaml(path, where=label)
+    manifest = from_dict(data, where=label)
     if full:
         validate_schema(data, where=label)
-    return from_dict(data, where=label)
+    return manifest
 
 
 def render(manifest: Manifest, *, schema_ref: str | None = None) -> str:

@@ -48,11 +48,16 @@ def normalize_repo_path(raw: object, root: Path, *, where: str, must_exist: bool
     candidate = Path(raw)
     if candidate.is_absolute():
         # An absolute path inside the repo is a convenience on the command line; stored paths never are.
-        try:
-            candidate = candidate.resolve().relative_to(root.resolve())
-        except ValueError:
+        # Made relative lexically: resolving first would record a symlink's target instead of the path the
+        # user named (the symlink check below still runs on it).
+        lexical = Path(os.path.normpath(candidate))
+        for base in dict.fromkeys((Path(os.path.normpath(root.absolute())), root.resolve())):
+            if lexical == base or base in lexical.parents:
+                candidate = lexical.relative_to(base)
+                break
+        else:
             raise InvalidInput(f"path {raw!r} is outside the repository", where=where,
-                               hint="paths are relative to the repo root") from None
+                               hint="paths are relative to the repo root")
     posix = PurePosixPath(candidate.as_posix())
     if ".." in posix.parts:
         raise InvalidInput(f"path {raw!r} leaves the repository ('..')", where=where,

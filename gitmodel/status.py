@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel import git, manifest as mf, semver
+from gitmodel import git, semver
+from gitmodel import manifest as mf
 from gitmodel.check import Finding, run_check
 from gitmodel.config import load_config
 from gitmodel.errors import InvalidInput, Refused
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.policy import Change
-from gitmodel.tags import Release, TagIndex, parse_ref, read_tags
+from gitmodel.tags import Approval, Release, TagIndex, parse_ref, read_tags
 
 
 def current_stages(tags: TagIndex, name: str) -> dict[str, str]:
@@ -36,12 +37,17 @@ class ModelSummary:
     version: str
     released: str | None
     stages: dict[str, str]
-    fresh: bool
-    problems: list[str]
+    fresh: bool                # every recorded hash matches (rules fresh and whole)
+    problems: list[str]        # every finding of any rule, as `check` prints it
+
+    @property
+    def state(self) -> str:
+        """`fresh` when `check` would pass for this model, else `stale` (hashes or version need a bump)."""
+        return "fresh" if not self.problems else "stale"
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "latest_release": self.released,
-                "stages": self.stages, "fresh": self.fresh, "problems": self.problems}
+                "stages": self.stages, "state": self.state, "fresh": self.fresh, "problems": self.problems}
 
 
 @dataclass
@@ -64,8 +70,9 @@ class StatusReport:
 
 
 def list_models(root: Path) -> tuple[list[ModelSummary], list[str]]:
-    result = run_check(root)
+    """Every model with its version, latest release, stages and state; tags are read once."""
     tags = read_tags(root)
+    result = run_check(root, tags=tags)
     out = []
     for state in result.models:
         out.append(ModelSummary(state.name, state.manifest.version, state.released,
@@ -99,9 +106,11 @@ class ShowResult:
     fingerprint_ok: bool | None
     releases: list[str] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)
+    approvals: list[Approval] = field(default_factory=list)  # of the release shown
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "ref": self.ref, "manifest_path": self.manifest_path, "commit": self.commit,
+                "approvals": [{"role": a.role, "by": a.tagger, "date": a.date, "tag": a.tag} for a in self.approvals],
                 "release": self.release.tag if self.release else None,
                 "fingerprint": self.fingerprint, "tag_fingerprint": self.release.fingerprint if self.release else None,
                 "fingerprint_ok": self.fingerprint_ok, "releases": self.releases, "stages": self.stages,
@@ -112,6 +121,8 @@ def show_model(root: Path, ref: str) -> ShowResult:
     """A manifest at HEAD, at a release (`NAME@vX.Y.Z`) or in a stage (`NAME#STAGE`)."""
     name, version, stage = parse_ref(ref)
     validate_name(name)
+    if stage == "":
+        raise InvalidInput("no stage after '#'", where=ref, hint=f"write {name}#STAGE, e.g. {name}#prod")
     cfg = load_config(root)
     tags = read_tags(root, {name})
     stages = current_stages(tags, name)
@@ -132,9 +143,8 @@ def show_model(root: Path, ref: str) -> ShowResult:
         commit = git.head_commit(root)
         path = cfg.manifest_path(name)
     blob = git.show_file(root, commit, path) if commit else None
-    if blob is None and version is None:
-        if (root / path).exists():
-            blob, commit = (root / path).read_bytes(), None  # not committed yet: show the working copy
+    if blob is None and version is None and (root / path).exists():
+        blob, commit = (root / path).read_bytes(), None  # not committed yet: show the working copy
     if blob is None:
         raise InvalidInput("no such model at " + (release.tag if release else "HEAD"), where=path)
     manifest = mf.parse(blob, where=path, full=False)
@@ -142,5 +152,6 @@ def show_model(root: Path, ref: str) -> ShowResult:
     fp_ok = None
     if release is not None and release.fingerprint:
         fp_ok = release.fingerprint == fingerprint
+    approvals = [a for a in tags.approvals_of(name, release.version) if a.commit == release.commit] if release else []
     return ShowResult(name, ref, manifest, path, commit, release, fingerprint, fp_ok,
-                      [str(r.version) for r in tags.active_releases(name)], stages)
+                      [str(r.version) for r in tags.active_releases(name)], stages, approvals)

@@ -1,7 +1,9 @@
 """Read release and stage tags (GTO's formats) in ONE `git for-each-ref`, indexed per model.
 
 Formats: release `NAME@vX.Y.Z` (annotated only), deregistration `NAME@vX.Y.Z!`, stage assignment
-`NAME#STAGE#N`, unassignment `NAME#STAGE!#N`, deprecation `NAME@deprecated`.
+`NAME#STAGE#N`, unassignment `NAME#STAGE!#N`, deprecation `NAME@deprecated`; GTO may append `#N` to
+deregistrations and deprecations too. gitmodel's own approval tag `NAME@vX.Y.Z#approved-by#ROLE` does not
+match GTO's tag regex, so GTO and DVC skip it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from gitmodel import git, semver
 from gitmodel.errors import InvalidInput
 from gitmodel.names import name_problem
 
-_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?$")
+_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]+))?$")
+_APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
+_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]+))?$")
 _STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>\d+))?$")
 _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(taggerdate:iso-strict)",
            "%(taggername)", "%(taggeremail)", "%(contents)")
@@ -61,6 +65,26 @@ class StageEvent:
     message: str
 
 
+@dataclass(frozen=True)
+class Approval:
+    name: str
+    version: semver.Version
+    role: str
+    tag: str
+    commit: str
+    date: str
+    tagger: str
+    message: str
+
+    @property
+    def note(self) -> str:
+        """The approver's note: the message after the subject and the `key: value` lines."""
+        body = self.message.split("\n\n", 1)
+        lines = [ln for ln in (body[1] if len(body) > 1 else "").splitlines()
+                 if not re.match(r"^(release|fingerprint|role):", ln)]
+        return "\n".join(lines).strip()
+
+
 @dataclass
 class TagIndex:
     releases: dict[str, list[Release]] = field(default_factory=dict)  # sorted by semver, ascending
@@ -68,6 +92,8 @@ class TagIndex:
     stage_events: dict[str, list[StageEvent]] = field(default_factory=dict)  # sorted by counter
     warnings: list[str] = field(default_factory=list)
     other: dict[str, tuple[str, str]] = field(default_factory=dict)  # every tag: (type, peeled commit)
+    approvals: dict[str, list[Approval]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)  # highest `#N` over every event tag of a model
 
     def latest(self, name: str) -> Release | None:
         active = self.active_releases(name)
@@ -82,14 +108,21 @@ class TagIndex:
                      and str(r.version) == str(version)), None)
 
     def next_counter(self, name: str) -> int:
-        events = self.stage_events.get(name, [])
-        return (events[-1].counter + 1) if events else 1
+        """GTO's counter: one more than the highest `#N` on any tag of the model."""
+        return self.counters.get(name, 0) + 1
+
+    def approvals_of(self, name: str, version: semver.Version) -> list[Approval]:
+        return [a for a in self.approvals.get(name, []) if str(a.version) == str(version)]
 
 
 def parse_tag_name(tag: str) -> tuple[str, dict[str, str]] | None:
-    """('release'|'stage'|'deprecate', parts) for a gitmodel/GTO tag name, else None."""
-    if tag.endswith("@deprecated"):
-        return "deprecate", {"name": tag[: -len("@deprecated")]}
+    """('release'|'stage'|'deprecate'|'approval', parts) for a gitmodel/GTO tag name, else None."""
+    match = _DEPRECATE_RE.match(tag)
+    if match:
+        return "deprecate", {k: v for k, v in match.groupdict().items() if v is not None}
+    match = _APPROVAL_RE.match(tag)
+    if match:
+        return "approval", match.groupdict()
     match = _RELEASE_RE.match(tag)
     if match:
         return "release", {k: v for k, v in match.groupdict().items() if v is not None}
@@ -99,10 +132,18 @@ def parse_tag_name(tag: str) -> tuple[str, dict[str, str]] | None:
     return None
 
 
+def _patterns(names: set[str] | None) -> list[str]:
+    """Ref patterns for `names`: git then loads only those tag objects (10k tags: ~20 ms instead of ~250)."""
+    if names is None:
+        return ["refs/tags"]
+    # `*` stops at '/', so a GTO stage name holding one '/' needs its own pattern
+    return [f"refs/tags/{name}{sep}" for name in sorted(names) for sep in ("@*", "#*", "#*/*")]
+
+
 def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     """Every release/stage tag, in one for-each-ref; bad tags of known models become warnings."""
     index = TagIndex()
-    for row in git.for_each_ref(root, "refs/tags", _FIELDS):
+    for row in git.for_each_ref(root, _patterns(names), _FIELDS):
         if len(row) != len(_FIELDS):
             continue
         tag, objtype, objname, peeled, date, tagger, email, message = row
@@ -116,7 +157,20 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
         if name_problem(name) is not None or (names is not None and name not in names):
             continue  # a foreign tag that merely looks alike
         who = f"{tagger} {email}".strip()
-        if kind == "release":
+        if "n" in parts:
+            index.counters[name] = max(index.counters.get(name, 0), int(parts["n"]))
+        if kind == "approval":
+            if objtype != "tag":
+                index.warnings.append(f"tag {tag}: lightweight approval tag ignored")
+                continue
+            try:
+                approved = semver.parse(parts["version"])
+            except InvalidInput:
+                index.warnings.append(f"tag {tag}: {parts['version']!r} is not a semantic version; skipped")
+                continue
+            index.approvals.setdefault(name, []).append(
+                Approval(name, approved, parts["role"], tag, commit, date, who, message.strip("\n")))
+        elif kind == "release":
             try:
                 version = semver.parse(parts["version"])
             except InvalidInput:
@@ -139,16 +193,14 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
             index.stage_events.setdefault(name, []).append(
                 StageEvent(name, parts["stage"], counter, not parts.get("unassign"), tag, commit, date, who,
                            message.strip("\n")))
-    for name, releases in index.releases.items():
+    for releases in index.releases.values():
         releases.sort(key=lambda r: r.version)
-        seen: dict[str, Release] = {}
         commits: dict[str, Release] = {}
         for rel in releases:
             if rel.commit in commits:
                 # GTO refuses two versions on one commit (iterative/gto#377); we warn and keep listing
                 index.warnings.append(f"tags {commits[rel.commit].tag} and {rel.tag} point at the same commit")
             commits[rel.commit] = rel
-            seen[str(rel.version)] = rel
     for events in index.stage_events.values():
         events.sort(key=lambda e: (e.counter, e.date))
     return index

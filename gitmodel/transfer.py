@@ -302,6 +302,15 @@ def _uncommitted(root: Path, located: Located, git_paths: list[str], dvc_entries
     return dirty
 
 
+def _smudge_lfs_pointers(root: Path, located: Located) -> None:
+    """`git restore` smudges LFS files where git-lfs is configured; elsewhere fetch and verify the bytes."""
+    from gitmodel.lfs import fetch_lfs_file, worktree_pointer
+
+    for _, entry in located.manifest.files():
+        if entry.storage == "lfs" and worktree_pointer(root / entry.path) is not None:
+            fetch_lfs_file(root, located.commit, entry.path, root / entry.path, expected_sha256=entry.sha256)
+
+
 def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = None) -> CheckoutReport:
     """Restore one release's components into the working tree: its manifest, DVC pointers, prompts,
     params and environment files from git, and its weights and data from the DVC cache or remote.
@@ -326,6 +335,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
                           hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
     fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
     git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
+    _smudge_lfs_pointers(root, located)
     storage.checkout_outputs(root, [e.path for e in dvc_entries])
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
                                             located.manifest, located.tag)])

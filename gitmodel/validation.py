@@ -15,7 +15,7 @@ def validate_paths(root: Path, paths: list[str]) -> list[str]:
     cfg = load_config(root, full=True)
     checked = [CONFIG_FILE] if (root / CONFIG_FILE).exists() else []
     if paths:
-        targets = [normalize_repo_path(p, root, where=p, must_exist=True) for p in paths]
+        targets = [normalize_repo_path(p, root, where=p or "PATH", must_exist=True) for p in paths]
     else:
         base = root / cfg.manifests
         targets = sorted(p.relative_to(root).as_posix() for p in base.rglob("*.yaml")) if base.is_dir() else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from gitmodel.names import normalize_repo_path, validate_name
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.semver import Level
-from gitmodel.tags import read_tags
+from gitmodel.tags import TagIndex, read_tags
 
 DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
@@ -59,7 +59,7 @@ class BumpResult:
 
 
 def _looks_binary(path: Path) -> bool:
-    """NUL bytes or not UTF-8 in the first 8 KiB (a multi-byte character cut at the end is fine)."""
+    """NUL bytes or not UTF-8 in the first 8 KiB (as git's and DVC's heuristics, plus the UTF-8 test)."""
     with open(path, "rb") as fh:
         head = fh.read(8192)
     if b"\x00" in head:
@@ -67,7 +67,8 @@ def _looks_binary(path: Path) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3
+        # a multi-byte character cut by the 8 KiB boundary is still text
+        return not (len(head) == 8192 and exc.start >= len(head) - 3)
     return False
 
 
@@ -162,6 +163,10 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: M
     return out
 
 
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
 def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, int]:
     """sha256 and size of a file or directory; an LFS file not yet downloaded answers from its pointer."""
     if storage == "lfs":
@@ -169,7 +174,7 @@ def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, i
         if pointer is not None:
             return pointer
     if full.is_dir():
-        return cache.dir_sha256(full), sum(p.stat().st_size for p in full.rglob("*") if p.is_file())
+        return cache.dir_sha256(full), _dir_size(full)
     return cache.sha256(full), full.stat().st_size
 
 
@@ -192,7 +197,7 @@ def _stage(root: Path, paths: list[str]) -> list[str]:
     return todo
 
 
-def _tracking_paths(root: Path, entries: Sequence[FileEntry]) -> list[str]:
+def _tracking_paths(root: Path, entries: Iterable[FileEntry]) -> list[str]:
     paths = []
     for e in entries:
         if e.storage == "dvc":
@@ -256,6 +261,10 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                 raise InvalidInput(f"{path} is a directory; only --data may be a directory", where=flag)
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
                 forced.setdefault(path, "git" if not _looks_binary(root / path) else "dvc")
+            if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
+                    and not _lfs_routed(root, path):
+                # weights are the artifact DVC exists for: even a small file goes through it by default
+                forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
                                   role="train" if component == "data" else None))
     for path in forced:
@@ -268,13 +277,13 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     lineage = _lineage_update(root, None, name, version, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
+    pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
     try:
         entries = _entries(root, specs, cache, formats)
     except BaseException:
         setup.undo(root)  # nothing half-written: .gitattributes back as it was
         raise
-    pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     manifest = Manifest(
         name=name, version=version, description=description,
         weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
@@ -286,7 +295,8 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
     cache.save()
-    staged = _stage_model(root, manifest_path, manifest) if stage else []
+    dvc_yaml = _sync_dvc_yaml(root, manifest)
+    staged = _stage_model(root, manifest_path, manifest, dvc_yaml) if stage else []
     return AddResult(name, manifest_path, manifest, staged, setup.notes)
 
 
@@ -356,6 +366,10 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
     lineage = _lineage_update(root, current.lineage, name, None, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
+    # Read every input before DVC rewrites pointers: a bad --schema or params file must leave nothing behind.
+    new_schema = _schema_from_file(root, schema_file) if schema_file else None
+    new_metrics = metrics_from_file(root, metrics_file) if metrics_file else None
+    params = _params_from_file(root, current.params_file["path"], cache) if current.params_file else None
     retrack: list[str] = []
     refreshed: dict[str, FileEntry | None] = {}
     for component, entry in current.files():
@@ -369,8 +383,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
-    if current.params_file:
-        pinned, inline = _params_from_file(root, current.params_file["path"], cache)
+    if current.params_file and params is not None:
+        pinned, inline = params
         updates["params_file"] = {**current.params_file, **pinned}
         if inline is not None:
             updates["params"] = inline
@@ -379,12 +393,12 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
         updates["environment"] = environment
     if env and isinstance(env.get("lock"), dict) and (root / env["lock"]["path"]).exists():
         updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
-    if schema_file:
-        updates["schema"] = _schema_from_file(root, schema_file)
+    if new_schema is not None:
+        updates["schema"] = new_schema
     elif schema is not None:
         updates["schema"] = schema
-    if metrics_file:
-        updates["metrics"] = metrics_from_file(root, metrics_file)
+    if new_metrics is not None:
+        updates["metrics"] = new_metrics
     if lineage != current.lineage:
         updates["lineage"] = lineage
     updated = replace(current, **updates)
@@ -400,6 +414,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     else:
         level = floor
         new_version = str(updated.semver.bump(floor)) if floor != Level.NONE else updated.version
+    new_version = str(_skip_used(tags, name, semver.parse(new_version), level))
     updated = updated.with_version(new_version)
     if tags.release(name, updated.semver) is not None and changes:
         raise Refused(f"version {new_version} is already released", where=f"{manifest_path}: version",
@@ -407,13 +422,34 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if updated != current:
         mf.validate_schema(updated.to_dict(), where=manifest_path)
         mf.save(updated, root / manifest_path, schema_ref=SCHEMA_REF)
-        cache.save()
-    staged = _stage_model(root, manifest_path, updated) if stage else []
+    cache.save()
+    dvc_yaml = _sync_dvc_yaml(root, updated)
+    staged = _stage_model(root, manifest_path, updated, dvc_yaml) if stage else []
     why = reasons(changes, required_level(changes)) if changes else []
     if floor > required_level(changes):
         why.append(f"--{floor} requested")
     return BumpResult(name, manifest_path, current.version, new_version,
                       str(latest.version) if latest else None, level, changes, why, retrack, staged)
+
+
+def _sync_dvc_yaml(root: Path, manifest: Manifest) -> list[str]:
+    """Keep dvc.yaml `artifacts:` in step (see gitmodel/dvcyaml.py); the path to stage when it changed."""
+    from gitmodel.dvcyaml import sync_artifact
+
+    try:
+        result = sync_artifact(root, manifest)
+    except InvalidInput:
+        return []  # a broken dvc.yaml must not undo an add/bump that already ran; `gitmodel tag` warns
+    return [result.path] if result.changed else []
+
+
+def _skip_used(tags: TagIndex, name: str, version: semver.Version, level: Level) -> semver.Version:
+    """A version whose tag exists but is not the latest release (deregistered) is never reused: step past it."""
+    latest = tags.latest(name)
+    step = level if level != Level.NONE else Level.PATCH
+    while (used := tags.release(name, version)) is not None and (latest is None or used.tag != latest.tag):
+        version = version.bump(step)
+    return version
 
 
 def next_version(current: semver.Version, released: semver.Version, level: Level) -> semver.Version:

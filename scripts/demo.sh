@@ -15,7 +15,7 @@ export DVC_NO_ANALYTICS=1 DVC_NO_UPDATER=1 XDG_DATA_HOME="$WORK/xdg-data"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { step "$*"; "$@"; }
 expect_fail() { step "$*"; if "$@"; then echo "demo: expected this to fail" >&2; exit 1; else echo "(refused, exit $?, as expected)"; fi; }
-has() { gitmodel --help | grep -q "^│ $1 "; }
+has() { gitmodel --help | grep "^│ $1 " >/dev/null; }
 
 cd "$WORK" && git init -q -b main repo && cd repo
 python - <<'PY'

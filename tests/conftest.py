@@ -61,4 +61,4 @@ def repo(tmp_path: Path) -> Iterator[Path]:
     (root / "README.md").write_text("test repo\n")
     git(root, "add", "README.md")
     git(root, "commit", "-q", "-m", "initial")
-    yield root
+    return root

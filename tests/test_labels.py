@@ -163,3 +163,14 @@ def test_verify_refuses_images_that_name_no_release(released: Path) -> None:
 ])
 def test_extract_labels_from_each_shape(doc: object) -> None:
     assert extract_labels(doc, where="f") == {"a": "1"}
+
+
+def test_verify_labels_is_the_same_check_through_verify(released: Path, tmp_path: Path) -> None:
+    labels = release_labels(released, "sentiment@v0.1.0").labels
+    good = gm(released, "verify", "--labels", "-", input=_inspect(labels))
+    assert good.returncode == 0, good.stderr
+    assert "sentiment@v0.1.0" in good.stdout
+    forged = {**labels, "dev.gitmodel.fingerprint": "sha256:" + "2" * 64}
+    bad = gm(released, "verify", "--labels", "-", input=_inspect(forged))
+    assert bad.returncode == 1
+    assert "dev.gitmodel.fingerprint" in bad.stderr

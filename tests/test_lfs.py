@@ -262,3 +262,22 @@ def test_an_object_no_store_or_server_has_is_an_external_failure(lfs_repo: Path,
     with pytest.raises(ExternalFailure, match=r"git lfs could not get HEAD:weights/model.bin: Error downloading"):
         lfs.fetch_lfs_file(clone, "HEAD", "weights/model.bin", dest)
     assert not dest.exists()
+
+
+def test_get_and_checkout_stream_lfs_weights_verified(lfs_repo: Path, tmp_path: Path) -> None:
+    add_model(lfs_repo, "ranker", weights=["weights/model.bin"])
+    git(lfs_repo, "commit", "-q", "-m", "ranker 0.1.0")
+    release(lfs_repo, "ranker")
+    clone = _clean_clone(lfs_repo, tmp_path / "clone")
+    out = tmp_path / "export"
+    proc = gm(clone, "get", "ranker@v0.1.0", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "weights/model.bin").read_bytes() == WEIGHTS
+
+    (lfs_repo / "weights/model.bin").write_bytes(WEIGHTS + b"v2")
+    bump_model(lfs_repo, "ranker")
+    git(lfs_repo, "commit", "-q", "-m", "ranker 0.2.0")
+    proc = gm(lfs_repo, "checkout", "ranker@v0.1.0")
+    assert proc.returncode == 0, proc.stderr
+    assert (lfs_repo / "weights/model.bin").read_bytes() == WEIGHTS
+    assert gm(lfs_repo, "verify", "ranker").returncode == 0

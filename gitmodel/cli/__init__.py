@@ -29,6 +29,14 @@ from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
 from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401
 
 
+def _usage_line(exc: Exception, message: str) -> str:
+    """Click's multi-line usage block as our one error line, naming the command and pointing at --help."""
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "gitmodel"
+    text = " ".join(message.split())
+    return f"error: {command}: {text} — see `{command} --help`"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every failure leaves as one stderr line and a documented exit code."""
     traceback = os.environ.get("GITMODEL_TRACEBACK") == "1"
@@ -42,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        # `gitmodel ls --json | head`: the reader left; say nothing, and keep Python's flush at exit quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)  # as the Python docs advise for SIGPIPE
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the funnel: anything else is our bug
@@ -50,12 +62,17 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__ == "Abort":  # Click turns Ctrl-C into Abort
             sys.stderr.write("error: interrupted\n")
             sys.exit(int(ExitCode.INTERRUPTED))
-        show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):  # a usage error from Typer's Click
-            show()
+        fmt = getattr(exc, "format_message", None)
+        if callable(fmt) and isinstance(code, int):  # a usage error from Typer's Click: one line, exit 2
+            message = str(fmt())
+            if not message.strip():  # bare `gitmodel`: no_args_is_help has printed the help already
+                sys.exit(int(ExitCode.OK))
+            sys.stderr.write(_usage_line(exc, message) + "\n")
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
         sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
                          "rerun with GITMODEL_TRACEBACK=1 and report it\n")
         sys.exit(int(ExitCode.INTERNAL))
+    if rv == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+        sys.stderr.write("error: interrupted\n")
     sys.exit(rv if isinstance(rv, int) else 0)

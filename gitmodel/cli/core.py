@@ -28,6 +28,22 @@ def _root() -> Path:
     return git.toplevel()
 
 
+def _here(root: Path, raw: str | None) -> str | None:
+    """A path typed on the command line is relative to the current directory, as in git and dvc.
+
+    From the repo root it passes unchanged (so messages quote what was typed); from a subdirectory it
+    becomes absolute, which the domain maps back into the repo (or refuses, if it leaves it).
+    """
+    if raw is None or not raw or Path(raw).is_absolute():
+        return raw
+    cwd = Path.cwd()
+    return raw if cwd == root or cwd.resolve() == root.resolve() else str(cwd / raw)
+
+
+def _here_all(root: Path, raws: list[str] | None) -> list[str]:
+    return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
+
+
 def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
     if directory is None:
         return None
@@ -84,14 +100,15 @@ def add(
     from gitmodel.workspace import add_model
 
     root = _root()
-    imported = _from_mlflow(root, from_mlflow)
-    result = add_model(root, name, weights=weights or (imported.weights if imported else []), data=data or [],
-                       prompts=prompt or [], params_file=params, version=version, description=description,
-                       schema_file=schema, force_git=git_paths or [], force_dvc=dvc_paths or [],
-                       force_lfs=lfs_paths or [], schema=imported.schema if imported else None,
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                       data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                       version=version, description=description, schema_file=_here(root, schema),
+                       force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                       force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
                        environment=imported.environment if imported else None,
                        formats=imported.formats if imported else None,
-                       metrics_file=metrics, parent=parent, base_model=base_model)
+                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -127,7 +144,7 @@ def ls_cmd(json_out: JsonOpt = False) -> None:
         return
     table(["model", "version", "released", "stages", "state"],
           [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
-            "fresh" if m.fresh else "stale"] for m in models])
+            m.state] for m in models])
 
 
 @app.command()
@@ -186,12 +203,12 @@ def bump(
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
     root = _root()
-    imported = _from_mlflow(root, from_mlflow)
-    result = bump_model(root, name, floor=floor, schema_file=schema,
+    imported = _from_mlflow(root, _here(root, from_mlflow))
+    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
                         schema=imported.schema if imported else None,
                         environment=imported.environment if imported else None,
                         formats=imported.formats if imported else None,
-                        metrics_file=metrics, parent=parent, base_model=base_model)
+                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
     for text in imported.warnings if imported else []:
         warn(text)
     if json_out:
@@ -247,7 +264,8 @@ def validate(
     """
     from gitmodel.validation import validate_paths
 
-    checked = validate_paths(_root(), paths or [])
+    root = _root()
+    checked = validate_paths(root, _here_all(root, paths))
     if json_out:
         emit_json({"ok": True, "validated": checked})
         return
@@ -279,6 +297,8 @@ def show(
             out(f"# releases: {', '.join(result.releases)}")
         if result.stages:
             out("# stages: " + ", ".join(f"{s}={v}" for s, v in sorted(result.stages.items())))
+        if result.approvals:
+            out("# approvals: " + ", ".join(f"{a.role} by {a.tagger} {a.date[:10]}" for a in result.approvals))
         out(mf.render(result.manifest).rstrip())
     if result.fingerprint_ok is False:
         err(f"error: {result.release.tag if result.release else ref}: fingerprint mismatch — the manifest at the "

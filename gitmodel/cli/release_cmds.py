@@ -1,5 +1,211 @@
-"""Commands for this area; registered on the shared app by import."""
+"""Release commands: tag, versions, promote, stages, rollback, changelog, approve."""
 
 from __future__ import annotations
 
-from gitmodel.cli import app  # noqa: F401
+from pathlib import Path
+from shlex import quote
+from typing import Annotated
+
+import typer
+
+from gitmodel.cli import app
+from gitmodel.cli.output import emit_json, out, table, warn
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+PushOpt = Annotated[bool, typer.Option("--push", help="Push the new tag (only that tag) to the remote.")]
+
+
+def _root() -> Path:
+    from gitmodel import git
+
+    return git.toplevel()
+
+
+@app.command()
+def tag(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    message: Annotated[str | None, typer.Option("--message", "-m", help="Release notes for the tag message.")] = None,
+    rev: Annotated[str | None, typer.Option("--rev", help="Commit to release (default: HEAD).")] = None,
+    sign: Annotated[bool, typer.Option("--sign", help="Sign the tag (git tag -s, your git signing setup).")] = False,
+    push: PushOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release the manifest's version as the annotated tag NAME@vX.Y.Z (refused if not fresh, released or gated).
+
+    Example: gitmodel tag sentiment -m "Reworded system prompt"
+    """
+    from gitmodel.release import tag_release
+
+    result = tag_release(_root(), name, message=message, rev=rev, sign=sign, push=push)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    for note in result.notes:
+        warn(note)
+    out(f"released {result.tag} on commit {result.commit[:12]}")
+    out(f"  fingerprint sha256:{result.fingerprint}")
+    for gate in result.gates:
+        out(f"  gate {gate.line()}")
+    if result.pushed_to:
+        out(f"pushed {result.tag} to {result.pushed_to}")
+    else:
+        out(f"not pushed: git push origin {quote(result.tag)}  (or gitmodel tag --push next time)")
+
+
+@app.command()
+def versions(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Every release of a model, by semver: version, date, tagger, commit, stages, approvals, message.
+
+    Example: gitmodel versions sentiment --json
+    """
+    from gitmodel.release import versions as list_versions
+
+    result = list_versions(_root(), name)
+    for w in result.warnings:
+        warn(w)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    if not result.versions:
+        out(f"{name} has no releases yet: gitmodel tag {name}")
+        return
+    table(["version", "date", "tagger", "commit", "stages", "approvals", "message"],
+          [[v.version + (" (deregistered)" if v.deregistered else ""), v.date[:19].replace("T", " "),
+            v.tagger, v.commit[:12], ", ".join(v.stages) or "-",
+            ", ".join(f"{a.role}" for a in v.approvals) or "-", v.note.splitlines()[0] if v.note else v.subject]
+           for v in result.versions])
+
+
+@app.command()
+def promote(
+    ref: Annotated[str, typer.Argument(help="The release, NAME@vX.Y.Z.")],
+    stage: Annotated[str, typer.Argument(help="Stage to give it, e.g. prod.")],
+    push: PushOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Put a release into a stage (tag NAME#STAGE#N); gates and required approvals are checked first.
+
+    Example: gitmodel promote sentiment@v0.2.0 prod
+    """
+    from gitmodel.stages import promote as do_promote
+
+    result = do_promote(_root(), ref, stage, push=push)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    if result.tag is None:
+        out(f"{result.name} v{result.version} already holds {result.stage}: nothing to do")
+        return
+    before = f" (was v{result.previous})" if result.previous else ""
+    out(f"{result.name} v{result.version} is now in {result.stage}{before}: tag {result.tag}")
+    if result.pushed_to:
+        out(f"pushed {result.tag} to {result.pushed_to}")
+
+
+@app.command("stages")
+def stages_cmd(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Which version holds each stage ("which version is in prod?").
+
+    Example: gitmodel stages sentiment
+    """
+    from gitmodel.stages import stages
+
+    result = stages(_root(), name)
+    for w in result.warnings:
+        warn(w)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    if not result.holders:
+        out(f"{name} is in no stage yet: gitmodel promote {name}@vX.Y.Z STAGE")
+        return
+    table(["stage", "version", "since", "by", "tag"],
+          [[stage, h.version if h else "-", h.event.date[:19].replace("T", " ") if h else "",
+            h.event.tagger if h else "", h.event.tag if h else ""] for stage, h in result.holders.items()])
+
+
+@app.command()
+def rollback(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    stage: Annotated[str, typer.Argument(help="Stage to roll back, e.g. prod.")],
+    push: PushOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Give a stage back to the version that held it before (a new stage event; history is kept).
+
+    Example: gitmodel rollback sentiment prod
+    """
+    from gitmodel.stages import rollback as do_rollback
+
+    result = do_rollback(_root(), name, stage, push=push)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    if result.version is None:
+        out(f"{name} {stage}: v{result.previous} unassigned, the stage is empty again: tag {result.tag}")
+    else:
+        out(f"{name} {stage}: back to v{result.version} (was v{result.previous}): tag {result.tag}")
+    if result.pushed_to:
+        out(f"pushed {result.tag} to {result.pushed_to}")
+
+
+@app.command()
+def changelog(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the markdown to FILE.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Markdown changelog, newest first: version, date, tagger, bump level and why, tag message.
+
+    Example: gitmodel changelog sentiment -o CHANGELOG-sentiment.md
+    """
+    from gitmodel.errors import InvalidInput
+    from gitmodel.fileio import atomic_write
+    from gitmodel.release import changelog as build
+
+    result = build(_root(), name)
+    if json_out and output is None:
+        emit_json(result.to_json())
+        return
+    for w in result.warnings:
+        warn(w)
+    if output is None:
+        out(result.markdown.rstrip("\n"))
+        return
+    try:
+        atomic_write(output, result.markdown)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write: {exc.strerror}", where=str(output), hint="give a writable file path") \
+            from None
+    out(f"wrote {output} ({len(result.entries)} release(s))")
+
+
+@app.command()
+def approve(
+    ref: Annotated[str, typer.Argument(help="The release, NAME@vX.Y.Z.")],
+    role: Annotated[str, typer.Option("--role", help="Role you approve in, e.g. ml-lead (see approvals: in config).")],
+    message: Annotated[str | None, typer.Option("--message", "-m", help="Note kept with the approval.")] = None,
+    push: PushOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record your approval of a release in a role (annotated tag NAME@vX.Y.Z#approved-by#ROLE).
+
+    Example: gitmodel approve sentiment@v0.2.0 --role ml-lead -m "eval report reviewed"
+    """
+    from gitmodel.release import approve as do_approve
+
+    result = do_approve(_root(), ref, role, message, push=push)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    out(f"approved {result.release} as {result.role}: tag {result.tag}")
+    if result.pushed_to:
+        out(f"pushed {result.tag} to {result.pushed_to}")
+    else:
+        out(f"share it: git push origin {quote(result.tag)}  (or --push)")

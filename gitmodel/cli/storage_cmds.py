@@ -155,13 +155,21 @@ def checkout(
 @app.command()
 def verify(
     ref: Annotated[str | None, typer.Argument(help="NAME, NAME@vX.Y.Z or NAME#STAGE (default: every model).")] = None,
+    labels: Annotated[str | None, typer.Option("--labels", help="Check an image's labels instead: `docker inspect` "
+                                               "JSON in FILE (- for stdin) against the release they name.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Rehash the working tree's files against the manifest; exit 1 listing each mismatch.
 
-    Example: gitmodel verify sentiment@v1.2.0
+    Example: gitmodel verify sentiment@v1.2.0   ·   docker inspect IMAGE | gitmodel verify --labels -
     """
     from gitmodel.transfer import verify as do_verify
+
+    if labels is not None:
+        from gitmodel.cli.integrations_cmds import verify_labels_file
+
+        verify_labels_file(labels, ref, json_out=json_out)
+        return
 
     report = do_verify(_root(), ref)
     if json_out:

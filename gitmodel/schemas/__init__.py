@@ -60,7 +60,10 @@ def validate(data: Any, name: str, *, where: str) -> None:
     elif error.validator == "not" and isinstance(error.instance, str):
         message = f"{error.instance!r} must be a relative POSIX path inside the repository"
     elif error.validator == "pattern" and isinstance(error.instance, str):
-        message = f"{error.instance!r} does not have the expected form"
+        expected = {"sha256": "64 lower-case hex digits", "md5": "32 lower-case hex digits",
+                    "version": "a semantic version like 1.2.0", "name": "a model name like team/ranker"}
+        form = expected.get(str(parts[-1])) if parts else None
+        message = f"{error.instance!r} is not {form}" if form else f"{error.instance!r} does not have the expected form"
     if len(message) > 200:
         message = message[:197] + "..."
     field = field_path(parts) or "(top level)"
