@@ -192,7 +192,7 @@ def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> N
     assert not mods & set(HEAVY), mods & set(HEAVY)
 
     # an invalid manifest is where jsonschema comes in: to explain the error
-    manifest.write_text(manifest.read_text() + "metrics: [not, a, mapping]\n")
+    manifest.write_text(manifest.read_text() + "card: {owners: ml-team}\n")
     git(gmrepo, "add", "-A")
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 2
