@@ -25,6 +25,15 @@ def _yaml() -> tuple[Any, Any, Any]:
     return yaml, loader, dumper
 
 
+def __getattr__(name: str) -> Any:
+    # `_Loader` and `_Dumper` stay available as module attributes; looking them up imports PyYAML.
+    if name == "_Loader":
+        return _yaml()[1]
+    if name == "_Dumper":
+        return _yaml()[2]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Parsed documents by git blob id (sha1 of "blob <size>\0" + bytes), installed by the commit hook from
 # .git/gitmodel/parsed.json: the same bytes always parse the same, so a manifest or config the hook (or
 # `gitmodel bump`) parsed before is not parsed again, and the hook often need not import PyYAML at all.
