@@ -16,14 +16,22 @@ from gitmodel import manifest as mf
 from gitmodel.config import Config, Gate, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.fileio import parse_yaml
+from gitmodel.history import (  # noqa: F401 - re-exported: release history lives in history.py
+    VersionInfo,
+    VersionsResult,
+    approval_json,
+    known_model,
+    user_message,
+    valid_approvals,
+    versions,
+)
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.policy import diff_manifests, required_level
 from gitmodel.semver import Level
-from gitmodel.tags import Approval, Release, TagIndex, parse_ref, read_tags, release_tag
+from gitmodel.tags import Release, TagIndex, parse_ref, read_tags, release_tag
 
 _ROLE_RE = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
-_META_KEYS = ("fingerprint", "manifest", "release", "role", "version", "rollback-of")
 
 # ----------------------------------------------------------------------------------------------- gates
 
@@ -222,89 +230,6 @@ def _dvc_yaml_note(root: Path, commit: str, manifest: Manifest) -> list[str]:
 # ------------------------------------------------------------------------------------------- versions
 
 
-@dataclass
-class VersionInfo:
-    version: str
-    tag: str
-    date: str
-    tagger: str
-    commit: str
-    subject: str
-    message: str
-    fingerprint: str | None
-    stages: list[str]
-    approvals: list[Approval]
-    deregistered: bool = False
-
-    @property
-    def note(self) -> str:
-        """What the releaser wrote (-m), without gitmodel's subject and metadata lines."""
-        return user_message(self.message)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "tag": self.tag, "date": self.date, "tagger": self.tagger,
-                "commit": self.commit, "stages": self.stages, "subject": self.subject, "message": self.note,
-                "fingerprint": f"sha256:{self.fingerprint}" if self.fingerprint else None,
-                "deregistered": self.deregistered,
-                "approvals": [approval_json(a) for a in self.approvals]}
-
-
-def approval_json(a: Approval) -> dict[str, Any]:
-    return {"role": a.role, "by": a.tagger, "date": a.date, "tag": a.tag, "note": a.note}
-
-
-@dataclass
-class VersionsResult:
-    name: str
-    versions: list[VersionInfo]
-    warnings: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "versions": [v.to_json() for v in self.versions], "warnings": self.warnings}
-
-
-def valid_approvals(tags: TagIndex, release: Release) -> tuple[list[Approval], list[str]]:
-    """Approvals of a release that sit on its commit; others are reported and ignored."""
-    good, warnings = [], []
-    for approval in tags.approvals_of(release.name, release.version):
-        if approval.commit != release.commit:
-            warnings.append(f"tag {approval.tag}: points at {approval.commit[:12]}, not at {release.tag}'s commit; "
-                            "ignored")
-        else:
-            good.append(approval)
-    return good, warnings
-
-
-def known_model(root: Path, cfg: Config, tags: TagIndex, name: str) -> None:
-    if name in tags.releases or name in tags.stage_events or (root / cfg.manifest_path(name)).exists():
-        return
-    raise InvalidInput("no such model (no manifest and no release tags)", where=cfg.manifest_path(name),
-                       hint="see `gitmodel ls`")
-
-
-def versions(root: Path, name: str) -> VersionsResult:
-    """Every release of a model, sorted by semver, with stages held and approvals: one for-each-ref."""
-    from gitmodel.stages import current_holders
-
-    validate_name(name)
-    cfg = load_config(root)
-    tags = read_tags(root, {name})
-    known_model(root, cfg, tags, name)
-    held: dict[str, list[str]] = {}
-    for stage, holder in sorted(current_holders(tags, name).items()):
-        held.setdefault(holder.version, []).append(stage)
-    warnings = list(tags.warnings)
-    gone = tags.deregistered.get(name, set())
-    out = []
-    for rel in tags.releases.get(name, []):
-        approvals, notes = valid_approvals(tags, rel)
-        warnings += notes
-        out.append(VersionInfo(str(rel.version), rel.tag, rel.date, rel.tagger, rel.commit, rel.subject,
-                               rel.message, rel.fingerprint, held.get(str(rel.version), []), approvals,
-                               str(rel.version) in gone))
-    return VersionsResult(name, out, warnings)
-
-
 # ------------------------------------------------------------------------------------------ changelog
 
 
@@ -337,17 +262,6 @@ class ChangelogResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "releases": [e.to_json() for e in self.entries], "warnings": self.warnings}
-
-
-def user_message(message: str) -> str:
-    """A tag message minus its subject and gitmodel's `key: value` lines: what the person wrote."""
-    parts = message.split("\n\n", 1)
-    if len(parts) < 2 or not parts[0].startswith("gitmodel "):
-        return message.strip() if not message.startswith("gitmodel ") else ""
-    body = parts[1].splitlines()
-    while body and any(body[0].startswith(f"{key}:") for key in _META_KEYS):
-        body.pop(0)
-    return "\n".join(body).strip()
 
 
 def changelog(root: Path, name: str) -> ChangelogResult:

@@ -19,6 +19,7 @@ from gitmodel import git
 from gitmodel import manifest as mf
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
+from gitmodel.history import Holder, current_holders, rollback_of, stage_stacks  # noqa: F401 - re-exported
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.release import (
@@ -29,56 +30,11 @@ from gitmodel.release import (
     resolve_release,
     valid_approvals,
 )
-from gitmodel.tags import Release, StageEvent, TagIndex, read_tags
+from gitmodel.tags import Release, TagIndex, read_tags
 
 # GTO's name rule without '/', which would make `NAME#a/b#N` hard to read back by eye
 _STAGE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?")
 _ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class Holder:
-    stage: str
-    version: str
-    event: StageEvent      # the event that gave the stage to this version
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stage": self.stage, "version": self.version, "tag": self.event.tag,
-                "counter": self.event.counter, "date": self.event.date, "by": self.event.tagger}
-
-
-def rollback_of(event: StageEvent) -> str | None:
-    for line in event.message.splitlines():
-        if line.startswith("rollback-of:"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def stage_stacks(tags: TagIndex, name: str) -> dict[str, list[tuple[str | None, StageEvent]]]:
-    """Per stage, the holders in order (None: unassigned), replaying events by counter."""
-    commits = {r.commit: str(r.version) for r in tags.releases.get(name, [])}
-    stacks: dict[str, list[tuple[str | None, StageEvent]]] = {}
-    for event in tags.stage_events.get(name, []):
-        version = commits.get(event.commit) if event.assign else None
-        if event.assign and version is None:
-            continue  # GTO can assign a stage to a commit that has no release; gitmodel cannot name it
-        stack = stacks.setdefault(event.stage, [])
-        if rollback_of(event) is not None and stack:
-            stack.pop()
-            if stack and stack[-1][0] == version:
-                stack[-1] = (version, event)
-                continue
-        if stack and stack[-1][0] == version:
-            continue
-        if stack or version is not None:
-            stack.append((version, event))
-    return stacks
-
-
-def current_holders(tags: TagIndex, name: str) -> dict[str, Holder]:
-    """stage → the version holding it now."""
-    return {stage: Holder(stage, stack[-1][0], stack[-1][1])
-            for stage, stack in stage_stacks(tags, name).items() if stack and stack[-1][0] is not None}
 
 
 def _check_stage(cfg: Config, stage: str) -> None:

@@ -18,17 +18,10 @@ from gitmodel.tags import Approval, Release, TagIndex, parse_ref, read_tags
 
 
 def current_stages(tags: TagIndex, name: str) -> dict[str, str]:
-    """stage → version held, from stage events ordered by counter (never by time)."""
-    holders: dict[str, str] = {}
-    commits = {r.commit: str(r.version) for r in tags.releases.get(name, [])}
-    for event in tags.stage_events.get(name, []):
-        if event.assign:
-            version = commits.get(event.commit)
-            if version:
-                holders[event.stage] = version
-        else:
-            holders.pop(event.stage, None)
-    return holders
+    """stage → version held, replaying stage events by counter (rollbacks included), never by time."""
+    from gitmodel.history import current_holders
+
+    return {stage: holder.version for stage, holder in current_holders(tags, name).items()}
 
 
 @dataclass

@@ -1,32 +1,26 @@
-"""Typer CLI: parse arguments, call ONE domain function, print its result. One error funnel in main()."""
+"""The CLI: parse arguments, call ONE domain function, print its result. One error funnel in main().
+
+Commands are Typer commands (gitmodel/cli/application.py and one module per area); the few read commands that
+run on every commit or in tight loops also have a Typer-free parser (gitmodel/cli/fast.py), because
+importing Typer costs ~60-80 ms, more than the work they do.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-
-import typer
+from typing import Any
 
 from gitmodel.errors import ExitCode, GitmodelError
 
-app = typer.Typer(
-    name="gitmodel",
-    help="Git-native model versioning: manifests pinned by sha256, semver release tags, hooks that block "
-    "unversioned changes.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
-# Each module registers its commands on `app` (one module per area keeps merges and reviews small).
-from gitmodel.cli import core as _core  # noqa: E402,F401
-from gitmodel.cli import env_cmds as _env  # noqa: E402,F401
-from gitmodel.cli import hooks_cmds as _hooks  # noqa: E402,F401
-from gitmodel.cli import integrations_cmds as _integrations  # noqa: E402,F401
-from gitmodel.cli import release_cmds as _release  # noqa: E402,F401
-from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
-from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401
+def __getattr__(name: str) -> Any:
+    """`app` is built on first use: the hot read commands (gitmodel/cli/fast.py) never import Typer."""
+    if name == "app":
+        from gitmodel.cli.application import app
+
+        return app
+    raise AttributeError(name)
 
 
 def _usage_line(exc: Exception, message: str) -> str:
@@ -37,11 +31,22 @@ def _usage_line(exc: Exception, message: str) -> str:
     return f"error: {command}: {text} — see `{command} --help`"
 
 
+def _dispatch(argv: list[str] | None) -> Any:
+    from gitmodel.cli.fast import run_fast
+
+    code = run_fast(sys.argv[1:] if argv is None else argv)
+    if code is not None:
+        return code
+    from gitmodel.cli.application import app
+
+    return app(args=argv, prog_name="gitmodel", standalone_mode=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every failure leaves as one stderr line and a documented exit code."""
     traceback = os.environ.get("GITMODEL_TRACEBACK") == "1"
     try:
-        rv = app(args=argv, prog_name="gitmodel", standalone_mode=False)
+        rv = _dispatch(argv)
     except GitmodelError as exc:
         if traceback:
             raise

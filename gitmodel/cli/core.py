@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gitmodel.cli import app
-from gitmodel.cli.output import emit_json, err, out, table, warn
+from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.errors import ExitCode
 from gitmodel.semver import Level
 
@@ -20,6 +20,11 @@ ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent:
                                                 "derives from, NAME@vX.Y.Z (must exist).")]
 BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
                                                   "distilbert-base-uncased.")]
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(int(code))
 
 
 def _root() -> Path:
@@ -131,20 +136,9 @@ def ls_cmd(json_out: JsonOpt = False) -> None:
 
     Example: gitmodel ls --json
     """
-    from gitmodel.status import list_models
+    from gitmodel.cli.views import show_ls
 
-    models, warnings = list_models(_root())
-    for w in warnings:
-        warn(w)
-    if json_out:
-        emit_json([m.to_json() for m in models])
-        return
-    if not models:
-        out("no models yet: gitmodel add NAME --weights PATH")
-        return
-    table(["model", "version", "released", "stages", "state"],
-          [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
-            m.state] for m in models])
+    _exit(show_ls(json_out))
 
 
 @app.command()
@@ -156,25 +150,9 @@ def status(
 
     Example: gitmodel status sentiment
     """
-    from gitmodel.status import model_status
+    from gitmodel.cli.views import show_status
 
-    reports, warnings = model_status(_root(), names or None)
-    for w in warnings:
-        warn(w)
-    if json_out:
-        emit_json([r.to_json() for r in reports])
-        return
-    if not reports:
-        out("no models yet: gitmodel add NAME --weights PATH")
-    for r in reports:
-        state = "ok" if r.ok else "needs attention"
-        out(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
-        for c in r.changes:
-            out(f"  {c.level}: {c.describe()}")
-        if r.changes:
-            out(f"  required bump since {r.released}: {r.required}")
-        for f in r.findings:
-            out(f"  ✗ {f.line()}")
+    _exit(show_status(names or None, json_out))
 
 
 @app.command()
@@ -238,19 +216,9 @@ def check(
 
     Example: gitmodel check --base origin/main
     """
-    from gitmodel.check import run_check
+    from gitmodel.cli.views import show_check
 
-    result = run_check(_root(), mode="index" if staged else "worktree", base=base)
-    if json_out:
-        emit_json(result.to_json())
-    else:
-        for w in result.warnings:
-            warn(w)
-        for f in result.findings:
-            err(f.line())
-        (out if result.ok else err)(result.summary())
-    if not result.ok:
-        raise typer.Exit(int(ExitCode.REFUSED))
+    _exit(show_check(staged, base, json_out))
 
 
 @app.command()

@@ -61,22 +61,9 @@ def versions(
 
     Example: gitmodel versions sentiment --json
     """
-    from gitmodel.release import versions as list_versions
+    from gitmodel.cli.views import show_versions
 
-    result = list_versions(_root(), name)
-    for w in result.warnings:
-        warn(w)
-    if json_out:
-        emit_json(result.to_json())
-        return
-    if not result.versions:
-        out(f"{name} has no releases yet: gitmodel tag {name}")
-        return
-    table(["version", "date", "tagger", "commit", "stages", "approvals", "message"],
-          [[v.version + (" (deregistered)" if v.deregistered else ""), v.date[:19].replace("T", " "),
-            v.tagger, v.commit[:12], ", ".join(v.stages) or "-",
-            ", ".join(f"{a.role}" for a in v.approvals) or "-", v.note.splitlines()[0] if v.note else v.subject]
-           for v in result.versions])
+    show_versions(name, json_out)
 
 
 @app.command()

@@ -1,0 +1,29 @@
+"""A Typer-free parser for the hot read commands: `ls`, `status`, `check`, `versions`.
+
+Only plain forms are taken here (known options, positional names); anything else, `--help` included,
+returns None and goes to Typer, which owns usage errors and help. Both paths print through
+gitmodel/cli/views.py, so their output is the same.
+"""
+
+from __future__ import annotations
+
+
+def run_fast(argv: list[str]) -> int | None:
+    if not argv:
+        return None
+    command, rest = argv[0], argv[1:]
+    if any(a in ("-h", "--help") or a == "--" for a in rest):
+        return None
+    flags = {a for a in rest if a.startswith("-")}
+    positional = [a for a in rest if not a.startswith("-")]
+    from gitmodel.cli import views
+
+    if command == "ls" and flags <= {"--json"} and not positional:
+        return views.show_ls("--json" in flags)
+    if command == "status" and flags <= {"--json"}:
+        return views.show_status(positional or None, "--json" in flags)
+    if command == "versions" and flags <= {"--json"} and len(positional) == 1:
+        return views.show_versions(positional[0], "--json" in flags)
+    if command == "check" and flags <= {"--json", "--staged"} and not positional:
+        return views.show_check("--staged" in flags, None, "--json" in flags)
+    return None

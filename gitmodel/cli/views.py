@@ -1,0 +1,90 @@
+"""Printing of the hot read commands, shared by their Typer commands and the Typer-free fast path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitmodel.cli.output import emit_json, err, out, table, warn
+from gitmodel.errors import ExitCode
+
+
+def _root() -> Path:
+    from gitmodel import git
+
+    return git.toplevel()
+
+
+def show_ls(json_out: bool) -> int:
+    from gitmodel.status import list_models
+
+    models, warnings = list_models(_root())
+    for w in warnings:
+        warn(w)
+    if json_out:
+        emit_json([m.to_json() for m in models])
+        return ExitCode.OK
+    if not models:
+        out("no models yet: gitmodel add NAME --weights PATH")
+        return ExitCode.OK
+    table(["model", "version", "released", "stages", "state"],
+          [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
+            m.state] for m in models])
+    return ExitCode.OK
+
+
+def show_status(names: list[str] | None, json_out: bool) -> int:
+    from gitmodel.status import model_status
+
+    reports, warnings = model_status(_root(), names or None)
+    for w in warnings:
+        warn(w)
+    if json_out:
+        emit_json([r.to_json() for r in reports])
+        return ExitCode.OK
+    if not reports:
+        out("no models yet: gitmodel add NAME --weights PATH")
+    for r in reports:
+        state = "ok" if r.ok else "needs attention"
+        out(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
+        for c in r.changes:
+            out(f"  {c.level}: {c.describe()}")
+        if r.changes:
+            out(f"  required bump since {r.released}: {r.required}")
+        for f in r.findings:
+            out(f"  ✗ {f.line()}")
+    return ExitCode.OK
+
+
+def show_check(staged: bool, base: str | None, json_out: bool) -> int:
+    from gitmodel.check import run_check
+
+    result = run_check(_root(), mode="index" if staged else "worktree", base=base)
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        for w in result.warnings:
+            warn(w)
+        for f in result.findings:
+            err(f.line())
+        (out if result.ok else err)(result.summary())
+    return ExitCode.OK if result.ok else ExitCode.REFUSED
+
+
+def show_versions(name: str, json_out: bool) -> int:
+    from gitmodel.history import versions as list_versions
+
+    result = list_versions(_root(), name)
+    for w in result.warnings:
+        warn(w)
+    if json_out:
+        emit_json(result.to_json())
+        return ExitCode.OK
+    if not result.versions:
+        out(f"{name} has no releases yet: gitmodel tag {name}")
+        return ExitCode.OK
+    table(["version", "date", "tagger", "commit", "stages", "approvals", "message"],
+          [[v.version + (" (deregistered)" if v.deregistered else ""), v.date[:19].replace("T", " "),
+            v.tagger, v.commit[:12], ", ".join(v.stages) or "-",
+            ", ".join(f"{a.role}" for a in v.approvals) or "-", v.note.splitlines()[0] if v.note else v.subject]
+           for v in result.versions])
+    return ExitCode.OK
