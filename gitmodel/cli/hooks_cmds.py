@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitmodel.cli import app
+from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out
 
 hooks_app = typer.Typer(
