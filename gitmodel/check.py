@@ -262,10 +262,11 @@ def _component_of(m: Manifest, path: str) -> str:
 
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
               names: set[str] | None = None, full_paths: set[str] | None = None,
-              cfg: Config | None = None, tags: TagIndex | None = None) -> CheckResult:
+              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None
+              ) -> CheckResult:
     """Judge every manifest (or `names`) in the work tree, the index or a commit."""
     cfg = cfg or load_config(root)
-    cache = HashCache(git.git_dir(root), root)
+    cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
         mode, rev = "rev", rev or "HEAD"
@@ -282,16 +283,17 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         versioning(state, cfg, tags, released.get(state.name), warnings)
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
-    if names is None:
-        deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
-        for name in sorted(set(tags.releases) - set(loaded) - deprecated):
-            latest = tags.latest(name)
-            if latest is None:
-                continue
-            findings.append(Finding(name, "whole", cfg.manifest_path(name),
-                                    f"manifest deleted while release {latest.tag} exists",
-                                    fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
-                                        f"# or retire it: git tag -a {name}@deprecated -m retired"))
+    # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
+    deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
+    released_names = set(tags.releases) if names is None else set(tags.releases) & names
+    for name in sorted(released_names - set(loaded) - deprecated):
+        latest = tags.latest(name)
+        if latest is None:
+            continue
+        findings.append(Finding(name, "whole", cfg.manifest_path(name),
+                                f"manifest deleted while release {latest.tag} exists",
+                                fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
+                                    f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, cfg, cache, base, loaded)
     cache.save()
@@ -335,7 +337,10 @@ def code_on_load_warnings(states: list[ModelState]) -> list[str]:
 
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
                 ) -> list[Finding]:
-    """Manifests changed since `base`: a version never moves backwards, and changed content moves it."""
+    """Manifests changed since `base`: a version never moves backwards (HEAD itself is judged by run_check).
+
+    A manifest that is new since `base`, or unreadable there, has nothing to compare against and is skipped.
+    """
     commit = git.resolve_commit(root, base)
     if commit is None:
         raise InvalidInput(f"unknown revision {base!r}", where="--base",

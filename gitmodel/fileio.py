@@ -2,23 +2,78 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-try:  # the C loader is ~10x faster; fall back where libyaml is missing
-    from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-import contextlib
-
 from gitmodel.errors import InvalidInput
+
+
+@cache
+def _yaml() -> tuple[Any, Any, Any]:
+    """(yaml, safe loader, safe dumper), imported on first use: PyYAML costs the commit hook ~28 ms."""
+    import yaml
+
+    try:  # the C loader is ~10x faster; fall back where libyaml is missing
+        from yaml import CSafeDumper as dumper
+        from yaml import CSafeLoader as loader
+    except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+        from yaml import SafeDumper as dumper  # type: ignore[assignment]
+        from yaml import SafeLoader as loader  # type: ignore[assignment]
+    return yaml, loader, dumper
+
+
+def __getattr__(name: str) -> Any:
+    # `_Loader` and `_Dumper` stay available as module attributes; looking them up imports PyYAML.
+    if name == "_Loader":
+        return _yaml()[1]
+    if name == "_Dumper":
+        return _yaml()[2]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Parsed documents by git blob id (sha1 of "blob <size>\0" + bytes), installed by the commit hook from
+# .git/gitmodel/parsed.json: the same bytes always parse the same, so a manifest or config the hook (or
+# `gitmodel bump`) parsed before is not parsed again, and the hook often need not import PyYAML at all.
+_memo: dict[str, Any] | None = None
+_memo_new: dict[str, Any] = {}
+
+
+def use_parse_memo(memo: dict[str, Any] | None) -> dict[str, Any]:
+    """Install a blob id → document memo (None removes it); returns the dict that collects new parses."""
+    global _memo
+    _memo = memo
+    _memo_new.clear()
+    return _memo_new
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of `data` in a sha1 repository (`git hash-object`)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _memo_get(key: str) -> Any:
+    import json
+
+    return json.loads(json.dumps(_memo[key])) if _memo is not None else None  # a fresh copy per caller
+
+
+def _memo_put(key: str, value: Any) -> None:
+    import json
+
+    try:
+        copy = json.loads(json.dumps(value))  # a copy: the caller may mutate what it was given
+    except (TypeError, ValueError):
+        return
+    if copy != value:
+        return  # dates, non-string keys, NaN: JSON would not give the same document back
+    _memo_new[key] = copy
+    if _memo is not None:
+        _memo[key] = copy
 
 MAX_YAML_BYTES = 1024 * 1024
 # Aliases let a few hundred bytes describe billions of nodes ("billion laughs"); count nodes as if
@@ -57,8 +112,14 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
             raise InvalidInput(f"not UTF-8 text (byte {exc.start})", where=where) from None
     else:
         text = data
+    key = None
+    if _memo is not None:
+        key = blob_id(data if isinstance(data, bytes) else data.encode("utf-8"))
+        if key in _memo:
+            return _memo_get(key)
+    yaml, loader, _ = _yaml()
     try:
-        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader, never builds Python objects
+        value = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader, never builds Python objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""
@@ -70,6 +131,8 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
     except RecursionError:
         raise InvalidInput("invalid YAML: nested too deeply", where=where) from None
     _check_node_count(value, where)
+    if key is not None:
+        _memo_put(key, value)
     return value
 
 
@@ -96,13 +159,16 @@ def load_yaml(path: Path, *, where: str | None = None) -> Any:
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML in the given key order (manifests are reviewed as diffs: keep order stable)."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+    yaml, _, dumper = _yaml()
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
                      width=100)
 
 
 def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
     """Write via a temp file in the same directory, fsync, then os.replace: never a partial file."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # not at the top: the commit hook imports this module and rarely writes
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

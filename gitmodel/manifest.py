@@ -269,4 +269,8 @@ def render(manifest: Manifest, *, schema_ref: str | None = None) -> str:
 
 
 def save(manifest: Manifest, path: Path, *, schema_ref: str | None = None) -> None:
-    atomic_write(path, render(manifest, schema_ref=schema_ref))
+    text = render(manifest, schema_ref=schema_ref)
+    atomic_write(path, text)
+    from gitmodel.parsecache import remember_written
+
+    remember_written(path, text)  # the commit hook then judges this manifest without importing PyYAML

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gitmodel import git
 from gitmodel.config import CONFIG_FILE, default_text, load_config
+from gitmodel.errors import Refused
 from gitmodel.fileio import atomic_write
 
 
@@ -40,11 +41,11 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
         if remote_note:
             result.notes.append(remote_note)
     if hooks:
-        try:
-            from gitmodel import hooks as hooks_mod
+        from gitmodel import hooks as hooks_mod
 
+        try:
             result.notes.extend(hooks_mod.install(root).notes)
-        except ImportError:
-            pass
+        except Refused as exc:  # a hook conflict must not fail the rest of init
+            result.notes.append(f"hooks not installed: {exc}")
     git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore") if (root / p).exists()])
     return result

@@ -57,6 +57,7 @@ if has promote; then
   run gitmodel stages sentiment
 fi
 has push && run gitmodel push --all-releases
+run gitmodel ls
 if has get; then
   step "rm -rf .dvc/cache artifacts/model.safetensors   # as on a fresh machine"
   rm -rf .dvc/cache artifacts/model.safetensors
@@ -64,7 +65,7 @@ if has get; then
   ls -l "$WORK/export"
   run gitmodel checkout sentiment@v0.1.0 --force
   run gitmodel verify sentiment
+  echo "(the working tree now holds v0.1.0, an old release: to ship it again, \`gitmodel bump sentiment\` gives it a version above 0.2.0)"
 fi
-run gitmodel ls
 echo
 echo "demo: the whole life cycle ran in $WORK (removed on exit; KEEP=1 keeps it)"

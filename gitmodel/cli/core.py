@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitmodel.cli import app
+from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.errors import ExitCode
 from gitmodel.semver import Level

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gitmodel.cli import app
+from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, table
 from gitmodel.errors import ExitCode
 

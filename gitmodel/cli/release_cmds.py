@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gitmodel.cli import app
+from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, table, warn
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gitmodel.cli import app
+from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, rich_out, warn
 from gitmodel.errors import ExitCode
 

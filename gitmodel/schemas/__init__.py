@@ -32,6 +32,10 @@ def field_path(parts: Any) -> str:
 
 def validate(data: Any, name: str, *, where: str) -> None:
     """Raise InvalidInput naming `where` and the field of the first (most relevant) schema error."""
+    from gitmodel.leanschema import is_valid
+
+    if is_valid(data, load_schema(name)):
+        return  # jsonschema (~100 ms to import) is needed only to decide the rest and explain an error
     import jsonschema
     from jsonschema.exceptions import best_match
 

@@ -1,0 +1,348 @@
+"""The lean git-hook entry point: `python -m gitmodel.hook pre-commit|pre-push [--legacy PATH] [-- ARGS]`.
+
+Runs on every `git commit`, so it pays only for what the commit touches. The fast path costs Python's
+start-up plus three git calls and one small JSON file: `git diff --cached` names the staged paths, and
+`.git/gitmodel/hookindex.json` maps each manifest's staged blob id to the paths it pins (files, `.dvc`
+pointers, params file, environment lock). A commit that stages no manifest and no pinned path leaves
+without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
+`commit PATH` are judged on what they commit), narrowed to the affected models. A content-keyed cache
+(`gitmodel.parsecache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
+are schema-validated by `gitmodel.leanschema` (jsonschema only to explain a failure).
+
+Imports here are kept to the standard library and `gitmodel.git` (which imports only `gitmodel.errors`);
+everything else is imported where it is needed. A test asserts typer, rich, GitPython, dvc, jsonschema
+and yaml stay out of `sys.modules` on the fast path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gitmodel import git
+from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
+
+CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
+INDEX_FORMAT = 1
+HOOK_TYPES = ("pre-commit", "pre-push")
+
+
+def _say(line: str) -> None:
+    # Hooks talk to the person committing through stderr (git shows it; stdout may be a pipe).
+    sys.stderr.write(line + "\n")
+
+
+# --------------------------------------------------------------------------------------- hook index
+
+
+class HookIndex:
+    """What the fast path needs to know without parsing YAML, kept in `<git dir>/gitmodel/hookindex.json`.
+
+    A plain class: importing dataclasses (and inspect) would cost the hook ~20 ms.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.config = ""              # the config file's text when the index was built
+        self.manifests_dir = "models"
+        self.models: dict[str, dict[str, object]] = {}  # manifest path → {oid, name, pins}
+        self.dirty = False
+
+    @classmethod
+    def load(cls, git_dir: Path) -> HookIndex:
+        path = git_dir / "gitmodel" / "hookindex.json"
+        index = cls(path)
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return index  # missing or corrupt: only a cache, rebuilt below
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+            return index
+        models = data.get("models")
+        if isinstance(data.get("config"), str) and isinstance(data.get("manifests"), str) and isinstance(models, dict):
+            index.config, index.manifests_dir = data["config"], data["manifests"]
+            index.models = {k: v for k, v in models.items() if isinstance(v, dict)
+                            and isinstance(v.get("oid"), str) and isinstance(v.get("pins"), list)}
+        return index
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        payload = json.dumps({"format": INDEX_FORMAT, "config": self.config, "manifests": self.manifests_dir,
+                              "models": self.models}, sort_keys=True, separators=(",", ":")).encode()
+        temp = self.path.with_name(f".hookindex.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temp, "wb") as stream:
+                stream.write(payload)
+            os.replace(temp, self.path)
+        except OSError:
+            # A read-only .git must not block a commit over a cache: the next run rebuilds it.
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            return
+        self.dirty = False
+
+
+def pins_of(doc: object) -> list[str]:
+    """The repo paths a parsed manifest pins: files, their `.dvc` pointers, params file, environment lock."""
+    if not isinstance(doc, dict):
+        return []
+    pins: list[str] = []
+    for component in ("weights", "data", "prompts"):
+        entries = doc.get(component)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                pins.append(entry["path"].rstrip("/"))
+                if entry.get("storage") == "dvc":
+                    pins.append(entry["path"].rstrip("/") + ".dvc")
+    params_file = doc.get("params_file")
+    if isinstance(params_file, dict) and isinstance(params_file.get("path"), str):
+        pins.append(params_file["path"])
+    env = doc.get("environment")
+    lock = env.get("lock") if isinstance(env, dict) else None
+    if isinstance(lock, dict) and isinstance(lock.get("path"), str):
+        pins.append(lock["path"])
+    return sorted(set(pins))
+
+
+def _config_text(root: Path) -> str:
+    # The config itself is the key (it is small): no hash to import, no collision to reason about.
+    try:
+        return "present\n" + (root / CONFIG_FILE).read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return "absent"
+
+
+class ParseMemo:
+    """The parsed-YAML cache for this run (`gitmodel.fileio.use_parse_memo`): loaded on first need."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self.docs: dict[str, object] | None = None
+        self.new: dict[str, object] = {}
+
+    def install(self) -> None:
+        if self.docs is None:
+            from gitmodel import fileio, parsecache
+
+            self.docs = parsecache.load_docs(self.git_dir)
+            self.new = fileio.use_parse_memo(self.docs)
+
+    def save(self) -> None:
+        if self.new:
+            from gitmodel import parsecache
+
+            parsecache.remember_docs(self.git_dir, dict(self.new), self.docs)
+            self.new.clear()
+
+
+def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.IndexEntry],
+                  memo: ParseMemo | None = None) -> None:
+    """Bring the index up to date with the staged manifests, parsing (YAML) only the ones whose blob moved."""
+    prefix = index.manifests_dir.rstrip("/") + "/"
+    current = {p: e for p, e in staged_manifests.items() if p.startswith(prefix) and p.endswith(".yaml")}
+    for gone in set(index.models) - set(current):
+        del index.models[gone]
+        index.dirty = True
+    stale = [p for p, e in current.items() if index.models.get(p, {}).get("oid") != e.oid]
+    if not stale:
+        return
+    if memo is not None:
+        memo.install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
+    from gitmodel.fileio import parse_yaml  # only now: a manifest moved since the last run
+
+    blobs = git.cat_files(root, [f":{p}" for p in stale])
+    for path in stale:
+        try:
+            doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
+        except GitmodelError:
+            doc = None  # judged (and reported) by the full check whenever it is staged
+        index.models[path] = {"oid": current[path].oid, "name": path[len(prefix) : -len(".yaml")],
+                              "pins": pins_of(doc)}
+        index.dirty = True
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
+    """Names of the models whose manifest or a pinned path (or a file inside a pinned directory) is staged."""
+    prefix = index.manifests_dir.rstrip("/") + "/"
+    by_pin: dict[str, set[str]] = {}
+    for entry in index.models.values():
+        pins, name = entry.get("pins"), str(entry.get("name"))
+        for pin in pins if isinstance(pins, list) else []:
+            by_pin.setdefault(str(pin), set()).add(name)
+    names: set[str] = set()
+    for path in staged:
+        if path.startswith(prefix) and path.endswith(".yaml"):
+            names.add(path[len(prefix) : -len(".yaml")])
+            continue
+        for candidate in _ancestors(path):
+            names |= by_pin.get(candidate, set())
+    return names
+
+
+# -------------------------------------------------------------------------------------------- pre-commit
+
+
+def _repo() -> tuple[Path, Path]:
+    """(work-tree root, this work tree's git dir) in one git call."""
+    result = git.run(Path.cwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    lines = result.text.splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        raise InvalidInput("not inside a git work tree", where=str(Path.cwd()),
+                               hint="gitmodel's hooks run inside a repository with a work tree")
+    return Path(lines[0]), Path(lines[1])
+
+
+def staged_paths(root: Path) -> list[str]:
+    """Paths whose staged content differs from HEAD (added, modified, deleted), from GIT_INDEX_FILE's index."""
+    raw = git.run(root, "diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff").stdout
+    return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+
+
+def pre_commit(root: Path, git_dir: Path) -> int:
+    staged = staged_paths(root)
+    if not staged:
+        return 0
+    index = HookIndex.load(git_dir)
+    memo = ParseMemo(git_dir)
+    config = _config_text(root)
+    if config != index.config:
+        manifests_dir = "models"
+        if config != "absent":
+            from gitmodel.config import load_config
+
+            memo.install()
+            manifests_dir = load_config(root).manifests
+        if manifests_dir != index.manifests_dir:
+            index.models = {}
+        index.config, index.manifests_dir, index.dirty = config, manifests_dir, True
+    refresh_index(root, index, git.ls_files_stage(root, [index.manifests_dir + "/"]), memo)
+    names: set[str] | None = affected_models(index, staged)
+    index.save()
+    memo.save()
+    if CONFIG_FILE in staged:
+        names = None  # a new policy or manifests directory: judge every model
+    elif not names:
+        return 0
+    # staged manifests are schema-validated; gitmodel.leanschema answers "valid" without importing
+    # jsonschema, which is loaded only to decide and explain a manifest that fails
+    full = {p for p in staged if p in index.models}
+
+    from gitmodel.check import run_check
+
+    memo.install()
+    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
+    memo.save()
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    for finding in result.findings:
+        _say(finding.line())
+    if result.models or not result.ok:
+        _say(result.summary())
+    if not result.ok:
+        _say("gitmodel: commit refused — fix the above, or skip the check once with `git commit --no-verify` "
+             "(CI's `gitmodel check --base` still catches it)")
+    return 0 if result.ok else int(ExitCode.REFUSED)
+
+
+# ---------------------------------------------------------------------------------------------- pre-push
+
+
+def pre_push(root: Path, stdin: bytes) -> int:
+    from gitmodel.prepush import (
+        ALLOW_TAG_MOVES_ENV,
+        judge_push,
+        parse_push_lines,
+        refs_from_pre_commit_framework,
+    )
+
+    refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
+    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1")
+    for note in report.notes:
+        _say(f"gitmodel: {note}")
+    for line in report.lines():
+        _say(line)
+    if not report.ok:
+        _say(report.summary())
+        _say("gitmodel: push refused — skip the check once with `git push --no-verify` "
+             "(CI's `gitmodel check --base` still runs)")
+        return int(ExitCode.REFUSED)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------- runner
+
+
+def run_legacy(legacy: str | None, args: list[str], stdin: bytes | None) -> int:
+    """Run the hook gitmodel moved aside at install (`<hook>.legacy`) with the same arguments and stdin."""
+    if not legacy or not os.path.isfile(legacy):
+        return 0
+    if not os.access(legacy, os.X_OK):
+        return 0  # git itself ignores a hook that is not executable
+    # pre-push gets the ref lines it would have read from git; pre-commit keeps the inherited stdin
+    proc = subprocess.run([legacy, *args], input=stdin, check=False)
+    return proc.returncode
+
+
+def _parse_argv(argv: list[str]) -> tuple[str, str | None, list[str]]:
+    if not argv or argv[0] not in HOOK_TYPES:
+        raise InvalidInput(f"expected a hook type ({' or '.join(HOOK_TYPES)}), got {argv[:1]}",
+                           where="gitmodel.hook", hint="python -m gitmodel.hook pre-commit")
+    hook_type, rest, legacy = argv[0], argv[1:], None
+    if rest[:1] == ["--legacy"] and len(rest) >= 2:
+        legacy, rest = rest[1], rest[2:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    return hook_type, legacy, rest
+
+
+def run(argv: list[str]) -> int:
+    hook_type, legacy, args = _parse_argv(argv)
+    stdin: bytes | None = None
+    if hook_type == "pre-push":
+        # Read git's ref lines once: the legacy hook and our check both need them.
+        stdin = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+    code = run_legacy(legacy, args, stdin)
+    if code != 0:
+        _say(f"gitmodel: {os.path.basename(legacy or '')} exited with {code}; {hook_type} refused")
+        return code
+    root, git_dir = _repo()
+    if hook_type == "pre-commit":
+        return pre_commit(root, git_dir)
+    return pre_push(root, stdin or b"")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console script `gitmodel-hook`: exit 0 to let git go on, non-zero to block."""
+    try:
+        code = run(sys.argv[1:] if argv is None else argv)
+    except GitmodelError as exc:
+        if os.environ.get("GITMODEL_TRACEBACK") == "1":
+            raise
+        _say(exc.line())
+        code = int(exc.exit_code)
+    except KeyboardInterrupt:
+        _say("error: interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - a hook that crashes must still say why it blocked
+        if os.environ.get("GITMODEL_TRACEBACK") == "1":
+            raise
+        _say(f"error: unexpected error in the gitmodel hook: {type(exc).__name__}: {exc} — rerun with "
+             "GITMODEL_TRACEBACK=1 and report it; `--no-verify` skips the hook once")
+        code = int(ExitCode.INTERNAL)
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""What the pre-push hook judges: pushed branches pass the check; pushed releases have their DVC objects
+in the remote; release tags already on the remote are neither deleted nor moved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitmodel import git
+from gitmodel import manifest as mf
+from gitmodel.check import Finding, run_check
+from gitmodel.config import Config, load_config
+from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.semver import parse as parse_version
+from gitmodel.tags import TagIndex, parse_tag_name, read_tags
+
+ZERO_OIDS = ("0" * 40, "0" * 64)
+ALLOW_TAG_MOVES_ENV = "GITMODEL_ALLOW_TAG_DELETE"
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """One line of git's pre-push stdin."""
+
+    local_ref: str
+    local_sha: str
+    remote_ref: str
+    remote_sha: str
+
+    @property
+    def deleting(self) -> bool:
+        return self.local_sha in ZERO_OIDS
+
+    @property
+    def on_remote(self) -> bool:
+        return self.remote_sha not in ZERO_OIDS
+
+    @property
+    def release_tag(self) -> str | None:
+        """The release tag name when the remote ref is `refs/tags/NAME@vX.Y.Z`."""
+        if not self.remote_ref.startswith("refs/tags/"):
+            return None
+        tag = self.remote_ref[len("refs/tags/") :]
+        parsed = parse_tag_name(tag)
+        return tag if parsed and parsed[0] == "release" and not parsed[1].get("dereg") else None
+
+
+def parse_push_lines(data: bytes) -> list[PushedRef]:
+    """git's pre-push stdin: `<local ref> SP <local sha> SP <remote ref> SP <remote sha> LF` per ref."""
+    refs = []
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 4:
+            refs.append(PushedRef(*parts))
+    return refs
+
+
+def refs_from_pre_commit_framework(env: Mapping[str, str]) -> list[PushedRef]:
+    """The pre-commit framework keeps git's stdin and passes one pushed ref in PRE_COMMIT_* variables."""
+    to_ref = env.get("PRE_COMMIT_TO_REF")
+    if not to_ref:
+        return []
+    local = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    remote = env.get("PRE_COMMIT_REMOTE_BRANCH") or local
+    from_ref = env.get("PRE_COMMIT_FROM_REF") or ""
+    return [PushedRef(local, to_ref, remote, from_ref if len(from_ref) in (40, 64) else ZERO_OIDS[0])]
+
+
+@dataclass
+class PushReport:
+    problems: list[str] = field(default_factory=list)        # one line each, refusing the push
+    findings: list[Finding] = field(default_factory=list)    # check violations at pushed commits
+    notes: list[str] = field(default_factory=list)           # what was done (objects pushed)
+    checked: list[str] = field(default_factory=list)         # pushed commits and tags judged
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.findings
+
+    def lines(self) -> list[str]:
+        return [f.line() for f in self.findings] + [f"error: {p}" for p in self.problems]
+
+    def summary(self) -> str:
+        checked = f" ({', '.join(self.checked)} checked)" if self.checked else ""
+        return f"gitmodel: {len(self.findings) + len(self.problems)} problem(s) in this push{checked}"
+
+
+def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = False,
+               cfg: Config | None = None) -> PushReport:
+    """Judge a push: immutability of remote release tags, the check at each pushed commit, DVC objects."""
+    cfg = cfg or load_config(root)
+    report = PushReport()
+    commits: list[str] = []
+    releases: list[str] = []
+    for ref in refs:
+        tag = ref.release_tag
+        if tag is not None:
+            if ref.on_remote and ref.deleting and not allow_tag_moves:
+                report.problems.append(
+                    f"{tag}: deleting a release tag on the remote is refused (releases are immutable) — "
+                    f"deregister it instead (`git tag -a '{tag}!' -m reason` and push that), or set "
+                    f"{ALLOW_TAG_MOVES_ENV}=1 for this push")
+            elif ref.on_remote and not ref.deleting and ref.remote_sha != ref.local_sha and not allow_tag_moves:
+                report.problems.append(
+                    f"{tag}: moving a release tag on the remote is refused (it is {ref.remote_sha[:8]} there, "
+                    f"{ref.local_sha[:8]} here) — release a new version (`gitmodel bump`, `gitmodel tag`), or "
+                    f"set {ALLOW_TAG_MOVES_ENV}=1 for this push")
+            elif not ref.deleting:
+                releases.append(tag)
+        elif not ref.deleting and not ref.remote_ref.startswith("refs/tags/") and ref.local_sha not in commits:
+            commits.append(ref.local_sha)
+    tags = read_tags(root)
+    for sha in commits:
+        report.checked.append(sha[:12])
+        result = run_check(root, mode="rev", rev=sha, full_paths=set(), cfg=cfg, tags=tags)
+        report.findings += result.findings
+    for tag in releases:
+        report.checked.append(tag)
+        _release_objects(root, cfg, tags, tag, push=cfg.pre_push == "push", report=report)
+    return report
+
+
+def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:
+    """The DVC-stored files of a release, from its manifest at the tagged commit (None: not a release here)."""
+    parsed = parse_tag_name(tag)
+    assert parsed is not None
+    name = parsed[1]["name"]
+    release = tags.release(name, parse_version(parsed[1]["version"], where=tag))
+    if release is None:
+        return None  # lightweight, or a name gitmodel does not manage: not ours to judge
+    path = release.meta("manifest") or cfg.manifest_path(name)
+    blob = git.show_file(root, release.commit, path)
+    if blob is None:
+        raise InvalidInput(f"release {tag} has no manifest at {path}", where=f"{tag}: {path}",
+                           hint="a release tag must point at a commit with its manifest")
+    manifest = mf.parse(blob, where=f"{tag}:{path}", full=False)
+    return [entry for _, entry in manifest.files() if entry.storage == "dvc"]
+
+
+def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push: bool, report: PushReport) -> None:
+    try:
+        entries = release_entries(root, cfg, tags, tag)
+    except GitmodelError as exc:
+        report.problems.append(str(exc))
+        return
+    if not entries:
+        return
+    from gitmodel import storage
+
+    name = tag.split("@")[0]
+    where = f"DVC remote {cfg.remote!r}" if cfg.remote else "the default DVC remote"
+    try:
+        missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+        if missing and push:
+            pushed = storage.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
+            report.notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
+            missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+    except GitmodelError as exc:
+        # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
+        report.problems.append(f"{tag}: cannot confirm its DVC objects are in {where}: {exc}")
+        return
+    if missing:
+        report.problems.append(
+            f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "
+            f"run `gitmodel push {name}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")

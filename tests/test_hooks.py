@@ -1,0 +1,739 @@
+"""The hooks through real `git commit` and `git push`: installed stubs, the lean entry point, the CI gate."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitmodel import hooks
+from gitmodel.hook import HookIndex, affected_models, pins_of
+from gitmodel.prepush import PushedRef, judge_push, parse_push_lines
+from gitmodel.resources import templates_dir
+from gitmodel.setup import init_repo
+from gitmodel.workspace import add_model
+from tests.conftest import REPO_ROOT, git, gm
+
+HEAVY = ("typer", "rich", "git", "dvc", "jsonschema", "click")
+ZERO = "0" * 40
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def gmrepo(repo: Path) -> Path:
+    """A git repo after `gitmodel init` (no DVC) with hooks installed and the init committed."""
+    init_repo(repo, dvc=False)
+    git(repo, "commit", "-q", "-m", "gitmodel init")
+    return repo
+
+
+def add_sentiment(root: Path, name: str = "sentiment") -> None:
+    (root / "prompts").mkdir(exist_ok=True)
+    (root / "artifacts").mkdir(exist_ok=True)
+    (root / "prompts" / f"{name}.txt").write_text("You label support tickets.\n")
+    (root / "artifacts" / f"{name}.bin").write_text("weights v1\n")
+    add_model(root, name, weights=[f"artifacts/{name}.bin"], prompts=[f"prompts/{name}.txt"],
+              force_git=[f"artifacts/{name}.bin"])
+
+
+def commit(root: Path, message: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "commit", "-m", message, *args], cwd=root, text=True, capture_output=True,
+                          env={**os.environ, **(env or {})})
+
+
+def release(root: Path, tag: str) -> None:
+    git(root, "tag", "-a", tag, "-m", f"release {tag}")
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def imported_modules(root: Path, *args: str) -> tuple[int, set[str]]:
+    """Run the hook entry point with -X importtime; (exit code, top-level packages imported)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitmodel.hook", *args], cwd=root,
+                          text=True, capture_output=True)
+    mods = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            mods.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return proc.returncode, mods
+
+
+# --------------------------------------------------------------------------------------- pre-commit
+
+
+def test_new_model_passes_prompt_edit_refused_until_bump(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    first = commit(gmrepo, "add sentiment")
+    assert first.returncode == 0, first.stderr
+    assert "1 model(s) checked in the index: all fresh and versioned" in first.stderr
+
+    (gmrepo / "prompts" / "sentiment.txt").write_text("You label tickets, tersely.\n")
+    git(gmrepo, "add", "prompts/sentiment.txt")
+    before = head(gmrepo)
+    refused = commit(gmrepo, "edit prompt")
+    assert refused.returncode == 1
+    assert "sentiment: prompts/sentiment.txt: prompts changed (" in refused.stderr
+    assert "run `gitmodel bump sentiment`" in refused.stderr
+    assert "1 violation(s) in 1 model(s)" in refused.stderr
+    assert head(gmrepo) == before
+
+    bumped = gm(gmrepo, "bump", "sentiment")
+    assert bumped.returncode == 0, bumped.stderr
+    after = commit(gmrepo, "edit prompt, bumped")
+    assert after.returncode == 0, after.stderr
+    assert head(gmrepo) != before
+
+
+def test_released_model_needs_the_policy_level(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    (gmrepo / "prompts" / "sentiment.txt").write_text("new wording\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "edit")
+    assert refused.returncode == 1
+    assert "prompts changed" in refused.stderr
+    assert "requires minor" in refused.stderr
+
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    assert "version: 0.2.0" in (gmrepo / "models" / "sentiment.yaml").read_text()
+    ok = commit(gmrepo, "bumped")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_partly_staged_file_is_judged_as_staged(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    prompt = gmrepo / "prompts" / "sentiment.txt"
+    original = prompt.read_text()
+
+    # staged: a changed prompt; working copy: back to the pinned text. The commit would record the change.
+    prompt.write_text("changed and staged\n")
+    git(gmrepo, "add", "prompts/sentiment.txt")
+    prompt.write_text(original)
+    refused = commit(gmrepo, "sneaky")
+    assert refused.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
+
+    # staged: the bumped manifest and its prompt; working copy: edited again, unstaged. Judged as staged.
+    prompt.write_text("changed and staged\n")
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    prompt.write_text("a further edit, not staged\n")
+    ok = commit(gmrepo, "bumped")
+    assert ok.returncode == 0, ok.stderr
+    assert git(gmrepo, "show", "HEAD:prompts/sentiment.txt").stdout == "changed and staged\n"
+
+
+def test_partial_commit_uses_gits_temporary_index(gmrepo: Path) -> None:
+    """`git commit PATH` and `git commit -a` hand the hook another index through GIT_INDEX_FILE."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0  # the real index now holds manifest + prompt
+    # committing only the manifest would record hashes of a prompt the commit does not contain
+    only_manifest = commit(gmrepo, "manifest only", "--", "models/sentiment.yaml")
+    assert only_manifest.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in only_manifest.stderr
+    git(gmrepo, "reset", "-q")
+    git(gmrepo, "checkout", "--", "models/sentiment.yaml")
+    # `commit -a` picks up the unstaged prompt edit: judged too
+    everything = commit(gmrepo, "all", "-a")
+    assert everything.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in everything.stderr
+
+
+def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "src.py").write_text("x = 1\n")
+    git(gmrepo, "add", "src.py")
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 0
+    assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
+    assert (git_dir(gmrepo) / "gitmodel" / "hookindex.json").is_file()
+    ok = commit(gmrepo, "unrelated")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stderr == ""  # silent when no model is touched
+
+
+def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
+    git(gmrepo, "add", "prompts")
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 1
+    # the config and manifest were parsed before (by `add` and the previous commit's hook): no YAML parser
+    assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
+
+    # `bump` wrote the manifest and recorded its parse by blob id; the lean validator judges it valid
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 0
+    assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
+
+    # a hand edit is new content: parsed with PyYAML, still validated without jsonschema
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text() + "description: edited by hand\n")
+    git(gmrepo, "add", "-A")
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 0
+    assert "yaml" in mods
+    assert not mods & set(HEAVY), mods & set(HEAVY)
+
+    # an invalid manifest is where jsonschema comes in: to explain the error
+    manifest.write_text(manifest.read_text() + "card: {owners: ml-team}\n")
+    git(gmrepo, "add", "-A")
+    code, mods = imported_modules(gmrepo, "pre-commit")
+    assert code == 2
+    assert "jsonschema" in mods
+    assert not mods & {"typer", "rich", "git", "dvc", "click"}
+
+
+def test_schema_error_in_a_hand_edited_manifest_blocks(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text() + "metrics: [not, a, mapping]\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "bad metrics")
+    assert refused.returncode == 1  # git reports any hook failure as 1; the hook itself exits 2
+    assert "error: models/sentiment.yaml: metrics" in refused.stderr
+
+
+def git_dir(root: Path) -> Path:
+    return Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
+
+
+def test_index_follows_branch_switches(gmrepo: Path) -> None:
+    """The pin index is keyed by manifest blob ids: another branch's manifest is re-read, not trusted stale."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    git(gmrepo, "checkout", "-q", "-b", "other")
+    (gmrepo / "prompts" / "other.txt").write_text("other prompt\n")
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("prompts/sentiment.txt", "prompts/other.txt")
+                        .replace(yaml.safe_load(manifest.read_text())["prompts"][0]["sha256"],
+                                 hashlib.sha256(b"other prompt\n").hexdigest()))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "repoint the prompt").returncode == 0
+    (gmrepo / "prompts" / "other.txt").write_text("edited\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "edit the other prompt")
+    assert refused.returncode == 1
+    assert "prompts/other.txt: prompts changed" in refused.stderr
+    git(gmrepo, "reset", "-q", "--hard")
+    git(gmrepo, "checkout", "-q", "main")
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited on main\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "edit on main")
+    assert refused.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
+
+
+def test_deleting_a_released_manifest_is_refused(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    git(gmrepo, "rm", "-q", "models/sentiment.yaml")
+    refused = commit(gmrepo, "drop it")
+    assert refused.returncode == 1
+    assert "manifest deleted while release sentiment@v0.1.0 exists" in refused.stderr
+
+
+def test_broken_manifest_blocks_with_one_line(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "models" / "sentiment.yaml").write_text("name: [unclosed\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "broken")
+    assert refused.returncode != 0
+    assert "error: models/sentiment.yaml" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_pins_and_affected_models() -> None:
+    doc = {"weights": [{"path": "w.bin", "storage": "dvc"}], "data": [{"path": "data/dir/", "storage": "dvc"}],
+           "prompts": [{"path": "p.txt", "storage": "git"}], "params_file": {"path": "params.yaml"},
+           "environment": {"lock": {"path": "requirements.lock"}}}
+    assert pins_of(doc) == sorted(["w.bin", "w.bin.dvc", "data/dir", "data/dir.dvc", "p.txt", "params.yaml",
+                                   "requirements.lock"])
+    assert pins_of("not a mapping") == []
+    index = HookIndex(Path("/nonexistent/hookindex.json"))
+    index.models = {"models/a.yaml": {"oid": "1", "name": "a", "pins": pins_of(doc)},
+                    "models/b.yaml": {"oid": "2", "name": "b", "pins": ["other.txt"]}}
+    assert affected_models(index, ["src/app.py", "README.md"]) == set()
+    assert affected_models(index, ["data/dir/part-1.csv"]) == {"a"}
+    assert affected_models(index, ["w.bin.dvc", "other.txt"]) == {"a", "b"}
+    assert affected_models(index, ["models/new.yaml"]) == {"new"}
+
+
+# ------------------------------------------------------------------------------------------ install
+
+
+def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
+    first = hooks.install(repo)
+    assert first.installed == ["pre-commit", "pre-push"]
+    stub = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert stub.startswith("#!/bin/sh\n# gitmodel-hook v1")
+    assert shlex.quote(sys.executable) in stub
+    assert "__GITMODEL_PYTHON__" not in stub
+    assert os.access(repo / ".git" / "hooks" / "pre-commit", os.X_OK)
+    again = hooks.install(repo)
+    assert again.installed == []
+    assert again.unchanged == ["pre-commit", "pre-push"]
+    assert not (repo / ".git" / "hooks" / "pre-commit.legacy").exists()
+
+
+def test_foreign_hook_kept_runs_first_and_is_restored(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    foreign = '#!/bin/sh\necho ran >> "$(git rev-parse --git-dir)/foreign-marker"\nexit "${FOREIGN_EXIT:-0}"\n'
+    hook.write_text(foreign)
+    hook.chmod(0o755)
+    result = gm(repo, "hooks", "install")
+    assert result.returncode == 0, result.stderr
+    assert "kept the existing pre-commit hook as pre-commit.legacy" in result.stdout
+    assert (repo / ".git" / "hooks" / "pre-commit.legacy").read_text() == foreign
+
+    init_repo(repo, dvc=False)  # init installs again: idempotent, the legacy hook is not touched
+    assert (repo / ".git" / "hooks" / "pre-commit.legacy").read_text() == foreign
+    add_sentiment(repo)
+    ok = commit(repo, "add")
+    assert ok.returncode == 0, ok.stderr
+    assert (repo / ".git" / "foreign-marker").read_text() == "ran\n"
+    assert "1 model(s) checked" in ok.stderr  # and ours ran after it
+
+    (repo / "x.txt").write_text("x\n")
+    git(repo, "add", "x.txt")
+    blocked = commit(repo, "foreign says no", env={"FOREIGN_EXIT": "3"})
+    assert blocked.returncode != 0
+    assert "pre-commit.legacy exited with 3" in blocked.stderr
+
+    removed = gm(repo, "hooks", "uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert "restored the previous pre-commit hook" in removed.stdout
+    assert hook.read_text() == foreign
+    assert not (repo / ".git" / "hooks" / "pre-commit.legacy").exists()
+    assert not (repo / ".git" / "hooks" / "pre-push").exists()
+
+
+def test_force_replaces_a_foreign_hook_and_conflict_is_refused(repo: Path) -> None:
+    directory = repo / ".git" / "hooks"
+    (directory / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (directory / "pre-commit.legacy").write_text("#!/bin/sh\nexit 0\n")
+    refused = gm(repo, "hooks", "install")
+    assert refused.returncode == 1
+    assert "a foreign pre-commit hook is installed and pre-commit.legacy already exists" in refused.stderr
+    assert not (directory / "pre-push").exists()  # nothing half-installed
+    forced = gm(repo, "hooks", "install", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "replaced the foreign .git/hooks/pre-commit (--force: not kept)" in forced.stdout
+    assert hooks.is_ours(directory / "pre-commit")
+
+
+def test_linked_worktree_shares_the_hooks(gmrepo: Path, tmp_path: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    hooks.uninstall(gmrepo)
+    wt = tmp_path / "feature"
+    git(gmrepo, "worktree", "add", "-q", "-b", "feature", str(wt))
+    installed = gm(wt, "hooks", "install")
+    assert installed.returncode == 0, installed.stderr
+    assert hooks.is_ours(gmrepo / ".git" / "hooks" / "pre-commit")
+    (wt / "prompts" / "sentiment.txt").write_text("edited in the worktree\n")
+    git(wt, "add", "-A")
+    refused = commit(wt, "edit")
+    assert refused.returncode == 1
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert (git_dir(wt) / "gitmodel" / "hookindex.json").is_file()
+
+
+def test_core_hooks_path_is_respected(gmrepo: Path) -> None:
+    hooks.uninstall(gmrepo)
+    git(gmrepo, "config", "core.hooksPath", ".githooks")
+    result = hooks.install(gmrepo)
+    assert result.hooks_dir == gmrepo / ".githooks"
+    assert hooks.is_ours(gmrepo / ".githooks" / "pre-commit")
+    assert not (gmrepo / ".git" / "hooks" / "pre-commit").exists()
+    add_sentiment(gmrepo)
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited before the first commit\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "stale from the start")
+    assert refused.returncode == 1
+    assert "prompts changed" in refused.stderr
+    assert git(gmrepo, "config", "core.hooksPath").stdout.strip() == ".githooks"
+
+
+def test_stub_falls_back_to_gitmodel_hook_on_path(gmrepo: Path, tmp_path: Path) -> None:
+    hooks.install(gmrepo, python=str(tmp_path / "gone" / "python"))
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "gitmodel-hook"
+    shim.write_text(f"#!/bin/sh\necho via-path >&2\nexec {shlex.quote(sys.executable)} -m gitmodel.hook \"$@\"\n")
+    shim.chmod(0o755)
+    add_sentiment(gmrepo)
+    ok = commit(gmrepo, "add", env={"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+    assert ok.returncode == 0, ok.stderr
+    assert "via-path" in ok.stderr
+    assert "1 model(s) checked" in ok.stderr
+
+
+# ------------------------------------------------------------------------------------------ pre-push
+
+
+@pytest.fixture
+def remote(gmrepo: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(gmrepo, "remote", "add", "origin", str(bare))
+    return bare
+
+
+def push(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "push", "-q", "origin", *args], cwd=root, text=True, capture_output=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_push_checks_the_pushed_branch(gmrepo: Path, remote: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    assert push(gmrepo, "main").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "skip the hook", "--no-verify").returncode == 0
+    refused = push(gmrepo, "main")
+    assert refused.returncode != 0
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert "push refused" in refused.stderr
+    assert git(remote, "rev-parse", "main").stdout.strip() != head(gmrepo)
+
+
+def test_release_tag_delete_and_move_refused(gmrepo: Path, remote: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    assert push(gmrepo, "main", "sentiment@v0.1.0").returncode == 0
+
+    deleted = push(gmrepo, ":refs/tags/sentiment@v0.1.0")
+    assert deleted.returncode != 0
+    assert "deleting a release tag on the remote is refused" in deleted.stderr
+    assert git(remote, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode == 0
+
+    (gmrepo / "notes.txt").write_text("n\n")
+    git(gmrepo, "add", "notes.txt")
+    assert commit(gmrepo, "notes").returncode == 0
+    git(gmrepo, "tag", "-f", "-a", "sentiment@v0.1.0", "-m", "moved")
+    moved = push(gmrepo, "-f", "refs/tags/sentiment@v0.1.0")
+    assert moved.returncode != 0
+    assert "moving a release tag on the remote is refused" in moved.stderr
+
+    allowed = push(gmrepo, ":refs/tags/sentiment@v0.1.0", env={"GITMODEL_ALLOW_TAG_DELETE": "1"})
+    assert allowed.returncode == 0, allowed.stderr
+    assert git(remote, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode != 0
+
+
+def test_foreign_pre_push_hook_gets_the_same_stdin(gmrepo: Path, remote: Path) -> None:
+    hooks.uninstall(gmrepo)
+    foreign = gmrepo / ".git" / "hooks" / "pre-push"
+    foreign.write_text('#!/bin/sh\necho "args: $*" > "$(git rev-parse --git-dir)/pushed"\n'
+                       'cat >> "$(git rev-parse --git-dir)/pushed"\n')
+    foreign.chmod(0o755)
+    hooks.install(gmrepo)
+    (gmrepo / "x.txt").write_text("x\n")
+    git(gmrepo, "add", "x.txt")
+    assert commit(gmrepo, "x").returncode == 0
+    assert push(gmrepo, "main").returncode == 0
+    seen = (gmrepo / ".git" / "pushed").read_text()
+    assert seen.startswith(f"args: origin {remote}\n")
+    assert f"refs/heads/main {head(gmrepo)} refs/heads/main {ZERO}" in seen
+
+
+def test_parse_push_lines_and_judge_in_process(gmrepo: Path) -> None:
+    sha = head(gmrepo)
+    refs = parse_push_lines(f"refs/heads/main {sha} refs/heads/main {ZERO}\n"
+                            f"(delete) {ZERO} refs/tags/a@v1.0.0 {sha}\n".encode())
+    assert refs == [PushedRef("refs/heads/main", sha, "refs/heads/main", ZERO),
+                    PushedRef("(delete)", ZERO, "refs/tags/a@v1.0.0", sha)]
+    assert refs[1].release_tag == "a@v1.0.0"
+    assert refs[0].release_tag is None
+    report = judge_push(gmrepo, refs)
+    assert not report.ok
+    assert "deleting a release tag" in report.problems[0]
+    assert judge_push(gmrepo, refs, allow_tag_moves=True).ok
+
+
+# ------------------------------------------------------------------------------- DVC objects on push
+
+
+@pytest.fixture
+def dvcrepo(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A gitmodel repo with DVC, a local DVC remote, a git remote, and a model whose weights go through DVC."""
+    storage_dir = tmp_path / "dvc-remote"
+    init_repo(repo, remote=str(storage_dir))
+    git(repo, "add", "-A")
+    assert commit(repo, "init").returncode == 0
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(repo, "remote", "add", "origin", str(bare))
+    (repo / "artifacts").mkdir()
+    (repo / "artifacts" / "model.bin").write_bytes(b"\x00weights\x01" * 64)
+    add_model(repo, "sentiment", weights=["artifacts/model.bin"], force_dvc=["artifacts/model.bin"])
+    ok = commit(repo, "add sentiment")
+    assert ok.returncode == 0, ok.stderr
+    release(repo, "sentiment@v0.1.0")
+    return repo, storage_dir
+
+
+def dvc_push(root: Path) -> subprocess.CompletedProcess[str]:
+    """`gitmodel push` when the storage commands are there, else DVC's own push of the same objects."""
+    from typer.main import get_command
+
+    from gitmodel.cli import app
+
+    if "push" in get_command(app).commands:  # type: ignore[attr-defined]
+        return gm(root, "push", "sentiment")
+    return subprocess.run([sys.executable, "-m", "dvc", "push", "-q"], cwd=root, text=True, capture_output=True)
+
+
+@pytest.mark.slow
+def test_release_tag_refused_until_its_objects_are_in_the_remote(dvcrepo: tuple[Path, Path]) -> None:
+    repo, storage_dir = dvcrepo
+    refused = push(repo, "main", "sentiment@v0.1.0")
+    assert refused.returncode != 0
+    assert ("sentiment@v0.1.0: 1 file(s) of this release are not in the default DVC remote: artifacts/model.bin "
+            "— run `gitmodel push sentiment` first") in refused.stderr
+    assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout == ""
+    pushed = dvc_push(repo)
+    assert pushed.returncode == 0, pushed.stderr
+    ok = push(repo, "main", "sentiment@v0.1.0")
+    assert ok.returncode == 0, ok.stderr
+    assert "sentiment@v0.1.0" in git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout
+
+
+@pytest.mark.slow
+def test_pre_push_mode_push_pushes_the_objects_first(dvcrepo: tuple[Path, Path]) -> None:
+    repo, storage_dir = dvcrepo
+    config = repo / ".gitmodel.yaml"
+    config.write_text(config.read_text().replace("pre_push: check", "pre_push: push"))
+    git(repo, "add", ".gitmodel.yaml")
+    assert commit(repo, "push objects on push").returncode == 0
+    ok = push(repo, "main", "sentiment@v0.1.0")
+    assert ok.returncode == 0, ok.stderr
+    assert "sentiment@v0.1.0: pushed artifacts/model.bin to the default DVC remote" in ok.stderr
+    assert any(p.is_file() for p in storage_dir.rglob("*"))
+
+
+# --------------------------------------------------------------------------------------- CI gate
+
+
+def test_check_base_catches_a_no_verify_commit(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    git(gmrepo, "branch", "base")
+    clean = gm(gmrepo, "check", "--base", "base")
+    assert clean.returncode == 0, clean.stderr
+
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited without a bump\n")
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "skip the hook", "--no-verify").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("You label support tickets.\n")  # the work tree looks fine
+    caught = gm(gmrepo, "check", "--base", "base")
+    assert caught.returncode == 1
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in caught.stderr
+    assert "run `gitmodel bump sentiment`" in caught.stderr
+
+
+def test_check_base_catches_a_rehash_without_a_bump(gmrepo: Path) -> None:
+    """Manifest rehashed by hand but version left: fresh, yet not bumped since the release."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    git(gmrepo, "branch", "base")
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("version: 0.2.0", "version: 0.1.0"))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "rehash, no bump", "--no-verify").returncode == 0
+    caught = gm(gmrepo, "check", "--base", "base")
+    assert caught.returncode == 1
+    assert "version 0.1.0 is already released and its components changed" in caught.stderr
+
+
+def test_check_base_unknown_revision_is_invalid_input(gmrepo: Path) -> None:
+    result = gm(gmrepo, "check", "--base", "origin/nope")
+    assert result.returncode == 2
+    assert "unknown revision 'origin/nope'" in result.stderr
+    assert "fetch-depth" in result.stderr
+
+
+# Commands the workflow calls that another branch provides; empty once they are on main.
+COMMANDS_FROM_OTHER_BRANCHES: set[str] = set()
+
+
+def test_workflow_template_calls_only_real_commands() -> None:
+    from typer.main import get_command
+
+    from gitmodel.cli import app
+
+    workflow = yaml.safe_load((templates_dir() / "github-workflow.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert "pull_request" in triggers
+    steps = workflow["jobs"]["check"]["steps"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    calls = []
+    for step in steps:
+        for line in step.get("run", "").splitlines():
+            words = shlex.split(line, comments=True)
+            calls += [words[i + 1 :] for i, w in enumerate(words) if w == "gitmodel" and i + 1 < len(words)]
+    used = {call[0] for call in calls}
+    assert {"check", "diff"} <= used
+    cli = get_command(app)
+    registered = set(cli.commands)  # type: ignore[attr-defined]
+    for call in calls:
+        name = call[0]
+        if name in COMMANDS_FROM_OTHER_BRANCHES and name not in registered:
+            continue
+        assert name in registered, f"the workflow calls `gitmodel {name}`, which the CLI does not have"
+        options = {opt for param in cli.commands[name].params for opt in param.opts}  # type: ignore[attr-defined]
+        for word in call[1:]:
+            if word.startswith("--"):
+                assert word.split("=")[0] in options, f"`gitmodel {name}` has no option {word}"
+    check_call = next(c for c in calls if c[0] == "check")
+    assert check_call[1:] == ["--base", "$BASE"]
+    assert workflow["jobs"]["check"]["env"]["BASE"] == "origin/${{ github.base_ref }}"
+
+
+def test_pre_commit_hooks_yaml_shape() -> None:
+    spec = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    by_id = {h["id"]: h for h in spec}
+    assert by_id["gitmodel-check"]["stages"] == ["pre-commit"]
+    assert by_id["gitmodel-pre-push"]["stages"] == ["pre-push"]
+    for hook in spec:
+        assert hook["pass_filenames"] is False
+        assert hook["language"] == "python"
+        assert hook["minimum_pre_commit_version"] == "3.2.0"
+        assert hook["entry"].split()[0] == "gitmodel-hook"
+    assert by_id["gitmodel-check"]["always_run"] is True
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    assert 'gitmodel-hook = "gitmodel.hook:main"' in pyproject
+
+
+# ------------------------------------------------------------------------------ pre-commit framework
+
+
+def test_refs_from_pre_commit_framework_environment() -> None:
+    from gitmodel.prepush import refs_from_pre_commit_framework
+
+    sha, old = "a" * 40, "b" * 40
+    env = {"PRE_COMMIT_TO_REF": sha, "PRE_COMMIT_FROM_REF": old, "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+           "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    assert refs_from_pre_commit_framework(env) == [PushedRef("refs/heads/main", sha, "refs/heads/main", old)]
+    assert refs_from_pre_commit_framework({}) == []
+
+
+@pytest.mark.slow
+def test_pre_commit_framework_runs_gitmodel_check(repo: Path) -> None:
+    """`pre-commit try-repo` pip-installs this checkout into its own venv and runs the hook id (~2 min)."""
+    init_repo(repo, dvc=False, hooks=False)
+    add_sentiment(repo)
+    git(repo, "commit", "-q", "-m", "add")
+    (repo / "prompts" / "sentiment.txt").write_text("edited, not bumped\n")
+    git(repo, "add", "-A")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the framework's venv, not this checkout
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), "gitmodel-check",
+                           "--all-files"], cwd=repo, text=True, capture_output=True, env=env, timeout=900)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "gitmodel check (staged models fresh and versioned)" in proc.stdout
+    assert "Failed" in proc.stdout
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in proc.stdout
+    assert "run `gitmodel bump sentiment`" in proc.stdout
+
+
+def test_check_base_catches_a_lowered_version_and_tolerates_a_broken_base(gmrepo: Path) -> None:
+    add_sentiment(gmrepo)
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("version: 0.1.0", "version: 0.3.0"))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "add at 0.3.0").returncode == 0
+    git(gmrepo, "branch", "base")
+    manifest.write_text(manifest.read_text().replace("version: 0.3.0", "version: 0.2.0"))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "lower it", "--no-verify").returncode == 0
+    caught = gm(gmrepo, "check", "--base", "base")
+    assert caught.returncode == 1
+    assert "version lowered since base (0.3.0 → 0.2.0)" in caught.stderr
+
+    good = manifest.read_text()
+    manifest.write_text("name: [broken\n")
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "break it", "--no-verify").returncode == 0
+    git(gmrepo, "branch", "-f", "base")
+    manifest.write_text(good)
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "fix it").returncode == 0
+    assert gm(gmrepo, "check", "--base", "base").returncode == 0
+
+
+def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) -> None:
+    from gitmodel import fileio
+
+    memo: dict[str, object] = {}
+    new = fileio.use_parse_memo(memo)
+    try:
+        first = fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml")
+        first["a"].append(3)  # a caller mutating its document must not change the memo
+        assert fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml") == {"a": [1, 2]}
+        assert new == {fileio.blob_id(b"a: [1, 2]\n"): {"a": [1, 2]}}
+        fileio.parse_yaml(b"when: 2024-01-01\n", where="d.yaml")  # a date: JSON cannot hold it
+        assert len(new) == 1
+        memo[fileio.blob_id(b"b: 1\n")] = {"b": "from the memo"}
+        assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": "from the memo"}
+    finally:
+        fileio.use_parse_memo(None)
+    assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": 1}
+    blob = tmp_path / "blob"
+    blob.write_bytes(b"a: [1, 2]\n")
+    assert fileio.blob_id(b"a: [1, 2]\n") == git(tmp_path, "hash-object", str(blob)).stdout.strip()
+
+
+def test_init_reports_a_hook_conflict_instead_of_failing(repo: Path) -> None:
+    directory = repo / ".git" / "hooks"
+    (directory / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (directory / "pre-commit.legacy").write_text("#!/bin/sh\nexit 0\n")
+    result = init_repo(repo, dvc=False)
+    assert ".gitmodel.yaml" in result.created
+    assert any(n.startswith("hooks not installed: ") and "--force" in n for n in result.notes)
+    assert (directory / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_release_tag_without_a_dvc_repo_is_refused_with_a_reason(gmrepo: Path) -> None:
+    """A manifest pins a DVC file but the repo has no DVC: the push cannot be shown to be fetchable."""
+    (gmrepo / "artifacts").mkdir()
+    (gmrepo / "artifacts" / "w.bin").write_text("w\n")
+    add_model(gmrepo, "sentiment", weights=["artifacts/w.bin"], force_git=["artifacts/w.bin"])
+    manifest = gmrepo / "models" / "sentiment.yaml"
+    doc = yaml.safe_load(manifest.read_text())
+    doc["weights"][0].update(storage="dvc", md5="0" * 32)
+    manifest.write_text(yaml.safe_dump(doc, sort_keys=False))
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "pretend dvc", "--no-verify").returncode == 0
+    release(gmrepo, "sentiment@v0.1.0")
+    sha = git(gmrepo, "rev-parse", "refs/tags/sentiment@v0.1.0").stdout.strip()
+    report = judge_push(gmrepo, [PushedRef("refs/tags/sentiment@v0.1.0", sha, "refs/tags/sentiment@v0.1.0", ZERO)])
+    assert not report.ok
+    assert report.problems[0].startswith("sentiment@v0.1.0: cannot confirm its DVC objects are in the default "
+                                         "DVC remote: ")
+    assert "not a DVC repository" in report.problems[0]
