@@ -276,8 +276,6 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     metrics = metrics_from_file(root, metrics_file) if metrics_file else None
     lineage = _lineage_update(root, None, name, version, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
-    # Read the params file before DVC runs: a broken one must not leave .dvc pointers behind.
-    pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
