@@ -174,12 +174,12 @@ def speedup(gitmodel: Series, peer: Series) -> float:
 
 
 def fmt_ratio(value: float) -> str:
-    """Three significant digits (0.898×, 1.24×, 18.3×), so a ratio never rounds onto its goal."""
+    """Four significant digits (0.8977×, 1.245×, 18.34×): a near miss must not print as its goal."""
     if value == float("inf"):
         return "∞"
     if 0 < value < 0.001:
         return f"1/{1 / value:,.0f}"
-    return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
+    return f"{value:.4g}" if value < 1000 else f"{value:,.0f}"
 
 
 def verdict(ok: bool) -> str:
