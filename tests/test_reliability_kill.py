@@ -165,3 +165,24 @@ def test_kill_at_a_random_moment(trial: int, template: Path, references: Callabl
     assert path.read_bytes() == reference.new
     if name == "tag":
         assert [t for t, _, _ in _release_tags(repo)] == ["sentiment@v0.1.0"]
+
+
+def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    """kill -9 between the temp file and the rename leaves `.NAME.<pid>.*.tmp`; the next write of that
+    file removes it when its writer is dead, and leaves a live writer's temp alone."""
+    from gitmodel.fileio import atomic_write
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    target = tmp_path / "sentiment.yaml"
+    stale = tmp_path / f".sentiment.yaml.{dead.pid}.abc123.tmp"
+    live = tmp_path / f".sentiment.yaml.{os.getppid()}.def456.tmp"
+    other = tmp_path / f".ranker.yaml.{dead.pid}.ghi789.tmp"
+    for path in (stale, live, other):
+        path.write_text("half")
+    atomic_write(target, "name: sentiment\n")
+    assert target.read_text() == "name: sentiment\n"
+    assert not stale.exists()
+    assert live.exists()  # its writer may still be about to rename it
+    assert other.exists()  # another file's temp is that file's business
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, live.name, other.name])
