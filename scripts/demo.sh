@@ -13,8 +13,10 @@ export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EM
 export DVC_NO_ANALYTICS=1 DVC_NO_UPDATER=1 XDG_DATA_HOME="$WORK/xdg-data"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { step "$*"; "$@"; }
-expect_fail() { step "$*"; if "$@"; then echo "demo: expected this to fail" >&2; exit 1; else echo "(refused, exit $?, as expected)"; fi; }
+# print a command as you would type it: arguments with spaces or quotes get single quotes
+show() { local out="" a; for a in "$@"; do case "$a" in *[[:space:]\'\"\$]*) out+=" '${a//\'/\'\\\'\'}'";; *) out+=" $a";; esac; done; printf '%s' "${out# }"; }
+run() { step "$(show "$@")"; "$@"; }
+expect_fail() { step "$(show "$@")"; if "$@"; then echo "demo: expected this to fail" >&2; exit 1; else echo "(refused, exit $?, as expected)"; fi; }
 has() { gitmodel --help | grep "^│ $1 " >/dev/null; }
 
 cd "$WORK" && git init -q -b main repo && cd repo
@@ -39,7 +41,7 @@ run gitmodel check
 has tag && run gitmodel tag sentiment -m "first release"
 has push && run gitmodel push
 
-step "echo 'Answer in one word.' >> prompts/system.txt && git commit -am 'reword prompt'"
+step "echo 'Answer in one word.' >> prompts/system.txt"
 echo "Answer in one word." >> prompts/system.txt
 expect_fail git commit -qam "reword prompt"
 expect_fail gitmodel check

@@ -10,6 +10,7 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.errors import ExitCode
+from gitmodel.git import toplevel as _root
 from gitmodel.semver import Level
 
 if TYPE_CHECKING:
@@ -25,12 +26,6 @@ BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.
 def _exit(code: int) -> None:
     if code:
         raise typer.Exit(int(code))
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
 
 
 def _here(root: Path, raw: str | None) -> str | None:

@@ -10,18 +10,13 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, table
 from gitmodel.errors import ExitCode
+from gitmodel.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 
 env_app = typer.Typer(name="env", help="Record a model's Python environment and report drift from it.",
                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(env_app, name="env")
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
 
 
 @env_app.command("capture")

@@ -11,12 +11,7 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out
 from gitmodel.errors import ExitCode, InvalidInput
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
+from gitmodel.git import toplevel as _root
 
 
 def _read_input(path: str) -> str:

@@ -10,15 +10,10 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, table, warn
+from gitmodel.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 PushOpt = Annotated[bool, typer.Option("--push", help="Push the new tag (only that tag) to the remote.")]
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
 
 
 @app.command()

@@ -12,18 +12,13 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, rich_out, warn
 from gitmodel.errors import ExitCode
+from gitmodel.git import toplevel as _root
 
 
 class DiffFormat(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
 
 
 @app.command()

@@ -15,16 +15,11 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out
 from gitmodel.errors import ExitCode
+from gitmodel.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
                                                help="DVC remote name (default: .gitmodel.yaml's, else DVC's).")]
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
 
 
 def _progress(json_out: bool) -> bool:

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from gitmodel.cli.output import emit_json, err, out, table, warn
 from gitmodel.errors import ExitCode
-
-
-def _root() -> Path:
-    from gitmodel import git
-
-    return git.toplevel()
+from gitmodel.git import toplevel as _root
 
 
 def show_ls(json_out: bool) -> int:
