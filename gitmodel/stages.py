@@ -37,10 +37,14 @@ _STAGE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?")
 _ATTEMPTS = 5
 
 
-def _check_stage(cfg: Config, stage: str) -> None:
+def _check_stage_name(stage: str) -> None:
     if not _STAGE_RE.fullmatch(stage) or len(stage) > 64:
         raise InvalidInput(f"invalid stage name {stage!r}", where="STAGE",
                            hint="letters, digits, _ and - (e.g. prod, staging)")
+
+
+def _check_stage(cfg: Config, stage: str) -> None:
+    _check_stage_name(stage)
     if cfg.stages is not None and stage not in cfg.stages:
         raise InvalidInput(f"stage {stage!r} is not in the stages whitelist ({', '.join(cfg.stages)})",
                            where=".gitmodel.yaml: stages", hint="use one of those, or add it to stages:")
@@ -163,6 +167,7 @@ def stages(root: Path, name: str) -> StagesResult:
 def rollback(root: Path, name: str, stage: str, *, push: bool = False) -> StageResult:
     """Give `stage` back to the version that held it before the current one, as a new event."""
     validate_name(name)
+    _check_stage_name(stage)  # syntax only: a stage dropped from the whitelist can still be rolled back
     cfg = load_config(root)
     tags = read_tags(root, {name})
     known_model(root, cfg, tags, name)
