@@ -81,8 +81,10 @@ def test_wheel_ships_templates_hooks_and_schemas_and_init_works_from_it(tmp_path
                     assert f"gitmodel/{packaged}/{path.name}" in names, path.name
 
     venv = _fresh_venv(tmp_path)
+    # --ignore-installed: the dependency path may hold an editable gitmodel (make test's .venv); pip must
+    # neither skip the wheel as "already satisfied" nor uninstall that one
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-                              "-q", "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True)
+                              "-q", "--no-deps", "--no-index", "--ignore-installed", str(wheel)], capture_output=True, text=True)
     assert install.returncode == 0, install.stderr
 
     repo = tmp_path / "elsewhere"
