@@ -74,6 +74,21 @@ def md5_file(path: Path) -> str:
     return _hash_file(path, hashlib.md5(usedforsecurity=False), False)
 
 
+def sha256_and_md5(path: Path) -> tuple[str, str]:
+    """Both digests in one read: gitmodel's sha256 and DVC's md5, to match a file against its pointer."""
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    try:
+        with open(path, "rb", buffering=0) as stream:
+            buffer = bytearray(min(CHUNK, os.fstat(stream.fileno()).st_size + 1))
+            view = memoryview(buffer)
+            while count := stream.readinto(buffer):
+                sha.update(view[:count])
+                md5.update(view[:count])
+    except OSError as exc:
+        raise _read_error(path, exc) from exc
+    return sha.hexdigest(), md5.hexdigest()
+
+
 def sha256_bytes(data: bytes) -> str:
     """Lowercase hex sha256 of `data`."""
     return hashlib.sha256(data).hexdigest()
@@ -236,6 +251,16 @@ class HashCache:
         self._files[key] = [*signature, digest]
         self._dirty = True
         return digest
+
+    def remember(self, path: Path, digest: str) -> None:
+        """Record a digest computed elsewhere for the file as it is now (same racy-write rule)."""
+        self._load()
+        key = self._key(Path(path))
+        info = os.stat(path)
+        if key is None or info.st_mtime_ns > time.time_ns() - RACY_NS:
+            return
+        self._files[key] = [info.st_size, info.st_mtime_ns, info.st_ino, digest]
+        self._dirty = True
 
     def dir_sha256(self, path: Path) -> str:
         """sha256_dir of `path`, hashing each file through the cache."""

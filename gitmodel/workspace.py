@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from gitmodel import git, lfs, semver
 from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
-from gitmodel.errors import InvalidInput, Refused
+from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.fileio import load_yaml, read_capped
 from gitmodel.formats import detect_format, format_from_name
 from gitmodel.hashing import HashCache
@@ -147,20 +147,52 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: M
         if untracked:
             raise InvalidInput(f"{untracked[0]} is tracked by git, so DVC cannot track it", where=untracked[0],
                                hint=f"pass --git {untracked[0]}, or `git rm --cached {untracked[0]}` first")
-        storage.track(root, dvc_paths)
+        prehashed = _track_while_hashing(root, [p for p in dvc_paths if (root / p).is_file()], storage.track,
+                                         dvc_paths)
+    else:
+        prehashed = {}
     out: dict[str, FileEntry] = {}
     for spec in specs:
         full = root / spec.path
-        digest, size = _digest_and_size(full, spec.storage, cache)
         md5 = nfiles = None
         if spec.storage == "dvc":
             ptr = pointer_path(spec.path)
             pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
             md5, nfiles = pointer.md5, pointer.nfiles
+        early = prehashed.get(spec.path)
+        if early is not None and early[1] == md5:
+            # DVC hashed the same bytes (its md5 matches ours): the copy it put back needs no second read
+            digest, size = early[0], full.stat().st_size
+            cache.remember(full, digest)
+        else:
+            digest, size = _digest_and_size(full, spec.storage, cache)
         fmt = _format_of(full, spec.path, spec.storage, formats) if spec.component == "weights" else None
         out[spec.path] = FileEntry(path=spec.path, sha256=digest, size=size, storage=spec.storage, md5=md5,
                                    format=fmt, role=spec.role, nfiles=nfiles)
     return out
+
+
+def _track_while_hashing(root: Path, files: list[str], track: Callable[[Path, list[str]], None],
+                         dvc_paths: list[str]) -> dict[str, tuple[str, str]]:
+    """Run `dvc add` while a worker reads each file once for (sha256, md5).
+
+    Both sides release the GIL while hashing, so on two cores the sha256 costs no extra wall time; DVC
+    replaces the file with a copy from its cache (a new inode), which would otherwise mean a second read.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gitmodel.hashing import sha256_and_md5
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        futures = {p: pool.submit(sha256_and_md5, root / p) for p in files}
+        track(root, dvc_paths)
+        out: dict[str, tuple[str, str]] = {}
+        for path, future in futures.items():
+            try:
+                out[path] = future.result()
+            except GitmodelError:
+                continue  # read it again afterwards, through the cache, with the usual error
+        return out
 
 
 def _dir_size(path: Path) -> int:

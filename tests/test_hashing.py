@@ -470,3 +470,25 @@ def test_cache_missing_file(work: tuple[Path, Path]) -> None:
     _, root = work
     with pytest.raises(InvalidInput, match="file not found"):
         _cache(work).sha256(root / "missing")
+
+
+def test_sha256_and_md5_in_one_read(tmp_path: Path) -> None:
+    file = tmp_path / "w.bin"
+    data = _random_file(file, CHUNK + 17)
+    assert hashing.sha256_and_md5(file) == (hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest())
+
+
+def test_remember_records_a_digest_for_the_file_as_it_is(work: tuple[Path, Path]) -> None:
+    _, root = work
+    old, fresh = root / "old.bin", root / "fresh.bin"
+    _random_file(old, 100)
+    _random_file(fresh, 100)
+    _age(old)
+    counter = CountingHasher()
+    cache = _cache(work, counter)
+    cache.remember(old, "a" * 64)
+    cache.remember(fresh, "b" * 64)  # just written: inside the racy window, so not kept
+    assert cache.sha256(old) == "a" * 64
+    assert counter.calls == []
+    assert cache.sha256(fresh) == sha256_file(fresh)
+    assert counter.calls == [fresh]
