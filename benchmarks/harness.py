@@ -102,11 +102,14 @@ def alternate(sides: Sequence[tuple[Series, Callable[[], Run]]], runs: int, *, w
     """Warm up every side, then run them in turn (A B A B …) so drift in load hits all sides alike.
 
     `before_each(label)` runs untimed before every run, warm-up included (to reset state a run changed).
+    Dirty pages are flushed (os.sync, untimed) before every run: neither gitmodel nor its peers fsync
+    bulk data, so without this a run would pay for writing back what the run before it wrote.
     """
     for _ in range(warmup):
         for series, action in sides:
             if before_each:
                 before_each(series.label)
+            os.sync()
             action()
     for i in range(runs):
         # Alternate the order too (A B, B A, …): a side never always goes first after a reset.
@@ -114,6 +117,7 @@ def alternate(sides: Sequence[tuple[Series, Callable[[], Run]]], runs: int, *, w
         for series, action in order:
             if before_each:
                 before_each(series.label)
+            os.sync()
             series.add(action())
 
 

@@ -8,7 +8,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -292,6 +291,8 @@ class HashCache:
         temp: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when saving: its import (random, shutil) is a few ms of the hook
+
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashcache.", suffix=".tmp")
             with os.fdopen(fd, "wb") as stream:
                 stream.write(payload)
