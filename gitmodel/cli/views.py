@@ -19,15 +19,16 @@ def _memoized(root: Path, fn: Callable[[], T]) -> T:
     from gitmodel import git
     from gitmodel.hook import ParseMemo
 
+    from gitmodel.fileio import use_parse_memo
+
     memo = ParseMemo(git.git_dir(root))
     memo.install()
     try:
-        return fn()
+        result = fn()
     finally:
-        memo.save()
-        from gitmodel.fileio import use_parse_memo
-
         use_parse_memo(None)
+    memo.save()  # only after success: a command that fails leaves the repository as it was, caches included
+    return result
 
 
 def show_ls(json_out: bool) -> int:
