@@ -53,3 +53,13 @@ def test_the_fast_path_imports_no_typer(released: Path) -> None:
                                   ["status", "--bogus"], ["tag", "x"], []])
 def test_anything_unusual_goes_to_typer(argv: list[str]) -> None:
     assert run_fast(argv) is None
+
+
+@pytest.mark.parametrize("argv", [["push"], ["push", "--json"], ["push", "sentiment", "--all-releases"]])
+def test_push_fast_and_typer_paths_agree(released: Path, argv: list[str]) -> None:
+    fast = gm(released, *argv)
+    slow = gm(released, argv[0], *[a for a in argv[1:] if a.startswith("-")], "--",
+              *[a for a in argv[1:] if not a.startswith("-")])
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert fast.returncode in (0, 2)
+    assert fast.stdout or fast.stderr

@@ -6,7 +6,6 @@ Only these commands reach DVC, and only inside their bodies: `gitmodel --help`, 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,12 +22,9 @@ RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
 
 
 def _progress(json_out: bool) -> bool:
-    """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
-    from gitmodel import storage
+    from gitmodel.cli.views import progress
 
-    enabled = sys.stderr.isatty() and not json_out
-    storage.set_progress(enabled)
-    return enabled
+    return progress(json_out)
 
 
 def _print_verify(report: object) -> None:
@@ -54,20 +50,9 @@ def push(
 
     Example: gitmodel push sentiment --all-releases
     """
-    from gitmodel.transfer import push as do_push
+    from gitmodel.cli.views import show_push
 
-    _progress(json_out)
-    report = do_push(_root(), names or None, all_releases=all_releases, remote=remote)
-    if json_out:
-        emit_json(report.to_json())
-        return
-    out(f"remote {report.remote}: {report.url}")
-    for path in report.pushed:
-        out(f"  pushed      {path}")
-    for path in report.up_to_date:
-        out(f"  up to date  {path}")
-    if not report.pushed and not report.up_to_date:
-        out("  nothing stored through DVC")
+    show_push(names or None, all_releases, remote, json_out)
 
 
 @app.command()

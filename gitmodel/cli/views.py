@@ -17,9 +17,8 @@ def _memoized(root: Path, fn: Callable[[], T]) -> T:
     """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed.json): 100 manifests gitmodel
     wrote or parsed before need no YAML parse (status on a 100-model repo: about 1 ms each saved)."""
     from gitmodel import git
-    from gitmodel.hook import ParseMemo
-
     from gitmodel.fileio import use_parse_memo
+    from gitmodel.hook import ParseMemo
 
     memo = ParseMemo(git.git_dir(root))
     memo.install()
@@ -107,4 +106,33 @@ def show_versions(name: str, json_out: bool) -> int:
             v.tagger, v.commit[:12], ", ".join(v.stages) or "-",
             ", ".join(f"{a.role}" for a in v.approvals) or "-", v.note.splitlines()[0] if v.note else v.subject]
            for v in result.versions])
+    return ExitCode.OK
+
+
+def progress(json_out: bool) -> bool:
+    """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
+    import sys
+
+    from gitmodel import storage
+
+    enabled = sys.stderr.isatty() and not json_out
+    storage.set_progress(enabled)
+    return enabled
+
+
+def show_push(names: list[str] | None, all_releases: bool, remote: str | None, json_out: bool) -> int:
+    from gitmodel.transfer import push as do_push
+
+    progress(json_out)
+    report = do_push(_root(), names, all_releases=all_releases, remote=remote)
+    if json_out:
+        emit_json(report.to_json())
+        return ExitCode.OK
+    out(f"remote {report.remote}: {report.url}")
+    for path in report.pushed:
+        out(f"  pushed      {path}")
+    for path in report.up_to_date:
+        out(f"  up to date  {path}")
+    if not report.pushed and not report.up_to_date:
+        out("  nothing stored through DVC")
     return ExitCode.OK
