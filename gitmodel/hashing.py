@@ -291,13 +291,12 @@ class HashCache:
         temp: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # only when saving: its import (random, shutil) is a few ms of the hook
-
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashcache.", suffix=".tmp")
+            # Not tempfile (its import is ~5 ms of a commit hook) and no fsync: this is a cache, and a
+            # file torn by a power cut reads as empty, which only means hashing again.
+            temp = str(self.path.parent / f".hashcache.{os.getpid()}.{time.monotonic_ns()}.tmp")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as stream:
                 stream.write(payload)
-                stream.flush()
-                os.fsync(stream.fileno())
             os.replace(temp, self.path)
             temp = None
         except OSError:
