@@ -159,13 +159,8 @@ def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: M
             ptr = pointer_path(spec.path)
             pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
             md5, nfiles = pointer.md5, pointer.nfiles
-        early = prehashed.get(spec.path)
-        if early is not None and early[1] == md5:
-            # DVC hashed the same bytes (its md5 matches ours): the copy it put back needs no second read
-            digest, size = early[0], full.stat().st_size
-            cache.remember(full, digest)
-        else:
-            digest, size = _digest_and_size(full, spec.storage, cache)
+        known = _prehashed_digest(full, prehashed.get(spec.path), md5, cache)
+        digest, size = known if known is not None else _digest_and_size(full, spec.storage, cache)
         fmt = _format_of(full, spec.path, spec.storage, formats) if spec.component == "weights" else None
         out[spec.path] = FileEntry(path=spec.path, sha256=digest, size=size, storage=spec.storage, md5=md5,
                                    format=fmt, role=spec.role, nfiles=nfiles)
@@ -193,6 +188,16 @@ def _track_while_hashing(root: Path, files: list[str], track: Callable[[Path, li
             except GitmodelError:
                 continue  # read it again afterwards, through the cache, with the usual error
         return out
+
+
+def _prehashed_digest(full: Path, early: tuple[str, str] | None, pointer_md5: str | None, cache: HashCache
+                      ) -> tuple[str, int] | None:
+    """(sha256, size) read while DVC added the file, when DVC's md5 says it hashed the same bytes: the
+    copy DVC put back from its cache (a new inode) then needs no second read."""
+    if early is None or early[1] != pointer_md5:
+        return None
+    cache.remember(full, early[0])
+    return early[0], full.stat().st_size
 
 
 def _dir_size(path: Path) -> int:
@@ -409,9 +414,10 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if retrack:
         from gitmodel import storage
 
-        storage.track(root, retrack)
+        prehashed = _track_while_hashing(root, [p for p in retrack if (root / p).is_file()], storage.track,
+                                         retrack)
         refreshed.update(_describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
-                                       cache, formats))
+                                       cache, formats, prehashed))
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
@@ -494,14 +500,19 @@ def next_version(current: semver.Version, released: semver.Version, level: Level
 
 
 def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache,
-                  formats: Mapping[str, str] | None = None) -> dict[str, FileEntry | None]:
+                  formats: Mapping[str, str] | None = None,
+                  prehashed: Mapping[str, tuple[str, str]] | None = None) -> dict[str, FileEntry | None]:
     out: dict[str, FileEntry | None] = {}
     for component, entry in items:
         full = root / entry.path
         ptr = pointer_path(entry.path)
         pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
-        digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-        size = full.stat().st_size if full.is_file() else (pointer.size or entry.size)
+        known = _prehashed_digest(full, (prehashed or {}).get(entry.path), pointer.md5, cache)
+        if known is not None:
+            digest, size = known
+        else:
+            digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+            size = full.stat().st_size if full.is_file() else (pointer.size or entry.size)
         fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
         out[entry.path] = replace(entry, sha256=digest, size=size, md5=pointer.md5, nfiles=pointer.nfiles,
                                   format=fmt)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, gm
+from tests.core_helpers import write as write_file
 
 OLD = time.time() - 3600
 EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json"}
@@ -125,12 +126,7 @@ class Case:
 
 def write(rel: str, content: str | bytes) -> Callable[[Path], None]:
     def setup(root: Path) -> None:
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
+        write_file(root, rel, content)
 
     return setup
 
