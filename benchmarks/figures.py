@@ -8,7 +8,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import generators as gen
@@ -30,6 +30,7 @@ from benchmarks.harness import (
     verdict,
 )
 from benchmarks.workspace import Workspace, make_writable
+from gitmodel.records import replace
 
 # (key, figure, goal) in the order RESULTS.md lists them.
 FIGURES: list[tuple[str, str, str]] = [

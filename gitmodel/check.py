@@ -7,7 +7,6 @@ and jsonschema is imported only to validate a manifest that is itself being comm
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmodel import git
@@ -19,13 +18,13 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.policy import Change, diff_manifests, version_verdict
+from gitmodel.records import Record, field
 from gitmodel.semver import Level
 from gitmodel.sources import Commit, Index, Source, WorkTree
 from gitmodel.tags import TagIndex, read_tags
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record, frozen=True):
     """One violation of the bump rule, with the command that fixes it."""
 
     model: str
@@ -50,8 +49,7 @@ class Finding:
                 "fix": self.fix}
 
 
-@dataclass
-class ModelState:
+class ModelState(Record):
     name: str
     manifest_path: str
     manifest: Manifest
@@ -65,8 +63,7 @@ class ModelState:
         return not any(f.rule in ("fresh", "whole") for f in self.findings)
 
 
-@dataclass
-class CheckResult:
+class CheckResult(Record):
     models: list[ModelState]
     findings: list[Finding]
     warnings: list[str]
@@ -238,11 +235,11 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
 
 def lineage_parent(state: ModelState, tags: TagIndex) -> None:
     """Rule 4 (whole) for lineage: `lineage.parent` names an existing release."""
-    from gitmodel.lineage import PARENT_FIELD, parent_problem
-
     parent = (state.manifest.lineage or {}).get("parent")
     if parent is None:
         return
+    from gitmodel.lineage import PARENT_FIELD, parent_problem  # only for models with a parent
+
     problem = parent_problem(tags, parent, child=state.name, child_version=state.manifest.version)
     if problem is not None:
         state.findings.append(Finding(state.name, "whole", f"{state.manifest_path}: {PARENT_FIELD}",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitmodel.errors import InvalidInput
 from gitmodel.fileio import load_yaml
 from gitmodel.names import stored_path_problem
+from gitmodel.records import Record, field
 from gitmodel.semver import Level
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILE = ".gitmodel.yaml"
 COMPONENTS = ("schema", "weights", "data", "prompts", "params", "environment", "metadata")
@@ -21,8 +24,7 @@ DEFAULT_POLICY: dict[str, Level] = {
 _GATE_RE = re.compile(r"^\s*(>=|<=|==|>|<)\s*(-?[0-9.eE+-]+)\s*$")
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Record, frozen=True):
     metric: str
     op: str
     threshold: float
@@ -31,8 +33,7 @@ class Gate:
         return f"{self.metric} {self.op} {self.threshold:g}"
 
 
-@dataclass
-class Config:
+class Config(Record):
     manifests: str = "models"
     policy: dict[str, Level] = field(default_factory=lambda: dict(DEFAULT_POLICY))
     gates: dict[str, list[Gate]] = field(default_factory=dict)

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
@@ -15,7 +13,12 @@ from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.manifest import Manifest
 from gitmodel.names import name_problem, validate_name
+from gitmodel.records import Record, field
 from gitmodel.tags import Release, TagIndex, parse_ref, read_tags
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 PARENT_FIELD = "lineage.parent"
 
@@ -69,8 +72,7 @@ def require_parent(root: Path, parent: str, *, child: str, child_version: str | 
 # --------------------------------------------------------------------------------------------- the chain
 
 
-@dataclass
-class LineageStep:
+class LineageStep(Record):
     """One version in a lineage chain, newest first."""
 
     name: str
@@ -93,8 +95,7 @@ class LineageStep:
                 "datasets": self.datasets, "external_datasets": self.external_datasets}
 
 
-@dataclass
-class LineageChain:
+class LineageChain(Record):
     ref: str
     steps: list[LineageStep]
 

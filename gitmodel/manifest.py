@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from gitmodel import semver
 from gitmodel.errors import InvalidInput
 from gitmodel.fileio import atomic_write, dump_yaml, load_yaml, parse_yaml
 from gitmodel.names import name_problem, stored_path_problem
+from gitmodel.records import Record, field, replace
 from gitmodel.schemas import field_path
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_VERSION = 1
 FILE_COMPONENTS = ("weights", "data", "prompts")
@@ -23,8 +26,7 @@ _ORDER = ("schema_version", "name", "version", "description", "weights", "data",
 _FILE_ORDER = ("path", "role", "sha256", "size", "storage", "format", "md5", "nfiles")
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(Record, frozen=True):
     """One pinned file (or directory, for data) of a model."""
 
     path: str
@@ -42,8 +44,7 @@ class FileEntry:
         return {key: raw[key] for key in _FILE_ORDER if raw[key] is not None}
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(Record, frozen=True):
     name: str
     version: str
     description: str | None = None

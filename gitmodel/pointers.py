@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from gitmodel.errors import InvalidInput
 from gitmodel.fileio import parse_yaml
+from gitmodel.records import Record
 
 
-@dataclass(frozen=True)
-class Pointer:
+class Pointer(Record, frozen=True):
     md5: str
     size: int | None
     nfiles: int | None

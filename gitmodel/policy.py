@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from gitmodel import semver
 from gitmodel.config import DEFAULT_POLICY
 from gitmodel.manifest import FILE_COMPONENTS, FileEntry, Manifest
+from gitmodel.records import Record
 from gitmodel.semver import Level
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 METADATA_KEYS = ("description", "metrics", "lineage", "card")
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Record, frozen=True):
     """One difference between two manifests."""
 
     component: str        # weights, data, prompts, params, environment, schema, metadata

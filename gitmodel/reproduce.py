@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from gitmodel.errors import InvalidInput
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.policy import Change, diff_manifests, version_verdict
+from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import parse_ref
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import IntEnum
 
 from gitmodel.errors import InvalidInput
+from gitmodel.records import Record
 
 MAX_LENGTH = 256
 
@@ -58,8 +58,7 @@ def _identifier_key(identifier: str) -> tuple[int, int, str]:
     return (1, 0, identifier)
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(Record, frozen=True):
     """A semantic version; compares, and is equal and hashes, by SemVer precedence (build ignored)."""
 
     major: int

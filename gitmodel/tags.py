@@ -9,12 +9,12 @@ match GTO's tag regex, so GTO and DVC skip it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmodel import git, semver
 from gitmodel.errors import InvalidInput
 from gitmodel.names import name_problem
+from gitmodel.records import Record, field
 
 _RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]+))?$")
 _APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
@@ -24,8 +24,7 @@ _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectnam
            "%(taggername)", "%(taggeremail)", "%(contents)")
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(Record, frozen=True):
     name: str
     version: semver.Version
     tag: str
@@ -52,8 +51,7 @@ class Release:
         return value.removeprefix("sha256:") if value else None
 
 
-@dataclass(frozen=True)
-class StageEvent:
+class StageEvent(Record, frozen=True):
     name: str
     stage: str
     counter: int
@@ -65,8 +63,7 @@ class StageEvent:
     message: str
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(Record, frozen=True):
     name: str
     version: semver.Version
     role: str
@@ -85,8 +82,7 @@ class Approval:
         return "\n".join(lines).strip()
 
 
-@dataclass
-class TagIndex:
+class TagIndex(Record):
     releases: dict[str, list[Release]] = field(default_factory=dict)  # sorted by semver, ascending
     deregistered: dict[str, set[str]] = field(default_factory=dict)
     stage_events: dict[str, list[StageEvent]] = field(default_factory=dict)  # sorted by counter

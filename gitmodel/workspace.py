@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import normalize_repo_path, validate_name
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
+from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gitmodel import manifest as mf
+from gitmodel.records import replace
 from gitmodel.workspace import add_model, bump_model
 from tests.conftest import git
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gitmodel import manifest as mf
+from gitmodel.records import replace
 from gitmodel.workspace import add_model, bump_model
 from tests.conftest import git
 

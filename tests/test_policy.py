@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from gitmodel import semver
 from gitmodel.config import DEFAULT_POLICY
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.policy import diff_manifests, reasons, required_level, version_verdict
+from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.workspace import next_version
 

@@ -429,9 +429,8 @@ def test_dvc_yaml_artifact_kept_in_step_with_comments_and_stages(repo: Path) -> 
     assert git(repo, "ls-files", "dvc.yaml").stdout.strip() == "dvc.yaml"
     # a new description reaches dvc.yaml on bump; a second sync changes nothing
     manifest = load_manifest(repo / "models/sentiment.yaml")
-    from dataclasses import replace
-
     from gitmodel.manifest import save
+    from gitmodel.records import replace
 
     save(replace(manifest, description="Ticket sentiment"), repo / "models/sentiment.yaml")
     result = bump_model(repo, "sentiment")
@@ -446,7 +445,7 @@ def test_dvc_yaml_is_left_alone_outside_dvc_and_for_names_dvc_refuses(repo: Path
     assert not (repo / "dvc.yaml").exists()
     (repo / ".dvc").mkdir()
     manifest = load_manifest(repo / "models/sentiment.yaml")
-    from dataclasses import replace
+    from gitmodel.records import replace
 
     dotted = sync_artifact(repo, replace(manifest, name="team.ranker"))
     assert dotted.changed is False

@@ -1,0 +1,108 @@
+"""gitmodel.records: the dataclass-like base of the hook path's records behaves as dataclasses would."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from gitmodel.config import Config
+from gitmodel.errors import InvalidInput
+from gitmodel.manifest import FileEntry, Manifest
+from gitmodel.records import FrozenInstanceError, Record, field, fields, replace
+from gitmodel.semver import Version
+
+
+class Point(Record, frozen=True):
+    x: int
+    y: int = 0
+    tags: list[str] = field(default_factory=list)
+
+
+class Box(Record):
+    items: list[int] = field(default_factory=list)
+    label: str = "box"
+
+
+def test_positional_keyword_and_defaults() -> None:
+    assert Point(1).y == 0
+    assert Point(1, 2).y == 2
+    assert Point(y=5, x=1) == Point(1, 5)
+    assert Point(1).tags == []
+    assert Point(1).tags is not Point(1).tags
+    assert fields(Point) == ("x", "y", "tags") == fields(Point(1))
+    assert repr(Point(1, 2)) == "Point(x=1, y=2, tags=[])"
+
+
+@pytest.mark.parametrize(("args", "kwargs", "message"), [
+    ((), {}, "missing required argument: 'x'"),
+    ((1, 2, [], 4), {}, "takes 3 positional arguments but 4 were given"),
+    ((1,), {"x": 2}, "got multiple values for argument 'x'"),
+    ((1,), {"z": 3}, "unexpected keyword argument 'z'"),
+    ((), {"x": 1, "y": 2, "tags": [], "z": 3}, "unexpected keyword argument 'z'"),
+])
+def test_bad_construction_raises_type_error(args: tuple, kwargs: dict, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Point(*args, **kwargs)
+
+
+def test_frozen_refuses_assignment_and_hashes_by_value() -> None:
+    p = Point(1, 2)
+    with pytest.raises(FrozenInstanceError):
+        p.x = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del p.y  # type: ignore[misc]
+    assert p.x == 1
+    assert hash(Point(1, 2, ("a",))) == hash(Point(1, 2, ("a",)))  # type: ignore[arg-type]
+    assert len({Point(1, 2, ()), Point(1, 2, ())}) == 1  # type: ignore[arg-type]
+
+
+def test_mutable_records_assign_and_are_unhashable_like_dataclasses() -> None:
+    box = Box()
+    box.items.append(1)
+    box.label = "crate"
+    assert box == Box([1], "crate")
+    assert box != Box()
+    with pytest.raises(TypeError):
+        hash(box)
+    assert Box() != Point(1)  # different classes never compare equal
+
+
+def test_replace_builds_through_init_again() -> None:
+    p = Point(1, 2, ["a"])
+    q = replace(p, y=9)
+    assert (q.x, q.y, q.tags) == (1, 9, ["a"])
+    assert p.y == 2
+    with pytest.raises(TypeError, match="unexpected keyword argument 'w'"):
+        replace(p, w=1)
+    # __post_init__ runs again: a Version cannot be replaced into an invalid one
+    with pytest.raises(InvalidInput, match="non-negative integer"):
+        replace(Version(1, 0, 0), minor=-1)
+
+
+def test_own_dunder_methods_win() -> None:
+    # Version compares by SemVer precedence, not by fields: build metadata is ignored
+    assert Version(1, 0, 0, (), ("a",)) == Version(1, 0, 0, (), ("b",))
+    assert hash(Version(1, 0, 0, (), ("a",))) == hash(Version(1, 0, 0))
+
+
+def test_non_default_after_default_is_refused_at_class_creation() -> None:
+    with pytest.raises(TypeError, match="non-default field 'b' follows default field 'a'"):
+        class Bad(Record):
+            a: int = 1
+            b: int
+
+
+def test_factory_defaults_are_not_class_attributes() -> None:
+    assert "gates" not in Config.__dict__
+    assert Config().gates == {}
+    assert Config().gates is not Config().gates
+    assert Config().manifests == "models"
+
+
+def test_manifest_records_round_trip_through_pickle_and_equality() -> None:
+    entry = FileEntry("w.bin", "a" * 64, 3, "git")
+    m = Manifest("sentiment", "1.0.0", weights=(entry,))
+    assert pickle.loads(pickle.dumps(m)) == m
+    assert replace(m, version="1.1.0").with_version("1.0.0") == m
+    assert m.with_version("2.0.0") != m
