@@ -115,3 +115,38 @@ def test_s3_round_trip_through_dvc_config(repo: Path, s3_endpoint: str, tmp_path
     assert f"s3://{BUCKET}/{PREFIX}" in str(caught.value)
     assert "artifacts/model.bin" in str(caught.value)
     assert not (tmp_path / "export2").exists()
+
+
+def test_unreachable_endpoint_is_exit_3_in_one_line(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """Nothing listens on the endpoint (a loopback port just released): push, pull and get each fail with
+    exit 3 and one line naming the remote, and nothing is placed. Bounded: one attempt per request."""
+    import socket
+
+    from tests.conftest import gm
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    root = make_model_repo(repo, remote=f"s3://{BUCKET}/{PREFIX}")
+    configure_with_dvc(root, f"http://127.0.0.1:{port}")
+    once = {"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"}  # botocore's default retries take ~6 s
+
+    pushed = gm(root, "push", env=once)
+    assert pushed.returncode == 3, pushed.stderr
+    drop_local_copies(root)
+    pulled = gm(root, "pull", env=once)
+    assert pulled.returncode == 3, pulled.stderr
+    got = gm(root, "get", "sentiment@v0.1.0", "--out", str(tmp_path / "export"), env=once)
+    assert got.returncode == 3, got.stderr
+    for result in (pushed, pulled, got):
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert lines[0].startswith(f"error: s3://{BUCKET}/{PREFIX}: ")
+        assert "cannot reach the remote" in lines[0]
+    assert not (root / "artifacts" / "model.bin").exists()
+    assert not (tmp_path / "export").exists()
