@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,28 +12,28 @@ from gitmodel import git, lfs, semver
 from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
-from gitmodel.errors import GitmodelError, InvalidInput, Refused
-from gitmodel.fileio import load_yaml, read_capped
-from gitmodel.formats import detect_format, format_from_name
+from gitmodel.errors import InvalidInput, Refused
+from gitmodel.fileio import load_yaml
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import normalize_repo_path, validate_name
-from gitmodel.pointers import parse_pointer, pointer_path
+from gitmodel.pinning import (
+    FileSpec,
+    choose_storage,
+    describe_dvc,
+    lfs_routed,
+    looks_binary,
+    pin_files,
+    refresh_entry,
+    track_while_hashing,
+)
+from gitmodel.pointers import pointer_path
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 
-DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
-
-
-@dataclass
-class FileSpec:
-    path: str
-    component: str
-    storage: str
-    role: str | None = None
 
 
 @dataclass
@@ -57,40 +57,6 @@ class BumpResult:
     why: list[str] = field(default_factory=list)
     retracked: list[str] = field(default_factory=list)
     staged: list[str] = field(default_factory=list)
-
-
-def _looks_binary(path: Path) -> bool:
-    """NUL bytes or not UTF-8 in the first 8 KiB (as git's and DVC's heuristics, plus the UTF-8 test)."""
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut by the 8 KiB boundary is still text
-        return not (len(head) == 8192 and exc.start >= len(head) - 3)
-    return False
-
-
-def choose_storage(root: Path, path: str, forced: str | None) -> str:
-    """Forced by --git/--dvc/--lfs; else LFS when .gitattributes says so, DVC for large/binary/dirs."""
-    if forced:
-        return forced
-    full = root / path
-    if git.is_tracked(root, path) and not full.is_dir():
-        return "lfs" if _lfs_routed(root, path) else "git"
-    if _lfs_routed(root, path):
-        return "lfs"
-    if full.is_dir():
-        return "dvc"
-    if full.stat().st_size > DVC_THRESHOLD or _looks_binary(full):
-        return "dvc"
-    return "git"
-
-
-def _lfs_routed(root: Path, path: str) -> bool:
-    return lfs.routed(root, path)
 
 
 def _schema_from_file(root: Path, raw: str) -> dict[str, Any]:
@@ -132,97 +98,6 @@ def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str
     pinned = {"path": path, "sha256": cache.sha256(full)}
     inline = data if isinstance(data, dict) and len(json.dumps(data, default=str)) < 16_384 else None
     return pinned, inline
-
-
-def _entries(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: Mapping[str, str] | None = None
-             ) -> dict[str, FileEntry]:
-    """Hash, DVC-track and describe every file; DVC runs once for all of them."""
-    dvc_paths = [s.path for s in specs if s.storage == "dvc"]
-    if dvc_paths:
-        from gitmodel import storage
-
-        if not storage.is_dvc_repo(root):
-            raise InvalidInput("not a DVC repository, and these files go through DVC: " + ", ".join(dvc_paths),
-                               where=str(root / ".dvc"), hint="run `gitmodel init` first (or pass --git PATH)")
-        untracked = [p for p in dvc_paths if git.is_tracked(root, p)]
-        if untracked:
-            raise InvalidInput(f"{untracked[0]} is tracked by git, so DVC cannot track it", where=untracked[0],
-                               hint=f"pass --git {untracked[0]}, or `git rm --cached {untracked[0]}` first")
-        prehashed = _track_while_hashing(root, [p for p in dvc_paths if (root / p).is_file()], storage.track,
-                                         dvc_paths)
-    else:
-        prehashed = {}
-    out: dict[str, FileEntry] = {}
-    for spec in specs:
-        full = root / spec.path
-        md5 = nfiles = None
-        if spec.storage == "dvc":
-            ptr = pointer_path(spec.path)
-            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
-            md5, nfiles = pointer.md5, pointer.nfiles
-        known = _prehashed_digest(full, prehashed.get(spec.path), md5, cache)
-        digest, size = known if known is not None else _digest_and_size(full, spec.storage, cache)
-        fmt = _format_of(full, spec.path, spec.storage, formats) if spec.component == "weights" else None
-        out[spec.path] = FileEntry(path=spec.path, sha256=digest, size=size, storage=spec.storage, md5=md5,
-                                   format=fmt, role=spec.role, nfiles=nfiles)
-    return out
-
-
-def _track_while_hashing(root: Path, files: list[str], track: Callable[[Path, list[str]], None],
-                         dvc_paths: list[str]) -> dict[str, tuple[str, str]]:
-    """Run `dvc add` while a worker reads each file once for (sha256, md5).
-
-    Both sides release the GIL while hashing, so on two cores the sha256 costs no extra wall time; DVC
-    replaces the file with a copy from its cache (a new inode), which would otherwise mean a second read.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from gitmodel.hashing import sha256_and_md5
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = {p: pool.submit(sha256_and_md5, root / p) for p in files}
-        track(root, dvc_paths)
-        out: dict[str, tuple[str, str]] = {}
-        for path, future in futures.items():
-            try:
-                out[path] = future.result()
-            except GitmodelError:
-                continue  # read it again afterwards, through the cache, with the usual error
-        return out
-
-
-def _prehashed_digest(full: Path, early: tuple[str, str] | None, pointer_md5: str | None, cache: HashCache
-                      ) -> tuple[str, int] | None:
-    """(sha256, size) read while DVC added the file, when DVC's md5 says it hashed the same bytes: the
-    copy DVC put back from its cache (a new inode) then needs no second read."""
-    if early is None or early[1] != pointer_md5:
-        return None
-    cache.remember(full, early[0])
-    return early[0], full.stat().st_size
-
-
-def _dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, int]:
-    """sha256 and size of a file or directory; an LFS file not yet downloaded answers from its pointer."""
-    if storage == "lfs":
-        pointer = lfs.worktree_pointer(full)
-        if pointer is not None:
-            return pointer
-    if full.is_dir():
-        return cache.dir_sha256(full), _dir_size(full)
-    return cache.sha256(full), full.stat().st_size
-
-
-def _format_of(full: Path, path: str, storage: str, formats: Mapping[str, str] | None) -> str:
-    """The weights format: given (e.g. by an MLflow flavor) when bytes say nothing, else from the bytes."""
-    given = (formats or {}).get(path)
-    if storage == "lfs" and lfs.worktree_pointer(full) is not None:
-        return given or format_from_name(path)  # the bytes are not here; never download to sniff
-    found = detect_format(full)
-    return given if given and found == "unknown" else found
 
 
 def _stage(root: Path, paths: list[str]) -> list[str]:
@@ -298,9 +173,9 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             if (root / path).is_dir() and component != "data":
                 raise InvalidInput(f"{path} is a directory; only --data may be a directory", where=flag)
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
-                forced.setdefault(path, "git" if not _looks_binary(root / path) else "dvc")
+                forced.setdefault(path, "git" if not looks_binary(root / path) else "dvc")
             if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
-                    and not _lfs_routed(root, path):
+                    and not lfs_routed(root, path):
                 # weights are the artifact DVC exists for: even a small file goes through it by default
                 forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
@@ -318,7 +193,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
     try:
-        entries = _entries(root, specs, cache, formats)
+        entries = pin_files(root, specs, cache, formats)
     except BaseException:
         setup.undo(root)  # nothing half-written: .gitattributes back as it was
         raise
@@ -355,40 +230,6 @@ def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, versi
     return lineage
 
 
-def _refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache, retrack: list[str],
-                   formats: Mapping[str, str] | None = None) -> FileEntry | None:
-    """The entry with current hashes, or None when its DVC file must be re-added first."""
-    full = root / entry.path
-    if entry.storage == "dvc":
-        ptr = pointer_path(entry.path)
-        if not full.exists():
-            if not (root / ptr).exists():
-                raise InvalidInput(f"{entry.path} and its pointer {ptr} are both missing",
-                                   where=entry.path, hint="restore the file or remove it from the manifest")
-            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
-            if pointer.md5 == entry.md5:
-                return entry  # not pulled here, but unchanged
-            raise InvalidInput(f"{entry.path} is not in the workspace and its pointer changed",
-                               where=entry.path, hint="run `gitmodel pull` (or `dvc checkout`) first")
-        digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-        pointer_md5 = None
-        if (root / ptr).exists():
-            pointer_md5 = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr).md5
-        if digest != entry.sha256 or pointer_md5 is None or pointer_md5 != entry.md5:
-            retrack.append(entry.path)
-            return None
-        return entry
-    if not full.exists():
-        raise InvalidInput(f"{component} file {entry.path} is missing", where=entry.path,
-                           hint="restore it, or edit the manifest to drop it")
-    digest, size = _digest_and_size(full, entry.storage, cache)
-    given = (formats or {}).get(entry.path)
-    if digest == entry.sha256:
-        return replace(entry, format=given) if given and component == "weights" else entry
-    fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
-    return replace(entry, sha256=digest, size=size, format=fmt)
-
-
 def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file: str | None = None,
                metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None,
                schema: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
@@ -411,13 +252,13 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     retrack: list[str] = []
     refreshed: dict[str, FileEntry | None] = {}
     for component, entry in current.files():
-        refreshed[entry.path] = _refresh_entry(root, component, entry, cache, retrack, formats)
+        refreshed[entry.path] = refresh_entry(root, component, entry, cache, retrack, formats)
     if retrack:
         from gitmodel import storage
 
-        prehashed = _track_while_hashing(root, [p for p in retrack if (root / p).is_file()], storage.track,
+        prehashed = track_while_hashing(root, [p for p in retrack if (root / p).is_file()], storage.track,
                                          retrack)
-        refreshed.update(_describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
+        refreshed.update(describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
                                        cache, formats, prehashed))
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
@@ -499,22 +340,3 @@ def next_version(current: semver.Version, released: semver.Version, level: Level
         return current
     return released.bump(level)
 
-
-def _describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCache,
-                  formats: Mapping[str, str] | None = None,
-                  prehashed: Mapping[str, tuple[str, str]] | None = None) -> dict[str, FileEntry | None]:
-    out: dict[str, FileEntry | None] = {}
-    for component, entry in items:
-        full = root / entry.path
-        ptr = pointer_path(entry.path)
-        pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
-        known = _prehashed_digest(full, (prehashed or {}).get(entry.path), pointer.md5, cache)
-        if known is not None:
-            digest, size = known
-        else:
-            digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-            size = full.stat().st_size if full.is_file() else (pointer.size or entry.size)
-        fmt = _format_of(full, entry.path, entry.storage, formats) if component == "weights" else entry.format
-        out[entry.path] = replace(entry, sha256=digest, size=size, md5=pointer.md5, nfiles=pointer.nfiles,
-                                  format=fmt)
-    return out
