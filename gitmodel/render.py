@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitmodel.review import DiffReport, FileDelta, MetricDelta, ModelDiff, ValueDelta
+from gitmodel.deltas import DiffReport, FileDelta, MetricDelta, ModelDiff, ValueDelta
 from gitmodel.trends import MetricsReport, mermaid_chart, sparkline
 
 SHORT = 8

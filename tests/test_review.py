@@ -10,9 +10,10 @@ import pytest
 
 from gitmodel import render, review
 from gitmodel.config import Config
+from gitmodel.deltas import DiffReport, metric_delta
 from gitmodel.errors import InvalidInput
 from gitmodel.manifest import FileEntry, Manifest
-from gitmodel.review import compare_models, metric_delta
+from gitmodel.review import compare_models
 from gitmodel.schemas import load_schema
 from gitmodel.semver import Level
 from gitmodel.trends import mermaid_chart, model_metrics, sparkline
@@ -34,7 +35,7 @@ def golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
-def valid(report: review.DiffReport) -> dict:
+def valid(report: DiffReport) -> dict:
     data = json.loads(json.dumps(report.to_json()))
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
     return data
@@ -249,7 +250,7 @@ def test_every_change_kind_is_classified() -> None:
     # a removed input field is breaking: major required, minor given
     assert (m.required, m.given, m.ok) == (Level.MAJOR, Level.MINOR, False)
     assert m.reason.startswith("minor given, major required by schema.inputs.lang removed")
-    report = review.DiffReport("v1", "v2", [m], [])
+    report = DiffReport("v1", "v2", [m], [])
     valid(report)
     golden("diff_all_kinds.md", render.diff_markdown(report))
     golden("diff_all_kinds.txt", render.diff_text(report))
