@@ -18,7 +18,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.policy import Change, diff_manifests, version_verdict
-from gitmodel.records import Record, field
+from gitmodel.records import Record, field, replace
 from gitmodel.semver import Level
 from gitmodel.sources import Commit, Index, Source, WorkTree
 from gitmodel.tags import TagIndex, read_tags
@@ -35,18 +35,21 @@ class Finding(Record, frozen=True):
     level: Level | None = None
     old: str | None = None
     new: str | None = None
+    unreleased: bool = False  # a fresh finding of a model with no release yet: no version change needed
 
     def line(self) -> str:
         what = self.message
         if self.old or self.new:
             what += f" ({(self.old or '-')[:8]} → {(self.new or '-')[:8]})"
         need = f"; requires {self.level}" if self.level not in (None, Level.NONE) else ""
+        if self.unreleased:
+            need = "; requires none (not released yet)"
         return f"{self.model}: {self.path}: {what}{need} — run `{self.fix}`"
 
     def to_json(self) -> dict[str, object]:
         return {"model": self.model, "rule": self.rule, "path": self.path, "message": self.message,
                 "old": self.old, "new": self.new, "level": str(self.level) if self.level is not None else None,
-                "fix": self.fix}
+                "fix": self.fix, "unreleased": self.unreleased}
 
 
 class ModelState(Record):
@@ -204,6 +207,9 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
                released: tuple[str, Manifest | None] | None, warnings: list[str]) -> None:
     """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
     if released is None:
+        # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
+        state.findings[:] = [replace(f, level=Level.NONE, unreleased=True) if f.rule == "fresh" else f
+                             for f in state.findings]
         return
     version, old = released
     state.released = version

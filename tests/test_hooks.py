@@ -83,7 +83,8 @@ def test_new_model_passes_prompt_edit_refused_until_bump(gmrepo: Path) -> None:
     refused = commit(gmrepo, "edit prompt")
     assert refused.returncode == 1
     assert "sentiment: prompts/sentiment.txt: prompts changed (" in refused.stderr
-    assert "run `gitmodel bump sentiment`" in refused.stderr
+    # each violation names the level it needs: none yet, the model has no release (bump keeps 0.1.0)
+    assert "; requires none (not released yet) — run `gitmodel bump sentiment`" in refused.stderr
     assert "1 violation(s) in 1 model(s)" in refused.stderr
     assert head(gmrepo) == before
 
@@ -104,6 +105,7 @@ def test_released_model_needs_the_policy_level(gmrepo: Path) -> None:
     assert refused.returncode == 1
     assert "prompts changed" in refused.stderr
     assert "requires minor" in refused.stderr
+    assert "not released yet" not in refused.stderr
 
     assert gm(gmrepo, "bump", "sentiment").returncode == 0
     assert "version: 0.2.0" in (gmrepo / "models" / "sentiment.yaml").read_text()
