@@ -524,6 +524,35 @@ def test_release_tag_refused_until_its_objects_are_in_the_remote(dvcrepo: tuple[
     assert "sentiment@v0.1.0" in git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout
 
 
+def test_install_mends_a_framework_hook_moved_to_legacy(repo: Path) -> None:
+    """An earlier gitmodel moved the framework's hook to .legacy, where it fails ("migration mode"):
+    the hook says how to mend it, and `hooks install` puts the framework's back and ours beside it."""
+    init_repo(repo, dvc=False, hooks=False)
+    (repo / ".pre-commit-config.yaml").write_text(FRAMEWORK_CONFIG.replace("pre-push", "pre-commit"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "config")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True,
+                   timeout=120)
+    hooks_dir = git_dir(repo) / "hooks"
+    os.replace(hooks_dir / "pre-commit", hooks_dir / "pre-commit.legacy")   # what gitmodel 0.1.0 did
+    (hooks_dir / "pre-commit").write_text(hooks.render_stub("pre-commit"))
+    (hooks_dir / "pre-commit").chmod(0o755)
+    (repo / "notes.txt").write_text("x\n")
+    git(repo, "add", "notes.txt")
+    broken = commit(repo, "notes")
+    assert broken.returncode != 0
+    assert "`gitmodel hooks install` puts it back" in broken.stderr
+
+    mended = gm(repo, "hooks", "install")
+    assert mended.returncode == 0, mended.stderr
+    assert "moved the pre-commit framework's pre-commit hook back in place" in mended.stdout + mended.stderr
+    assert hooks.is_pre_commit_framework(hooks_dir / "pre-commit")
+    assert hooks.is_ours(hooks_dir / "pre-commit.legacy")
+    ok = commit(repo, "notes")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "framework pre-commit" in ok.stdout + ok.stderr
+
+
 @pytest.mark.slow
 def test_pre_push_mode_push_pushes_the_objects_first(dvcrepo: tuple[Path, Path]) -> None:
     repo, storage_dir = dvcrepo
@@ -535,6 +564,64 @@ def test_pre_push_mode_push_pushes_the_objects_first(dvcrepo: tuple[Path, Path])
     assert ok.returncode == 0, ok.stderr
     assert "sentiment@v0.1.0: pushed artifacts/model.bin to the default DVC remote" in ok.stderr
     assert any(p.is_file() for p in storage_dir.rglob("*"))
+
+
+FRAMEWORK_CONFIG = """\
+repos:
+- repo: local
+  hooks:
+  - id: framework-pre-push
+    name: framework pre-push
+    entry: echo framework-pre-push-ran
+    language: system
+    pass_filenames: false
+    always_run: true
+    stages: [pre-push]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework_first", [True, False], ids=["framework-then-gitmodel", "gitmodel-then-framework"])
+def test_pre_commit_framework_pre_push_and_gitmodels_chain(dvcrepo: tuple[Path, Path], framework_first: bool
+                                                           ) -> None:
+    """The framework skips a pushed ref whose commits the remote already has, so it never sees a release tag
+    on a pushed commit; with gitmodel's own pre-push chained to the framework's (either install order),
+    the tag is still refused until its objects are in the remote, and the framework's hook still runs."""
+    repo, _ = dvcrepo
+    (repo / ".pre-commit-config.yaml").write_text(FRAMEWORK_CONFIG)
+    git(repo, "add", ".pre-commit-config.yaml")
+    assert commit(repo, "framework config").returncode == 0
+    framework_install = [sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"]
+    if framework_first:
+        hooks.uninstall(repo)
+        subprocess.run(framework_install, cwd=repo, check=True, capture_output=True, timeout=120)
+        assert gm(repo, "hooks", "install").returncode == 0   # the framework's hook is kept as pre-push.legacy
+    else:
+        # gitmodel's hook is there (init installed it); the framework moves it aside and calls it itself
+        subprocess.run(framework_install, cwd=repo, check=True, capture_output=True, timeout=120)
+    hooks_dir = git_dir(repo) / "hooks"
+    # either way the framework's hook is in place and calls gitmodel's as pre-push.legacy (its migration mode)
+    assert hooks.is_pre_commit_framework(hooks_dir / "pre-push")
+    assert hooks.is_ours(hooks_dir / "pre-push.legacy")
+
+    branch = push(repo, "main")
+    assert branch.returncode == 0, branch.stderr
+    assert "framework pre-push" in branch.stdout  # the framework's hook ran (it prints its hooks' names)
+    refused = push(repo, "sentiment@v0.1.0")     # alone: the framework finds nothing new to check
+    assert refused.returncode != 0
+    assert "sentiment@v0.1.0: 1 file(s) of this release are not in the default DVC remote" in refused.stderr
+    assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout == ""
+    assert dvc_push(repo).returncode == 0
+    ok = push(repo, "sentiment@v0.1.0")
+    assert ok.returncode == 0, ok.stderr
+    assert "sentiment@v0.1.0" in git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout
+
+    assert gm(repo, "hooks", "install").returncode == 0  # idempotent in this arrangement too
+    assert hooks.is_pre_commit_framework(hooks_dir / "pre-push")
+    removed = hooks.uninstall(repo)
+    assert "pre-push" in removed.removed
+    assert hooks.is_pre_commit_framework(hooks_dir / "pre-push")
+    assert not (hooks_dir / "pre-push.legacy").exists()
 
 
 # --------------------------------------------------------------------------------------- CI gate
