@@ -12,6 +12,7 @@ the interpreter that installed it, as pre-commit's stubs do, so a commit from an
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -56,6 +57,16 @@ def is_ours(path: Path) -> bool:
     return MARKER.encode() in _head(path)
 
 
+def finds_itself_by_name(path: Path) -> bool:
+    """A hook that picks its work by its own file name (husky's `basename "$0"`): as `<hook>.legacy` it
+    would look for a `pre-commit.legacy` script, find none and silently do nothing."""
+    head = _head(path)
+    if is_pre_commit_framework(path) or MARKER.encode() in head:
+        return False
+    return b"husky" in head.lower() or re.search(rb'basename\s+(--\s+)?"?\$\{?0', head) is not None \
+        or ".husky" in path.parts
+
+
 def is_pre_commit_framework(path: Path) -> bool:
     """The pre-commit framework's hook script (`pre-commit install`), which runs `<hook>.legacy` itself."""
     head = _head(path)
@@ -86,6 +97,11 @@ def install(root: Path, *, force: bool = False, python: str | None = None) -> Ho
     # Check both hooks before touching either: a refusal must leave nothing half-installed.
     for hook in HOOK_NAMES:
         target, legacy = directory / hook, directory / (hook + LEGACY_SUFFIX)
+        if target.exists() and not force and finds_itself_by_name(target):
+            raise Refused(f"the {hook} hook here finds its script by its own file name (husky does): moved to "
+                          f"{legacy.name} it would silently stop running", where=_display(root, target),
+                          hint=f"call gitmodel from that hook manager instead (a line `gitmodel-hook {hook}` in "
+                               f"its {hook} script), or `gitmodel hooks install --force` to replace it")
         if target.exists() and not is_ours(target) and legacy.exists() and not is_ours(legacy) and not force:
             raise Refused(f"a foreign {hook} hook is installed and {legacy.name} already exists",
                           where=_display(root, target),

@@ -331,6 +331,41 @@ def test_foreign_hook_kept_runs_first_and_is_restored(repo: Path) -> None:
     assert not (repo / ".git" / "hooks" / "pre-push").exists()
 
 
+def test_a_hook_that_finds_itself_by_name_is_not_moved(repo: Path) -> None:
+    """husky 9's layout: core.hooksPath=.husky/_, whose pre-commit sources `h`, which runs
+    .husky/$(basename "$0"). Moved to pre-commit.legacy it would look for .husky/pre-commit.legacy and
+    silently do nothing, so install refuses with the way to call gitmodel from husky instead."""
+    husky = repo / ".husky"
+    (husky / "_").mkdir(parents=True)
+    (husky / "_" / "h").write_text('#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
+                                   '[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\n')
+    (husky / "_" / "pre-commit").write_text('#!/usr/bin/env sh\n. "${0%/*}/h"\n')
+    (husky / "_" / "pre-commit").chmod(0o755)
+    (husky / "pre-commit").write_text('echo husky-user-hook-ran >&2\n')
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    (repo / "a.txt").write_text("a\n")
+    git(repo, "add", "a.txt")
+    assert "husky-user-hook-ran" in commit(repo, "a").stderr   # the simulated husky works
+
+    refused = gm(repo, "hooks", "install")
+    assert refused.returncode == 1
+    assert "finds its script by its own file name" in refused.stderr
+    assert "`gitmodel-hook pre-commit`" in refused.stderr
+    assert not (husky / "_" / "pre-commit.legacy").exists()
+    assert not (husky / "_" / "pre-push").exists()      # nothing half-installed
+    # the way the hint gives: husky's own script calls gitmodel's entry point, which judges the index
+    init_repo(repo, dvc=False, hooks=False)
+    hook_line = f"{shlex.quote(sys.executable)} -m gitmodel.hook pre-commit"
+    (husky / "pre-commit").write_text(f"echo husky-user-hook-ran >&2\n{hook_line}\n")
+    add_sentiment(repo)
+    (repo / "prompts" / "sentiment.txt").write_text("edited\n")
+    git(repo, "add", "-A")
+    blocked = commit(repo, "sentiment, prompt edited after add")
+    assert blocked.returncode != 0
+    assert "husky-user-hook-ran" in blocked.stderr
+    assert "run `gitmodel bump sentiment`" in blocked.stderr
+
+
 def test_force_replaces_a_foreign_hook_and_conflict_is_refused(repo: Path) -> None:
     directory = repo / ".git" / "hooks"
     (directory / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
