@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gitmodel.config import Config
 from gitmodel.errors import InvalidInput
@@ -106,3 +109,41 @@ def test_manifest_records_round_trip_through_pickle_and_equality() -> None:
     assert pickle.loads(pickle.dumps(m)) == m
     assert replace(m, version="1.1.0").with_version("1.0.0") == m
     assert m.with_version("2.0.0") != m
+
+
+# ------------------------------------------------------------------- differential: against dataclasses
+
+_values = st.one_of(st.integers(-3, 3), st.text(max_size=3), st.none(), st.tuples(st.integers(0, 2)))
+
+
+@dataclasses.dataclass(frozen=True)
+class _DataPoint:
+    x: object
+    y: object = 0
+    z: object = "z"
+
+
+class _RecordPoint(Record, frozen=True):
+    x: object
+    y: object = 0
+    z: object = "z"
+
+
+def _both(args: tuple, kwargs: dict) -> tuple[object, object]:
+    return _DataPoint(*args, **kwargs), _RecordPoint(*args, **kwargs)
+
+
+@given(a=st.tuples(_values, _values, _values), b=st.tuples(_values, _values, _values),
+       cut=st.integers(1, 3), change=_values)
+def test_records_agree_with_dataclasses(a: tuple, b: tuple, cut: int, change: object) -> None:
+    """Equality, hashing, repr and replace give what the same class as a frozen dataclass gives."""
+    names = ("x", "y", "z")
+    kwargs = dict(zip(names[cut:], a[cut:], strict=True))
+    da, ra = _both(a[:cut], kwargs)
+    db, rb = _both(b, {})
+    assert (da == db) == (ra == rb)
+    assert hash(ra) == hash(da)  # both hash the tuple of field values
+    assert repr(ra) == repr(da).replace("_DataPoint", "_RecordPoint")
+    moved_d, moved_r = dataclasses.replace(da, y=change), replace(ra, y=change)
+    assert repr(moved_r) == repr(moved_d).replace("_DataPoint", "_RecordPoint")
+    assert dataclasses.astuple(moved_d) == tuple(getattr(moved_r, name) for name in fields(moved_r))
