@@ -38,6 +38,7 @@ from gitmodel.trends import (
     metric_history,
 )
 
+RENAME_LIKENESS = 0.5  # a removed and an added model this alike are one model renamed
 MAX_REASONS = 5  # a reason is one table cell: name the first few changes, count the rest
 
 # ------------------------------------------------------------------------------------------ sides
@@ -238,7 +239,8 @@ def compare_models(name: str, old: Manifest | None, new: Manifest | None, cfg: C
 
 
 def _pair_renames(removed: dict[str, Manifest], added: dict[str, Manifest]) -> list[tuple[str, str]]:
-    """(old name, new name) for a removed and an added model that pin the same contents."""
+    """(old name, new name) for a removed and an added model that pin the same contents, then for pairs
+    that kept at least half of their pinned paths or contents (renamed and changed in one go)."""
     by_key: dict[tuple[str, ...], list[str]] = {}
     for name in sorted(removed):
         key = _content_key(removed[name])
@@ -249,7 +251,26 @@ def _pair_renames(removed: dict[str, Manifest], added: dict[str, Manifest]) -> l
         candidates = by_key.get(_content_key(added[name]))
         if candidates:
             pairs.append((candidates.pop(0), name))
+    # then renamed and changed: most of the pinned paths, or most of the contents, carried over
+    left = {n: m for n, m in removed.items() if n not in {o for o, _ in pairs}}
+    right = {n: m for n, m in added.items() if n not in {a for _, a in pairs}}
+    scored = sorted((-_likeness(left[o], right[a]), o, a) for o in left for a in right)
+    for score, old, new in scored:
+        if -score < RENAME_LIKENESS:
+            break
+        if old in left and new in right:
+            pairs.append((old, new))
+            del left[old], right[new]
     return pairs
+
+
+def _likeness(a: Manifest, b: Manifest) -> float:
+    """How much of a model a rename kept: the larger Jaccard index of pinned paths and of contents."""
+    def jaccard(x: set[str], y: set[str]) -> float:
+        return len(x & y) / len(x | y) if x | y else 0.0
+
+    return max(jaccard({e.path for _, e in a.files()}, {e.path for _, e in b.files()}),
+               jaccard({e.sha256 for _, e in a.files()}, {e.sha256 for _, e in b.files()}))
 
 
 def stale_files(root: Path, cfg: Config, manifests: dict[str, Manifest], cache: HashCache) -> dict[str, list[str]]:

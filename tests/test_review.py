@@ -17,7 +17,7 @@ from gitmodel.review import compare_models
 from gitmodel.schemas import load_schema
 from gitmodel.semver import Level
 from gitmodel.trends import mermaid_chart, model_metrics, sparkline
-from gitmodel.workspace import add_model
+from gitmodel.workspace import add_model, bump_model
 from tests.conftest import git, gm
 from tests.reviewkit import commit_all, edit, pin_dates, release, two_releases
 
@@ -341,6 +341,30 @@ def test_diff_markdown_has_no_chart_without_metric_change(repo: Path, monkeypatc
     assert "artifacts/model.bin" in md
     assert "0.2.0 → 0.3.0" in md
     assert "mermaid" not in md
+
+
+def test_renamed_and_changed_in_one_commit_is_a_rename(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same files, new name and new weights: paired by the paths it kept, shown as one renamed model."""
+    pin_dates(monkeypatch)
+    for name in ("alpha", "beta"):
+        w = _weights(repo, name, f"{name} weights\n")
+        add_model(repo, name, weights=[w], force_git=[w])
+    commit_all(repo, "two models")
+    base = git(repo, "rev-parse", "HEAD").stdout.strip()
+    (repo / "models/alpha.yaml").rename(repo / "models/alpha2.yaml")
+    text = (repo / "models/alpha2.yaml").read_text().replace("name: alpha\n", "name: alpha2\n")
+    (repo / "models/alpha2.yaml").write_text(text)
+    weights = _weights(repo, "alpha", "alpha weights, retrained\n")
+    bump_model(repo, "alpha2")
+    (repo / "models/beta.yaml").unlink()
+    w = _weights(repo, "delta", "delta weights\n")
+    add_model(repo, "delta", weights=[w], force_git=[w])
+    commit_all(repo, "rename alpha, retrain it; beta out, delta in")
+    report = review.diff(repo, base, "HEAD")
+    status = {m.name: (m.status, m.old_name) for m in report.models}
+    assert status == {"alpha2": ("renamed", "alpha"), "beta": ("removed", None), "delta": ("added", None)}
+    alpha2 = next(m for m in report.models if m.name == "alpha2")
+    assert [(f.path, f.kind) for f in alpha2.files] == [(weights, "changed")]
 
 
 def test_release_renamed_between_two_release_refs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
