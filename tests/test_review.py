@@ -148,17 +148,26 @@ def _weights(root: Path, name: str, text: str) -> str:
     return f"artifacts/{name}.bin"
 
 
-def test_models_added_removed_renamed_and_other_files_ignored(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pin_dates(monkeypatch)
-    for name in ("alpha", "beta", "gamma"):
+def _git_models(repo: Path, *names: str) -> str:
+    """One git-stored model per name, committed; the commit id."""
+    for name in names:
         w = _weights(repo, name, f"{name} weights\n")
         add_model(repo, name, weights=[w], force_git=[w])
-    commit_all(repo, "three models")
-    base = git(repo, "rev-parse", "HEAD").stdout.strip()
+    commit_all(repo, "models")
+    return git(repo, "rev-parse", "HEAD").stdout.strip()
+
+
+def _rename_manifest(repo: Path, old: str, new: str) -> None:
+    (repo / f"models/{old}.yaml").rename(repo / f"models/{new}.yaml")
+    text = (repo / f"models/{new}.yaml").read_text().replace(f"name: {old}\n", f"name: {new}\n")
+    (repo / f"models/{new}.yaml").write_text(text)
+
+
+def test_models_added_removed_renamed_and_other_files_ignored(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_dates(monkeypatch)
+    base = _git_models(repo, "alpha", "beta", "gamma")
     # alpha is renamed (same files, new name), beta removed, delta added; a README changes too
-    (repo / "models/alpha.yaml").rename(repo / "models/alpha2.yaml")
-    text = (repo / "models/alpha2.yaml").read_text().replace("name: alpha\n", "name: alpha2\n")
-    (repo / "models/alpha2.yaml").write_text(text)
+    _rename_manifest(repo, "alpha", "alpha2")
     (repo / "models/beta.yaml").unlink()
     w = _weights(repo, "delta", "delta weights\n")
     add_model(repo, "delta", weights=[w], force_git=[w])
@@ -346,14 +355,8 @@ def test_diff_markdown_has_no_chart_without_metric_change(repo: Path, monkeypatc
 def test_renamed_and_changed_in_one_commit_is_a_rename(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Same files, new name and new weights: paired by the paths it kept, shown as one renamed model."""
     pin_dates(monkeypatch)
-    for name in ("alpha", "beta"):
-        w = _weights(repo, name, f"{name} weights\n")
-        add_model(repo, name, weights=[w], force_git=[w])
-    commit_all(repo, "two models")
-    base = git(repo, "rev-parse", "HEAD").stdout.strip()
-    (repo / "models/alpha.yaml").rename(repo / "models/alpha2.yaml")
-    text = (repo / "models/alpha2.yaml").read_text().replace("name: alpha\n", "name: alpha2\n")
-    (repo / "models/alpha2.yaml").write_text(text)
+    base = _git_models(repo, "alpha", "beta")
+    _rename_manifest(repo, "alpha", "alpha2")
     weights = _weights(repo, "alpha", "alpha weights, retrained\n")
     bump_model(repo, "alpha2")
     (repo / "models/beta.yaml").unlink()
