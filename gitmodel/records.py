@@ -19,7 +19,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing costs ~4 ms to import; the name alone makes mypy read the block below
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TypeVar, dataclass_transform
+    from typing import Any, ClassVar, TypeVar, dataclass_transform
 
     _T = TypeVar("_T")
     _R = TypeVar("_R", bound="Record")
@@ -54,6 +54,7 @@ class Record:
     _fields: tuple[str, ...] = ()
     _defaults: dict[str, object] = {}
     _frozen: bool = False
+    _post_init: ClassVar[Callable[[Any], None] | None] = None
 
     def __init_subclass__(cls, *, frozen: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -73,6 +74,7 @@ class Record:
             elif seen_default:
                 raise TypeError(f"{cls.__name__}: non-default field {name!r} follows default field {seen_default!r}")
         cls._fields, cls._defaults, cls._frozen = tuple(names), defaults, frozen or cls._frozen
+        cls._post_init = getattr(cls, "__post_init__", None)  # looked up once, not per instance
         if cls._frozen:
             cls.__setattr__ = _refuse_set  # type: ignore[method-assign,assignment]
             cls.__delattr__ = _refuse_del  # type: ignore[method-assign,assignment]
@@ -81,6 +83,17 @@ class Record:
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         cls = type(self)
+        names = cls._fields
+        if not kwargs and len(args) == len(names):  # the common call: every field, in order
+            self.__dict__.update(zip(names, args, strict=True))
+        else:
+            self.__dict__.update(self._bind(args, kwargs))
+        if cls._post_init is not None:
+            cls._post_init(self)
+
+    @classmethod
+    def _bind(cls, args: tuple[object, ...], kwargs: dict[str, object]) -> dict[str, object]:
+        """Field name → value for a call with keywords or defaults, with dataclasses' TypeErrors."""
         names = cls._fields
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
@@ -98,10 +111,7 @@ class Record:
         if len(values) != len(names):
             unknown = next(key for key in values if key not in names)
             raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {unknown!r}")
-        self.__dict__.update(values)
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
+        return values
 
     def _values(self) -> tuple[object, ...]:
         state = self.__dict__
