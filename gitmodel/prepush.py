@@ -144,23 +144,33 @@ def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push:
     except GitmodelError as exc:
         report.problems.append(str(exc))
         return
+    notes, problem = objects_in_remote(root, cfg, entries or [], tag, push=push)
+    report.notes += notes
+    if problem:
+        report.problems.append(problem)
+
+
+def objects_in_remote(root: Path, cfg: Config, entries: list[mf.FileEntry], tag: str, *, push: bool
+                      ) -> tuple[list[str], str | None]:
+    """(what was pushed, the problem or None) for a release's DVC-stored files and the DVC remote: a release
+    is published only when `gitmodel get` can fetch it. With `push`, missing objects are pushed first."""
     if not entries:
-        return
+        return [], None
     from gitmodel import storage
 
     name = tag.split("@")[0]
     where = f"DVC remote {cfg.remote!r}" if cfg.remote else "the default DVC remote"
+    notes = []
     try:
         missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
         if missing and push:
             pushed = storage.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
-            report.notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
+            notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
             missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
     except GitmodelError as exc:
         # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
-        report.problems.append(f"{tag}: cannot confirm its DVC objects are in {where}: {exc}")
-        return
+        return notes, f"{tag}: cannot confirm its DVC objects are in {where}: {exc}"
     if missing:
-        report.problems.append(
-            f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "
-            f"run `gitmodel push {name}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")
+        return notes, (f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "
+                       f"run `gitmodel push {name}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")
+    return notes, None

@@ -178,14 +178,28 @@ def tag_release(root: Path, name: str, *, message: str | None = None, rev: str |
     refusal = gate_refusal(f"release {tag}", f"{path}: metrics", gates)
     if refusal:
         raise refusal
+    pushed_objects = _publishable(root, cfg, manifest, tag, path) if push else []
     text = release_message(name, manifest, path, message)
     tag_object = _create(root, tag, commit, text, sign=sign, already=f"{manifest.version} is already released ({tag})",
                          where=f"{path}: version")
     result = TagResult(name, manifest.version, tag, commit, tag_object, manifest.fingerprint(), path, text, gates)
-    result.notes += _dvc_yaml_note(root, commit, manifest)
+    result.notes += pushed_objects + _dvc_yaml_note(root, commit, manifest)
     if push:
         result.pushed_to = git.push_tags(root, [tag])
     return result
+
+
+def _publishable(root: Path, cfg: Config, manifest: Manifest, tag: str, path: str) -> list[str]:
+    """--push publishes the release, so its DVC objects must be in the remote (the pre-push hook's rule,
+    which the pre-commit framework does not apply to a tag on a pushed commit). Checked before the tag
+    exists: a refusal leaves nothing behind. With `hooks: {pre_push: push}` they are pushed first."""
+    from gitmodel.prepush import objects_in_remote
+
+    entries = [entry for _, entry in manifest.files() if entry.storage == "dvc"]
+    notes, problem = objects_in_remote(root, cfg, entries, tag, push=cfg.pre_push == "push")
+    if problem:
+        raise Refused(f"--push: {problem}", where=path, hint="or tag without --push and push the tag later")
+    return notes
 
 
 def _create(root: Path, tag: str, commit: str, message: str, *, sign: bool, already: str, where: str) -> str:

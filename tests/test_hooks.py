@@ -601,6 +601,39 @@ def test_pre_push_mode_push_pushes_the_objects_first(dvcrepo: tuple[Path, Path])
     assert any(p.is_file() for p in storage_dir.rglob("*"))
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["check", "push"])
+def test_tag_push_publishes_only_with_the_objects_in_the_remote(dvcrepo: tuple[Path, Path], mode: str) -> None:
+    """`gitmodel tag --push` applies the pre-push rule itself (no hook installed here, as under the pre-commit
+    framework, which never runs for a tag on a pushed commit): refused before the tag exists, or with
+    `hooks: {pre_push: push}` the objects go first."""
+    repo, storage_dir = dvcrepo
+    assert dvc_push(repo).returncode == 0  # v0.1.0's objects are there; v0.2.0's will not be
+    config = repo / ".gitmodel.yaml"
+    config.write_text(config.read_text().replace("pre_push: check", f"pre_push: {mode}"))
+    hooks.uninstall(repo)
+    (repo / "artifacts" / "model.bin").write_bytes(b"\x00retrained\x01" * 64)
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "sentiment 0.2.0")
+    before = {p for p in storage_dir.rglob("*") if p.is_file()}
+
+    tagged = gm(repo, "tag", "sentiment", "--push")
+    if mode == "check":
+        assert tagged.returncode == 1
+        assert ("--push: sentiment@v0.2.0: 1 file(s) of this release are not in the default DVC remote: "
+                "artifacts/model.bin — run `gitmodel push sentiment` first") in tagged.stderr
+        assert git(repo, "tag", "-l", "sentiment@v0.2.0").stdout == ""   # refused before the tag existed
+        assert {p for p in storage_dir.rglob("*") if p.is_file()} == before
+        assert dvc_push(repo).returncode == 0
+        tagged = gm(repo, "tag", "sentiment", "--push")
+    assert tagged.returncode == 0, tagged.stderr
+    assert "sentiment@v0.2.0" in git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.2.0").stdout
+    assert len({p for p in storage_dir.rglob("*") if p.is_file()}) > len(before)
+    if mode == "push":
+        assert "sentiment@v0.2.0: pushed artifacts/model.bin" in tagged.stdout + tagged.stderr
+
+
 FRAMEWORK_CONFIG = """\
 repos:
 - repo: local
