@@ -198,7 +198,7 @@ def _publishable(root: Path, cfg: Config, manifest: Manifest, tag: str, path: st
     entries = [entry for _, entry in manifest.files() if entry.storage == "dvc"]
     notes, problem = objects_in_remote(root, cfg, entries, tag, push=cfg.pre_push == "push")
     if problem:
-        raise Refused(f"--push: {problem}", where=path, hint="or tag without --push and push the tag later")
+        raise Refused(f"--push: {problem}", where=path)
     return notes
 
 
