@@ -61,7 +61,7 @@ def finds_itself_by_name(path: Path) -> bool:
     """A hook that picks its work by its own file name (husky's `basename "$0"`): as `<hook>.legacy` it
     would look for a `pre-commit.legacy` script, find none and silently do nothing."""
     head = _head(path)
-    if is_pre_commit_framework(path) or MARKER.encode() in head:
+    if FRAMEWORK_MARKER in head or MARKER.encode() in head:  # the framework's and ours name their hook
         return False
     return b"husky" in head.lower() or re.search(rb'basename\s+(--\s+)?"?\$\{?0', head) is not None \
         or ".husky" in path.parts

@@ -48,18 +48,14 @@ def choose_storage(root: Path, path: str, forced: str | None) -> str:
         return forced
     full = root / path
     if git.is_tracked(root, path) and not full.is_dir():
-        return "lfs" if lfs_routed(root, path) else "git"
-    if lfs_routed(root, path):
+        return "lfs" if lfs.routed(root, path) else "git"
+    if lfs.routed(root, path):
         return "lfs"
     if full.is_dir():
         return "dvc"
     if full.stat().st_size > DVC_THRESHOLD or looks_binary(full):
         return "dvc"
     return "git"
-
-
-def lfs_routed(root: Path, path: str) -> bool:
-    return lfs.routed(root, path)
 
 
 def pin_files(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: Mapping[str, str] | None = None

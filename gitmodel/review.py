@@ -252,8 +252,9 @@ def _pair_renames(removed: dict[str, Manifest], added: dict[str, Manifest]) -> l
         if candidates:
             pairs.append((candidates.pop(0), name))
     # then renamed and changed: most of the pinned paths, or most of the contents, carried over
-    left = {n: m for n, m in removed.items() if n not in {o for o, _ in pairs}}
-    right = {n: m for n, m in added.items() if n not in {a for _, a in pairs}}
+    paired_old, paired_new = {o for o, _ in pairs}, {a for _, a in pairs}
+    left = {n: m for n, m in removed.items() if n not in paired_old}
+    right = {n: m for n, m in added.items() if n not in paired_new}
     scored = sorted((-_likeness(left[o], right[a]), o, a) for o in left for a in right)
     for score, old, new in scored:
         if -score < RENAME_LIKENESS:

@@ -21,7 +21,6 @@ from gitmodel.pinning import (
     FileSpec,
     choose_storage,
     describe_dvc,
-    lfs_routed,
     looks_binary,
     pin_files,
     refresh_entry,
@@ -175,7 +174,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
                 forced.setdefault(path, "git" if not looks_binary(root / path) else "dvc")
             if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
-                    and not lfs_routed(root, path):
+                    and not lfs.routed(root, path):
                 # weights are the artifact DVC exists for: even a small file goes through it by default
                 forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
