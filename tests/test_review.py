@@ -370,7 +370,8 @@ def test_renamed_and_changed_in_one_commit_is_a_rename(repo: Path, monkeypatch: 
     assert [(f.path, f.kind) for f in alpha2.files] == [(weights, "changed")]
 
 
-def test_release_renamed_between_two_release_refs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _released_then_renamed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`old` released as 0.1.0, then its manifest renamed to `new` in the working tree."""
     pin_dates(monkeypatch)
     w = _weights(repo, "old", "shared\n")
     add_model(repo, "old", weights=[w], force_git=[w])
@@ -378,6 +379,10 @@ def test_release_renamed_between_two_release_refs(repo: Path, monkeypatch: pytes
     release(repo, "old", "0.1.0")
     (repo / "models/old.yaml").rename(repo / "models/new.yaml")
     edit(repo, "new", name="new")
+
+
+def test_release_renamed_between_two_release_refs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _released_then_renamed(repo, monkeypatch)
     commit_all(repo, "renamed")
     release(repo, "new", "0.1.0")
     (m,) = review.diff(repo, "old@v0.1.0", "new@v0.1.0").models
@@ -409,13 +414,7 @@ def test_pull_request_template_has_the_review_checklist() -> None:
 
 
 def test_rename_against_latest_release(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pin_dates(monkeypatch)
-    w = _weights(repo, "old", "shared\n")
-    add_model(repo, "old", weights=[w], force_git=[w])
-    commit_all(repo, "old")
-    release(repo, "old", "0.1.0")
-    (repo / "models/old.yaml").rename(repo / "models/new.yaml")
-    edit(repo, "new", name="new")
+    _released_then_renamed(repo, monkeypatch)
     (m,) = review.diff(repo).models
     assert (m.status, m.old_name, m.name, m.ok) == ("renamed", "old", "new", True)
 
