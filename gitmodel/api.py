@@ -20,6 +20,7 @@ from typing import Any
 
 from gitmodel import git
 from gitmodel.export import Located, locate_release, stage_release
+from gitmodel.fileio import remove_stale_temps, temp_prefix
 from gitmodel.manifest import Manifest
 
 MARKER = ".gitmodel-resolved.json"
@@ -85,14 +86,15 @@ def _paths(directory: Path, located: Located) -> dict[str, Path]:
 def _export(root: Path, located: Located, base: Path, remote: str | None) -> Path:
     target = base / located.fingerprint
     base.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=base))
+    remove_stale_temps(base)  # left by a resolver killed mid-way
+    staging = Path(tempfile.mkdtemp(prefix=temp_prefix(located.fingerprint), suffix=".tmp", dir=base))
     try:
         stage_release(root, located, staging, remote=remote, include_manifest=False)
         marker: dict[str, Any] = {"fingerprint": located.fingerprint, "tag": located.tag,
                                   "files": _signatures(staging)}
         (staging / MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
         if target.exists():  # stale or tampered with: move it aside, then replace
-            aside = Path(tempfile.mkdtemp(prefix=".stale-", dir=base))
+            aside = Path(tempfile.mkdtemp(prefix=temp_prefix("stale"), suffix=".tmp", dir=base))
             os.rename(target, aside / "old")
             shutil.rmtree(aside, ignore_errors=True)
         try:

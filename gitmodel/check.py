@@ -170,7 +170,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                     f"DVC pointer {ptr_path} is {'not staged' if staged_only else 'missing'}",
                     fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
                 continue
-            pointer = parse_pointer(blob, where=ptr_path)
+            pointer = parse_pointer(blob, where=ptr_path, beside=entry.path)
             if pointer.md5 != entry.md5:
                 state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
                                               fix=fix, old=entry.md5, new=pointer.md5))

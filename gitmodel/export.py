@@ -9,10 +9,8 @@ match is anything moved into place.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +20,11 @@ from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.config import load_config
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.hashing import CHUNK, PROGRESS_THRESHOLD, md5_file, sha256_bytes, sha256_dir
+from gitmodel.fileio import remove_stale_temps, safe_target, temp_prefix
+from gitmodel.hashing import sha256_bytes
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
+from gitmodel.placement import Mismatch, build_entry, check_entry, integrity_error
 from gitmodel.sources import lfs_oid
 from gitmodel.status import current_stages
 from gitmodel.tags import TagIndex, parse_ref, read_tags
@@ -110,58 +110,6 @@ def _pinned(manifest: Manifest) -> list[tuple[str, FileEntry]]:
     return items
 
 
-def _copy_hashing(src: Path, dest: Path, progress: bool) -> str:
-    """Copy `src` to a new file `dest`, hashing the bytes written (one read, bounded memory).
-
-    Hashing and writing overlap: hashlib and the write both release the GIL, so a worker hashes one
-    buffer while this thread writes it, and two buffers alternate. No fsync: the file only becomes
-    visible by a rename after it verified, an export can always be made again, and fsync doubled the
-    time of a 1 GiB export (RESULTS.md, `get` vs `dvc pull`, which does not fsync either).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    digest = hashlib.sha256()
-    with open(src, "rb", buffering=0) as fin, open(dest, "xb", buffering=0) as fout, \
-            ThreadPoolExecutor(max_workers=1) as pool:
-        size = os.fstat(fin.fileno()).st_size
-        buffers = [bytearray(min(CHUNK, size + 1)) for _ in range(2)]
-        bar: Any = None
-        if progress and size > PROGRESS_THRESHOLD and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        with bar if bar is not None else contextlib.nullcontext():
-            task = bar.add_task(f"exporting {dest.name}", total=size) if bar is not None else None
-            pending = None
-            turn = 0
-            while count := fin.readinto(buffers[turn]):
-                view = memoryview(buffers[turn])[:count]
-                if pending is not None:
-                    pending.result()  # the previous buffer is hashed before this one starts
-                pending = pool.submit(digest.update, view)
-                written = 0
-                while written < count:
-                    written += fout.write(view[written:]) or 0
-                if bar is not None:
-                    bar.advance(task, count)
-                turn ^= 1
-            if pending is not None:
-                pending.result()
-    return digest.hexdigest()
-
-
-def _stage_dir(dest: Path, parts: list[tuple[str, Path]], progress: bool) -> str:
-    """Copy a directory's files from the cache; its sha256 from the digests taken while copying."""
-    digests: dict[str, str] = {}
-    for rel, obj in parts:
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digests[os.path.normpath(target)] = _copy_hashing(obj, target, progress)
-    return sha256_dir(dest, file_hash=lambda p: digests.get(os.path.normpath(p)) or "")
-
-
 def _write_bytes(dest: Path, data: bytes) -> None:
     with open(dest, "xb") as fout:
         fout.write(data)
@@ -188,19 +136,6 @@ def _git_contents(root: Path, commit: str, items: list[tuple[str, FileEntry]]) -
     return out
 
 
-def _corrupt_cache_objects(objects: list[tuple[str, Path]]) -> list[Path]:
-    """Cache objects whose md5 is not their name (DVC names objects by md5): corrupt copies."""
-    bad = []
-    for _rel, obj in objects:
-        expected = obj.parent.name + obj.name
-        try:
-            if md5_file(obj) != expected:
-                bad.append(obj)
-        except Exception:  # noqa: BLE001 - unreadable counts as corrupt
-            bad.append(obj)
-    return bad
-
-
 def stage_release(root: Path, located: Located, staging: Path, *, remote: str | None = None,
                   include_manifest: bool = True, progress: bool = False) -> Staged:
     """Write the release's files below `staging` (repo-relative layout) and check every sha256.
@@ -212,6 +147,9 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     staged = Staged()
     dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
     git_items = [(c, e) for c, e in items if e.storage == "git"]
+    from gitmodel.storage import FetchResult
+
+    fetched = FetchResult(None)
     objects: dict[str, list[tuple[str, Path]]] = {}
     if dvc_items:
         from gitmodel import storage
@@ -222,19 +160,17 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
         staged.remote = fetched.remote.url if fetched.remote else None
     contents = _git_contents(root, located.commit, git_items)
     mismatches: list[str] = []
-    removed: list[Path] = []
+    bad_objects: list[Mismatch] = []
     for component, entry in items:
-        dest = staging / entry.path
+        dest = safe_target(staging, entry.path, where=f"{located.tag}: {entry.path}", links="none")
         dest.parent.mkdir(parents=True, exist_ok=True)
         if entry.storage == "dvc":
             parts = objects.get(entry.path, [])
-            if entry.md5 and entry.md5.endswith(".dir"):
-                dest.mkdir()
-                actual = _stage_dir(dest, parts, progress)
-            else:
-                actual = _copy_hashing(parts[0][1], dest, progress)
-            if actual != entry.sha256:
-                removed += _corrupt_cache_objects(parts)
+            actual = build_entry(dest, entry, parts, progress)
+            bad = check_entry(entry, actual, parts, fetched.origin(entry.path))
+            if bad is not None:
+                bad_objects.append(bad)
+                continue
         elif entry.storage == "lfs":
             # streamed by git-lfs to a temp file and verified against pointer and manifest there
             from gitmodel.lfs import fetch_lfs_file
@@ -254,17 +190,14 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
             continue
         size = entry.size if entry.size >= 0 else dest.stat().st_size
         staged.files.append(ExportedFile(entry.path, component, actual, size))
+    if bad_objects:
+        raise integrity_error(bad_objects, where=located.tag, retry=f"gitmodel get {located.tag} --out DIR")
     if mismatches:
-        for obj in removed:
-            with contextlib.suppress(OSError):
-                obj.unlink()
-        note = (f"; removed {len(removed)} corrupt object(s) from the local DVC cache" if removed else "")
-        raise Refused("integrity check failed, nothing was placed: " + "; ".join(mismatches) + note,
-                      where=located.tag,
-                      hint="the remote holds bad bytes under that md5: delete the object there, re-push from "
-                           "a machine with a good copy (`gitmodel push --all-releases`), then retry")
+        raise Refused("integrity check failed, nothing was placed: " + "; ".join(mismatches), where=located.tag,
+                      hint="the release's git or LFS content does not match its manifest: do not use this "
+                           "release; re-pin the true files with `gitmodel bump NAME` in a new version")
     if include_manifest:
-        dest = staging / located.manifest_path
+        dest = safe_target(staging, located.manifest_path, where=f"{located.tag}: manifest", links="none")
         dest.parent.mkdir(parents=True, exist_ok=True)
         _write_bytes(dest, located.manifest_bytes)
         staged.files.append(ExportedFile(located.manifest_path, "manifest", sha256_bytes(located.manifest_bytes),
@@ -303,7 +236,10 @@ def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progr
         raise InvalidInput("exists and is not a directory", where=f"--out {out_dir}",
                            hint="name a new or empty directory")
     wanted = [e.path for _, e in _pinned(located.manifest)] + [located.manifest_path]
-    clash = [p for p in wanted if os.path.lexists(out_dir / p)]
+    # Checked before the first write: each path is data (from the manifest and the tag), and nothing is
+    # written through a symlink found below --out.
+    targets = {p: safe_target(out_dir, p, where=f"--out {out_dir}: {p}", links="none") for p in wanted}
+    clash = [p for p in wanted if os.path.lexists(targets[p])]
     if clash:
         raise Refused(f"{out_dir / clash[0]} already exists", where="--out",
                       hint="export into an empty or new directory")
@@ -313,12 +249,13 @@ def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progr
         created.append(probe)
         probe = probe.parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".gitmodel-get-", dir=out_dir))
+    remove_stale_temps(out_dir, "gitmodel-get")  # left by a `get` killed mid-way
+    staging = Path(tempfile.mkdtemp(prefix=temp_prefix("gitmodel-get"), suffix=".tmp", dir=out_dir))
     placed: list[Path] = []
     try:
         staged = stage_release(root, located, staging, remote=remote, progress=progress)
         for path in _top_paths(staged.files):
-            dest = out_dir / path
+            dest = safe_target(out_dir, path, where=f"--out {out_dir}: {path}", links="none")
             parent = dest.parent
             missing_dirs = []
             while not parent.exists():

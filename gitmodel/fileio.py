@@ -7,7 +7,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from gitmodel.errors import InvalidInput
+from gitmodel.errors import GitmodelError, InvalidInput
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
 if TYPE_CHECKING:
@@ -167,14 +167,30 @@ def dump_yaml(data: Any) -> str:
                      width=100)
 
 
+def write_failure(exc: OSError, path: Path) -> GitmodelError:
+    """An OSError met while writing `path`, as gitmodel's error: disk full, read-only, no permission → 3."""
+    from gitmodel.errors import ExternalFailure
+
+    where = exc.filename if isinstance(exc.filename, str) else str(path)
+    return ExternalFailure(f"cannot write: {exc.strerror or type(exc).__name__}", where=where,
+                           hint="free space or fix the directory's permissions, then retry")
+
+
 def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
-    """Write via a temp file in the same directory, fsync, then os.replace: never a partial file."""
+    """Write via a temp file in the same directory, fsync, then os.replace: never a partial file.
+
+    A disk-full, read-only or permission failure is an ExternalFailure (exit 3) naming the path, and
+    leaves neither the target changed nor a temp file behind.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     import tempfile  # not at the top: the commit hook imports this module and rarely writes
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The writer's pid is in the temp name, so a temp left by a killed writer can be recognised as stale.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The writer's pid is in the temp name, so a temp left by a killed writer can be recognised as stale.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
+    except OSError as exc:
+        raise write_failure(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -182,30 +198,85 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise write_failure(exc, path) from None
         raise
-    _remove_stale_temps(path)
+    remove_stale_temps(path.parent, path.name)
 
 
-def _remove_stale_temps(path: Path) -> None:
-    """Delete `.NAME.<pid>.*.tmp` beside `path` whose writer is dead (kill -9 mid-write leaves one)."""
-    prefix = f".{path.name}."
+def temp_prefix(name: str) -> str:
+    """`.NAME.<pid>.`: the prefix of every temp file or directory built beside NAME (see remove_stale_temps)."""
+    return f".{name}.{os.getpid()}."
+
+
+def remove_stale_temps(directory: Path, name: str | None = None) -> None:
+    """Delete `.NAME.<pid>.*.tmp` files and directories in `directory` (any NAME when None) whose writer
+    is dead: a kill -9 mid-write or mid-placement leaves one, the next writer there sweeps it."""
+    import shutil
+
     with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
-            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+        for entry in os.scandir(directory):
+            if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
                 continue
-            pid = entry.name[len(prefix) :].split(".", 1)[0]
-            if not pid.isdigit() or int(pid) == os.getpid():
+            if name is not None and not entry.name.startswith(f".{name}."):
                 continue
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
+            head = entry.name[: -len(".tmp")].rsplit(".", 2)  # [".NAME", pid, random]
+            if len(head) != 3 or not head[1].isdigit() or int(head[1]) == os.getpid():
+                continue
+            if _alive(int(head[1])):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-            except OSError:
-                pass  # alive, owned by someone else
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, owned by someone else
+    return True
+
+
+# ------------------------------------------------------------------------------ paths that come from data
+
+
+def safe_target(base: Path, rel: str, *, where: str, links: str = "inside") -> Path:
+    """`base / rel` for a relative path read from data (a manifest, a `.dir` listing, a pointer), checked
+    before anything is written there: relative, normalised, no `..`, no `.git`, and no existing component
+    below `base` that is a symlink leading out of `base` (`links="inside"`, the work tree) or any symlink
+    at all (`links="none"`, an export directory). Raises InvalidInput (exit 2)."""
+    from gitmodel.names import stored_path_problem
+
+    problem = stored_path_problem(rel)
+    if problem is None and any(part.lower() == ".git" for part in rel.split("/")):
+        problem = f"path {rel!r} names git's own directory"
+    if problem is not None:
+        raise InvalidInput(problem, where=where, hint="a path from data must be relative and stay inside the "
+                                                      "work tree; the data is corrupt or hostile: do not use it")
+    real_base = Path(os.path.realpath(base))
+    probe = base
+    for part in rel.split("/"):
+        probe = probe / part
+        if not os.path.islink(probe):
+            if not os.path.lexists(probe):
+                break  # nothing below a missing component can be a link yet
+            continue
+        if links == "none":
+            raise InvalidInput(f"{probe} is a symlink; nothing is written through one", where=where,
+                               hint="export into a new or empty directory")
+        real = Path(os.path.realpath(probe))
+        if real != real_base and real_base not in real.parents:
+            raise InvalidInput(f"{rel} passes through the symlink {probe}, which leads out of {base}",
+                               where=where, hint="replace the symlink with a directory or file inside the repo")
+    return base / rel
 
 
 def _umask() -> int:

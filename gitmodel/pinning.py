@@ -82,7 +82,7 @@ def pin_files(root: Path, specs: Sequence[FileSpec], cache: HashCache, formats: 
         md5 = nfiles = None
         if spec.storage == "dvc":
             ptr = pointer_path(spec.path)
-            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
+            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr, beside=spec.path)
             md5, nfiles = pointer.md5, pointer.nfiles
         known = _prehashed_digest(full, prehashed.get(spec.path), md5, cache)
         digest, size = known if known is not None else _digest_and_size(full, spec.storage, cache)
@@ -159,7 +159,7 @@ def refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache
             if not (root / ptr).exists():
                 raise InvalidInput(f"{entry.path} and its pointer {ptr} are both missing",
                                    where=entry.path, hint="restore the file or remove it from the manifest")
-            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
+            pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr, beside=entry.path)
             if pointer.md5 == entry.md5:
                 return entry  # not pulled here, but unchanged
             raise InvalidInput(f"{entry.path} is not in the workspace and its pointer changed",
@@ -167,7 +167,7 @@ def refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache
         digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
         pointer_md5 = None
         if (root / ptr).exists():
-            pointer_md5 = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr).md5
+            pointer_md5 = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr, beside=entry.path).md5
         if digest != entry.sha256 or pointer_md5 is None or pointer_md5 != entry.md5:
             retrack.append(entry.path)
             return None
@@ -190,7 +190,7 @@ def describe_dvc(root: Path, items: list[tuple[str, FileEntry]], cache: HashCach
     for component, entry in items:
         full = root / entry.path
         ptr = pointer_path(entry.path)
-        pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr)
+        pointer = parse_pointer(read_capped(root / ptr, where=ptr), where=ptr, beside=entry.path)
         known = _prehashed_digest(full, (prehashed or {}).get(entry.path), pointer.md5, cache)
         if known is not None:
             digest, size = known

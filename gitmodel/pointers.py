@@ -26,14 +26,32 @@ _DVC3_POINTER = re.compile(
     rb"  hash: md5\n  path: (?P<path>[A-Za-z0-9_./-]+)\n")
 
 
-def parse_pointer(data: bytes, *, where: str) -> Pointer:
-    """The single output of a DVC 3 pointer: `outs: [{md5, size, hash: md5, path}]`."""
+def parse_pointer(data: bytes, *, where: str, beside: str | None = None) -> Pointer:
+    """The single output of a DVC 3 pointer: `outs: [{md5, size, hash: md5, path}]`.
+
+    `beside` is the repo path of the file the pointer describes (`artifacts/w.bin` for
+    `artifacts/w.bin.dvc`): the pointer's `path:` must then name exactly that file, since DVC writes
+    wherever `path:` says (`../serve.py` would overwrite another file). Refused with exit 2 otherwise.
+    """
     # `status` over a hundred models reads a hundred pointers: the common shape skips the YAML parser
     fast = _DVC3_POINTER.fullmatch(data)
     if fast is not None:
         nfiles = fast["nfiles"]
-        return Pointer(md5=fast["md5"].decode(), size=int(fast["size"]), nfiles=int(nfiles) if nfiles else None,
-                       path=fast["path"].decode())
+        pointer = Pointer(md5=fast["md5"].decode(), size=int(fast["size"]), nfiles=int(nfiles) if nfiles else None,
+                          path=fast["path"].decode())
+    else:
+        pointer = _parse_slow(data, where=where)
+    if beside is not None:
+        expected = beside.rstrip("/").rsplit("/", 1)[-1]
+        if pointer.path != expected:
+            raise InvalidInput(f"the pointer's path is {pointer.path!r}, not the file it sits beside ({expected!r})",
+                               where=f"{where}: outs[0].path",
+                               hint=f"a pointer may only describe {beside}: delete {where} and re-create it with "
+                                    "`gitmodel bump NAME`")
+    return pointer
+
+
+def _parse_slow(data: bytes, *, where: str) -> Pointer:
     doc = parse_yaml(data, where=where)
     outs = doc.get("outs") if isinstance(doc, dict) else None
     if not isinstance(outs, list) or len(outs) != 1 or not isinstance(outs[0], dict):

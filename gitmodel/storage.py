@@ -10,6 +10,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
+from gitmodel.fileio import safe_target
 
 if TYPE_CHECKING:
     from gitmodel.manifest import FileEntry
@@ -33,6 +35,10 @@ def set_progress(enabled: bool) -> None:
     """Show transfer progress on stderr (the CLI passes `stderr is a TTY and not --json`)."""
     global _progress
     _progress = enabled
+
+
+def progress_enabled() -> bool:
+    return _progress
 
 
 def _silence_dvc_logging() -> None:
@@ -276,6 +282,9 @@ def _remote_errors(info: RemoteInfo, action: str) -> Iterator[None]:
 # ------------------------------------------------------------------------------------ objects by md5
 
 
+_MD5 = re.compile(r"[0-9a-f]{32}(\.dir)?")
+
+
 def _hash_info(md5: str) -> Any:
     from dvc_data.hashfile.hash_info import HashInfo
 
@@ -283,8 +292,14 @@ def _hash_info(md5: str) -> Any:
 
 
 def _dvc_entries(entries: Sequence[FileEntry]) -> list[FileEntry]:
-    """DVC-stored entries with an md5, one per md5 (two paths may share content)."""
-    return [e for e in entries if e.storage == "dvc" and e.md5]
+    """DVC-stored entries with an md5 (two paths may share content); an md5 that is not one is refused
+    before it becomes a path in the cache or the remote."""
+    wanted = [e for e in entries if e.storage == "dvc" and e.md5]
+    for e in wanted:
+        if not _MD5.fullmatch(e.md5 or ""):
+            raise InvalidInput(f"md5 {e.md5!r} is not an md5", where=f"{e.path}: md5",
+                               hint="re-pin the file with `gitmodel bump NAME`")
+    return wanted
 
 
 def _local_exists(cache: Any, oid: str) -> bool:
@@ -301,7 +316,15 @@ def _children(odb: Any, md5: str) -> list[tuple[str, str]] | None:
         return None
     except Exception:  # noqa: BLE001 - ObjectFormatError: a corrupt listing is as good as absent
         return None
-    return sorted(("/".join(key), hi.value) for key, _meta, hi in tree)
+    listing = sorted(("/".join(key), str(hi.value)) for key, _meta, hi in tree)
+    for rel, oid in listing:
+        # The listing is data from the remote: a path that is absolute, has `..` or names .git, or an
+        # oid that is not an md5, would place (or read) a file outside the directory it belongs to.
+        safe_target(Path("."), rel, where=f"DVC directory listing {md5}: {rel!r}")
+        if not _MD5.fullmatch(oid) or oid.endswith(".dir"):
+            raise InvalidInput(f"{oid!r} is not an md5", where=f"DVC directory listing {md5}: {rel!r}",
+                               hint="the listing is corrupt or hostile: do not use this version")
+    return listing
 
 
 def _missing_locally(cache: Any, entries: Sequence[FileEntry]) -> list[FileEntry]:
@@ -429,6 +452,10 @@ class FetchResult:
     # path → [(relative path inside it, "" for a file; the object's file in the local cache)]
     objects: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)
 
+    def origin(self, path: str) -> str:
+        """Where `path`'s objects came from: "remote" (fetched now) or "local DVC cache"."""
+        return "remote" if path in self.fetched else "local DVC cache"
+
 
 def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = None) -> FetchResult:
     """Bring these entries' objects into the local DVC cache (by md5: no pointer file needed) and say
@@ -464,21 +491,3 @@ def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = Non
         return result
 
     return _with_lock_retry(root, "fetch", action)  # type: ignore[no-any-return]
-
-
-def checkout_outputs(root: Path, paths: Sequence[str]) -> None:
-    """`dvc checkout --force` of these DVC-tracked paths from their (already restored) pointers."""
-    if not paths:
-        return
-    from_pointers = [str(root / f"{p}.dvc") for p in paths]
-
-    def action(repo: Any) -> None:
-        from dvc.exceptions import CheckoutError
-
-        try:
-            repo.checkout(targets=from_pointers, force=True)
-        except CheckoutError as exc:
-            raise ExternalFailure(f"dvc checkout failed for {', '.join(paths)}: {' '.join(str(exc).split())}",
-                                  hint="run `gitmodel pull` to fetch the objects, then retry") from None
-
-    _with_lock_retry(root, "checkout", action)

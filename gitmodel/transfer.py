@@ -6,9 +6,10 @@ DVC only through `gitmodel.storage`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
@@ -16,12 +17,17 @@ from gitmodel.check import load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
+from gitmodel.fileio import read_capped, safe_target
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
-from gitmodel.pointers import pointer_path
+from gitmodel.placement import Placement, place_verified
+from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.sources import WorkTree
 from gitmodel.tags import parse_ref, read_tags
+
+if TYPE_CHECKING:
+    from gitmodel.storage import FetchResult
 
 
 def _workspace_models(root: Path, cfg: Config, names: list[str] | None) -> dict[str, tuple[str, Manifest]]:
@@ -192,31 +198,90 @@ def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], al
     return dirty
 
 
+def _pinned_before(root: Path, manifest_path: str, *, depth: int = 200) -> dict[str, set[str]]:
+    """path → every sha256 the manifest pinned for it in HEAD's recent history and in each release
+    commit: a working file with one of these is a saved state (older weights after a `git pull`), never
+    work to record."""
+    commits = git.out(root, "log", f"-n{depth}", "--format=%H", "HEAD", "--", manifest_path).split()
+    releases = git.out(root, "for-each-ref", "--format=%(*objectname)", "refs/tags/").split()
+    known: dict[str, set[str]] = {}
+    specs = [f"{c}:{manifest_path}" for c in dict.fromkeys(commits + releases)]
+    for spec, blob in git.cat_files(root, specs).items():
+        if blob is None:
+            continue
+        try:
+            old = mf.parse(blob, where=spec, full=False)
+        except GitmodelError:
+            continue
+        for _, e in old.files():
+            known.setdefault(e.path, set()).add(e.sha256)
+    return known
+
+
+def check_pointers(root: Path, entries: list[FileEntry], read: Any) -> None:
+    """Each DVC pointer must describe the file it sits beside (`path: w.bin` in `w.bin.dvc`): one that
+    names another path would make DVC write there. `read(pointer path) -> bytes | None`."""
+    for entry in entries:
+        ptr = pointer_path(entry.path)
+        blob = read(ptr)
+        if blob is not None:
+            parse_pointer(blob, where=ptr, beside=entry.path)
+
+
+def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str) -> None:
+    """Verify, then place the entries' bytes from the DVC cache (see gitmodel/placement.py)."""
+    if not entries or fetched is None:
+        return
+    by_md5 = {e.md5: fetched.objects[e.path] for e in _dedupe(entries) if e.path in fetched.objects}
+    origin = {e.md5: fetched.origin(e.path) for e in _dedupe(entries)}
+    plan = Placement(root, [(e, by_md5.get(e.md5, []), origin.get(e.md5, "local DVC cache")) for e in entries])
+    from gitmodel import storage
+
+    place_verified(plan, where=where, retry=retry, progress=storage.progress_enabled())
+
+
+def _read_worktree(root: Path) -> Any:
+    def read(path: str) -> bytes | None:
+        full = root / path
+        return read_capped(full, where=path) if full.is_file() else None
+
+    return read
+
+
 def pull(root: Path, names: list[str] | None = None, *, remote: str | None = None, force: bool = False
          ) -> PullReport:
-    """Fetch the DVC objects of the models at HEAD (working tree manifests), check them out, verify."""
+    """Fetch the DVC objects of the models at HEAD (working tree manifests), verify them, place them.
+
+    A working file that some earlier commit or release pinned (the older weights a `git pull` left) is
+    replaced without asking; one no commit knows is work, kept unless `force`.
+    """
     from gitmodel import storage
 
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
-    entries = [e for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
     cache = HashCache(git.git_dir(root), root)
     todo = []
-    for entry in entries:
-        full = root / entry.path
-        if full.exists():
-            digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
-            if digest == entry.sha256:
-                continue
-            if not force:
-                cache.save()
-                raise Refused(f"{entry.path} has changes that are not in the manifest", where=entry.path,
-                              hint="record them with `gitmodel bump`, or discard them with "
-                                   "`gitmodel pull --force`")
-        todo.append(entry)
+    for _name, (manifest_path, m) in sorted(models.items()):
+        entries = [e for _, e in m.files() if e.storage == "dvc"]
+        check_pointers(root, entries, _read_worktree(root))
+        known: dict[str, set[str]] | None = None
+        for entry in entries:
+            full = safe_target(root, entry.path, where=entry.path)
+            if os.path.lexists(full):
+                digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+                if digest == entry.sha256:
+                    continue
+                known = known if known is not None else _pinned_before(root, manifest_path)
+                if not force and digest not in known.get(entry.path, set()):
+                    cache.save()
+                    raise Refused(f"{entry.path} has changes that no commit of {manifest_path} pins",
+                                  where=entry.path,
+                                  hint="record them with `gitmodel bump`, or discard them with "
+                                       "`gitmodel pull --force`")
+            todo.append(entry)
     cache.save()
     fetched = storage.fetch_entries(root, _dedupe(todo), remote or cfg.remote) if todo else None
-    storage.checkout_outputs(root, [e.path for e in todo])
+    _place(root, todo, fetched, where="gitmodel pull", retry="gitmodel pull")
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
                            for name, (path, m) in sorted(models.items())])
     return PullReport(fetched.remote.url if fetched and fetched.remote else None,
@@ -327,6 +392,11 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     located = locate_release(root, ref)
     git_paths = _git_paths(root, located)
     dvc_entries = [e for _, e in located.manifest.files() if e.storage == "dvc"]
+    for _, e in located.manifest.files():
+        safe_target(root, e.path, where=f"{located.tag}: {e.path}")
+    for path in git_paths:
+        safe_target(root, path, where=f"{located.tag}: {path}")
+    check_pointers(root, dvc_entries, lambda p: git.show_file(root, located.commit, p))
     if not force:
         dirty = _uncommitted(root, located, git_paths, dvc_entries)
         if dirty:
@@ -334,9 +404,10 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
                           where=located.manifest_path,
                           hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
     fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
+    # Every byte is verified (and every path checked) before git restores anything.
+    _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}")
     git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
     _smudge_lfs_pointers(root, located)
-    storage.checkout_outputs(root, [e.path for e in dvc_entries])
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
                                             located.manifest, located.tag)])
     return CheckoutReport(located.name, located.version, located.tag, git_paths + [e.path for e in dvc_entries],
