@@ -25,6 +25,7 @@ from gitmodel.hashing import sha256_bytes
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.placement import Mismatch, build_entry, check_entry, integrity_error
+from gitmodel.pointers import check_pointers
 from gitmodel.sources import lfs_oid
 from gitmodel.status import current_stages
 from gitmodel.tags import TagIndex, parse_ref, read_tags
@@ -154,6 +155,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     if dvc_items:
         from gitmodel import storage
 
+        check_pointers([e.path for _, e in dvc_items], lambda p: git.show_file(root, located.commit, p))
         fetched = storage.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
         objects = fetched.objects
         staged.fetched = fetched.fetched

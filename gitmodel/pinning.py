@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitmodel import git, lfs
 from gitmodel.errors import GitmodelError, InvalidInput
-from gitmodel.fileio import read_capped
+from gitmodel.fileio import read_capped, safe_target
 from gitmodel.formats import detect_format, format_from_name
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry
@@ -152,7 +152,7 @@ def _format_of(full: Path, path: str, storage: str, formats: Mapping[str, str] |
 def refresh_entry(root: Path, component: str, entry: FileEntry, cache: HashCache, retrack: list[str],
                    formats: Mapping[str, str] | None = None) -> FileEntry | None:
     """The entry with current hashes, or None when its DVC file must be re-added first."""
-    full = root / entry.path
+    full = safe_target(root, entry.path, where=entry.path)  # never follow a link out of the repo
     if entry.storage == "dvc":
         ptr = pointer_path(entry.path)
         if not full.exists():

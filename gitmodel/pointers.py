@@ -8,6 +8,10 @@ from gitmodel.errors import InvalidInput
 from gitmodel.fileio import parse_yaml
 from gitmodel.records import Record
 
+TYPE_CHECKING = False  # as in fileio: the hook imports this module
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 
 class Pointer(Record, frozen=True):
     md5: str
@@ -49,6 +53,16 @@ def parse_pointer(data: bytes, *, where: str, beside: str | None = None) -> Poin
                                hint=f"a pointer may only describe {beside}: delete {where} and re-create it with "
                                     "`gitmodel bump NAME`")
     return pointer
+
+
+def check_pointers(paths: Iterable[str], read: Callable[[str], bytes | None]) -> None:
+    """Each DVC pointer that exists (`read(pointer path)` gives its bytes, or None) must describe the
+    file it sits beside: one naming another path would make DVC read or write there."""
+    for path in paths:
+        ptr = pointer_path(path)
+        blob = read(ptr)
+        if blob is not None:
+            parse_pointer(blob, where=ptr, beside=path)
 
 
 def _parse_slow(data: bytes, *, where: str) -> Pointer:

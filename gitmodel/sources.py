@@ -71,7 +71,9 @@ class WorkTree(Source):
             return None
 
     def sha256(self, path: str) -> str | None:
-        full = self.root / path
+        from gitmodel.fileio import safe_target
+
+        full = safe_target(self.root, path, where=path)  # a link out of the repo is never followed (exit 2)
         if full.is_dir():
             return self.cache.dir_sha256(full)
         if not full.is_file():

@@ -22,7 +22,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.placement import Placement, place_verified
-from gitmodel.pointers import parse_pointer, pointer_path
+from gitmodel.pointers import check_pointers, pointer_path
 from gitmodel.sources import WorkTree
 from gitmodel.tags import parse_ref, read_tags
 
@@ -218,16 +218,6 @@ def _pinned_before(root: Path, manifest_path: str, *, depth: int = 200) -> dict[
     return known
 
 
-def check_pointers(root: Path, entries: list[FileEntry], read: Any) -> None:
-    """Each DVC pointer must describe the file it sits beside (`path: w.bin` in `w.bin.dvc`): one that
-    names another path would make DVC write there. `read(pointer path) -> bytes | None`."""
-    for entry in entries:
-        ptr = pointer_path(entry.path)
-        blob = read(ptr)
-        if blob is not None:
-            parse_pointer(blob, where=ptr, beside=entry.path)
-
-
 def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str) -> None:
     """Verify, then place the entries' bytes from the DVC cache (see gitmodel/placement.py)."""
     if not entries or fetched is None:
@@ -263,7 +253,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     todo = []
     for _name, (manifest_path, m) in sorted(models.items()):
         entries = [e for _, e in m.files() if e.storage == "dvc"]
-        check_pointers(root, entries, _read_worktree(root))
+        check_pointers([e.path for e in entries], _read_worktree(root))
         known: dict[str, set[str]] | None = None
         for entry in entries:
             full = safe_target(root, entry.path, where=entry.path)
@@ -396,7 +386,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
         safe_target(root, e.path, where=f"{located.tag}: {e.path}")
     for path in git_paths:
         safe_target(root, path, where=f"{located.tag}: {path}")
-    check_pointers(root, dvc_entries, lambda p: git.show_file(root, located.commit, p))
+    check_pointers([e.path for e in dvc_entries], lambda p: git.show_file(root, located.commit, p))
     if not force:
         dirty = _uncommitted(root, located, git_paths, dvc_entries)
         if dirty:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,8 @@ from gitmodel import git, lfs, semver
 from gitmodel import manifest as mf
 from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.fileio import load_yaml
+from gitmodel.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.fileio import load_yaml, safe_target
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import normalize_repo_path, validate_name
@@ -137,6 +139,48 @@ def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[st
     return staged
 
 
+def _preflight(root: Path, manifest_path: str, *, stage: bool) -> None:
+    """Refuse before anything is written: a manifest directory that leads out of the repo (exit 2), a
+    locked git index that would fail the final `git add` (exit 3, naming the lock file)."""
+    safe_target(root, manifest_path, where=manifest_path)
+    lock = git.git_dir(root) / "index.lock"
+    if stage and lock.exists():
+        raise ExternalFailure("git's index is locked: another git command is running, or one crashed",
+                              where=str(lock), hint=f"if no git command is running, remove {lock}, then retry")
+
+
+@contextlib.contextmanager
+def _all_or_nothing(root: Path, paths: Iterable[str]) -> Iterator[None]:
+    """Put these files back as they were (or remove them) when the block fails: nothing half-done."""
+    before = {p: (root / p).read_bytes() if (root / p).is_file() else None for p in dict.fromkeys(paths)}
+    try:
+        yield
+    except BaseException:
+        for path, data in before.items():
+            with contextlib.suppress(OSError):
+                if data is None:
+                    (root / path).unlink(missing_ok=True)
+                elif (root / path).read_bytes() != data:
+                    (root / path).write_bytes(data)
+        raise
+
+
+def _refuse_links(root: Path, path: str, flag: str) -> None:
+    """A model file that is itself a symlink is refused: git would store the link, not the bytes the
+    manifest pins, and the commit hook would then block every commit of it."""
+    if os.path.islink(root / path):
+        raise InvalidInput(f"{path} is a symlink; gitmodel pins files, not links", where=flag,
+                           hint="pin the file it points to, or replace the link with a copy")
+
+
+def _undo_paths(root: Path, manifest_path: str, dvc_paths: Iterable[str]) -> list[str]:
+    """What add/bump may write: the manifest, dvc.yaml, and each DVC file's pointer and .gitignore."""
+    paths = [manifest_path, "dvc.yaml"]
+    for path in dvc_paths:
+        paths += [pointer_path(path), (Path(path).parent / ".gitignore").as_posix()]
+    return paths
+
+
 def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[str] = (),
               prompts: Sequence[str] = (), params_file: str | None = None, version: str = "0.1.0",
               description: str | None = None, schema_file: str | None = None,
@@ -149,6 +193,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     semver.parse(version, where="--version")
     cfg = load_config(root)
     manifest_path = cfg.manifest_path(name)
+    _preflight(root, manifest_path, stage=stage)
     if (root / manifest_path).exists():
         raise InvalidInput("model already exists", where=manifest_path,
                            hint=f"use `gitmodel bump {name}` to update it")
@@ -166,6 +211,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                                   ("prompts", "--prompt", prompts)):
         for raw in raws:
             path = normalize_repo_path(raw, root, where=flag, must_exist=True)
+            _refuse_links(root, path, flag)
             if path in seen:
                 raise InvalidInput(f"{path} is given twice", where=flag)
             seen.add(path)
@@ -190,6 +236,17 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     cache = HashCache(git.git_dir(root), root)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
+    undo = _all_or_nothing(root, _undo_paths(root, manifest_path, [s.path for s in specs if s.storage == "dvc"]))
+    with undo:
+        return _write_new_model(root, name, version, description, manifest_path, specs, cache, formats, inline,
+                                pinned, schema, environment, metrics, lineage, stage)
+
+
+def _write_new_model(root: Path, name: str, version: str, description: str | None, manifest_path: str,
+                     specs: list[FileSpec], cache: HashCache, formats: Mapping[str, str] | None,
+                     inline: dict[str, Any] | None, pinned: dict[str, Any] | None, schema: dict[str, Any] | None,
+                     environment: dict[str, Any] | None, metrics: dict[str, Any] | None,
+                     lineage: dict[str, Any] | None, stage: bool) -> AddResult:
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
     try:
         entries = pin_files(root, specs, cache, formats)
@@ -207,8 +264,12 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     mf.validate_schema(manifest.to_dict(), where=manifest_path)
     mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
     cache.save()
-    dvc_yaml = _sync_dvc_yaml(root, manifest)
-    staged = _stage_model(root, manifest_path, manifest, dvc_yaml) if stage else []
+    try:
+        dvc_yaml = _sync_dvc_yaml(root, manifest)
+        staged = _stage_model(root, manifest_path, manifest, dvc_yaml) if stage else []
+    except BaseException:
+        setup.undo(root)
+        raise
     return AddResult(name, manifest_path, manifest, staged, setup.notes)
 
 
@@ -238,9 +299,21 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     validate_name(name)
     cfg = cfg or load_config(root)
     manifest_path = cfg.manifest_path(name)
+    _preflight(root, manifest_path, stage=stage)
     if not (root / manifest_path).exists():
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
+    dvc_paths = [e.path for _, e in current.files() if e.storage == "dvc"]
+    with _all_or_nothing(root, _undo_paths(root, manifest_path, dvc_paths)):
+        return _bump_loaded(root, name, cfg, manifest_path, current, floor=floor, schema_file=schema_file,
+                            metrics_file=metrics_file, stage=stage, schema=schema, environment=environment,
+                            formats=formats, parent=parent, base_model=base_model)
+
+
+def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current: Manifest, *, floor: Level,
+                 schema_file: str | None, metrics_file: str | None, stage: bool, schema: dict[str, Any] | None,
+                 environment: dict[str, Any] | None, formats: Mapping[str, str] | None, parent: str | None,
+                 base_model: str | None) -> BumpResult:
     # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
     lineage = _lineage_update(root, current.lineage, name, None, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
