@@ -18,7 +18,7 @@ from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
 from gitmodel.fileio import read_capped, safe_target
-from gitmodel.hashing import HashCache
+from gitmodel.hashing import HashCache, sha256_dir, sha256_file
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.placement import Placement, place_verified
@@ -258,7 +258,10 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
         for entry in entries:
             full = safe_target(root, entry.path, where=entry.path)
             if os.path.lexists(full):
-                digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
+                if force:  # read the bytes again: damage that kept size and mtime fools any stat cache
+                    digest = sha256_dir(full) if full.is_dir() else sha256_file(full)
+                else:
+                    digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
                 if digest == entry.sha256:
                     continue
                 known = known if known is not None else _pinned_before(root, manifest_path)
