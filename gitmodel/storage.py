@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,10 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
         except DvcException as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise ExternalFailure(f"dvc {action} failed: {message}") from None
+        except (OSError, sqlite3.Error) as exc:  # a full disk or read-only tree meets DVC's files and state db
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise ExternalFailure(f"dvc {action} failed: {message}", where=str(root / ".dvc"),
+                                  hint="free space or fix the directory's permissions, then retry") from None
 
 
 def track(root: Path, paths: Sequence[str]) -> None:
