@@ -139,13 +139,15 @@ def pointer_at(root: Path, rev: str | None, path: str) -> tuple[str, int] | None
     return lfs_oid(blob)
 
 
-def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expected_sha256: str | None = None
-                   ) -> None:
+def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expected_sha256: str | None = None,
+                   store: Path | None = None) -> None:
     """Write the bytes of the LFS file `rev:path` to `dest`, verified against the pointer's sha256.
 
     The object comes from the local LFS store, else from the LFS server of the default remote (git-lfs
     downloads it into the store). `dest` is replaced atomically and only when the bytes verify; a file
-    stored as a plain git blob is written from the blob and verified the same way.
+    stored as a plain git blob is written from the blob and verified the same way. With `store`, git-lfs
+    keeps its objects there instead of the repository's store (`lfs.storage`): CI then checks what the
+    LFS server holds, not a local copy.
     """
     spec = f"{rev}:{path}" if rev else f":{path}"
     blob = git.show_file(root, rev, path)
@@ -165,8 +167,13 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
             tmp.write_bytes(blob)
         else:
             require(root)
+            env = _env()
+            if store is not None:
+                count = int(env.get("GIT_CONFIG_COUNT", "0"))
+                env.update({"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": "lfs.storage",
+                            f"GIT_CONFIG_VALUE_{count}": str(store)})
             result = git.run_to_file(root, "lfs", "smudge", "--", path, dest=tmp, input=blob, check=False,
-                                     env=_env())
+                                     env=env)
             if result.returncode != 0:
                 raise ExternalFailure(f"git lfs could not get {spec}: {_lfs_error(result.stderr)}", where=path,
                                       hint="check the LFS remote (`git lfs env`), then `git lfs fetch` "

@@ -496,3 +496,42 @@ def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = Non
         return result
 
     return _with_lock_retry(root, "fetch", action)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Fetched:
+    """Objects fetched from the remote into a scratch directory (never the user's cache or tree)."""
+
+    remote: RemoteInfo
+    objects: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)  # as FetchResult.objects
+    missing: list[str] = field(default_factory=list)                          # paths the remote lacks
+
+
+def fetch_into(root: Path, entries: list[FileEntry], scratch: Path, remote: str | None = None) -> Fetched:
+    """Download these entries' objects from the remote into `scratch`, a DVC object store of its own: what
+    CI checks (`check --verify-objects`) is the remote's bytes, not a local cache that may hold others."""
+    wanted = _dvc_entries(entries)
+
+    def action(repo: Any) -> Fetched:
+        from dvc_data.hashfile.db.local import LocalHashFileDB
+        from dvc_data.hashfile.transfer import transfer
+
+        info, odb = _remote(repo, remote)
+        store = LocalHashFileDB(repo.cache.local.fs, str(scratch))
+        result = Fetched(info)
+        with _remote_errors(info, "fetch"):
+            gone = _missing_remote(odb, store, wanted)
+            result.missing = [e.path for e in gone]
+            present = [e for e in wanted if e not in gone]
+            if present:
+                transfer(odb, store, _object_ids([odb], present), cache_odb=store)
+        for entry in present:
+            assert entry.md5 is not None
+            if entry.md5.endswith(".dir"):
+                kids = _children(store, entry.md5) or []
+                result.objects[entry.path] = [(rel, Path(store.oid_to_path(oid))) for rel, oid in kids]
+            else:
+                result.objects[entry.path] = [("", Path(store.oid_to_path(entry.md5)))]
+        return result
+
+    return _with_lock_retry(root, "fetch", action)  # type: ignore[no-any-return]

@@ -52,14 +52,14 @@ def test_template_ships_and_parses(job: dict[str, Any]) -> None:
 
 def test_it_checks_against_the_merge_base_and_posts_the_markdown_diff(job: dict[str, Any]) -> None:
     calls = _calls(job)
-    assert ["check", "--base", "$CI_MERGE_REQUEST_DIFF_BASE_SHA"] in calls
+    assert ["check", "--base", "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "--verify-objects"] in calls
     assert ["diff", "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "HEAD", "--format", "markdown"] in calls
     scripts = "\n".join(_scripts(job))
     assert "/merge_requests/${CI_MERGE_REQUEST_IID}/notes" in scripts
     assert 'PRIVATE-TOKEN: ${GITMODEL_GITLAB_TOKEN}' in scripts
     assert '--data-urlencode "body@gitmodel-diff.md"' in scripts
     # the gate runs last, so the note is posted even when the check fails the job
-    assert job["script"][-1] == 'gitmodel check --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"'
+    assert job["script"][-1] == 'gitmodel check --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --verify-objects'
 
 
 def test_every_gitmodel_command_it_calls_exists_with_its_options(job: dict[str, Any]) -> None:

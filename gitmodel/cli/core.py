@@ -205,14 +205,22 @@ def bump(
 def check(
     staged: Annotated[bool, typer.Option("--staged", help="Judge what is staged (the index), as the hook does.")] = False,
     base: Annotated[str | None, typer.Option("--base", help="CI: judge HEAD and every manifest changed since REV.")] = None,
+    verify_objects: Annotated[bool, typer.Option("--verify-objects", help="With --base: download each DVC/LFS "
+                                                 "object a changed manifest pins (to a temp dir) and check its "
+                                                 "sha256.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """The gate: every model fresh, bumped against its latest release, immutable, whole. Exit 1 on violations.
 
-    Example: gitmodel check --base origin/main
+    Example: gitmodel check --base origin/main --verify-objects
     """
     from gitmodel.cli.views import show_check
 
+    if verify_objects:
+        from gitmodel.cli.storage_cmds import check_with_objects
+
+        _exit(check_with_objects(base, json_out))
+        return
     _exit(show_check(staged, base, json_out))
 
 

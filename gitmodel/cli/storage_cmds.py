@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from gitmodel.cli.application import app
-from gitmodel.cli.output import emit_json, err, out
+from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.errors import ExitCode
 from gitmodel.git import toplevel as _root
 
@@ -158,3 +158,33 @@ def verify(
         _print_verify(report)
     if not report.ok:
         raise typer.Exit(int(ExitCode.REFUSED))
+
+
+def check_with_objects(base: str | None, json_out: bool) -> int:
+    """`check --base REV --verify-objects`: the gate, then the remote's bytes for what changed since REV."""
+    from gitmodel.check import run_check
+    from gitmodel.errors import InvalidInput
+    from gitmodel.objects_check import verify_objects
+
+    if base is None:
+        raise InvalidInput("--verify-objects needs --base REV (the objects of manifests changed since REV)",
+                           where="--verify-objects", hint="gitmodel check --base origin/main --verify-objects")
+    root = _root()
+    result = run_check(root, mode="worktree", base=base)
+    objects = verify_objects(root, base)
+    ok = result.ok and objects.ok
+    if json_out:
+        emit_json({**result.to_json(), "ok": ok, "objects": objects.to_json()})
+    else:
+        for w in result.warnings:
+            warn(w)
+        for f in result.findings:
+            err(f.line())
+        for c in objects.checks:
+            if c.problem is not None:
+                err(f"✗ {c.line()}")
+        (out if result.ok else err)(result.summary())
+        bad = sum(c.problem is not None for c in objects.checks)
+        (out if objects.ok else err)(f"objects: {len(objects.checks)} checked against the remote "
+                                     f"({objects.bytes_checked / 2**20:,.1f} MiB), {bad} bad")
+    return int(ExitCode.OK if ok else ExitCode.REFUSED)

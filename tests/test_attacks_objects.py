@@ -1,0 +1,90 @@
+"""`gitmodel check --base REV --verify-objects`: CI downloads the objects a change pins from the real
+remote (into a temp dir) and checks their bytes, so an md5-only swap or a release whose objects never
+reached the remote is caught even when every hook was skipped. Real git, real DVC, a real local remote."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitmodel.workspace import bump_model
+from tests.attacks_kit import entry, make_model_repo, set_entry
+from tests.conftest import REPO_ROOT, git, gm
+
+WEIGHTS = "artifacts/model.bin"
+
+
+def _tree(path: Path) -> dict[str, int]:
+    return {p.relative_to(path).as_posix(): p.stat().st_size for p in path.rglob("*") if p.is_file()} \
+        if path.exists() else {}
+
+
+@pytest.fixture
+def released(repo: Path) -> Path:
+    make_model_repo(repo)
+    assert gm(repo, "push").returncode == 0
+    return repo
+
+
+def test_md5_only_swap_is_caught_by_the_remote_bytes(released: Path) -> None:
+    root = released
+    (root / WEIGHTS).write_bytes(b"\x00retrained weights, never released")
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "dvc", "add", WEIGHTS], cwd=root, check=True, capture_output=True)
+    new_md5 = [line for line in (root / f"{WEIGHTS}.dvc").read_text().splitlines() if "md5:" in line][0].split()[-1]
+    old = entry(root, WEIGHTS)
+    set_entry(root, WEIGHTS, md5=new_md5)  # sha256 and version kept: the manifest still claims old bytes
+    git(root, "commit", "-q", "--no-verify", "-am", "just a typo fix")
+    assert gm(root, "push").returncode == 0  # the new object is in the remote: only its bytes tell
+    result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
+    assert result.returncode == 1, result.stderr
+    assert f"the bytes under md5 {new_md5} hash to sha256" in result.stderr
+    assert f"records {old.sha256}" in result.stderr
+    assert "`gitmodel bump NAME`" in result.stderr
+
+
+def test_a_change_whose_objects_never_reached_the_remote_is_caught(released: Path) -> None:
+    root = released
+    (root / WEIGHTS).write_bytes(b"\x00v2 weights, pushed to git but not to the remote")
+    bump_model(root, "sentiment")
+    git(root, "commit", "-q", "-m", "0.2.0")
+    result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
+    assert result.returncode == 1, result.stderr
+    assert "is missing from the remote" in result.stderr
+    assert gm(root, "push").returncode == 0  # the hint, followed
+    assert gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects").returncode == 0
+
+
+def test_an_honest_change_passes_and_leaves_cache_and_tree_alone(released: Path) -> None:
+    root = released
+    (root / WEIGHTS).write_bytes(b"\x00v2 weights")
+    (root / "data" / "train" / "c.csv").write_text("text,label\nmeh,neu\n")
+    bump_model(root, "sentiment")
+    git(root, "commit", "-q", "-m", "0.2.0")
+    assert gm(root, "push").returncode == 0
+    cache, status = _tree(root / ".dvc" / "cache"), git(root, "status", "--porcelain", "--ignored").stdout
+    result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert sorted(o["path"] for o in report["objects"]["objects"]) == ["artifacts/model.bin", "data/train"]
+    assert _tree(root / ".dvc" / "cache") == cache
+    assert git(root, "status", "--porcelain", "--ignored").stdout == status
+
+
+def test_verify_objects_without_base_is_exit_2(released: Path) -> None:
+    result = gm(released, "check", "--verify-objects")
+    assert result.returncode == 2
+    assert "--base" in result.stderr
+
+
+@pytest.mark.parametrize("template", ["github-workflow.yml", "gitlab-ci.yml"])
+def test_ci_templates_verify_objects(template: str) -> None:
+    text = (REPO_ROOT / "templates" / template).read_text()
+    lines = [line for line in text.splitlines() if "gitmodel check --base" in line and not line.lstrip().startswith("#")]
+    assert lines
+    assert all("--verify-objects" in line for line in lines)
