@@ -178,6 +178,13 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             if worktree:
                 digest = source.sha256(entry.path)
                 if digest is not None and digest != entry.sha256:
+                    from gitmodel.saved import pinned_before  # only on this mismatch path
+
+                    if digest in pinned_before(source.root, state.manifest_path).get(entry.path, set()):
+                        state.findings.append(Finding(name, "whole", entry.path, f"{component} file in the working "
+                                                      "tree is an earlier pinned version", fix=f"gitmodel pull {name}",
+                                                      old=entry.sha256, new=digest))
+                        continue
                     state.findings.append(Finding(name, "fresh", entry.path,
                                                   f"{component} changed since it was tracked", fix=fix,
                                                   old=entry.sha256, new=digest))

@@ -23,6 +23,7 @@ from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.placement import Placement, place_verified
 from gitmodel.pointers import check_pointers, pointer_path
+from gitmodel.saved import pinned_before
 from gitmodel.sources import WorkTree
 from gitmodel.tags import parse_ref, read_tags
 
@@ -198,26 +199,6 @@ def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], al
     return dirty
 
 
-def _pinned_before(root: Path, manifest_path: str, *, depth: int = 200) -> dict[str, set[str]]:
-    """path → every sha256 the manifest pinned for it in HEAD's recent history and in each release
-    commit: a working file with one of these is a saved state (older weights after a `git pull`), never
-    work to record."""
-    commits = git.out(root, "log", f"-n{depth}", "--format=%H", "HEAD", "--", manifest_path).split()
-    releases = git.out(root, "for-each-ref", "--format=%(*objectname)", "refs/tags/").split()
-    known: dict[str, set[str]] = {}
-    specs = [f"{c}:{manifest_path}" for c in dict.fromkeys(commits + releases)]
-    for spec, blob in git.cat_files(root, specs).items():
-        if blob is None:
-            continue
-        try:
-            old = mf.parse(blob, where=spec, full=False)
-        except GitmodelError:
-            continue
-        for _, e in old.files():
-            known.setdefault(e.path, set()).add(e.sha256)
-    return known
-
-
 def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str) -> None:
     """Verify, then place the entries' bytes from the DVC cache (see gitmodel/placement.py)."""
     if not entries or fetched is None:
@@ -264,7 +245,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
                     digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
                 if digest == entry.sha256:
                     continue
-                known = known if known is not None else _pinned_before(root, manifest_path)
+                known = known if known is not None else pinned_before(root, manifest_path)
                 if not force and digest not in known.get(entry.path, set()):
                     cache.save()
                     raise Refused(f"{entry.path} has changes that no commit of {manifest_path} pins",

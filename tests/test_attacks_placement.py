@@ -158,12 +158,17 @@ def test_after_git_pull_gitmodel_pull_brings_the_new_release(tmp_path: Path) -> 
     second_version(alice)  # a teammate releases new weights
     assert gm(alice, "push").returncode == 0
     git(bob, "pull", "-q")
+    for command in ("check", "status", "verify"):  # nothing tells Bob to release his old weights again
+        said = gm(bob, command)
+        assert "bump" not in said.stdout + said.stderr
+        assert "`gitmodel pull sentiment`" in said.stdout + said.stderr
     result = gm(bob, "pull")
     assert result.returncode == 0, result.stderr
     assert "bump" not in result.stdout + result.stderr
     assert (bob / WEIGHTS).read_bytes() == WEIGHTS_V2
     assert gm(bob, "verify", "sentiment@v0.2.0").returncode == 0
     assert git(bob, "status", "--porcelain").stdout == ""
+    assert gm(bob, "check").returncode == 0
 
 
 def test_pull_keeps_real_work_and_each_hint_leads_somewhere_correct(pushed: Path) -> None:

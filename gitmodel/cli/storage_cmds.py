@@ -37,6 +37,8 @@ def _print_verify(report: object) -> None:
         out(f"{model.name} {model.version} (against {model.against}): {len(model.files)} file(s), {state}")
         for f in bad:
             err(f"  ✗ {f.line()}")
+        if bad and "@" not in model.against and "#" not in model.against:
+            err(f"  restore the pinned bytes with `gitmodel pull {model.name}`")
 
 
 @app.command()

@@ -1,0 +1,33 @@
+"""Which bytes are saved: the sha256s a manifest pinned in HEAD's recent history and at every release.
+
+A working file with one of them is an earlier pinned version (the older weights a `git pull` left behind
+until `gitmodel pull`), never work to record: nothing suggests `gitmodel bump` for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitmodel import git
+from gitmodel.errors import GitmodelError
+
+
+def pinned_before(root: Path, manifest_path: str, *, depth: int = 200) -> dict[str, set[str]]:
+    """path → every sha256 `manifest_path` pinned for it in the last `depth` commits that touched it and in
+    each release tag's commit."""
+    from gitmodel import manifest as mf
+
+    commits = git.out(root, "log", f"-n{depth}", "--format=%H", "HEAD", "--", manifest_path).split()
+    releases = git.out(root, "for-each-ref", "--format=%(*objectname)", "refs/tags/").split()
+    known: dict[str, set[str]] = {}
+    specs = [f"{c}:{manifest_path}" for c in dict.fromkeys(commits + releases)]
+    for spec, blob in git.cat_files(root, specs).items():
+        if blob is None:
+            continue
+        try:
+            old = mf.parse(blob, where=spec, full=False)
+        except GitmodelError:
+            continue
+        for _, e in old.files():
+            known.setdefault(e.path, set()).add(e.sha256)
+    return known
