@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shlex
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -173,6 +174,19 @@ def worktree_pointer(full: Path) -> tuple[str, int] | None:
         return lfs_oid(full.read_bytes())
     except OSError:
         return None
+
+
+def not_downloaded(full: Path, path: str, expected: str) -> str | None:
+    """What `verify` says of an LFS file whose working copy is still its pointer (a GIT_LFS_SKIP_SMUDGE clone):
+    not a changed file but one never downloaded, and the command that downloads it. None: not a pointer."""
+    pointer = worktree_pointer(full)
+    if pointer is None:
+        return None
+    fix = f"run `git lfs pull --include {shlex.quote(path)}`"
+    if pointer[0] == expected:
+        return f"not downloaded (LFS pointer) — {fix}"
+    return (f"not downloaded (LFS pointer to sha256 {pointer[0]}, the manifest pins {expected}) — {fix}, then "
+            f"`gitmodel status` shows what changed")
 
 
 def verify_staged(root: Path, expected: Iterable[tuple[str, str]]) -> None:
