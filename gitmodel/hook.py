@@ -268,7 +268,7 @@ def pre_push(root: Path, stdin: bytes, args: list[str] | None = None) -> int:
     )
 
     refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
-    remote = (args or [None])[0] or os.environ.get("PRE_COMMIT_REMOTE_NAME")  # git's $1; the framework's variable
+    remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME")  # git's $1; the framework's variable
     report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1", remote=remote)
     for note in report.notes:
         _say(f"gitmodel: {note}")

@@ -780,7 +780,7 @@ def test_workflow_template_calls_only_real_commands() -> None:
 def test_pre_commit_hooks_yaml_shape() -> None:
     spec = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     by_id = {h["id"]: h for h in spec}
-    assert by_id["gitmodel-check"]["stages"] == ["pre-commit"]
+    assert by_id["gitmodel-check"]["stages"] == ["pre-commit", "pre-merge-commit"]
     assert by_id["gitmodel-pre-push"]["stages"] == ["pre-push"]
     for hook in spec:
         assert hook["pass_filenames"] is False
