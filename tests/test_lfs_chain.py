@@ -210,3 +210,17 @@ def test_verify_in_a_skip_smudge_clone_says_not_downloaded_and_the_hint_works(re
 
     assert git(clone, "lfs", "pull", "--include", "weights/model.bin").returncode == 0
     assert gm(clone, "verify", "ranker").returncode == 0
+
+
+def test_uninstall_where_gitmodel_stood_in_for_lfs_says_how_to_get_lfs_hooks_back(repo: Path) -> None:
+    init_repo(repo, dvc=False)
+    git(repo, "lfs", "track", "*.bin")               # the repository uses Git LFS now (.git/lfs exists)
+    assert lfs.used_here(repo)
+    removed = gm(repo, "hooks", "uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert "run `git lfs install`" in removed.stdout
+    directory = repo / ".git/hooks"
+    assert not any((directory / h).exists() for h in ("pre-commit", "pre-merge-commit", "pre-push",
+                                                       "post-checkout", "post-commit", "post-merge"))
+    assert git(repo, "lfs", "install").returncode == 0   # the hint, followed: Git LFS writes its own hooks
+    assert hooks.is_git_lfs_hook(directory / "pre-push", "pre-push")
