@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import bench_objects
 from benchmarks import generators as gen
 from benchmarks.harness import (
     MIB,
@@ -58,6 +59,7 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input", "`validate-input` of 1,000,000 JSONL rows", "≥ 20,000 rows/s"),
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
+    bench_objects.FIGURE,
 ]
 
 
@@ -613,6 +615,7 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["env-capture"], env_capture_figure),
     (["add"], add_figure),
     (["push", "get", "get-rss"], transfer_figures),
+    ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
 ]
 

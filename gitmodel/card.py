@@ -17,7 +17,7 @@ from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
 from gitmodel.config import load_config
 from gitmodel.errors import InvalidInput
-from gitmodel.fileio import dump_yaml, read_capped
+from gitmodel.fileio import dump_yaml, read_capped, safe_target
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
@@ -139,7 +139,7 @@ def _versions(releases: list[Release], current: str) -> str:
 
 
 def _template(root: Path) -> tuple[str, str]:
-    override = root / OVERRIDE
+    override = safe_target(root, OVERRIDE, where=OVERRIDE)  # a template linked out of the repo: exit 2
     if override.is_file():
         return OVERRIDE, read_capped(override, where=OVERRIDE).decode("utf-8", "replace")
     path = templates_dir() / "model-card.md"

@@ -255,7 +255,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
                 known = known if known is not None else pinned_before(root, manifest_path)
                 if not force and digest not in known.get(entry.path, set()):
                     cache.save()
-                    raise Refused(f"{entry.path} has changes that no commit of {manifest_path} pins",
+                    raise Refused(f"has changes that no commit of {manifest_path} pins",
                                   where=entry.path,
                                   hint="record them with `gitmodel bump`, or discard them with "
                                        "`gitmodel pull --force`")

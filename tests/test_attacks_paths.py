@@ -214,3 +214,15 @@ def test_add_refuses_a_prompt_that_is_a_symlink(repo: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "is a symlink" in result.stderr
     assert not (repo / "models" / "sentiment.yaml").exists()
+
+
+def test_card_refuses_a_template_linked_out_of_the_repo(repo: Path, tmp_path: Path) -> None:
+    make_model_repo(repo)
+    secret = tmp_path / "secret.md"
+    secret.write_text("$name token=hunter2\n")
+    (repo / ".gitmodel").mkdir(exist_ok=True)
+    (repo / ".gitmodel" / "model-card.md").symlink_to(secret)
+    result = gm(repo, "card", "sentiment")
+    assert result.returncode == 2, result.stderr
+    assert "leads out of" in result.stderr
+    assert "hunter2" not in result.stdout
