@@ -773,7 +773,7 @@ def test_workflow_template_calls_only_real_commands() -> None:
             if word.startswith("--"):
                 assert word.split("=")[0] in options, f"`gitmodel {name}` has no option {word}"
     check_call = next(c for c in calls if c[0] == "check")
-    assert check_call[1:] == ["--base", "$BASE"]
+    assert check_call[1:] == ["--base", "$BASE", "--verify-objects"]
     assert workflow["jobs"]["check"]["env"]["BASE"] == "origin/${{ github.base_ref }}"
 
 
