@@ -193,7 +193,8 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
         size = entry.size if entry.size >= 0 else dest.stat().st_size
         staged.files.append(ExportedFile(entry.path, component, actual, size))
     if bad_objects:
-        raise integrity_error(bad_objects, where=located.tag, retry=f"gitmodel get {located.tag} --out DIR")
+        raise integrity_error(bad_objects, where=located.tag, retry=f"gitmodel get {located.tag} --out DIR",
+                              name=located.name)
     if mismatches:
         raise Refused("integrity check failed, nothing was placed: " + "; ".join(mismatches), where=located.tag,
                       hint="the release's git or LFS content does not match its manifest: do not use this "

@@ -123,7 +123,7 @@ def check_entry(entry: FileEntry, actual: str, parts: Sequence[tuple[str, Path]]
     return Mismatch(entry.path, entry.md5, entry.sha256, actual, origin, corrupt_objects(parts))
 
 
-def integrity_error(mismatches: list[Mismatch], *, where: str, retry: str) -> Refused:
+def integrity_error(mismatches: list[Mismatch], *, where: str, retry: str, name: str = "NAME") -> Refused:
     """The refusal for bytes that do not hash to the manifest; removes damaged cache objects first.
 
     The hint follows the bytes: a damaged object that was already in the local cache is removed and a
@@ -143,13 +143,13 @@ def integrity_error(mismatches: list[Mismatch], *, where: str, retry: str) -> Re
     remote = [m for m in mismatches if m.damaged and m.origin == REMOTE]
     if remote:
         hint = (f"the remote holds damaged bytes for {', '.join(f'md5 {m.md5}' for m in remote)}: on a machine "
-                "where `gitmodel verify NAME` passes, delete that object from the remote and run `gitmodel push`, "
+                f"where `gitmodel verify {name}` passes, delete that object from the remote and run `gitmodel push`, "
                 f"then rerun `{retry}`")
     elif local:
         hint = f"the local DVC cache held the damaged copy (now removed): rerun `{retry}` to fetch it again"
     else:
         hint = ("the manifest's md5 and sha256 name different bytes: this manifest is broken; do not use it, "
-                "and re-pin the true files with `gitmodel bump NAME` in a new version")
+                f"and re-pin the true files with `gitmodel bump {name}` in a new version")
     return Refused(text, where=where, hint=hint)
 
 
@@ -196,7 +196,8 @@ class Placement:
     links: str = "inside"          # "inside": the work tree; "none": an export directory
 
 
-def place_verified(plan: Placement, *, where: str, retry: str, progress: bool = False) -> list[str]:
+def place_verified(plan: Placement, *, where: str, retry: str, name: str = "NAME", progress: bool = False
+                   ) -> list[str]:
     """Check every target path, build every entry beside its target and verify it; only when all match,
     rename them into place. Nothing is placed on a mismatch (Refused, see `integrity_error`)."""
     targets = [safe_target(plan.base, e.path, where=e.path, links=plan.links) for e, _, _ in plan.entries]
@@ -211,7 +212,7 @@ def place_verified(plan: Placement, *, where: str, retry: str, progress: bool = 
             if bad is not None:
                 mismatches.append(bad)
         if mismatches:
-            raise integrity_error(mismatches, where=where, retry=retry)
+            raise integrity_error(mismatches, where=where, retry=retry, name=name)
         for tmp, target in built:
             swap_into_place(tmp, target)
     except OSError as exc:

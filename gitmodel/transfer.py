@@ -206,7 +206,8 @@ def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], al
     return dirty
 
 
-def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str) -> None:
+def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str,
+           name: str = "NAME") -> None:
     """Verify, then place the entries' bytes from the DVC cache (see gitmodel/placement.py)."""
     if not entries or fetched is None:
         return
@@ -215,7 +216,7 @@ def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *,
     plan = Placement(root, [(e, by_md5.get(e.md5, []), origin.get(e.md5, "local DVC cache")) for e in entries])
     from gitmodel import storage
 
-    place_verified(plan, where=where, retry=retry, progress=storage.progress_enabled())
+    place_verified(plan, where=where, retry=retry, name=name, progress=storage.progress_enabled())
 
 
 def _read_worktree(root: Path) -> Any:
@@ -386,7 +387,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
                           hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
     fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
     # Every byte is verified (and every path checked) before git restores anything.
-    _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}")
+    _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name)
     git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
     _smudge_lfs_pointers(root, located)
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
