@@ -149,7 +149,7 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
     lfs_paths = {e.path for _, e in manifest.files() if e.storage == "lfs"}
     pinned = [(c, e.path, e.sha256) for c, e in manifest.files()] + manifest.pinned_extras()
     for component, path, expected in pinned:
-        full = root / path
+        full = safe_target(root, path, where=path)  # a link out of the repo is never followed (exit 2)
         if full.is_dir():
             actual: str | None = cache.dir_sha256(full)
         elif full.is_file():

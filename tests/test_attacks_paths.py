@@ -154,9 +154,10 @@ def test_bump_and_check_refuse_a_pinned_path_through_a_link_out_of_the_repo(repo
     assert bumped.returncode == 2, bumped.stderr
     assert "leads out of" in bumped.stderr
     assert (repo / "models" / "sentiment.yaml").read_bytes() == before
-    checked = gm(repo, "check")
-    assert checked.returncode == 2, checked.stderr
-    assert "leads out of" in checked.stderr
+    for command in ("check", "verify", "status"):
+        said = gm(repo, command)
+        assert said.returncode == 2, (command, said.stderr)
+        assert "leads out of" in said.stderr
 
 
 def test_add_refuses_a_models_dir_that_links_out_before_writing_anything(repo: Path, tmp_path: Path) -> None:
