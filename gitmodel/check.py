@@ -180,7 +180,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                 if digest is not None and digest != entry.sha256:
                     from gitmodel.saved import pinned_before  # only on this mismatch path
 
-                    if digest in pinned_before(source.root, state.manifest_path).get(entry.path, set()):
+                    if digest in pinned_before(source.root, name, state.manifest_path).get(entry.path, set()):
                         state.findings.append(Finding(name, "whole", entry.path, f"{component} file in the working "
                                                       "tree is an earlier pinned version", fix=f"gitmodel pull {name}",
                                                       old=entry.sha256, new=digest))

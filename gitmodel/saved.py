@@ -12,13 +12,15 @@ from gitmodel import git
 from gitmodel.errors import GitmodelError
 
 
-def pinned_before(root: Path, manifest_path: str, *, depth: int = 200) -> dict[str, set[str]]:
+def pinned_before(root: Path, name: str, manifest_path: str, *, depth: int = 200) -> dict[str, set[str]]:
     """path → every sha256 `manifest_path` pinned for it in the last `depth` commits that touched it and in
-    each release tag's commit."""
+    the commit of each release tag of model `name`."""
     from gitmodel import manifest as mf
 
+    if git.head_commit(root) is None:
+        return {}  # no commit yet: nothing is saved
     commits = git.out(root, "log", f"-n{depth}", "--format=%H", "HEAD", "--", manifest_path).split()
-    releases = git.out(root, "for-each-ref", "--format=%(*objectname)", "refs/tags/").split()
+    releases = git.out(root, "for-each-ref", "--format=%(*objectname)", f"refs/tags/{name}@v*").split()
     known: dict[str, set[str]] = {}
     specs = [f"{c}:{manifest_path}" for c in dict.fromkeys(commits + releases)]
     for spec, blob in git.cat_files(root, specs).items():

@@ -240,7 +240,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     models = _workspace_models(root, cfg, names)
     cache = HashCache(git.git_dir(root), root)
     todo = []
-    for _name, (manifest_path, m) in sorted(models.items()):
+    for name, (manifest_path, m) in sorted(models.items()):
         entries = [e for _, e in m.files() if e.storage == "dvc"]
         check_pointers([e.path for e in entries], _read_worktree(root))
         known: dict[str, set[str]] | None = None
@@ -253,7 +253,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
                     digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
                 if digest == entry.sha256:
                     continue
-                known = known if known is not None else pinned_before(root, manifest_path)
+                known = known if known is not None else pinned_before(root, name, manifest_path)
                 if not force and digest not in known.get(entry.path, set()):
                     cache.save()
                     raise Refused(f"has changes that no commit of {manifest_path} pins",
