@@ -20,7 +20,7 @@ from gitmodel import manifest as mf
 from gitmodel.config import load_config
 from gitmodel.errors import ExternalFailure, GitmodelError, Refused
 from gitmodel.fileio import safe_target
-from gitmodel.hashing import sha256_and_md5, sha256_dir
+from gitmodel.hashing import md5_file, sha256_dir, sha256_file
 from gitmodel.manifest import FileEntry
 
 PUSH = "run `gitmodel push` on the machine that has the bytes"
@@ -97,25 +97,26 @@ def _check_dvc(root: Path, items: list[tuple[str, FileEntry]], scratch: Path, re
             check.fix = PUSH
             continue
         parts = fetched.objects.get(entry.path, [])
-        digests = {obj: sha256_and_md5(obj) for _, obj in parts}  # one read of each object for both hashes
-        damaged = [obj for obj, (_, md5) in digests.items() if md5 != obj.parent.name + obj.name]
-        if damaged:
-            check.problem = f"the remote's object {damaged[0].parent.name + damaged[0].name} is damaged"
-            check.fix = "delete it from the remote, then " + PUSH
-            continue
+        # sha256 alone decides; md5 (2x the cost) is read only to say why a mismatch happened
+        digests = {obj: sha256_file(obj) for _, obj in parts}
         if entry.md5 and entry.md5.endswith(".dir"):
             actual = _dir_sha256(Path(tempfile.mkdtemp(dir=scratch)), entry, parts, digests)
         else:
-            actual = digests[parts[0][1]][0]
+            actual = digests[parts[0][1]]
         report.bytes_checked += sum(obj.stat().st_size for _, obj in parts)
-        if actual != entry.sha256:
+        if actual == entry.sha256:
+            continue
+        damaged = [obj for _, obj in parts if md5_file(obj) != obj.parent.name + obj.name]
+        if damaged:
+            check.problem = f"the remote's object {damaged[0].parent.name + damaged[0].name} is damaged"
+            check.fix = "delete it from the remote, then " + PUSH
+        else:
             check.problem = (f"the bytes under md5 {entry.md5} hash to sha256 {actual}, but the manifest "
                              f"records {entry.sha256}")
             check.fix = REPIN
 
 
-def _dir_sha256(built: Path, entry: FileEntry, parts: list[tuple[str, Path]],
-                digests: dict[Path, tuple[str, str]]) -> str:
+def _dir_sha256(built: Path, entry: FileEntry, parts: list[tuple[str, Path]], digests: dict[Path, str]) -> str:
     """A directory's sha256 from its listing and its files' digests (hard links, no second read)."""
     import os
 
@@ -127,7 +128,7 @@ def _dir_sha256(built: Path, entry: FileEntry, parts: list[tuple[str, Path]],
             os.link(obj, target)
         except OSError:
             shutil.copyfile(obj, target)
-        by_target[os.path.normpath(target)] = digests[obj][0]
+        by_target[os.path.normpath(target)] = digests[obj]
     return sha256_dir(built, file_hash=lambda p: by_target.get(os.path.normpath(p)) or "")
 
 

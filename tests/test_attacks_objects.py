@@ -88,3 +88,23 @@ def test_ci_templates_verify_objects(template: str) -> None:
     lines = [line for line in text.splitlines() if "gitmodel check --base" in line and not line.lstrip().startswith("#")]
     assert lines
     assert all("--verify-objects" in line for line in lines)
+
+
+def test_a_damaged_remote_object_is_named_as_such(released: Path) -> None:
+    from tests.attacks_kit import remote_object
+
+    root = released
+    (root / WEIGHTS).write_bytes(b"\x00v2 weights" * 50)
+    bump_model(root, "sentiment")
+    git(root, "commit", "-q", "-m", "0.2.0")
+    assert gm(root, "push").returncode == 0
+    md5 = entry(root, WEIGHTS).md5
+    assert md5 is not None
+    obj = remote_object(md5)
+    obj.chmod(0o644)
+    data = bytearray(obj.read_bytes())
+    data[10] ^= 0x01
+    obj.write_bytes(bytes(data))
+    result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
+    assert result.returncode == 1, result.stderr
+    assert f"the remote's object {md5} is damaged" in result.stderr
