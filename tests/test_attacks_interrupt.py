@@ -147,3 +147,36 @@ def test_bump_that_cannot_write_the_manifest_is_exit_3_and_leaves_nothing(repo: 
     assert (repo / "models" / "sentiment.yaml").read_bytes() == manifest
     assert (repo / "artifacts" / "model.bin.dvc").read_bytes() == pointer
     assert _leftovers(repo) == []
+
+
+def test_atomic_write_that_runs_out_of_room_is_exit_3_and_leaves_no_temp(tmp_path: Path) -> None:
+    """The one atomic write: a write cut short (the file-size limit stands in for a full disk) raises
+    ExternalFailure naming the file, keeps the old content and leaves no `.tmp` behind."""
+    import resource
+
+    target = tmp_path / "models" / "sentiment.yaml"
+    target.parent.mkdir()
+    target.write_text("version: 0.1.0\n")
+    code = ("import sys; from pathlib import Path; from gitmodel.fileio import atomic_write\n"
+            "from gitmodel.errors import GitmodelError\n"
+            "try:\n    atomic_write(Path(sys.argv[1]), b'x' * 100_000)\n"
+            "except GitmodelError as exc:\n    print(exc.line(), file=sys.stderr); sys.exit(int(exc.exit_code))\n")
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True,
+                            preexec_fn=small_files)
+    assert result.returncode == 3, result.stderr
+    assert "cannot write" in result.stderr
+    assert target.read_text() == "version: 0.1.0\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["sentiment.yaml"]
+
+
+def test_atomic_write_where_a_directory_cannot_be_made_is_exit_3(tmp_path: Path) -> None:
+    from gitmodel.errors import ExternalFailure
+    from gitmodel.fileio import atomic_write
+
+    (tmp_path / "models").write_text("a file where the manifest directory should be\n")
+    with pytest.raises(ExternalFailure, match="cannot write"):
+        atomic_write(tmp_path / "models" / "sentiment.yaml", "version: 0.1.0\n")
