@@ -222,9 +222,9 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
 
     The object comes from the local LFS store, else from the LFS server of the default remote (git-lfs
     downloads it into the store). `dest` is replaced atomically and only when the bytes verify; a file
-    stored as a plain git blob is written from the blob and verified the same way. With `store`, git-lfs
-    keeps its objects there instead of the repository's store (`lfs.storage`): CI then checks what the
-    LFS server holds, not a local copy.
+    stored as a plain git blob is written from the blob and verified the same way. With `store`, the
+    object is downloaded through a scratch bare repository there that knows only the LFS server's address:
+    CI then checks what the server holds, never a copy in the repository's LFS store (nor adds one).
     """
     spec = f"{rev}:{path}" if rev else f":{path}"
     blob = git.show_file(root, rev, path)
@@ -244,13 +244,9 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
             tmp.write_bytes(blob)
         else:
             require(root)
-            env = _env()
-            if store is not None:
-                count = int(env.get("GIT_CONFIG_COUNT", "0"))
-                env.update({"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": "lfs.storage",
-                            f"GIT_CONFIG_VALUE_{count}": str(store)})
-            result = git.run_to_file(root, "lfs", "smudge", "--", path, dest=tmp, input=blob, check=False,
-                                     env=env)
+            where_from = root if store is None else _scratch_repo(root, store)
+            result = git.run_to_file(where_from, "lfs", "smudge", "--", path, dest=tmp, input=blob, check=False,
+                                     env=_env())
             if result.returncode != 0:
                 raise ExternalFailure(f"git lfs could not get {spec}: {_lfs_error(result.stderr)}", where=path,
                                       hint="check the LFS remote (`git lfs env`), then `git lfs fetch` "
@@ -265,6 +261,18 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _scratch_repo(root: Path, store: Path) -> Path:
+    """A bare repository at `store` with the LFS server settings of `root` (and nothing else)."""
+    if not (store / "HEAD").exists():
+        store.mkdir(parents=True, exist_ok=True)
+        git.run(store, "init", "-q", "--bare")
+        for key in ("remote.origin.url", "lfs.url", "remote.origin.lfsurl"):
+            value = git.config_get(root, key)
+            if value:
+                git.run(store, "config", key, value)
+    return store
 
 
 def fetch_lfs_files(root: Path, rev: str | None, items: Sequence[tuple[str, Path, str | None]]) -> None:

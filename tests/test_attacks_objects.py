@@ -108,3 +108,50 @@ def test_a_damaged_remote_object_is_named_as_such(released: Path) -> None:
     result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
     assert result.returncode == 1, result.stderr
     assert f"the remote's object {md5} is damaged" in result.stderr
+
+
+# ----------------------------------------------------------------------------------------------- LFS
+
+
+def test_lfs_objects_are_fetched_into_a_temp_store_and_a_missing_one_is_caught(repo: Path, tmp_path: Path) -> None:
+    """Real git-lfs, a `file://` LFS remote, a CI-like clone that never smudged the weights."""
+    import hashlib
+    import os
+    import shutil
+    import subprocess
+
+    from gitmodel.setup import init_repo
+    from gitmodel.workspace import add_model
+
+    if shutil.which("git-lfs") is None:
+        pytest.fail("git-lfs is not installed: `apt-get install git-lfs` (or `sh scripts/ensure-git-lfs.sh` as root)")
+    subprocess.run(["git", "lfs", "install", "--skip-repo"], check=True, capture_output=True)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    init_repo(repo, hooks=False)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "gitmodel init")
+    base = git(repo, "rev-parse", "HEAD").stdout.strip()
+    git(repo, "lfs", "track", "*.bin")
+    weights = b"\x00lfs weights\x00" * 300
+    oid = hashlib.sha256(weights).hexdigest()
+    (repo / "w.bin").write_bytes(weights)
+    add_model(repo, "ranker", weights=["w.bin"])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "ranker 0.1.0")
+    git(repo, "remote", "add", "origin", remote.as_uri())
+    git(repo, "lfs", "push", "--all", "origin")
+    git(repo, "push", "-q", "origin", "main")
+    ci = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", remote.as_uri(), str(ci)], check=True, capture_output=True,
+                   env={**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"})
+    ok = gm(ci, "check", "--base", base, "--verify-objects", "--json",
+            env={"GIT_LFS_SKIP_SMUDGE": "1"})
+    assert ok.returncode == 0, ok.stderr
+    assert [o["storage"] for o in json.loads(ok.stdout)["objects"]["objects"]] == ["lfs"]
+    assert not (ci / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4] / oid).exists()  # not the user's store
+    (remote / "lfs" / "objects" / oid[:2] / oid[2:4] / oid).unlink()
+    missing = gm(ci, "check", "--base", base, "--verify-objects", env={"GIT_LFS_SKIP_SMUDGE": "1"})
+    assert missing.returncode == 1, missing.stderr
+    assert "w.bin" in missing.stderr
+    assert "git lfs push" in missing.stderr
