@@ -168,12 +168,16 @@ def dump_yaml(data: Any) -> str:
 
 
 def write_failure(exc: OSError, path: Path) -> GitmodelError:
-    """An OSError met while writing `path`, as gitmodel's error: disk full, read-only, no permission → 3."""
+    """An OSError met while writing `path`, as gitmodel's error: a path that cannot be a file (a directory
+    is in the way) is invalid input (2); a full disk, read-only or forbidden directory is external (3)."""
+    import errno
+
     from gitmodel.errors import ExternalFailure
 
-    where = exc.filename if isinstance(exc.filename, str) else str(path)
-    return ExternalFailure(f"cannot write: {exc.strerror or type(exc).__name__}", where=where,
-                           hint="free space or fix the directory's permissions, then retry")
+    what = f"cannot write: {exc.strerror or type(exc).__name__}"
+    if exc.errno in (errno.EISDIR, errno.ENOTDIR, errno.EEXIST):
+        return InvalidInput(what, where=str(path), hint="give a writable file path")
+    return ExternalFailure(what, where=str(path), hint="free space or fix the directory's permissions, then retry")
 
 
 def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:

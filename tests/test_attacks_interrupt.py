@@ -173,10 +173,14 @@ def test_atomic_write_that_runs_out_of_room_is_exit_3_and_leaves_no_temp(tmp_pat
     assert sorted(p.name for p in target.parent.iterdir()) == ["sentiment.yaml"]
 
 
-def test_atomic_write_where_a_directory_cannot_be_made_is_exit_3(tmp_path: Path) -> None:
-    from gitmodel.errors import ExternalFailure
+def test_atomic_write_where_the_path_cannot_be_a_file_is_exit_2_and_leaves_no_temp(tmp_path: Path) -> None:
+    from gitmodel.errors import InvalidInput
     from gitmodel.fileio import atomic_write
 
     (tmp_path / "models").write_text("a file where the manifest directory should be\n")
-    with pytest.raises(ExternalFailure, match="cannot write"):
+    with pytest.raises(InvalidInput, match="cannot write"):
         atomic_write(tmp_path / "models" / "sentiment.yaml", "version: 0.1.0\n")
+    (tmp_path / "out.md").mkdir()
+    with pytest.raises(InvalidInput, match="cannot write"):
+        atomic_write(tmp_path / "out.md", "# changelog\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "out.md"]
