@@ -162,6 +162,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             forced[normalize_repo_path(raw, root, where=flag)] = storage_name
     specs: list[FileSpec] = []
     seen: set[str] = set()
+    moved: list[str] = []  # weights git tracks today, to untrack (`git rm --cached`) so DVC can take them
     for component, flag, raws in (("weights", "--weights", weights), ("data", "--data", data),
                                   ("prompts", "--prompt", prompts)):
         for raw in raws:
@@ -173,9 +174,11 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                 raise InvalidInput(f"{path} is a directory; only --data may be a directory", where=flag)
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
                 forced.setdefault(path, "git" if not looks_binary(root / path) else "dvc")
-            if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
-                    and not lfs.routed(root, path):
-                # weights are the artifact DVC exists for: even a small file goes through it by default
+            if component == "weights" and forced.get(path) is None and not lfs.routed(root, path):
+                # weights are the artifact DVC exists for: even a small file goes through it by default, and
+                # one already committed to git (adoption) moves to DVC unless --git keeps it there
+                if git.is_tracked(root, path):
+                    moved.append(path)
                 forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
                                   role="train" if component == "data" else None))
@@ -191,10 +194,12 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
+    index_before = _untrack(root, moved)
     try:
         entries = pin_files(root, specs, cache, formats)
     except BaseException:
         setup.undo(root)  # nothing half-written: .gitattributes back as it was
+        _restore_index(root, index_before)
         raise
     manifest = Manifest(
         name=name, version=version, description=description,
@@ -209,7 +214,26 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     cache.save()
     dvc_yaml = _sync_dvc_yaml(root, manifest)
     staged = _stage_model(root, manifest_path, manifest, dvc_yaml) if stage else []
-    return AddResult(name, manifest_path, manifest, staged, setup.notes)
+    notes = setup.notes
+    if moved:
+        notes = [*notes, f"moved {', '.join(moved)} from git to DVC (`git rm --cached`, staged; the old blobs stay "
+                         f"in git history) — to keep a file in git instead: gitmodel add ... --git PATH"]
+    return AddResult(name, manifest_path, manifest, staged, notes)
+
+
+def _untrack(root: Path, paths: list[str]) -> dict[str, git.IndexEntry]:
+    """`git rm --cached` the paths; returns their index entries, so a failed add can put them back."""
+    if not paths:
+        return {}
+    before = git.ls_files_stage(root, paths)
+    git.run(root, "rm", "--cached", "-q", "--", *paths)
+    return before
+
+
+def _restore_index(root: Path, entries: Mapping[str, git.IndexEntry]) -> None:
+    if entries:
+        info = "".join(f"{e.mode} {e.oid}\t{e.path}\n" for e in entries.values())
+        git.run(root, "update-index", "--index-info", input=info.encode("utf-8", "surrogateescape"))
 
 
 def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, version: str | None,

@@ -81,7 +81,8 @@ def add(
     version: Annotated[str, typer.Option(help="Initial semantic version.")] = "0.1.0",
     description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
     schema: Annotated[str | None, typer.Option("--schema", help="YAML/JSON {inputs, outputs} JSON Schemas.")] = None,
-    git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
+    git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable); "
+                                                                  "weights already in git otherwise move to DVC.")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
