@@ -21,6 +21,11 @@ ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent:
                                                 "derives from, NAME@vX.Y.Z (must exist).")]
 BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
                                                   "distilbert-base-uncased.")]
+DataRoleOpt = Annotated[list[str] | None, typer.Option("--data-role", metavar="PATH=ROLE",
+                                                     help="What a data file is for: train (the default), "
+                                                          "validation, eval, test or other (repeatable). The "
+                                                          "card's model-index reports metrics only against "
+                                                          "validation/eval/test data.")]
 
 
 def _exit(code: int) -> None:
@@ -42,6 +47,16 @@ def _here(root: Path, raw: str | None) -> str | None:
 
 def _here_all(root: Path, raws: list[str] | None) -> list[str]:
     return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
+
+
+def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
+    from gitmodel.workspace import data_roles
+
+    mapped = []
+    for raw in raws or []:
+        path, sep, role = raw.rpartition("=")
+        mapped.append(f"{_here(root, path)}={role}" if sep and path else raw)
+    return data_roles(root, mapped)
 
 
 def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
@@ -90,6 +105,7 @@ def add(
                                                          "schema, its flavors the weights and their format, its "
                                                          "requirements the environment lock.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
     base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
@@ -109,7 +125,8 @@ def add(
                        force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
                        environment=imported.environment if imported else None,
                        formats=imported.formats if imported else None,
-                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model,
+                       roles=_roles(root, data_role))
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -162,6 +179,7 @@ def bump(
                                                     help="Take schema, weights formats and environment lock from "
                                                          "this MLflow model directory's MLmodel.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
     base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
@@ -182,7 +200,8 @@ def bump(
                         schema=imported.schema if imported else None,
                         environment=imported.environment if imported else None,
                         formats=imported.formats if imported else None,
-                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model,
+                        roles=_roles(root, data_role))
     for text in imported.warnings if imported else []:
         warn(text)
     if json_out:
