@@ -59,12 +59,12 @@ def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
     return data_roles(root, mapped)
 
 
-def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
+def _from_mlflow(root: Path, directory: str | None, name: str, *, replace: bool) -> MlflowModel | None:
     if directory is None:
         return None
     from gitmodel.mlflow_import import read_mlflow_model
 
-    return read_mlflow_model(root, directory)
+    return read_mlflow_model(root, directory, name=name, replace=replace)
 
 
 @app.command()
@@ -102,8 +102,9 @@ def add(
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="MLflow model directory: its MLmodel signature becomes the "
-                                                         "schema, its flavors the weights and their format, its "
-                                                         "requirements the environment lock.")] = None,
+                                                         "schema, its flavors the weights, their format and "
+                                                         "environment.mlflow, its requirements the environment lock. "
+                                                         "A directory outside the repo is copied to artifacts/NAME/.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
     data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
@@ -117,16 +118,21 @@ def add(
     from gitmodel.workspace import add_model
 
     root = _root()
-    imported = _from_mlflow(root, _here(root, from_mlflow))
-    result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
-                       data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
-                       version=version, description=description, schema_file=_here(root, schema),
-                       force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
-                       force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
-                       environment=imported.environment if imported else None,
-                       formats=imported.formats if imported else None,
-                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model,
-                       roles=_roles(root, data_role))
+    roles = _roles(root, data_role)
+    imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=False)
+    try:
+        result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                           data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                           version=version, description=description, schema_file=_here(root, schema),
+                           force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                           force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
+                           environment=imported.environment if imported else None,
+                           formats=imported.formats if imported else None,
+                           metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
+    except BaseException:
+        if imported is not None:
+            imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
+        raise
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -177,7 +183,8 @@ def bump(
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="Take schema, weights formats and environment lock from "
-                                                         "this MLflow model directory's MLmodel.")] = None,
+                                                         "this MLflow model directory's MLmodel (one outside the "
+                                                         "repo is copied over artifacts/NAME/).")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
     data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
@@ -195,15 +202,22 @@ def bump(
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
     root = _root()
-    imported = _from_mlflow(root, _here(root, from_mlflow))
-    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
-                        schema=imported.schema if imported else None,
-                        environment=imported.environment if imported else None,
-                        formats=imported.formats if imported else None,
-                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model,
-                        roles=_roles(root, data_role))
+    roles = _roles(root, data_role)
+    imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=True)
+    try:
+        result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
+                            schema=imported.schema if imported else None,
+                            environment=imported.environment if imported else None,
+                            formats=imported.formats if imported else None,
+                            metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
+    except BaseException:
+        if imported is not None:
+            imported.undo_copy()
+        raise
     for text in imported.warnings if imported else []:
         warn(text)
+    for note in imported.notes[:1] if imported and imported.created else []:
+        err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
