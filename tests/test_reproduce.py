@@ -134,10 +134,7 @@ def test_env_check_other_interpreter_reports_missing_packages(model: Path, bare_
     env_capture(model, "sentiment", packages=["PyYAML", "jsonschema"])
     report = env_check(model, "sentiment", python=str(bare_python))
     missing = {m.name: m.found for m in report.errors if m.kind == "package"}
-    # every recorded package is missing there: the two named, and the ML packages this interpreter has
-    recorded = mf.load(model / "models/sentiment.yaml").environment["packages"]
-    assert {"pyyaml", "jsonschema"} <= set(recorded)
-    assert missing == dict.fromkeys(recorded)
+    assert missing == {"pyyaml": None, "jsonschema": None}
 
 
 # --- validate-input (domain) --------------------------------------------------------------------------
@@ -274,9 +271,7 @@ def test_cli_env_capture_then_check(model: Path, bare_python: Path) -> None:
     other = gm(model, "env", "check", "sentiment", "--python", str(bare_python), "--json")
     assert other.returncode == int(ExitCode.REFUSED)
     report = json.loads(other.stdout)
-    recorded = mf.load(path).environment["packages"]
-    assert "pyyaml" in recorded
-    assert {m["name"]: m["found"] for m in report["mismatches"] if m["kind"] == "package"} == dict.fromkeys(recorded)
+    assert {m["name"]: m["found"] for m in report["mismatches"] if m["kind"] == "package"} == {"pyyaml": None}
 
 
 def test_cli_validate_input(model: Path, tmp_path: Path) -> None:
