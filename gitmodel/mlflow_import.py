@@ -64,6 +64,7 @@ class MlflowModel:
     notes: list[str] = field(default_factory=list)      # what to do next
     warnings: list[str] = field(default_factory=list)   # what could not be imported
     created: list[Path] = field(default_factory=list)   # files and directories the copy-in created
+    copied: str | None = None                           # the note saying where an outside model was copied
 
     def undo_copy(self) -> None:
         """Remove what copying the model into the repository created (a failed `add` leaves nothing)."""
@@ -100,8 +101,8 @@ def read_mlflow_model(root: Path, directory: str, *, name: str | None = None,
         where = exc.where.replace(dest, str(source)) if exc.where else exc.where
         raise InvalidInput(exc.message, where=where, hint=exc.hint) from None
     model.created = created
-    model.notes.insert(0, f"copied the MLflow model {source} into {dest}/ (what a manifest pins must be "
-                          "inside the repository)")
+    model.copied = f"copied the MLflow model {source} into {dest}/ (what a manifest pins must be inside the repository)"
+    model.notes.insert(0, model.copied)
     return model
 
 

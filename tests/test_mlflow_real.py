@@ -219,6 +219,7 @@ def test_bump_from_a_retrained_model_outside_the_repo(repo: Path, saved: Path) -
     assert bumped.returncode == 0, bumped.stderr
     assert "iris: 0.1.0 → 0.2.0 (minor bump" in bumped.stdout
     assert "re-tracked artifacts/iris/model.skops through DVC" in bumped.stdout
+    assert f"note: copied the MLflow model {saved / 'iris-retrained'} into artifacts/iris/" in bumped.stderr
     m = _manifest(repo, "iris")
     assert m["weights"][0]["sha256"] != old
     assert (repo / "artifacts" / "iris" / "model.skops").read_bytes() == \

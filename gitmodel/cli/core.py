@@ -216,8 +216,8 @@ def bump(
         raise
     for text in imported.warnings if imported else []:
         warn(text)
-    for note in imported.notes[:1] if imported and imported.created else []:
-        err(f"note: {note}")
+    if imported is not None and imported.copied:
+        err(f"note: {imported.copied}")
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,
