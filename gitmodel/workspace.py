@@ -186,7 +186,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             forced[normalize_repo_path(raw, root, where=flag)] = storage_name
     specs: list[FileSpec] = []
     seen: set[str] = set()
-    moved: list[str] = []  # weights git tracks today, to untrack (`git rm --cached`) so DVC can take them
+    moved: list[str] = []  # files git tracks today that go to DVC: untracked (`git rm --cached`) first
     for component, flag, raws in (("weights", "--weights", weights), ("data", "--data", data),
                                   ("prompts", "--prompt", prompts)):
         for raw in raws:
@@ -203,6 +203,11 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                 # one already committed to git (adoption) moves to DVC unless --git keeps it there
                 if git.is_tracked(root, path):
                     moved.append(path)
+                forced[path] = "dvc"
+            if component == "data" and forced.get(path) is None and git.is_tracked(root, path) \
+                    and choose_storage(root, path, None, as_if_untracked=True) == "dvc":
+                # data committed to git that the storage rule sends to DVC (large, binary, a directory)
+                moved.append(path)
                 forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
                                   role=(roles or {}).get(path, "train") if component == "data" else None))
@@ -251,7 +256,7 @@ def _untrack(root: Path, paths: list[str]) -> dict[str, git.IndexEntry]:
     if not paths:
         return {}
     before = git.ls_files_stage(root, paths)
-    git.run(root, "rm", "--cached", "-q", "--", *paths)
+    git.run(root, "rm", "-r", "--cached", "-q", "--", *paths)
     return before
 
 

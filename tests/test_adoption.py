@@ -92,6 +92,29 @@ def test_git_flag_keeps_one_committed_file_in_git_while_the_other_moves(repo: Pa
     assert "tokenizer" not in note
 
 
+def test_committed_data_follows_the_storage_rule_as_if_it_were_new(repo: Path) -> None:
+    """Large or binary data and data directories move to DVC; small text data stays in git."""
+    _legacy_repo(repo)
+    (repo / "data" / "images").mkdir(parents=True)
+    (repo / "data" / "images" / "a.png").write_bytes(b"\x89PNG\x00" * 10)
+    (repo / "data" / "big.parquet").write_bytes(b"PAR1\x00" * 300_000)  # 1.5 MB, binary
+    (repo / "data" / "labels.csv").write_text("text,label\ngood,pos\n")
+    git(repo, "add", "data")
+    git(repo, "commit", "-q", "-m", "data in git")
+    result = gm(repo, "add", "legacy", "--weights", "artifacts/model.pkl", "--data", "data/images",
+                "--data", "data/big.parquet", "--data", "data/labels.csv")
+    assert result.returncode == 0, result.stderr
+    storage = {d["path"]: d["storage"] for d in _manifest(repo)["data"]}
+    assert storage == {"data/images": "dvc", "data/big.parquet": "dvc", "data/labels.csv": "git"}
+    assert git(repo, "ls-files", "data").stdout.split() == [
+        "data/.gitignore", "data/big.parquet.dvc", "data/images.dvc", "data/labels.csv"]
+    (note,) = [ln for ln in result.stderr.splitlines() if "from git to DVC" in ln]
+    for path in ("artifacts/model.pkl", "data/images", "data/big.parquet"):
+        assert path in note
+    assert "labels.csv" not in note
+    assert git(repo, "commit", "-q", "-m", "adopt", check=False).returncode == 0
+
+
 def test_failed_move_leaves_the_weights_tracked_by_git(repo: Path) -> None:
     """The adversary: DVC refuses the file after git let go of it — git must still track it, nothing staged."""
     _legacy_repo(repo)
