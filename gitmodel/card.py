@@ -168,7 +168,8 @@ def _versions(releases: list[Release], current: str) -> str:
     for r in releases:
         mark = " (this card)" if str(r.version) == current else ""
         tagger = r.tagger.split(" <")[0]
-        message = " ".join(user_message(r.message).split())  # what the releaser wrote (-m), on one row
+        # what the releaser wrote (-m), on one row, without control characters (no escape codes in a card)
+        message = " ".join("".join(c if c.isprintable() else " " for c in user_message(r.message)).split())
         rows.append([f"v{r.version}{mark}", r.date[:10], tagger, message or "—"])
     return _table(["version", "date", "released by", "message"], rows) or "_not released yet_"
 

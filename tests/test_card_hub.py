@@ -43,7 +43,8 @@ def _card(repo: Path, ref: str = "sentiment@v0.1.0") -> Path:
 
 
 def test_card_loads_in_huggingface_hub_with_hub_license_and_eval_results(repo: Path) -> None:
-    _model(repo, "data/test.csv=test", message="Baseline | March tickets\n\nretrained with the new tokenizer")
+    _model(repo, "data/test.csv=test",
+           message="Baseline | March tickets\n\nretrained with the new \x1b[31mtokenizer\x1b[0m")
     path = _card(repo)
     card = ModelCard.load(path, ignore_metadata_errors=False)
     assert card.data.license == "apache-2.0"  # written `Apache 2.0` in the manifest
@@ -54,7 +55,8 @@ def test_card_loads_in_huggingface_hub_with_hub_license_and_eval_results(repo: P
     assert metadata_load(path)["license"] == "apache-2.0"
     # the versions table shows what the releaser wrote, on one row, its `|` escaped
     row = next(line for line in card.text.splitlines() if line.startswith("| v0.1.0"))
-    assert row.endswith("| Baseline \\| March tickets retrained with the new tokenizer |")
+    assert row.endswith("| Baseline \\| March tickets retrained with the new [31mtokenizer [0m |")
+    assert "\x1b" not in card.text
     assert row.count(" | ") == 3
 
 
