@@ -227,3 +227,19 @@ def test_card_refuses_a_template_linked_out_of_the_repo(repo: Path, tmp_path: Pa
     assert result.returncode == 2, result.stderr
     assert "leads out of" in result.stderr
     assert "hunter2" not in result.stdout
+
+
+def test_the_pointer_hint_followed_restores_a_working_pull(repo: Path) -> None:
+    make_model_repo(repo)
+    (repo / "serve.py").write_text("print('serving')\n")
+    pointer = repo / "artifacts" / "model.bin.dvc"
+    pointer.write_text(pointer.read_text().replace("path: model.bin", "path: ../serve.py"))
+    refused = gm(repo, "pull", "--force")
+    assert refused.returncode == 2
+    assert "delete artifacts/model.bin.dvc and re-create it with `gitmodel bump NAME`" in refused.stderr
+    pointer.unlink()
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert "path: model.bin" in pointer.read_text()
+    assert gm(repo, "pull", "--force").returncode == 0
+    assert gm(repo, "check").returncode == 0
+    assert (repo / "serve.py").read_text() == "print('serving')\n"
