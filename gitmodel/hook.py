@@ -28,7 +28,7 @@ from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
 INDEX_FORMAT = 1
-HOOK_TYPES = ("pre-commit", "pre-push")
+HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
 
 
 def _say(line: str) -> None:
@@ -47,7 +47,7 @@ class HookIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.config = ""              # the config file's text when the index was built
+        self.config = ""              # "blob <id>" of the staged config when the index was built
         self.manifests_dir = "models"
         self.models: dict[str, dict[str, object]] = {}  # manifest path → {oid, name, pins}
         self.dirty = False
@@ -110,12 +110,17 @@ def pins_of(doc: object) -> list[str]:
     return sorted(set(pins))
 
 
-def _config_text(root: Path) -> str:
-    # The config itself is the key (it is small): no hash to import, no collision to reason about.
-    try:
-        return "present\n" + (root / CONFIG_FILE).read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return "absent"
+def _staged_manifests_dir(root: Path) -> str:
+    """The manifests directory the STAGED config names (never the working tree's: issue 13, item 5)."""
+    from gitmodel.config import from_dict
+    from gitmodel.fileio import parse_yaml
+
+    spec = f":{CONFIG_FILE}"
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return "models"
+    where = f"{CONFIG_FILE} (index)"
+    return from_dict(parse_yaml(blob, where=where), where=where).manifests
 
 
 class ParseMemo:
@@ -215,18 +220,21 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         return 0
     index = HookIndex.load(git_dir)
     memo = ParseMemo(git_dir)
-    config = _config_text(root)
+    # Everything is read from the index, the config too: the staged config's blob id is its key, and the
+    # same ls-files call that lists the staged manifests names it (no extra git call when it is unchanged).
+    listing = git.ls_files_stage(root, [index.manifests_dir + "/", CONFIG_FILE])
+    config_entry = listing.pop(CONFIG_FILE, None)
+    config = f"blob {config_entry.oid}" if config_entry is not None else "absent"
     if config != index.config:
         manifests_dir = "models"
-        if config != "absent":
-            from gitmodel.config import load_config
-
+        if config_entry is not None:
             memo.install()
-            manifests_dir = load_config(root).manifests
+            manifests_dir = _staged_manifests_dir(root)
         if manifests_dir != index.manifests_dir:
             index.models = {}
+            listing = git.ls_files_stage(root, [manifests_dir + "/"])
         index.config, index.manifests_dir, index.dirty = config, manifests_dir, True
-    refresh_index(root, index, git.ls_files_stage(root, [index.manifests_dir + "/"]), memo)
+    refresh_index(root, index, listing, memo)
     names: set[str] | None = affected_models(index, staged)
     index.save()
     memo.save()
@@ -322,7 +330,7 @@ def run(argv: list[str]) -> int:
                  "`gitmodel hooks install` puts it back and chains gitmodel's the way it expects")
         return code
     root, git_dir = _repo()
-    if hook_type == "pre-commit":
+    if hook_type in ("pre-commit", "pre-merge-commit"):
         return pre_commit(root, git_dir)
     return pre_push(root, stdin or b"")
 

@@ -49,9 +49,16 @@ class Source:
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         return {p: self.read(p) for p in paths}
 
-    def sha256(self, path: str) -> str | None:
-        """sha256 of the file (or directory) content; for an LFS pointer, the oid it names."""
+    def sha256(self, path: str, storage: str = "git") -> str | None:
+        """sha256 of the file (or directory) content as `storage` keeps it.
+
+        Only `storage: lfs` is judged by a pointer (the oid it names): any other file whose text merely
+        looks like an LFS pointer is hashed as the bytes it is.
+        """
         raise NotImplementedError
+
+    def preload(self, paths: list[str]) -> None:
+        """Read these files' bytes in one go when `sha256` will need them (git sources: one cat-file)."""
 
     def manifests(self, directory: str) -> list[str]:
         """Paths of the YAML files under the manifests directory."""
@@ -70,13 +77,13 @@ class WorkTree(Source):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def sha256(self, path: str) -> str | None:
+    def sha256(self, path: str, storage: str = "git") -> str | None:
         full = self.root / path
         if full.is_dir():
             return self.cache.dir_sha256(full)
         if not full.is_file():
             return None
-        if full.stat().st_size <= 1024:
+        if storage == "lfs" and full.stat().st_size <= 1024:
             # an LFS file never smudged here (GIT_LFS_SKIP_SMUDGE, no git-lfs): its pointer names the content
             pointer = lfs_oid(full.read_bytes())
             if pointer is not None:
@@ -96,6 +103,7 @@ class _GitSource(Source):
     def __init__(self, root: Path, cache: HashCache) -> None:
         super().__init__(root, cache)
         self._entries: dict[str, git.IndexEntry] | None = None
+        self._preloaded: dict[str, bytes | None] = {}
 
     def _spec(self, path: str) -> str:
         raise NotImplementedError
@@ -116,33 +124,44 @@ class _GitSource(Source):
         return any(p.startswith(prefix) for p in self.entries)
 
     def read(self, path: str) -> bytes | None:
+        if path in self._preloaded:
+            return self._preloaded[path]
         return self.read_many([path])[path]
+
+    def preload(self, paths: list[str]) -> None:
+        self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
 
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         present = [p for p in paths if p in self.entries]
         blobs = git.cat_files(self.root, [self._spec(p) for p in present])
         return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
 
-    def _blob_sha256(self, path: str) -> str | None:
+    def _blob_sha256(self, path: str, storage: str = "git") -> str | None:
         entry = self.entries.get(path)
         if entry is None:
             return None
         if entry.mode == "120000":  # a symlink's blob is its target, not content
             return None
+        if storage == "lfs":
+            # the pointer names the content; a blob that is no pointer is the content itself
+            blob = self.read(path)
+            pointer = lfs_oid(blob) if blob is not None else None
+            if pointer is not None:
+                return pointer[0]
+        # the blob cache holds the sha256 of a blob's own bytes, whatever they look like
         cached = self.cache.blob_sha256(entry.oid)
         if cached is not None:
             return cached
         blob = self.read(path)
         if blob is None:
             return None
-        pointer = lfs_oid(blob)
-        digest = pointer[0] if pointer else sha256_bytes(blob)
+        digest = sha256_bytes(blob)
         self.cache.put_blob(entry.oid, digest)
         return digest
 
-    def sha256(self, path: str) -> str | None:
+    def sha256(self, path: str, storage: str = "git") -> str | None:
         if path in self.entries:
-            return self._blob_sha256(path)
+            return self._blob_sha256(path, storage)
         prefix = path.rstrip("/") + "/"
         inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
         if not inside:
