@@ -170,7 +170,8 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
     fix = f"gitmodel bump {name}"
     pointer_paths = [pointer_path(e.path) for _, e in m.files() if e.storage == "dvc"]
     pointers = source.read_many(pointer_paths) if pointer_paths else {}
-    source.preload([e.path for _, e in m.files() if e.storage == "lfs"])  # LFS pointers: one read
+    source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
+    source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
     for component, entry in m.files():
         if entry.storage == "dvc":
             ptr_path = pointer_path(entry.path)
@@ -206,7 +207,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
     for component, path, recorded in m.pinned_extras():
-        digest = source.sha256(path)
+        digest = source.sha256(path, "git")
         if digest is None:
             state.findings.append(Finding(name, "whole", path, f"{component} file is missing",
                                           fix=f"restore {path}"))
@@ -324,6 +325,10 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
     warnings = list(tags.warnings)
+    # one git call for every model's git-stored files (their sha256 is the stored blob's) and LFS pointers
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
+                   + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, cfg, tags, released.get(state.name), warnings)

@@ -231,6 +231,17 @@ def hash_object(root: Path, path: Path) -> str:
     return out(root, "hash-object", "--", str(path))
 
 
+def hash_objects(root: Path, paths: Sequence[str], *, write: bool = False) -> list[str]:
+    """Blob ids of work-tree files as git would store them (clean filters, end-of-line conversion), in one
+    `git hash-object --stdin-paths`; `write` also stores the blobs (so `cat-file` can read them)."""
+    if not paths:
+        return []
+    if any("\n" in p for p in paths):
+        raise InvalidInput("a path contains a newline", where=next(p for p in paths if "\n" in p))
+    listing = ("\n".join(paths) + "\n").encode("utf-8", "surrogateescape")
+    return run(root, "hash-object", *(["-w"] if write else []), "--stdin-paths", input=listing).text.split()
+
+
 def config_get(root: Path, key: str) -> str | None:
     result = run(root, "config", "--get", key, check=False)
     return result.text.strip() if result.returncode == 0 else None

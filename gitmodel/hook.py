@@ -266,16 +266,24 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 # ---------------------------------------------------------------------------------------------- pre-push
 
 
-def pre_push(root: Path, stdin: bytes) -> int:
+def pre_push(root: Path, stdin: bytes, args: list[str] | None = None) -> int:
+    """git passes `<remote name> <remote url>` and the ref lines; the pre-commit framework passes neither
+    (one ref and the remote in PRE_COMMIT_* variables), so then every release tag the remote lacks is judged."""
     from gitmodel.prepush import (
         ALLOW_TAG_MOVES_ENV,
         judge_push,
         parse_push_lines,
         refs_from_pre_commit_framework,
+        remote_of_pre_commit_framework,
     )
 
-    refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
-    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1")
+    refs = parse_push_lines(stdin)
+    remote: str | None = args[-1] if args else None  # git passes <name> <url>: the url is what is pushed to
+    framework = not refs and remote_of_pre_commit_framework(os.environ) is not None
+    if framework:
+        refs, remote = refs_from_pre_commit_framework(os.environ), remote_of_pre_commit_framework(os.environ)
+    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1", remote=remote,
+                        every_missing_tag=framework)
     for note in report.notes:
         _say(f"gitmodel: {note}")
     for line in report.lines():
@@ -332,7 +340,7 @@ def run(argv: list[str]) -> int:
     root, git_dir = _repo()
     if hook_type in ("pre-commit", "pre-merge-commit"):
         return pre_commit(root, git_dir)
-    return pre_push(root, stdin or b"")
+    return pre_push(root, stdin or b"", args)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,6 +31,58 @@ def lfs_oid(blob: bytes) -> tuple[str, int] | None:
     return (oid, size) if oid and size is not None else None
 
 
+def _raw_ids(path: Path) -> tuple[str, str, int]:
+    """(git blob id, sha256, size) of a file's bytes as they are, in one read."""
+    import hashlib
+
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        sha1 = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        sha = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            sha1.update(chunk)
+            sha.update(chunk)
+    return sha1.hexdigest(), sha.hexdigest(), size
+
+
+def stored_sha256(cache: HashCache, paths: list[str], *, sizes: bool = False) -> dict[str, tuple[str, int | None]]:
+    """What a git-stored file's sha256 IS, defined once: the sha256 of the blob git stores for it, after
+    git's clean filters and end-of-line conversion (core.autocrlf, `text`/`eol` attributes). `add`, `bump`,
+    `check` and `verify` hash work-tree files this way, so a CRLF checkout of an LF blob is the same file.
+
+    path → (sha256, size of the stored blob, or None when it came from the blob cache and `sizes` is False).
+    Work-tree files only (not directories); one `git hash-object --stdin-paths` for all of them, and the
+    blob is written to the object store only when a filter changed the bytes.
+    """
+    root = cache.root
+    files = [p for p in dict.fromkeys(paths) if (root / p).is_file() and not (root / p).is_symlink()]
+    if not files:
+        return {}
+    oids = git.hash_objects(root, files)
+    out: dict[str, tuple[str, int | None]] = {}
+    converted: list[tuple[str, str]] = []
+    for path, oid in zip(files, oids, strict=True):
+        cached = None if sizes else cache.blob_sha256(oid)
+        if cached is not None:
+            out[path] = (cached, None)
+            continue
+        raw_oid, digest, size = _raw_ids(root / path)
+        if raw_oid == oid:  # no filter changed the bytes (the usual case): nothing more to ask git
+            cache.put_blob(oid, digest)
+            out[path] = (digest, size)
+        else:
+            converted.append((path, oid))
+    if converted:
+        git.hash_objects(root, [p for p, _ in converted], write=True)
+        blobs = git.cat_files(root, [oid for _, oid in converted])
+        for path, oid in converted:
+            blob = blobs.get(oid)
+            if blob is not None:
+                cache.put_blob(oid, sha256_bytes(blob))
+                out[path] = (sha256_bytes(blob), len(blob))
+    return out
+
+
 class Source:
     """Base: subclasses implement `_listing`, `read` and `sha256`."""
 
@@ -57,8 +109,8 @@ class Source:
         """
         raise NotImplementedError
 
-    def preload(self, paths: list[str]) -> None:
-        """Read these files' bytes in one go when `sha256` will need them (git sources: one cat-file)."""
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        """Prepare `sha256` of these files of `storage` in one go (one git call rather than one per file)."""
 
     def manifests(self, directory: str) -> list[str]:
         """Paths of the YAML files under the manifests directory."""
@@ -67,6 +119,15 @@ class Source:
 
 class WorkTree(Source):
     label = "working tree"
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        super().__init__(root, cache)
+        self._stored: dict[str, str] = {}
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "git":
+            todo = [p for p in paths if p not in self._stored]
+            self._stored.update({p: d for p, (d, _) in stored_sha256(self.cache, todo).items()})
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(self.root / path)
@@ -88,6 +149,11 @@ class WorkTree(Source):
             pointer = lfs_oid(full.read_bytes())
             if pointer is not None:
                 return pointer[0]
+        if storage == "git":
+            if path not in self._stored:
+                self.preload([path])
+            if path in self._stored:
+                return self._stored[path]
         return self.cache.sha256(full)
 
     def manifests(self, directory: str) -> list[str]:
@@ -128,8 +194,9 @@ class _GitSource(Source):
             return self._preloaded[path]
         return self.read_many([path])[path]
 
-    def preload(self, paths: list[str]) -> None:
-        self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "lfs":  # a git-stored blob's sha256 comes from the blob cache; a pointer must be read
+            self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
 
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         present = [p for p in paths if p in self.entries]

@@ -383,6 +383,8 @@ class PushResult:
     remote: RemoteInfo
     pushed: list[str] = field(default_factory=list)       # paths whose objects were sent
     up_to_date: list[str] = field(default_factory=list)   # paths the remote already had
+    pushed_md5: list[str] = field(default_factory=list)   # the same, by object: a path may hold several
+    up_to_date_md5: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[str]:
         """Iterating gives the pushed paths (what the pre-push hook reports)."""
@@ -402,6 +404,7 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
         with _remote_errors(info, "push"):
             missing = _missing_remote(odb, cache, wanted)
             result.up_to_date = [e.path for e in wanted if e not in missing]
+            result.up_to_date_md5 = [str(e.md5) for e in wanted if e not in missing]
             absent = _missing_locally(cache, missing)
             if absent:
                 e = absent[0]
@@ -417,6 +420,7 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
                     raise ExternalFailure(f"could not upload {', '.join(e.path for e in still)}", where=info.url,
                                           hint="check the remote's permissions and space, then retry")
         result.pushed = [e.path for e in missing]
+        result.pushed_md5 = [str(e.md5) for e in missing]
         return result
 
     return _with_lock_retry(root, "push", action)  # type: ignore[no-any-return]

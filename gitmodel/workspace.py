@@ -21,6 +21,7 @@ from gitmodel.pinning import (
     FileSpec,
     choose_storage,
     describe_dvc,
+    git_file_sha256,
     looks_binary,
     pin_files,
     refresh_entry,
@@ -94,7 +95,7 @@ def metrics_from_file(root: Path, raw: str) -> dict[str, Any]:
 def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str, Any], dict[str, Any] | None]:
     full = root / path
     data = load_yaml(full, where=path) if full.suffix in (".yaml", ".yml", ".json") else None
-    pinned = {"path": path, "sha256": cache.sha256(full)}
+    pinned = {"path": path, "sha256": git_file_sha256(full, cache)}
     inline = data if isinstance(data, dict) and len(json.dumps(data, default=str)) < 16_384 else None
     return pinned, inline
 
@@ -271,7 +272,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if environment is not None:
         updates["environment"] = environment
     if env and isinstance(env.get("lock"), dict) and (root / env["lock"]["path"]).exists():
-        updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
+        updates["environment"] = {**env, "lock": {**env["lock"], "sha256": git_file_sha256(root / env["lock"]["path"], cache)}}
     if new_schema is not None:
         updates["schema"] = new_schema
     elif schema is not None:

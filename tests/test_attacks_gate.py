@@ -6,7 +6,6 @@ Each test plays a hostile contributor or a busy team against the real hooks (rea
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -193,21 +192,33 @@ def test_lfs_pointer_shaped_text_in_a_git_stored_prompt_is_a_change(gitrepo: Pat
 # ------------------------------------------------------------ issue 13 item 5: config from the index
 
 
-@pytest.mark.parametrize("unstaged_config", ["manifests: elsewhere\n", "policy: {prompts: none}\n"],
-                         ids=["manifests-dir", "policy"])
-def test_an_unstaged_config_edit_does_not_change_what_the_hook_judges(gitrepo: Path, unstaged_config: str
-                                                                      ) -> None:
+def test_an_unstaged_config_edit_does_not_change_what_the_hook_judges(gitrepo: Path) -> None:
+    """`manifests: elsewhere` in the work tree only: the staged prompt change is judged all the same."""
     repo = gitrepo
     (repo / PROMPT).write_text("a reworded prompt, not bumped\n")
     git(repo, "add", PROMPT)
     (repo / "elsewhere").mkdir()
-    (repo / ".gitmodel.yaml").write_text(unstaged_config)  # in the work tree only
+    (repo / ".gitmodel.yaml").write_text("manifests: elsewhere\n")  # in the work tree only
     refused = commit(repo, "reword")
     assert refused.returncode == 1, refused.stderr
     assert "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
     # and the next commit, after the config is restored, is judged the same way (no stale hook index)
     git(repo, "checkout", "--", ".gitmodel.yaml")
     assert commit(repo, "reword").returncode == 1
+
+
+def test_an_unstaged_softer_policy_does_not_lower_the_required_bump(gitrepo: Path) -> None:
+    """The work tree's config says prompts need a patch; the staged (committed) one says minor."""
+    repo = gitrepo
+    (repo / ".gitmodel.yaml").write_text("policy: {prompts: patch}\n")
+    (repo / PROMPT).write_text("a reworded prompt\n")
+    bumped = gm(repo, "bump", "sentiment")  # reads the work tree's (softer) config: 0.1.1
+    assert bumped.returncode == 0, bumped.stderr
+    assert "version: 0.1.1" in (repo / MANIFEST).read_text()
+    git(repo, "add", PROMPT, MANIFEST)
+    refused = commit(repo, "reword with a patch bump")
+    assert refused.returncode == 1, refused.stderr
+    assert "version 0.1.1 is not a minor bump of the latest release 0.1.0" in refused.stderr
 
 
 def test_a_staged_config_is_the_one_judged(gitrepo: Path) -> None:
@@ -341,3 +352,95 @@ def test_a_remote_release_whose_commit_is_not_here_refuses_with_a_fetch_hint(git
     assert "git fetch" in pushed.stderr
     git(repo, "fetch", "-q", "origin", "--tags")
     assert gm(repo, "check").returncode == 1  # now the local check sees the reuse as well
+
+
+# ------------------------------------------------ issue 14 item 8: the pre-push refusal's fix must work
+
+
+def with_origin(root: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(root, "remote", "add", "origin", str(bare))
+    return bare
+
+
+@pytest.mark.slow
+def test_following_the_pre_push_hint_for_an_older_release_makes_the_push_succeed(dvcrepo: Path, tmp_path: Path
+                                                                                   ) -> None:
+    repo = dvcrepo
+    bare = with_origin(repo, tmp_path)
+    (repo / "artifacts" / "model.bin").write_bytes(b"\x00weights v2\x01" * 64)  # retrained since v0.1.0
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert commit(repo, "retrain", "-a").returncode == 0
+
+    refused = push(repo, "main", "sentiment@v0.1.0")
+    assert refused.returncode != 0
+    match = re.search(r"run `(gitmodel push [^`]+)` first", refused.stderr)
+    assert match, refused.stderr
+    assert match.group(1) == "gitmodel push sentiment@v0.1.0"
+    followed = gm(repo, *match.group(1).split()[1:])
+    assert followed.returncode == 0, followed.stderr
+    assert "pushed      artifacts/model.bin  (sentiment v0.1.0)" in followed.stdout
+
+    ok = push(repo, "main", "sentiment@v0.1.0")
+    assert ok.returncode == 0, ok.stderr
+    assert git(bare, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode == 0
+    # the working tree's weights are another object, named as such
+    workspace = gm(repo, "push", "sentiment")
+    assert "pushed      artifacts/model.bin  (sentiment workspace)" in workspace.stdout, workspace.stdout
+    again = gm(repo, "push", "sentiment", "--all-releases")
+    assert "up to date  artifacts/model.bin  (sentiment v0.1.0)" in again.stdout, again.stdout
+    assert "up to date  artifacts/model.bin  (sentiment workspace)" in again.stdout
+
+
+# ------------------------------------ issue 14 item 9: the pre-commit framework passes only the first ref
+
+FRAMEWORK_CONFIG = """\
+repos:
+  - repo: local
+    hooks:
+      - id: gitmodel-pre-push
+        name: gitmodel pre-push
+        entry: {python} -m gitmodel.hook pre-push
+        language: system
+        pass_filenames: false
+        always_run: true
+        require_serial: true
+        stages: [pre-push]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first_push", [True, False], ids=["first-push", "later-push"])
+def test_pre_commit_framework_pre_push_judges_every_release_tag_the_remote_lacks(
+        repo: Path, tmp_path: Path, first_push: bool) -> None:
+    """`git push origin main NAME@vX.Y.Z` through the real framework: it hands the hook `main` only."""
+    init_repo(repo, remote=str(tmp_path / "dvc-remote"), hooks=False)
+    (repo / ".pre-commit-config.yaml").write_text(FRAMEWORK_CONFIG.format(python=sys.executable))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "init")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"], cwd=repo,
+                   check=True, capture_output=True, timeout=120)
+    bare = with_origin(repo, tmp_path)
+    if not first_push:
+        assert push(repo, "main").returncode == 0
+    (repo / "artifacts").mkdir()
+    (repo / "artifacts" / "model.bin").write_bytes(b"\x00weights v1\x01" * 64)
+    add_model(repo, "sentiment", weights=["artifacts/model.bin"], force_dvc=["artifacts/model.bin"])
+    git(repo, "commit", "-q", "-m", "add sentiment")
+    git(repo, "tag", "-a", "sentiment@v0.1.0", "-m", "release 0.1.0")
+
+    refused = push(repo, "main", "sentiment@v0.1.0")
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    output = refused.stdout + refused.stderr
+    assert "gitmodel pre-push" in output  # the framework ran our hook
+    assert "sentiment@v0.1.0: 1 file(s) of this release are not in the default DVC remote" in output
+    assert git(bare, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode != 0
+
+    match = re.search(r"run `(gitmodel push [^`]+)` first", output)
+    assert match, output
+    assert match.group(1) == "gitmodel push sentiment@v0.1.0"
+    assert gm(repo, *match.group(1).split()[1:]).returncode == 0
+    ok = push(repo, "main", "sentiment@v0.1.0")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert git(bare, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode == 0

@@ -550,7 +550,7 @@ def test_release_tag_refused_until_its_objects_are_in_the_remote(dvcrepo: tuple[
     refused = push(repo, "main", "sentiment@v0.1.0")
     assert refused.returncode != 0
     assert ("sentiment@v0.1.0: 1 file(s) of this release are not in the default DVC remote: artifacts/model.bin "
-            "— run `gitmodel push sentiment` first") in refused.stderr
+            "— run `gitmodel push sentiment@v0.1.0` first") in refused.stderr
     assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout == ""
     pushed = dvc_push(repo)
     assert pushed.returncode == 0, pushed.stderr

@@ -129,10 +129,8 @@ def show_push(names: list[str] | None, all_releases: bool, remote: str | None, j
         emit_json(report.to_json())
         return ExitCode.OK
     out(f"remote {report.remote}: {report.url}")
-    for path in report.pushed:
-        out(f"  pushed      {path}")
-    for path in report.up_to_date:
-        out(f"  up to date  {path}")
+    for status, path, versions in report.objects:
+        out(f"  {status:<10}  {path}  ({', '.join(versions)})")
     if not report.pushed and not report.up_to_date:
         out("  nothing stored through DVC")
     return ExitCode.OK
