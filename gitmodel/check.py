@@ -14,7 +14,7 @@ from gitmodel import manifest as mf
 from gitmodel.config import CONFIG_FILE, Config, load_config
 from gitmodel.config import from_dict as config_from_dict
 from gitmodel.errors import GitmodelError, InvalidInput
-from gitmodel.fileio import parse_yaml
+from gitmodel.fileio import parse_yaml, parsed_blob
 from gitmodel.formats import format_from_name, is_code_on_load
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
@@ -92,11 +92,15 @@ class CheckResult(Record):
 
 def config_at(source: Source) -> Config:
     """The config as `source` (the index, a commit) holds it; the defaults when it has none."""
-    blob = source.read(CONFIG_FILE)
-    if blob is None:
-        return Config()
     where = f"{CONFIG_FILE} ({source.label})"
-    return config_from_dict(parse_yaml(blob, where=where), where=where)
+    oid = source.blob_id(CONFIG_FILE)
+    known, doc = parsed_blob(oid) if oid is not None else (False, None)
+    if not known:  # the hook parsed it before (and recorded it by blob id) unless the config just changed
+        blob = source.read(CONFIG_FILE)
+        if blob is None:
+            return Config()
+        doc = parse_yaml(blob, where=where)
+    return config_from_dict(doc, where=where)
 
 
 def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:

@@ -65,6 +65,13 @@ def _memo_get(key: str) -> Any:
     return json.loads(json.dumps(_memo[key])) if _memo is not None else None  # a fresh copy per caller
 
 
+def parsed_blob(oid: str) -> tuple[bool, Any]:
+    """(True, document) when the parse memo knows git blob `oid`: the hook then need not even read it."""
+    if _memo is not None and oid in _memo:
+        return True, _memo_get(oid)
+    return False, None
+
+
 def _memo_put(key: str, value: Any) -> None:
     import json
 

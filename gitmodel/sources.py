@@ -109,6 +109,10 @@ class Source:
         """
         raise NotImplementedError
 
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of `path` when the source knows it without reading (index, commit)."""
+        return None
+
     def preload(self, paths: list[str], storage: str = "git") -> None:
         """Prepare `sha256` of these files of `storage` in one go (one git call rather than one per file)."""
 
@@ -193,6 +197,10 @@ class _GitSource(Source):
         if path in self._preloaded:
             return self._preloaded[path]
         return self.read_many([path])[path]
+
+    def blob_id(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return entry.oid if entry is not None and entry.mode != "120000" else None
 
     def preload(self, paths: list[str], storage: str = "git") -> None:
         if storage == "lfs":  # a git-stored blob's sha256 comes from the blob cache; a pointer must be read

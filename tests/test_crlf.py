@@ -35,14 +35,18 @@ def crlf_repo(request: pytest.FixtureRequest, repo: Path) -> Path:
     (repo / PROMPT).write_bytes(b"You label tickets.\r\nBe brief.\r\n")
     (repo / "artifacts" / "w.bin").write_bytes(b"\x00binary weights\r\n\x01")
     (repo / "requirements.lock").write_bytes(b"numpy==2.0\r\n")
+    (repo / "params.txt").write_bytes(b"lr=0.1\r\n")
     return repo
 
 
 def test_add_commit_change_bump_commit_under_crlf(crlf_repo: Path) -> None:
     repo = crlf_repo
     added = gm(repo, "add", "demo", "--weights", "artifacts/w.bin", "--git", "artifacts/w.bin",
-               "--prompt", PROMPT)
+               "--prompt", PROMPT, "--params", "params.txt")
     assert added.returncode == 0, added.stderr
+    captured = gm(repo, "env", "capture", "demo", "--lock", "requirements.lock")
+    assert captured.returncode == 0, captured.stderr
+    git(repo, "add", "-A")
     first = commit(repo, "add demo")
     assert first.returncode == 0, first.stderr
     git(repo, "tag", "-a", "demo@v0.1.0", "-m", "release")
