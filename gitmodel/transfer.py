@@ -17,6 +17,7 @@ from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
 from gitmodel.hashing import HashCache
+from gitmodel.lfs import not_downloaded
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.pointers import pointer_path
@@ -115,12 +116,15 @@ class FileCheck:
     path: str
     expected: str
     actual: str | None      # None: missing from the working tree
+    note: str | None = None  # what the mismatch is when it is not a change (an LFS file not downloaded)
 
     @property
     def ok(self) -> bool:
         return self.actual == self.expected
 
     def line(self) -> str:
+        if self.note:
+            return f"{self.path}: {self.note}"
         if self.actual is None:
             return f"{self.path}: missing (expected sha256 {self.expected})"
         return f"{self.path}: expected sha256 {self.expected}, got {self.actual}"
@@ -153,11 +157,13 @@ class VerifyReport:
         return {"ok": self.ok, "models": [
             {"name": m.name, "version": m.version, "against": m.against, "ok": m.ok,
              "files": [{"component": f.component, "path": f.path, "expected": f.expected, "actual": f.actual,
-                        "ok": f.ok} for f in m.files]} for m in self.models]}
+                        "ok": f.ok, **({"note": f.note} if f.note else {})} for f in m.files]}
+            for m in self.models]}
 
 
 def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest, against: str) -> ModelVerify:
     checks = []
+    lfs_paths = {e.path for _, e in manifest.files() if e.storage == "lfs"}
     pinned = [(c, e.path, e.sha256) for c, e in manifest.files()] + manifest.pinned_extras()
     # a git-stored file is the blob git stores for it (a CRLF checkout of an LF blob is the same file)
     in_git = [e.path for _, e in manifest.files() if e.storage == "git"] + [p for _, p, _ in manifest.pinned_extras()]
@@ -172,7 +178,8 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
             actual = cache.sha256(full)
         else:
             actual = None
-        checks.append(FileCheck(component, path, expected, actual))
+        note = not_downloaded(full, path, expected) if path in lfs_paths and actual not in (None, expected) else None
+        checks.append(FileCheck(component, path, expected, actual, note))
     return ModelVerify(name, manifest.version, against, checks)
 
 

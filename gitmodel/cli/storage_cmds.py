@@ -33,7 +33,10 @@ def _print_verify(report: object) -> None:
     assert isinstance(report, VerifyReport)
     for model in report.models:
         bad = [f for f in model.files if not f.ok]
-        state = "ok" if not bad else f"{len(bad)} mismatch(es)"
+        noted = sum(1 for f in bad if f.note)  # not a changed file (an LFS file not downloaded)
+        state = "ok" if not bad else ", ".join(part for part in (
+            f"{len(bad) - noted} mismatch(es)" if len(bad) > noted else "", f"{noted} not verified" if noted else "")
+            if part)
         out(f"{model.name} {model.version} (against {model.against}): {len(model.files)} file(s), {state}")
         for f in bad:
             err(f"  ✗ {f.line()}")
