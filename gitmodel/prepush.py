@@ -13,6 +13,7 @@ from gitmodel.check import Finding, run_check
 from gitmodel.config import Config, load_config
 from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.names import name_problem
+from gitmodel.records import replace
 from gitmodel.semver import parse as parse_version
 from gitmodel.tags import Release, TagIndex, parse_tag_name, read_tags
 
@@ -220,8 +221,25 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
                     f"then `gitmodel check`")
     for tag in releases:
         report.checked.append(tag)
+        report.findings += release_commit_findings(root, tags, tag)
         _release_objects(root, cfg, tags, tag, push=cfg.pre_push == "push", report=report, remote=remote)
     return report
+
+
+def release_commit_findings(root: Path, tags: TagIndex, tag: str) -> list[Finding]:
+    """The check at a pushed release's commit, judged against the releases before it: a tag made by hand on
+    a commit whose manifest is stale or unbumped (committed with --no-verify) would publish that commit."""
+    parsed = parse_tag_name(tag)
+    assert parsed is not None
+    name = parsed[1]["name"]
+    try:
+        release = tags.release(name, parse_version(parsed[1]["version"], where=tag))
+    except InvalidInput:
+        return []
+    if release is None:
+        return []  # lightweight, or not a model gitmodel manages
+    before = replace(tags, releases={**tags.releases, name: [r for r in tags.releases[name] if r.tag != tag]})
+    return run_check(root, mode="rev", rev=release.commit, names={name}, full_paths=set(), tags=before).findings
 
 
 def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:

@@ -444,3 +444,28 @@ def test_pre_commit_framework_pre_push_judges_every_release_tag_the_remote_lacks
     ok = push(repo, "main", "sentiment@v0.1.0")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert git(bare, "rev-parse", "-q", "--verify", "refs/tags/sentiment@v0.1.0", check=False).returncode == 0
+
+
+# ------------------------------------------------ a hand-made release tag on an unjudged commit (not listed)
+
+
+def test_a_release_tag_on_a_stale_commit_is_refused_at_push(gitrepo: Path) -> None:
+    """The prompt edited and committed with --no-verify, then `git tag -a sentiment@v0.2.0` by hand and only
+    the tag pushed (it carries its commit to the remote): judged against the release before it."""
+    repo = gitrepo
+    (repo / PROMPT).write_text("edited, manifest untouched\n")
+    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
+    git(repo, "add", "-A")
+    assert commit(repo, "skip", "--no-verify").returncode == 0
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "hand-made release")
+    pushed = push(repo, "sentiment@v0.2.0")
+    assert pushed.returncode != 0
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in pushed.stderr
+    assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.2.0").stdout == ""
+    # a release made the right way goes through
+    git(repo, "tag", "-d", "sentiment@v0.2.0")
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert commit(repo, "bump", "-a").returncode == 0
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "release 0.2.0")
+    ok = push(repo, "main", "sentiment@v0.2.0")
+    assert ok.returncode == 0, ok.stderr
