@@ -17,7 +17,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.records import replace
-from gitmodel.sources import stored_sha256
+from gitmodel.sources import stored_dir_sha256, stored_sha256
 
 DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 
@@ -139,6 +139,8 @@ def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, i
         if pointer is not None:
             return pointer
     if full.is_dir():
+        if storage == "git" and _relative(full, cache) is not None:
+            return stored_dir_sha256(cache, str(_relative(full, cache))), _dir_size(full)
         return cache.dir_sha256(full), _dir_size(full)
     if storage == "git":
         stored = _stored(full, cache, sizes=True)
@@ -147,12 +149,16 @@ def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, i
     return cache.sha256(full), full.stat().st_size
 
 
-def _stored(full: Path, cache: HashCache, *, sizes: bool = False) -> tuple[str, int | None] | None:
+def _relative(full: Path, cache: HashCache) -> str | None:
     try:
-        rel = Path(os.path.abspath(full)).relative_to(os.path.abspath(cache.root)).as_posix()
+        return Path(os.path.abspath(full)).relative_to(os.path.abspath(cache.root)).as_posix()
     except ValueError:
         return None  # outside the work tree: git stores nothing for it
-    return stored_sha256(cache, [rel], sizes=sizes).get(rel)
+
+
+def _stored(full: Path, cache: HashCache, *, sizes: bool = False) -> tuple[str, int | None] | None:
+    rel = _relative(full, cache)
+    return stored_sha256(cache, [rel], sizes=sizes).get(rel) if rel is not None else None
 
 
 def git_file_sha256(full: Path, cache: HashCache) -> str:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from gitmodel import git
-from gitmodel.hashing import HashCache, sha256_bytes
+from gitmodel.hashing import HashCache, sha256_bytes, sha256_dir
 
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
@@ -83,6 +83,21 @@ def stored_sha256(cache: HashCache, paths: list[str], *, sizes: bool = False) ->
     return out
 
 
+def stored_dir_sha256(cache: HashCache, directory: str) -> str:
+    """A git-stored directory's sha256 (`gitmodel.hashing.sha256_dir`'s listing) over each file's stored
+    sha256, so that line endings are judged the same way inside a directory as for a single file."""
+    root = cache.root
+    files = [p.relative_to(root).as_posix() for p in (root / directory).rglob("*") if p.is_file()]
+    stored = stored_sha256(cache, files)
+
+    def file_hash(path: Path) -> str:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+        found = stored.get(rel)
+        return found[0] if found is not None else cache.sha256(path)
+
+    return sha256_dir(root / directory, file_hash=file_hash)
+
+
 class Source:
     """Base: subclasses implement `_listing`, `read` and `sha256`."""
 
@@ -145,7 +160,7 @@ class WorkTree(Source):
     def sha256(self, path: str, storage: str = "git") -> str | None:
         full = self.root / path
         if full.is_dir():
-            return self.cache.dir_sha256(full)
+            return stored_dir_sha256(self.cache, path) if storage == "git" else self.cache.dir_sha256(full)
         if not full.is_file():
             return None
         if storage == "lfs" and full.stat().st_size <= 1024:

@@ -21,7 +21,7 @@ from gitmodel.lfs import not_downloaded
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.pointers import pointer_path
-from gitmodel.sources import WorkTree, stored_sha256
+from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
 from gitmodel.tags import parse_ref, read_tags
 
 
@@ -171,7 +171,7 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
     for component, path, expected in pinned:
         full = root / path
         if full.is_dir():
-            actual: str | None = cache.dir_sha256(full)
+            actual: str | None = stored_dir_sha256(cache, path) if path in in_git else cache.dir_sha256(full)
         elif path in stored:
             actual = stored[path][0]
         elif full.is_file():

@@ -98,3 +98,27 @@ def test_a_crlf_only_edit_is_no_change(crlf_repo: Path) -> None:
     (repo / PROMPT).write_bytes(b"You label tickets.\nBe brief.\n")
     assert gm(repo, "check").returncode == 0
     assert gm(repo, "verify", "demo").returncode == 0
+
+
+def test_a_git_stored_data_directory_under_crlf(crlf_repo: Path) -> None:
+    """A directory's sha256 is over its files' stored sha256s: add, commit, verify, check agree."""
+    repo = crlf_repo
+    (repo / "data").mkdir()
+    (repo / "data" / "a.txt").write_bytes(b"text,label\r\ngood,pos\r\n")
+    (repo / "data" / "b.txt").write_bytes(b"text,label\r\nbad,neg\r\n")
+    added = gm(repo, "add", "demo", "--weights", "artifacts/w.bin", "--git", "artifacts/w.bin",
+               "--data", "data", "--git", "data")
+    assert added.returncode == 0, added.stderr
+    first = commit(repo, "add demo")
+    assert first.returncode == 0, first.stderr
+    assert gm(repo, "check").returncode == 0
+    assert gm(repo, "verify", "demo").returncode == 0
+    (repo / "data" / "b.txt").write_bytes(b"text,label\r\nbad,pos\r\n")
+    git(repo, "add", "data")
+    refused = commit(repo, "relabel")
+    assert refused.returncode == 1, refused.stderr
+    assert "demo: data: data changed" in refused.stderr
+    assert gm(repo, "bump", "demo").returncode == 0
+    done = commit(repo, "relabel", "-a")
+    assert done.returncode == 0, done.stderr
+    assert gm(repo, "verify", "demo").returncode == 0
