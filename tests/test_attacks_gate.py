@@ -147,6 +147,11 @@ def test_a_hash_pair_that_disagrees_with_the_release_is_refused_even_when_bumped
     assert refused.returncode == 1, refused.stderr
     assert "was released with" in refused.stderr
     assert "artifacts/model.bin" in refused.stderr
+    # working-tree mode, in a clone that never pulled the weights: the pair alone gives it away
+    (repo / "artifacts" / "model.bin").unlink()
+    worktree = gm(repo, "check")
+    assert worktree.returncode == 1, worktree.stderr
+    assert "was released with" in worktree.stderr
 
 
 @pytest.mark.slow
