@@ -239,7 +239,16 @@ def release_commit_findings(root: Path, tags: TagIndex, tag: str) -> list[Findin
     if release is None:
         return []  # lightweight, or not a model gitmodel manages
     before = replace(tags, releases={**tags.releases, name: [r for r in tags.releases[name] if r.tag != tag]})
-    return run_check(root, mode="rev", rev=release.commit, names={name}, full_paths=set(), tags=before).findings
+    result = run_check(root, mode="rev", rev=release.commit, names={name}, full_paths=set(), tags=before)
+    findings = list(result.findings)
+    for state in result.models:
+        if state.manifest.version != str(release.version):
+            findings.append(Finding(name, "immutable", state.manifest_path,
+                                    f"release tag {tag} is on a commit whose manifest says version "
+                                    f"{state.manifest.version}",
+                                    fix=f"git tag -d {tag}; then release that commit's version with "
+                                        f"`gitmodel tag {name}`"))
+    return findings
 
 
 def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:

@@ -474,3 +474,15 @@ def test_a_release_tag_on_a_stale_commit_is_refused_at_push(gitrepo: Path) -> No
     git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "release 0.2.0")
     ok = push(repo, "main", "sentiment@v0.2.0")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_a_release_tag_on_a_commit_with_another_version_is_refused_at_push(gitrepo: Path) -> None:
+    repo = gitrepo
+    (repo / "NOTES.md").write_text("n\n")
+    git(repo, "add", "NOTES.md")
+    assert commit(repo, "notes").returncode == 0
+    git(repo, "tag", "-a", "sentiment@v0.3.0", "-m", "hand-made, manifest says 0.1.0")
+    pushed = push(repo, "main", "sentiment@v0.3.0")
+    assert pushed.returncode != 0
+    assert "release tag sentiment@v0.3.0 is on a commit whose manifest says version 0.1.0" in pushed.stderr
+    assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.3.0").stdout == ""
