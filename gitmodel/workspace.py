@@ -32,7 +32,7 @@ from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 
-SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
+SCHEMA_REF = mf.SCHEMA_IN_REPO  # written relative to each manifest (gitmodel/manifest.py)
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _extra_paths(m: Manifest) -> list[str]:
 def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
     """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
     staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
-                           *extra])
+                           *extra, *(f"{mf.SCHEMA_DIR_IN_REPO}/{n}" for n in mf.SCHEMA_FILES)])
     lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
     return staged
 
