@@ -23,6 +23,7 @@ SCHEMA_VERSION = 1
 SCHEMA_DIR_IN_REPO = ".gitmodel/schemas"
 SCHEMA_FILES = ("manifest.v1.json", "config.v1.json")
 SCHEMA_IN_REPO = f"{SCHEMA_DIR_IN_REPO}/manifest.v1.json"
+SCHEMA_COPIES = tuple(f"{SCHEMA_DIR_IN_REPO}/{name}" for name in SCHEMA_FILES)
 FILE_COMPONENTS = ("weights", "data", "prompts")
 STORAGES = ("dvc", "git", "lfs")
 # Key order in the YAML file: what a reviewer reads first comes first.
@@ -295,8 +296,7 @@ def write_schema_copies(root: Path) -> list[str]:
     from gitmodel.schemas import schema_path
 
     written = []
-    for name in SCHEMA_FILES:
-        rel = f"{SCHEMA_DIR_IN_REPO}/{name}"
+    for name, rel in zip(SCHEMA_FILES, SCHEMA_COPIES, strict=True):
         packaged = schema_path(name).read_bytes()
         target = root / rel
         try:

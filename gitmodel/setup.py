@@ -9,7 +9,7 @@ from gitmodel import git
 from gitmodel.config import CONFIG_FILE, default_text, load_config
 from gitmodel.errors import Refused
 from gitmodel.fileio import atomic_write
-from gitmodel.manifest import SCHEMA_DIR_IN_REPO, SCHEMA_FILES, write_schema_copies
+from gitmodel.manifest import SCHEMA_COPIES, write_schema_copies
 
 
 @dataclass
@@ -50,7 +50,6 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
             result.notes.extend(hooks_mod.install(root).notes)
         except Refused as exc:  # a hook conflict must not fail the rest of init
             result.notes.append(f"hooks not installed: {exc}")
-    schemas = [f"{SCHEMA_DIR_IN_REPO}/{name}" for name in SCHEMA_FILES]
-    git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore", *schemas)
+    git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore", *SCHEMA_COPIES)
                    if (root / p).exists()])
     return result

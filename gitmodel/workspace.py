@@ -132,7 +132,7 @@ def _extra_paths(m: Manifest) -> list[str]:
 def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
     """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
     staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
-                           *extra, *(f"{mf.SCHEMA_DIR_IN_REPO}/{n}" for n in mf.SCHEMA_FILES)])
+                           *extra, *(p for p in mf.SCHEMA_COPIES if not git.is_tracked(root, p))])
     lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
     return staged
 
