@@ -222,3 +222,17 @@ def test_an_old_url_modeline_keeps_working_and_bump_rewrites_it(repo_copy: Path)
     assert ".gitmodel/schemas/manifest.v1.json" in staged
     commit = git(repo_copy, "commit", "-q", "-m", "bumped", check=False)
     assert commit.returncode == 0, commit.stderr
+
+
+def test_a_parse_cache_of_the_yaml_11_reader_is_not_served(repo_copy: Path) -> None:
+    # .git/gitmodel/parsed.json of an older gitmodel holds `description: yes` as true; read as YAML 1.2 it is text
+    from gitmodel.fileio import blob_id
+
+    text = manifest_with() + "description: yes\n"
+    (repo_copy / MANIFEST).write_text(text)
+    old = {blob_id(text.encode()): {**json.loads(json.dumps({"schema_version": 1, "name": "m"})), "description": True}}
+    (repo_copy / ".git" / "gitmodel").mkdir(exist_ok=True)
+    (repo_copy / ".git" / "gitmodel" / "parsed.json").write_text(json.dumps(old))
+    git(repo_copy, "add", MANIFEST)
+    commit = git(repo_copy, "commit", "-q", "-m", "yes", check=False)
+    assert commit.returncode == 0, commit.stderr
