@@ -372,3 +372,52 @@ def test_config_gate_rule_is_the_schemas() -> None:
 
     gates = load_schema("config.v1.json")["properties"]["gates"]["additionalProperties"]["additionalProperties"]
     assert gates["pattern"] == GATE_PATTERN
+
+
+# A manifest as gitmodel writes it, mutated line by line as hands and merges do.
+WRITTEN = mf.render(mf.from_dict({
+    **GOOD, "description": "d", "data": [{"path": "data/d", "role": "train", "sha256": SHA, "size": 4,
+                                           "storage": "dvc", "md5": MD5 + ".dir", "nfiles": 2}],
+    "params": {"lr": 0.1, "tags": ["a", "b"]}, "card": {"license": "mit", "owners": ["ml"]},
+    "environment": {"python": "3.11.7", "packages": {"torch": "2.3.0"}},
+}, where="m.yaml"), schema_ref="../.gitmodel/schemas/manifest.v1.json").splitlines()
+TOKENS = [*YAML11, '"x"', "[]", "{}", "null", "-1", "1.5", "'a..b'", "!!str 5", "&a x", "*a", '"a\\n"', "''",
+          f"{MD5}\\n", f'"{MD5}\\n"', "team//x", "x.lock", "1.2.0", "1.2", "!!binary aGk=", "? k", "- x"]
+
+
+def mutate_line(lines: list[str], at: int, how: str, token: str) -> list[str]:
+    i = at % len(lines)
+    line = lines[i]
+    key, sep, _ = line.partition(": ")
+    if how == "value" and sep:
+        return [*lines[:i], f"{key}: {token}", *lines[i + 1:]]
+    if how == "block" and sep:
+        indent = " " * (len(key) - len(key.lstrip(" -")) + 2)
+        return [*lines[:i], f"{key}: |", f"{indent}{token}", *lines[i + 1:]]
+    if how == "duplicate":
+        return [*lines[:i + 1], line, *lines[i + 1:]]
+    if how == "delete":
+        return lines[:i] + lines[i + 1:]
+    if how == "indent":
+        return [*lines[:i], "  " + line, *lines[i + 1:]]
+    return lines
+
+
+mutations = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["value", "value", "block", "duplicate",
+                                                                      "delete", "indent"]),
+                               st.sampled_from(TOKENS)), min_size=1, max_size=3)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                HealthCheck.function_scoped_fixture])
+@given(st.lists(mutations, min_size=30, max_size=40))
+def test_mutated_manifests_get_one_verdict(tmp_path: Path, edits: list[list[tuple[int, str, str]]]) -> None:
+    for old in tmp_path.glob("m*.yaml"):
+        old.unlink()
+    texts = []
+    for steps in edits:
+        lines = list(WRITTEN)
+        for at, how, token in steps:
+            lines = mutate_line(lines, at, how, token)
+        texts.append(("\n".join(lines) + "\n").encode())
+    judge_all(tmp_path, texts)
