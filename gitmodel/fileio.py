@@ -40,7 +40,7 @@ def __getattr__(name: str) -> Any:
 
 
 # Parsed documents by git blob id (sha1 of "blob <size>\0" + bytes), installed by the commit hook from
-# .git/gitmodel/parsed.json: the same bytes always parse the same, so a manifest or config the hook (or
+# .git/gitmodel/parsed-yaml12.json: the same bytes always parse the same, so a manifest or config the hook (or
 # `gitmodel bump`) parsed before is not parsed again, and the hook often need not import PyYAML at all.
 _memo: dict[str, Any] | None = None
 _memo_new: dict[str, Any] = {}
@@ -136,8 +136,10 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
         mark = exc.problem_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InvalidInput(f"invalid YAML: {line}{problem}", where=where,
-                           hint="fix the YAML syntax") from None
+        hint = "fix the YAML syntax"
+        if isinstance(exc, yaml.constructor.ConstructorError):  # well-formed YAML, but not JSON data
+            hint = "keep one of them" if "given twice" in problem else "quote the value if it is text"
+        raise InvalidInput(f"invalid YAML: {line}{problem}", where=where, hint=hint) from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"invalid YAML: {str(exc).splitlines()[0]}", where=where) from None
     except RecursionError:
