@@ -421,3 +421,13 @@ def test_mutated_manifests_get_one_verdict(tmp_path: Path, edits: list[list[tupl
             lines = mutate_line(lines, at, how, token)
         texts.append(("\n".join(lines) + "\n").encode())
     judge_all(tmp_path, texts)
+
+
+def test_a_yaml_11_directive_is_refused_because_it_would_change_the_meaning(tmp_path: Path) -> None:
+    text = b"%YAML 1.1\n---\nschema_version: 1\nname: m\nversion: 0.1.0\ndescription: yes\n"
+    with pytest.raises(InvalidInput, match="%YAML directive other than 1.2"):
+        parse_yaml(text, where="m.yaml")
+    path = tmp_path / "m.yaml"
+    path.write_bytes(text)
+    assert not cj_verdicts([path])[path.name]  # there `yes` became true: one more reason not to guess
+    assert parse_yaml(b"%YAML 1.2\n---\na: yes\n", where="m.yaml") == {"a": "yes"}
