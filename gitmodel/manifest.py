@@ -295,6 +295,11 @@ def write_schema_copies(root: Path) -> list[str]:
     """
     from gitmodel.schemas import schema_path
 
+    real_root = root.resolve()
+    where = (root / SCHEMA_DIR_IN_REPO).resolve()  # symlinks in the part that exists are followed
+    if where != real_root and real_root not in where.parents:
+        raise InvalidInput("leads out of the repository (symlink)", where=SCHEMA_DIR_IN_REPO,
+                           hint=f"remove the symlink; gitmodel keeps its schemas in {SCHEMA_DIR_IN_REPO}/")
     written = []
     for name, rel in zip(SCHEMA_FILES, SCHEMA_COPIES, strict=True):
         packaged = schema_path(name).read_bytes()

@@ -236,3 +236,16 @@ def test_a_parse_cache_of_the_yaml_11_reader_is_not_served(repo_copy: Path) -> N
     git(repo_copy, "add", MANIFEST)
     commit = git(repo_copy, "commit", "-q", "-m", "yes", check=False)
     assert commit.returncode == 0, commit.stderr
+
+
+def test_a_gitmodel_dir_symlinked_out_of_the_repo_is_never_written_through(repo_copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(repo_copy / ".gitmodel")
+    (repo_copy / ".gitmodel").symlink_to(outside)
+    (repo_copy / "artifacts" / "w.txt").write_text("changed\n")
+    before = {p.name for p in outside.rglob("*")}
+    line = one_line_exit_2(gm(repo_copy, "bump", "m"), ".gitmodel/schemas")
+    assert "symlink" in line
+    assert {p.name for p in outside.rglob("*")} == before  # nothing written outside
+    assert "0.1.0" in (repo_copy / MANIFEST).read_text()  # and the manifest is untouched
