@@ -40,9 +40,19 @@ def check_jsonschema_bin() -> str:
 
 
 def cj_verdicts(files: list[Path], schema: Path = SCHEMA) -> dict[str, bool]:
-    """file name → valid?, from ONE run of the real check-jsonschema over all `files`."""
-    run = subprocess.run([check_jsonschema_bin(), "--schemafile", str(schema), "-o", "json",
-                          *map(str, files)], capture_output=True, text=True, timeout=300)
+    """file name → valid?, from ONE run of the real check-jsonschema over all `files`.
+
+    check-jsonschema 0.39 reuses its YAML loader across files, and after some files that fail to parse
+    (two repeated keys) the NEXT file fails to parse too, whatever it holds. So a plain file follows each one
+    here, to take that hit; its own verdict is not used.
+    """
+    argv = []
+    for i, path in enumerate(files):
+        spacer = path.parent / f"spacer-{i:03}.yaml"
+        spacer.write_text("spacer: true\n")
+        argv += [str(path), str(spacer)]
+    run = subprocess.run([check_jsonschema_bin(), "--schemafile", str(schema), "-o", "json", *argv],
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode in (0, 1), run.stderr[-2000:]
     report = json.loads(run.stdout)
     bad = {Path(e["filename"]).name for e in report.get("errors", []) + report.get("parse_errors", [])}
@@ -249,7 +259,7 @@ def judge_all(tmp_path: Path, texts: list[bytes]) -> None:
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(manifests(), min_size=30, max_size=40))
 def test_generated_manifests_get_one_verdict(tmp_path: Path, docs: list[Any]) -> None:
-    for old in tmp_path.glob("m*.yaml"):
+    for old in tmp_path.glob("*.yaml"):
         old.unlink()
     judge_all(tmp_path, [to_yaml(doc) for doc in docs])
 
@@ -358,6 +368,18 @@ def test_a_schema_pattern_means_the_same_to_python_and_ecma() -> None:
     assert checked > 50
 
 
+def test_check_jsonschema_parse_errors_leak_into_the_next_file(tmp_path: Path) -> None:
+    # Why cj_verdicts puts a spacer after each file: if check-jsonschema stops doing this, drop the spacers.
+    repeated, good = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    repeated.write_text("l:\n- a: 1\n  a: 1\nm:\n  b: 1\n  b: 1\n")  # two repeated keys
+    good.write_text("schema_version: 1\nname: m\nversion: 0.1.0\n")
+    run = subprocess.run([check_jsonschema_bin(), "--schemafile", str(SCHEMA), "-o", "json", str(repeated),
+                          str(good)], capture_output=True, text=True, timeout=300)
+    failed = {Path(e["filename"]).name for e in json.loads(run.stdout).get("parse_errors", [])}
+    assert failed == {"a.yaml", "b.yaml"}
+    assert cj_verdicts([repeated, good]) == {"a.yaml": False, "b.yaml": True}
+
+
 def test_check_jsonschema_reads_yaml_as_12(tmp_path: Path) -> None:
     # The decision above rests on how check-jsonschema reads YAML; if it ever changes, this fails first.
     path = tmp_path / "m.yaml"
@@ -412,7 +434,7 @@ mutations = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["value", "v
                                                                 HealthCheck.function_scoped_fixture])
 @given(st.lists(mutations, min_size=30, max_size=40))
 def test_mutated_manifests_get_one_verdict(tmp_path: Path, edits: list[list[tuple[int, str, str]]]) -> None:
-    for old in tmp_path.glob("m*.yaml"):
+    for old in tmp_path.glob("*.yaml"):
         old.unlink()
     texts = []
     for steps in edits:
