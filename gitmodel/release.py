@@ -135,11 +135,11 @@ def _refuse_existing(tags: TagIndex, name: str, version: semver.Version, tag: st
     if existing is not None:
         raise Refused(f"{version} is already released ({existing.tag} on {existing.commit[:12]})",
                       where=where, hint=hint)
-    highest = tags.releases.get(name, [])
-    if highest and not version > highest[-1].version:
-        raise Refused(f"{version} is not greater than the latest release {highest[-1].version}",
-                      where=where, hint=hint)
-    same_commit = [r for r in highest if r.commit == commit]
+    highest = tags.highest_used(name)
+    if highest is not None and not version > highest:
+        gone = " (deregistered; a version is never reused)" if str(highest) in tags.deregistered.get(name, set()) else ""
+        raise Refused(f"{version} is not greater than the latest release {highest}{gone}", where=where, hint=hint)
+    same_commit = [r for r in tags.releases.get(name, []) if r.commit == commit]
     if same_commit:
         # GTO refuses two versions of one artifact on one commit, and one such tag breaks `gto show`
         raise Refused(f"commit {commit[:12]} is already released as {same_commit[0].tag}", where=where,
@@ -163,10 +163,10 @@ def tag_release(root: Path, name: str, *, message: str | None = None, rev: str |
     tags = read_tags(root)
     version = manifest.semver
     tag = release_tag(name, manifest.version)
+    _refuse_existing(tags, name, version, tag, commit, f"{path}: version")
     if git.ref_exists(root, f"refs/tags/{tag}"):
         raise Refused(f"{manifest.version} is already released ({tag})", where=f"{path}: version",
                       hint=f"gitmodel bump {name}, commit, tag again")
-    _refuse_existing(tags, name, version, tag, commit, f"{path}: version")
     from gitmodel.check import run_check  # hashing and sources: only the write path needs them
 
     checked = run_check(root, mode="rev", rev=commit, names={name}, cfg=cfg, tags=tags)

@@ -103,6 +103,19 @@ class TagIndex(Record):
         return next((r for r in self.releases.get(name, []) if r.version == version
                      and str(r.version) == str(version)), None)
 
+    def used_tag(self, name: str, version: semver.Version) -> str | None:
+        """The tag that used `version`, deregistered or not: a version is never freed (DESIGN rule 3)."""
+        released = self.release(name, version)
+        if released is not None:
+            return released.tag
+        return f"{release_tag(name, version)}!" if str(version) in self.deregistered.get(name, set()) else None
+
+    def highest_used(self, name: str) -> semver.Version | None:
+        """The highest version any release or deregistration tag of the model names."""
+        used = [r.version for r in self.releases.get(name, [])]
+        used += [semver.parse(v) for v in self.deregistered.get(name, set())]
+        return max(used) if used else None
+
     def next_counter(self, name: str) -> int:
         """GTO's counter: one more than the highest `#N` on any tag of the model."""
         return self.counters.get(name, 0) + 1

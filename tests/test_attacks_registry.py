@@ -1,0 +1,108 @@
+"""Attacks on the registry's tags (issue 13 items 6 and 14): a deregistered version is never freed; stage
+and approval tags go only on real releases; concurrent promotions never share a counter."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitmodel import manifest as mf
+from gitmodel.records import replace
+from tests.conftest import git, gm
+from tests.release_helpers import commit, make_model
+
+
+@pytest.fixture
+def model(repo: Path) -> Path:
+    return make_model(repo)
+
+
+def rehash_prompt_keep_version(root: Path, text: str) -> None:
+    """The attack: new prompt bytes, the manifest's hash updated by hand, its version left alone."""
+    (root / "prompts" / "system.txt").write_text(text)
+    data = text.encode()
+    path = root / "models" / "sentiment.yaml"
+    manifest = mf.load(path)
+    prompts = tuple(replace(p, sha256=hashlib.sha256(data).hexdigest(), size=len(data)) for p in manifest.prompts)
+    mf.save(replace(manifest, prompts=prompts), path)
+
+
+def deregister(root: Path, version: str, *, delete_release: bool = False) -> None:
+    git(root, "tag", "-a", f"sentiment@v{version}!", "-m", "deregistered", f"sentiment@v{version}")
+    if delete_release:
+        git(root, "tag", "-d", f"sentiment@v{version}")
+
+
+# ----------------------------------------------------------------------------- item 6: versions never freed
+
+
+@pytest.mark.parametrize("delete_release", [False, True], ids=["dereg-tag", "release-tag-deleted"])
+def test_a_deregistered_only_release_keeps_its_version_used(model: Path, delete_release: bool) -> None:
+    assert gm(model, "tag", "sentiment").returncode == 0
+    deregister(model, "0.1.0", delete_release=delete_release)
+    rehash_prompt_keep_version(model, "You are a different classifier.\n")
+    checked = gm(model, "check")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "version 0.1.0 was already used by the tag sentiment@v0.1.0" in checked.stderr
+    assert "gitmodel bump sentiment" in checked.stderr
+    # the gate CI runs says the same about the commit
+    base = git(model, "rev-parse", "HEAD").stdout.strip()
+    commit(model, "reuse 0.1.0")
+    ci = gm(model, "check", "--base", base)
+    assert ci.returncode == 1, ci.stdout + ci.stderr
+    assert "already used by the tag sentiment@v0.1.0" in ci.stderr
+    # `tag` refuses it too
+    refused = gm(model, "tag", "sentiment")
+    assert refused.returncode == 1
+    assert "never reused" in refused.stderr
+
+
+def test_the_hook_refuses_reusing_a_deregistered_version(model: Path) -> None:
+    assert gm(model, "tag", "sentiment").returncode == 0
+    deregister(model, "0.1.0")
+    assert gm(model, "hooks", "install").returncode == 0
+    rehash_prompt_keep_version(model, "You are a different classifier.\n")
+    git(model, "add", "-A")
+    refused = git(model, "commit", "-q", "-m", "reuse", check=False)
+    assert refused.returncode != 0
+    assert "already used by the tag sentiment@v0.1.0" in refused.stderr
+
+
+def test_bump_goes_past_a_deregistered_version_and_the_hint_leads_to_a_release(model: Path) -> None:
+    assert gm(model, "tag", "sentiment").returncode == 0
+    deregister(model, "0.1.0", delete_release=True)
+    rehash_prompt_keep_version(model, "You are a different classifier.\n")
+    bumped = gm(model, "bump", "sentiment")
+    assert bumped.returncode == 0, bumped.stderr
+    assert mf.load(model / "models" / "sentiment.yaml").version == "0.1.1"
+    assert gm(model, "check").returncode == 0
+    commit(model, "sentiment 0.1.1")
+    released = gm(model, "tag", "sentiment")
+    assert released.returncode == 0, released.stderr
+    assert "sentiment@v0.1.1" in released.stdout
+
+
+def test_bump_and_tag_step_over_a_deregistered_version_above_the_latest(model: Path) -> None:
+    assert gm(model, "tag", "sentiment").returncode == 0
+    (model / "prompts" / "system.txt").write_text("v2\n")
+    assert gm(model, "bump", "sentiment", "--minor").returncode == 0
+    commit(model, "0.2.0")
+    assert gm(model, "tag", "sentiment").returncode == 0
+    deregister(model, "0.2.0", delete_release=True)     # only `sentiment@v0.2.0!` is left of it
+    (model / "prompts" / "system.txt").write_text("v3\n")
+    bumped = gm(model, "bump", "sentiment")
+    assert bumped.returncode == 0, bumped.stderr
+    assert mf.load(model / "models" / "sentiment.yaml").version == "0.3.0"
+    # a hand-set version between the two is refused by `tag`
+    path = model / "models" / "sentiment.yaml"
+    mf.save(mf.load(path).with_version("0.1.5"), path)
+    commit(model, "0.1.5")
+    refused = gm(model, "tag", "sentiment")
+    assert refused.returncode == 1
+    assert "not greater than the latest release 0.2.0 (deregistered" in refused.stderr or \
+        "already used by the tag sentiment@v0.2.0!" in refused.stderr, refused.stderr
