@@ -364,9 +364,37 @@ def resolve_release(root: Path, ref: str, tags: TagIndex | None = None, *, where
     wanted = semver.parse(version, where=where)
     tags = tags if tags is not None else read_tags(root, {name})
     release = tags.release(name, wanted)
+    bogus = tags.not_releases.get(release_tag(name, wanted))
+    if release is None and bogus is not None:
+        raise Refused(f"{bogus}: it is not a release", where=release_tag(name, wanted),
+                      hint=f"delete it (git tag -d {release_tag(name, wanted)}) and release with `gitmodel tag {name}`")
     if release is None or str(wanted) in tags.deregistered.get(name, set()):
         raise InvalidInput(f"no release {name}@v{wanted}", where=where, hint=f"see `gitmodel versions {name}`")
     return tags, release
+
+
+def release_manifest(root: Path, cfg: Config, release: Release) -> Manifest:
+    """The manifest at a release's commit; refused unless it names this model at this version.
+
+    Stage and approval tags go only on real releases: a hand-made `NAME@vX.Y.Z` on a commit whose manifest
+    says another version (or has none) is refused, whatever GTO makes of it.
+    """
+    path = release.meta("manifest") or cfg.manifest_path(release.name)
+    blob = git.show_file(root, release.commit, path)
+    hint = f"release with `gitmodel tag {release.name}` on the commit that has that version"
+    if blob is None:
+        raise Refused(f"{release.tag} is not a gitmodel release: no manifest {path} at {release.commit[:12]}",
+                      where=release.tag, hint=hint)
+    try:
+        manifest = mf.parse(blob, where=f"{release.tag}:{path}", full=False)
+    except GitmodelError as exc:
+        raise Refused(f"{release.tag}: its manifest cannot be read ({exc.message})", where=release.tag,
+                      hint=hint) from None
+    if manifest.name != release.name or manifest.semver != release.version:
+        raise Refused(f"{release.tag} points at {release.commit[:12]}, whose manifest is "
+                      f"{manifest.name} {manifest.version}, not {release.name} {release.version}",
+                      where=release.tag, hint=hint)
+    return manifest
 
 
 def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: bool = False) -> ApprovalResult:
@@ -375,6 +403,7 @@ def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: b
         raise InvalidInput(f"invalid role {role!r}", where="--role",
                            hint="lower-case letters, digits and . _ - (e.g. ml-lead)")
     tags, release = resolve_release(root, ref)
+    release_manifest(root, load_config(root), release)
     approvals, _ = valid_approvals(tags, release)
     for existing in approvals:
         if existing.role == role:

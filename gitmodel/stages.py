@@ -16,25 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel import git
-from gitmodel import manifest as mf
 from gitmodel.config import Config, load_config
-from gitmodel.errors import GitmodelError, InvalidInput, Refused
+from gitmodel.errors import InvalidInput, Refused
 from gitmodel.history import Holder, current_holders, rollback_of, stage_stacks  # noqa: F401 - re-exported
-from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.release import (
     GateResult,
     evaluate_gates,
     gate_refusal,
     known_model,
+    release_manifest,
     resolve_release,
     valid_approvals,
 )
-from gitmodel.tags import Release, TagIndex, read_tags
+from gitmodel.tags import TagIndex, counter_ref, read_tags, taken_counters
 
 # GTO's name rule without '/', which would make `NAME#a/b#N` hard to read back by eye
 _STAGE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?")
-_ATTEMPTS = 5
+_ATTEMPTS = 64  # each lost race means another process took a number: progress is certain
 
 
 def _check_stage_name(stage: str) -> None:
@@ -50,28 +49,28 @@ def _check_stage(cfg: Config, stage: str) -> None:
                            where=".gitmodel.yaml: stages", hint="use one of those, or add it to stages:")
 
 
-def _release_manifest(root: Path, cfg: Config, release: Release) -> Manifest | None:
-    path = release.meta("manifest") or cfg.manifest_path(release.name)
-    blob = git.show_file(root, release.commit, path)
-    if blob is None:
-        return None
-    try:
-        return mf.parse(blob, where=f"{release.tag}:{path}", full=False)
-    except GitmodelError:
-        return None
-
-
 def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: str, message: str,
                   tags: TagIndex, *, retry: Callable[[TagIndex], None]) -> tuple[str, TagIndex]:
-    """Create the event tag with the next counter; on a race, reread and take the next number."""
+    """Create the event tag with the next counter and a tagger time after every earlier event's.
+
+    The tag and its counter ref (`refs/gitmodel/stage-counters/NAME/N`) are created in one create-only ref
+    transaction: of two processes that both chose N, one wins and the other rereads and takes the next
+    number. The tagger time is max(now, latest event + 1 s), so GTO, which orders events by tagger time at
+    one-second resolution, replays them in counter order too.
+    """
+    taken, taken_time = taken_counters(root, name)
+    counter = max(tags.next_counter(name), taken + 1)
     for _ in range(_ATTEMPTS):
-        tag = tag_for(tags.next_counter(name))
-        try:
-            git.create_tag(root, tag, target, message)
+        tag = tag_for(counter)
+        who, now, tz = git.committer_ident(root)
+        when = max(now, tags.event_times.get(name, 0) + 1, taken_time + 1)
+        oid = git.make_tag_object(root, tag, target, f"{who} {when} {tz}", message)
+        if git.create_refs(root, {f"refs/tags/{tag}": oid, counter_ref(name, counter): oid}):
             return tag, tags
-        except git.RefExists:
-            tags = read_tags(root, {name})
-            retry(tags)
+        tags = read_tags(root, {name})
+        retry(tags)
+        taken, taken_time = taken_counters(root, name)
+        counter = max(counter + 1, tags.next_counter(name), taken + 1)
     raise Refused(f"could not take a stage counter for {name} after {_ATTEMPTS} attempts (concurrent promotions)",
                   where=name, hint="retry")
 
@@ -107,8 +106,8 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
     previous = holders[stage].version if stage in holders else None
     if previous == version:
         return StageResult(name, stage, version, None, previous)
-    manifest = _release_manifest(root, cfg, release)
-    gates = evaluate_gates(cfg, manifest if manifest is not None else mf.Manifest(name=name, version=version))
+    manifest = release_manifest(root, cfg, release)
+    gates = evaluate_gates(cfg, manifest)
     refusal = gate_refusal(f"promote {release.tag} to {stage}", f"{release.tag}: metrics", gates)
     if refusal:
         raise refusal

@@ -20,8 +20,11 @@ _RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(
 _APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
 _DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]+))?$")
 _STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>\d+))?$")
-_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(taggerdate:iso-strict)",
-           "%(taggername)", "%(taggeremail)", "%(contents)")
+_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)",
+           "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)")
+# Stage-event counters taken by gitmodel: one create-only ref per (model, N), created in the same ref
+# transaction as the event tag, so two processes can never both take N (different stages = different tags)
+COUNTER_REFS = "refs/gitmodel/stage-counters"
 
 
 class Release(Record, frozen=True):
@@ -90,6 +93,8 @@ class TagIndex(Record):
     other: dict[str, tuple[str, str]] = field(default_factory=dict)  # every tag: (type, peeled commit)
     approvals: dict[str, list[Approval]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)  # highest `#N` over every event tag of a model
+    event_times: dict[str, int] = field(default_factory=dict)  # latest tagger time (epoch) of a stage event
+    not_releases: dict[str, str] = field(default_factory=dict)  # release-shaped tag → why it is not one
 
     def latest(self, name: str) -> Release | None:
         active = self.active_releases(name)
@@ -155,7 +160,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     for row in git.for_each_ref(root, _patterns(names), _FIELDS):
         if len(row) != len(_FIELDS):
             continue
-        tag, objtype, objname, peeled, date, tagger, email, message = row
+        tag, objtype, objname, peeled, peeled_type, date, epoch, tagger, email, message = row
         commit = peeled or objname
         index.other[tag] = (objtype, commit)
         parsed = parse_tag_name(tag)
@@ -192,6 +197,11 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                 index.warnings.append(f"tag {tag}: lightweight tag ignored (releases are annotated tags); "
                                       f"recreate it with `git tag -a`")
                 continue
+            if peeled_type != "commit":
+                index.not_releases[tag] = f"{tag} points at a {peeled_type or 'missing object'}, not a commit"
+                index.warnings.append(f"tag {tag}: points at a {peeled_type or 'missing object'}, not a commit; "
+                                      "ignored")
+                continue
             index.releases.setdefault(name, []).append(
                 Release(name, version, tag, commit, date, who, message.strip("\n")))
         elif kind == "stage":
@@ -199,6 +209,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                 index.warnings.append(f"tag {tag}: lightweight stage tag ignored")
                 continue
             counter = int(parts["n"]) if "n" in parts else 0
+            index.event_times[name] = max(index.event_times.get(name, 0), int(epoch) if epoch.isdigit() else 0)
             index.stage_events.setdefault(name, []).append(
                 StageEvent(name, parts["stage"], counter, not parts.get("unassign"), tag, commit, date, who,
                            message.strip("\n")))
@@ -213,6 +224,20 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     for events in index.stage_events.values():
         events.sort(key=lambda e: (e.counter, e.date))
     return index
+
+
+def counter_ref(name: str, counter: int) -> str:
+    """The create-only ref that takes stage counter N for a model ('/' escaped: `a` and `a/b` never clash)."""
+    return f"{COUNTER_REFS}/{name.replace('/', '%2F')}/{counter}"
+
+
+def taken_counters(root: Path, name: str) -> tuple[int, int]:
+    """(highest counter, latest tagger time) over the counter refs of a model; each points at its tag."""
+    rows = git.for_each_ref(root, [f"{COUNTER_REFS}/{name.replace('/', '%2F')}/"],
+                            ["%(refname:lstrip=-1)", "%(taggerdate:unix)"])
+    counters = [int(r[0]) for r in rows if len(r) == 2 and r[0].isdigit()]
+    times = [int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()]
+    return max(counters, default=0), max(times, default=0)
 
 
 def release_tag(name: str, version: semver.Version | str) -> str:

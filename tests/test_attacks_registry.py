@@ -106,3 +106,55 @@ def test_bump_and_tag_step_over_a_deregistered_version_above_the_latest(model: P
     assert refused.returncode == 1
     assert "not greater than the latest release 0.2.0 (deregistered" in refused.stderr or \
         "already used by the tag sentiment@v0.2.0!" in refused.stderr, refused.stderr
+
+
+# --------------------------------------------------------------- item 14: stage and approval tags on releases
+
+
+def _bad_release(root: Path, kind: str) -> str:
+    """A hand-made `sentiment@v0.5.0` pointing at a blob, a tree, or a commit whose manifest says 0.1.0."""
+    target = {"blob": "HEAD:prompts/system.txt", "tree": "HEAD^{tree}", "commit": "HEAD",
+              "no-manifest": "HEAD~1"}[kind]
+    oid = git(root, "rev-parse", target).stdout.strip()
+    git(root, "tag", "-a", "sentiment@v0.5.0", "-m", "hand-made", oid)
+    return "sentiment@v0.5.0"
+
+
+@pytest.mark.parametrize("kind", ["blob", "tree", "commit", "no-manifest"])
+@pytest.mark.parametrize("command", [["promote", "sentiment@v0.5.0", "prod"],
+                                     ["approve", "sentiment@v0.5.0", "--role", "ml-lead"]],
+                         ids=["promote", "approve"])
+def test_stage_and_approval_tags_only_on_real_releases(model: Path, kind: str, command: list[str]) -> None:
+    tag = _bad_release(model, kind)
+    before = set(git(model, "tag", "-l").stdout.split())
+    refused = gm(model, *command)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), refused.stderr
+    assert tag in lines[0]
+    expected = {"blob": "points at a blob", "tree": "points at a tree", "commit": "whose manifest is sentiment 0.1.0",
+                "no-manifest": "no manifest models/sentiment.yaml"}[kind]
+    assert expected in lines[0]
+    assert set(git(model, "tag", "-l").stdout.split()) == before          # nothing written
+    assert git(model, "for-each-ref", "refs/gitmodel/").stdout == ""
+
+
+def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> None:
+    (model / ".gitmodel.yaml").write_text("stages: null\n")
+    commit(model, "no stage whitelist")
+    assert gm(model, "tag", "sentiment").returncode == 0
+    env = {**os.environ}
+    procs = [subprocess.Popen([sys.executable, "-m", "gitmodel", "promote", "sentiment@v0.1.0", f"s{i}"],
+                              cwd=model, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(10)]
+    results = [(p.wait(timeout=300), p.stdout.read() if p.stdout else "", p.stderr.read() if p.stderr else "")
+               for p in procs]
+    assert [code for code, _, _ in results] == [0] * 10, results
+    tags = [t for t in git(model, "tag", "-l", "sentiment#*").stdout.split()]
+    counters = sorted(int(t.rsplit("#", 1)[1]) for t in tags)
+    assert counters == list(range(1, 11)), tags
+    # tagger times strictly increase with the counter, so GTO (which orders by time) agrees
+    rows = git(model, "for-each-ref", "--format=%(refname:strip=2) %(taggerdate:unix)", "refs/tags/sentiment#*"
+               ).stdout.split("\n")
+    times = {int(r.split()[0].rsplit("#", 1)[1]): int(r.split()[1]) for r in rows if r}
+    assert [times[n] for n in range(1, 11)] == sorted(set(times.values())), times
