@@ -55,7 +55,7 @@ def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: 
 
     The tag and its counter ref (`refs/gitmodel/stage-counters/NAME/N`) are created in one create-only ref
     transaction: of two processes that both chose N, one wins and the other rereads and takes the next
-    number. The tagger time is max(now, latest event + 1 s), so GTO, which orders events by tagger time at
+    number. The tagger time is max(now, the model's latest event + 1 s), so GTO, which orders events by tagger time at
     one-second resolution, replays them in counter order too.
     """
     taken, taken_time = taken_counters(root, name)
@@ -63,7 +63,7 @@ def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: 
     for _ in range(_ATTEMPTS):
         tag = tag_for(counter)
         who, now, tz = git.committer_ident(root)
-        when = max(now, tags.event_times.get(name, 0) + 1, taken_time + 1)
+        when = max(now, tags.last_event_time(name) + 1, taken_time + 1)
         oid = git.make_tag_object(root, tag, target, f"{who} {when} {tz}", message)
         if git.create_refs(root, {f"refs/tags/{tag}": oid, counter_ref(name, counter): oid}):
             return tag, tags
@@ -142,9 +142,10 @@ class StagesResult:
     name: str
     holders: dict[str, Holder | None]     # every known stage, whitelist first; None: empty
     warnings: list[str]
+    deprecated: str | None = None         # the `NAME@deprecated` tag: no stage is held while it stands
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "warnings": self.warnings,
+        return {"name": self.name, "warnings": self.warnings, "deprecated": self.deprecated,
                 "stages": {stage: (h.to_json() if h else None) for stage, h in self.holders.items()}}
 
 
@@ -157,7 +158,8 @@ def stages(root: Path, name: str) -> StagesResult:
     holders = current_holders(tags, name)
     seen = sorted({e.stage for e in tags.stage_events.get(name, [])})
     order = list(cfg.stages or []) + [s for s in seen if s not in (cfg.stages or [])]
-    return StagesResult(name, {stage: holders.get(stage) for stage in order}, list(tags.warnings))
+    return StagesResult(name, {stage: holders.get(stage) for stage in order}, list(tags.warnings),
+                        tags.deprecation(name))
 
 
 # --------------------------------------------------------------------------------------------- rollback

@@ -93,8 +93,9 @@ class TagIndex(Record):
     other: dict[str, tuple[str, str]] = field(default_factory=dict)  # every tag: (type, peeled commit)
     approvals: dict[str, list[Approval]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)  # highest `#N` over every event tag of a model
-    event_times: dict[str, int] = field(default_factory=dict)  # latest tagger time (epoch) of a stage event
     not_releases: dict[str, str] = field(default_factory=dict)  # release-shaped tag → why it is not one
+    deprecations: dict[str, tuple[str, int]] = field(default_factory=dict)  # latest `NAME@deprecated`: (tag, time)
+    activity: dict[str, int] = field(default_factory=dict)  # latest tagger time of a release/dereg/stage tag
 
     def latest(self, name: str) -> Release | None:
         active = self.active_releases(name)
@@ -124,6 +125,19 @@ class TagIndex(Record):
     def next_counter(self, name: str) -> int:
         """GTO's counter: one more than the highest `#N` on any tag of the model."""
         return self.counters.get(name, 0) + 1
+
+    def deprecation(self, name: str) -> str | None:
+        """The `NAME@deprecated` tag when the model is deprecated, as GTO decides it: the deprecation is its
+        latest event by tagger time (a release or stage event after it, even in the same second, revives it)."""
+        found = self.deprecations.get(name)
+        if found is None or found[1] <= self.activity.get(name, -1):
+            return None
+        return found[0]
+
+    def last_event_time(self, name: str) -> int:
+        """The latest tagger time (epoch) of any GTO event of the model: release, deregistration, stage,
+        deprecation. A new stage event is stamped after it, so GTO's time order is gitmodel's order."""
+        return max(self.activity.get(name, 0), self.deprecations.get(name, ("", 0))[1])
 
     def approvals_of(self, name: str, version: semver.Version) -> list[Approval]:
         return [a for a in self.approvals.get(name, []) if str(a.version) == str(version)]
@@ -173,6 +187,13 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
         who = f"{tagger} {email}".strip()
         if "n" in parts:
             index.counters[name] = max(index.counters.get(name, 0), int(parts["n"]))
+        when = int(epoch) if epoch.isdigit() else 0
+        if kind == "deprecate":
+            if objtype == "tag" and when >= index.deprecations.get(name, ("", -1))[1]:
+                index.deprecations[name] = (tag, when)
+            continue
+        if kind in ("release", "stage") and objtype == "tag":
+            index.activity[name] = max(index.activity.get(name, 0), when)
         if kind == "approval":
             if objtype != "tag":
                 index.warnings.append(f"tag {tag}: lightweight approval tag ignored")
@@ -209,7 +230,6 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                 index.warnings.append(f"tag {tag}: lightweight stage tag ignored")
                 continue
             counter = int(parts["n"]) if "n" in parts else 0
-            index.event_times[name] = max(index.event_times.get(name, 0), int(epoch) if epoch.isdigit() else 0)
             index.stage_events.setdefault(name, []).append(
                 StageEvent(name, parts["stage"], counter, not parts.get("unassign"), tag, commit, date, who,
                            message.strip("\n")))

@@ -130,7 +130,8 @@ def test_stage_and_approval_tags_only_on_real_releases(model: Path, kind: str, c
     refused = gm(model, *command)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     lines = refused.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), refused.stderr
+    assert len(lines) == 1, refused.stderr
+    assert lines[0].startswith("error: ")
     assert tag in lines[0]
     expected = {"blob": "points at a blob", "tree": "points at a tree", "commit": "whose manifest is sentiment 0.1.0",
                 "no-manifest": "no manifest models/sentiment.yaml"}[kind]
@@ -150,7 +151,7 @@ def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> No
     results = [(p.wait(timeout=300), p.stdout.read() if p.stdout else "", p.stderr.read() if p.stderr else "")
                for p in procs]
     assert [code for code, _, _ in results] == [0] * 10, results
-    tags = [t for t in git(model, "tag", "-l", "sentiment#*").stdout.split()]
+    tags = git(model, "tag", "-l", "sentiment#*").stdout.split()
     counters = sorted(int(t.rsplit("#", 1)[1]) for t in tags)
     assert counters == list(range(1, 11)), tags
     # tagger times strictly increase with the counter, so GTO (which orders by time) agrees
