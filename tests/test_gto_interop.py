@@ -13,7 +13,7 @@ from gitmodel.export import locate_release
 from gitmodel.release import tag_release
 from gitmodel.stages import promote, stages
 from tests.conftest import gm
-from tests.release_helpers import Clock, change_prompt_and_bump, gto, make_model
+from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
 
 
 @pytest.fixture
@@ -131,3 +131,31 @@ def test_stage_events_in_one_second_are_ordered_the_same_by_gto(two: Path, clock
     events = [e for e in json.loads(history.stdout) if e["event"] == "assignment"]
     # GTO lists newest first by time: the counters must come out in the same order
     assert [e["ref"] for e in events] == [f"sentiment#prod#{n}" for n in (4, 3, 2, 1)]
+
+
+# ------------------------------------------------------------------------ item 7: names GTO cannot represent
+
+
+def test_a_dotted_name_is_warned_about_once_with_the_reason(repo: Path) -> None:
+    (repo / "artifacts").mkdir()
+    (repo / "artifacts" / "m.bin").write_bytes(b"weights")
+    added = gm(repo, "add", "llm.chat", "--weights", "artifacts/m.bin", "--git", "artifacts/m.bin")
+    assert added.returncode == 0, added.stderr
+    warnings = [line for line in added.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, added.stderr
+    assert "GTO and DVC cannot represent the model name 'llm.chat'" in warnings[0]
+    assert "'llm-chat'" in warnings[0]
+    # the warning is true: real gto does not see the release gitmodel made
+    commit(repo, "add llm.chat")
+    assert gm(repo, "tag", "llm.chat").returncode == 0
+    assert gto(repo, "show", "llm.chat").returncode != 0
+    # a name GTO can represent gets no warning, and real gto lists it
+    (repo / "artifacts" / "n.bin").write_bytes(b"other weights")
+    plain = gm(repo, "add", "llm-chat", "--weights", "artifacts/n.bin", "--git", "artifacts/n.bin")
+    assert plain.returncode == 0, plain.stderr
+    assert "warning:" not in plain.stderr
+    commit(repo, "add llm-chat")
+    assert gm(repo, "tag", "llm-chat").returncode == 0
+    shown = gto(repo, "show", "llm-chat", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert [v["version"] for v in json.loads(shown.stdout)] == ["v0.1.0"]

@@ -109,7 +109,9 @@ def add(
                        environment=imported.environment if imported else None,
                        formats=imported.formats if imported else None,
                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
-    for text in imported.warnings if imported else []:
+    from gitmodel.names import gto_name_problem
+
+    for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
         err(f"note: {note}")
