@@ -14,7 +14,7 @@ from typing import Any
 from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.config import Config, Gate, load_config
-from gitmodel.errors import GitmodelError, InvalidInput, Refused
+from gitmodel.errors import GitmodelError, InvalidInput, Refused, printable
 from gitmodel.fileio import parse_yaml
 from gitmodel.history import (  # noqa: F401 - re-exported: release history lives in history.py
     VersionInfo,
@@ -320,19 +320,21 @@ def changelog(root: Path, name: str) -> ChangelogResult:
 
 
 def render_changelog(name: str, entries: list[ChangelogEntry]) -> str:
+    """Markdown; every field that came from a tag or a manifest is shown, never sent (it may go to a file)."""
     out = [f"# Changelog: {name}", ""]
     if not entries:
         out += ["No releases yet.", ""]
     for e in entries:
-        out += [f"## v{e.version} — {e.date[:10]}", "",
-                f"Released by {e.tagger} on {e.date} · tag `{e.tag}` · commit `{e.commit[:12]}`", ""]
+        out += [f"## v{e.version} — {printable(e.date[:10])}", "",
+                f"Released by {printable(e.tagger)} on {printable(e.date)} · tag `{printable(e.tag)}` · "
+                f"commit `{e.commit[:12]}`", ""]
         if e.level is None:
-            out += [f"- {line}" for line in e.changes]
+            out += [f"- {printable(line)}" for line in e.changes]
         else:
-            out += [f"**{e.level}** since v{e.previous}: " + "; ".join(e.changes)]
+            out += [f"**{e.level}** since v{e.previous}: " + "; ".join(printable(c) for c in e.changes)]
         out.append("")
         if e.message:
-            out += [e.message, ""]
+            out += [printable(e.message, newlines=True), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from gitmodel.errors import ExitCode, GitmodelError
+from gitmodel.errors import ExitCode, GitmodelError, printable
 
 
 def __getattr__(name: str) -> Any:
@@ -28,7 +28,7 @@ def _usage_line(exc: Exception, message: str) -> str:
     ctx = getattr(exc, "ctx", None)
     command = getattr(ctx, "command_path", None) or "gitmodel"
     text = " ".join(message.split())
-    return f"error: {command}: {text} — see `{command} --help`"
+    return printable(f"error: {command}: {text} — see `{command} --help`")
 
 
 def _dispatch(argv: list[str] | None) -> Any:
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> None:
                 sys.exit(int(ExitCode.OK))
             sys.stderr.write(_usage_line(exc, message) + "\n")
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
-        sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
-                         "rerun with GITMODEL_TRACEBACK=1 and report it\n")
+        sys.stderr.write(printable(f"error: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())} — "
+                                   "rerun with GITMODEL_TRACEBACK=1 and report it") + "\n")
         sys.exit(int(ExitCode.INTERNAL))
     if rv == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
         sys.stderr.write("error: interrupted\n")
