@@ -4,12 +4,13 @@ and metric keys never reach a terminal; `--json` is strict JSON."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import gm
+from tests.conftest import git, gm
 from tests.release_helpers import make_model
 
 ESC_TITLE = "\x1b]0;pwned\x07"             # sets the terminal title
@@ -145,3 +146,155 @@ def test_an_error_naming_hostile_input_is_one_clean_line(repo: Path) -> None:
     bad_ref = gm(repo, "promote", f"sentiment@v0.1.0{BIDI}", "prod")
     assert bad_ref.returncode == 2
     assert_clean(bad_ref)
+
+
+# ------------------------------------------------------------------ item 16: no input reaches exit 4
+
+READ_COMMANDS = [["check"], ["validate"], ["ls"], ["ls", "--json"], ["status"], ["diff"], ["show", "sentiment"],
+                 ["show", "sentiment", "--json"], ["metrics", "sentiment"], ["card", "sentiment"], ["bump", "sentiment"]]
+
+
+@pytest.fixture(scope="module")
+def dvc_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sentiment with DVC-stored weights and a git-stored prompt, released as 0.1.0; built once per module."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("exit4-home")
+    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "GIT_CONFIG_NOSYSTEM": "1",
+           "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATER": "1", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    root = tmp_path_factory.mktemp("exit4") / "repo"
+    root.mkdir()
+
+    def run(*argv: str) -> None:
+        subprocess.run(list(argv), cwd=root, env=env, check=True, capture_output=True)
+
+    run("git", "init", "-q")
+    run(sys.executable, "-m", "gitmodel", "init", "--no-hooks", "--remote", str(root.parent / "remote"))
+    (root / "artifacts").mkdir()
+    (root / "artifacts" / "model.bin").write_bytes(bytes(range(256)) * 8)
+    (root / "prompts").mkdir()
+    (root / "prompts" / "system.txt").write_text("You are a careful sentiment classifier.\n")
+    run(sys.executable, "-m", "gitmodel", "add", "sentiment", "--weights", "artifacts/model.bin",
+        "--prompt", "prompts/system.txt")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", "sentiment")
+    run(sys.executable, "-m", "gitmodel", "tag", "sentiment")
+    return root
+
+
+@pytest.fixture
+def dvc_repo(dvc_template: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(dvc_template, root, symlinks=True)
+    return root
+
+
+def never_4(result: Any) -> None:
+    """Any documented outcome but a crash: 0, a refusal (1), or one error line with exit 2 or 3."""
+    assert result.returncode in (0, 1, 2, 3), (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "unexpected error" not in result.stderr
+    if result.returncode in (2, 3):
+        assert_one_line(result)
+
+
+def assert_one_line(result: Any, codes: tuple[int, ...] = (2, 3)) -> None:
+    assert result.returncode in codes, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "unexpected error" not in result.stderr
+
+
+def _append(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text() + text)
+
+
+@pytest.mark.parametrize("where", ["models/sentiment.yaml", ".gitmodel.yaml"])
+@pytest.mark.parametrize("shape", ["list", "map"])
+def test_thousand_deep_nesting_never_reaches_exit_4(dvc_repo: Path, where: str, shape: str) -> None:
+    deep = "[" * 1000 + "]" * 1000 if shape == "list" else "{a: " * 1000 + "1" + "}" * 1000
+    _append(dvc_repo, where, f"deep_thing: {deep}\n")
+    for command in READ_COMMANDS:
+        never_4(gm(dvc_repo, *command))
+    assert_one_line(gm(dvc_repo, "check"), codes=(2,))
+
+
+@pytest.mark.parametrize("where", ["models/sentiment.yaml", ".gitmodel.yaml"])
+def test_five_thousand_digit_integers_never_reach_exit_4(dvc_repo: Path, where: str) -> None:
+    key = "params" if where.startswith("models") else "huge"
+    _append(dvc_repo, where, f"{key}: {{x: {'9' * 5000}}}\n")
+    for command in READ_COMMANDS:
+        never_4(gm(dvc_repo, *command))
+    refused = gm(dvc_repo, "check")
+    assert_one_line(refused, codes=(2,))
+    assert "digits" in refused.stderr
+
+
+def test_five_thousand_digit_integers_in_json_inputs(dvc_repo: Path) -> None:
+    (dvc_repo / "inspect.json").write_text('[{"Config": {"Labels": {"a": ' + "9" * 5000 + "}}}]")
+    assert_one_line(gm(dvc_repo, "labels", "--verify", "inspect.json"))
+    (dvc_repo / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert_one_line(gm(dvc_repo, "labels", "--verify", "deep.json"))
+    (dvc_repo / "sample.json").write_text('{"text": ' + "9" * 5000 + "}")
+    assert_one_line(gm(dvc_repo, "validate-input", "sentiment", "sample.json"), codes=(1, 2))
+
+
+@pytest.mark.parametrize("cut", [5, 20, 40, 75])
+def test_a_truncated_dvc_pointer_never_reaches_exit_4_and_the_hint_works(dvc_repo: Path, cut: int) -> None:
+    pointer = dvc_repo / "artifacts" / "model.bin.dvc"
+    whole = pointer.read_bytes()
+    pointer.write_bytes(whole[:cut])
+    for command in [["check"], ["status"], ["verify", "sentiment"], ["ls"], ["diff"], ["bump", "sentiment"],
+                    ["pull"], ["push"]]:
+        never_4(gm(dvc_repo, *command))
+    bumped = gm(dvc_repo, "bump", "sentiment")
+    if bumped.returncode == 2 and "git checkout --" in bumped.stderr:   # follow the hint
+        git(dvc_repo, "checkout", "--", "artifacts/model.bin.dvc")
+        assert pointer.read_bytes() == whole
+        assert gm(dvc_repo, "check").returncode == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", ""])
+def test_a_bad_lock_timeout_is_invalid_input(dvc_repo: Path, value: str) -> None:
+    for command in [["push"], ["pull"]]:
+        never_4(gm(dvc_repo, *command, env={"GITMODEL_LOCK_TIMEOUT": value}))
+    (dvc_repo / "artifacts" / "model.bin").write_bytes(b"retrained")
+    result = gm(dvc_repo, "bump", "sentiment", env={"GITMODEL_LOCK_TIMEOUT": value})
+    assert_one_line(result, codes=(2,))
+    assert "GITMODEL_LOCK_TIMEOUT" in result.stderr
+
+
+_INJECT = """
+import errno, os, sys, tempfile
+code = getattr(errno, os.environ["INJECT_ERRNO"])
+def refuse(*args, **kwargs):
+    where = kwargs.get("dir") or (args[2] if len(args) > 2 else os.getcwd())
+    raise OSError(code, os.strerror(code), str(where))
+tempfile.mkstemp = refuse             # every atomic write starts here
+os.fsync = lambda fd: (_ for _ in ()).throw(OSError(code, os.strerror(code)))
+from gitmodel.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("errno_name", ["ENOSPC", "EROFS", "EDQUOT", "EIO"])
+@pytest.mark.parametrize("command", [["bump", "sentiment"], ["changelog", "sentiment", "-o", "CHANGES.md"],
+                                     ["card", "sentiment", "-o", "CARD.md"], ["hooks", "install"]])
+def test_a_full_or_read_only_disk_is_an_external_failure(dvc_repo: Path, errno_name: str, command: list[str]
+                                                         ) -> None:
+    """The machine refusing a write (fault injected into the real CLI process) ends as exit 2/3, one line."""
+    import subprocess
+    import sys
+
+    (dvc_repo / "prompts" / "system.txt").write_text("changed\n")
+    result = subprocess.run([sys.executable, "-c", _INJECT, *command], cwd=dvc_repo, text=True,
+                            capture_output=True, env={**os.environ, "INJECT_ERRNO": errno_name})
+    assert_one_line(result)
+    assert os.strerror(getattr(__import__("errno"), errno_name)) in result.stderr
