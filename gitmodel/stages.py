@@ -102,11 +102,11 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
     _check_stage(cfg, stage)
     tags, release = resolve_release(root, ref)
     name, version = release.name, str(release.version)
+    manifest = release_manifest(root, cfg, release)  # first: a hand-made tag is refused, never "nothing to do"
     holders = current_holders(tags, name)
     previous = holders[stage].version if stage in holders else None
     if previous == version:
         return StageResult(name, stage, version, None, previous)
-    manifest = release_manifest(root, cfg, release)
     gates = evaluate_gates(cfg, manifest)
     refusal = gate_refusal(f"promote {release.tag} to {stage}", f"{release.tag}: metrics", gates)
     if refusal:

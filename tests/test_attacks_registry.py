@@ -138,6 +138,11 @@ def test_stage_and_approval_tags_only_on_real_releases(model: Path, kind: str, c
     assert expected in lines[0]
     assert set(git(model, "tag", "-l").stdout.split()) == before          # nothing written
     assert git(model, "for-each-ref", "refs/gitmodel/").stdout == ""
+    assert f"git tag -d {tag}" in lines[0]                                 # the hint, followed
+    git(model, "tag", "-d", tag)
+    after = gm(model, *command)
+    assert after.returncode == 2
+    assert "no release sentiment@v0.5.0" in after.stderr
 
 
 def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> None:
