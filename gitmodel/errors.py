@@ -24,6 +24,11 @@ def printable(text: str, *, newlines: bool = False) -> str:
     """
     if text.isprintable():
         return text
+    if text.isascii():  # the common case (multi-line output): one regex pass instead of a loop per character
+        import re
+
+        keep = "\n\t" if newlines else ""
+        return re.sub(r"[\x00-\x1f\x7f]", lambda m: m[0] if m[0] in keep else repr(m[0])[1:-1], text)
     return "".join(ch if ch.isprintable() or (newlines and ch in "\n\t") else repr(ch)[1:-1] for ch in text)
 
 
