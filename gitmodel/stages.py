@@ -1,8 +1,8 @@
 """Stages on annotated tags `NAME#STAGE#N` (GTO's format): promote, stages, rollback.
 
 N is GTO's per-model counter (one more than the highest `#N` on any tag of the model). Events are
-replayed in counter order, never by tagger time: GTO sorts by time at one-second resolution, so two
-promotions in one second can come out either way there. A rollback is a new assignment event (history
+replayed in counter order, never by tagger time; GTO sorts by time at one-second resolution, so every
+event gitmodel writes is stamped after the model's latest event, and both tools agree on the order. A rollback is a new assignment event (history
 is never rewritten) whose message carries `rollback-of: <tag>`; replaying it pops one holder, so two
 rollbacks in a row walk back two versions, as an undo does.
 """
