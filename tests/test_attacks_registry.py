@@ -4,6 +4,7 @@ and approval tags go only on real releases; concurrent promotions never share a 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from gitmodel import manifest as mf
 from gitmodel.records import replace
 from tests.conftest import git, gm
-from tests.release_helpers import commit, make_model
+from tests.release_helpers import commit, gto, make_model
 
 
 @pytest.fixture
@@ -164,3 +165,7 @@ def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> No
                ).stdout.split("\n")
     times = {int(r.split()[0].rsplit("#", 1)[1]): int(r.split()[1]) for r in rows if r}
     assert [times[n] for n in range(1, 11)] == sorted(set(times.values())), times
+    history = gto(model, "history", "sentiment", "--json")
+    assert history.returncode == 0, history.stderr
+    refs = [e["ref"] for e in json.loads(history.stdout) if e["event"] == "assignment"]
+    assert [int(r.rsplit("#", 1)[1]) for r in refs] == list(range(10, 0, -1))   # GTO: newest first, by time
