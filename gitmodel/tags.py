@@ -16,10 +16,10 @@ from gitmodel.errors import InvalidInput
 from gitmodel.names import name_problem
 from gitmodel.records import Record, field
 
-_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]+))?$")
+_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 _APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
-_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]+))?$")
-_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>\d+))?$")
+_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]{1,18}))?$")
+_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)",
            "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)")
 # Stage-event counters taken by gitmodel: one create-only ref per (model, N), created in the same ref
