@@ -9,6 +9,7 @@ rollbacks in a row walk back two versions, as an undo does.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,19 +61,35 @@ def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: 
     """
     taken, taken_time = taken_counters(root, name)
     counter = max(tags.next_counter(name), taken + 1)
+    sign = (git.config_get(root, "tag.gpgSign") or "").lower() in ("true", "yes", "on", "1")
     for _ in range(_ATTEMPTS):
         tag = tag_for(counter)
         who, now, tz = git.committer_ident(root)
         when = max(now, tags.last_event_time(name) + 1, taken_time + 1)
-        oid = git.make_tag_object(root, tag, target, f"{who} {when} {tz}", message)
-        if git.create_refs(root, {f"refs/tags/{tag}": oid, counter_ref(name, counter): oid}):
+        if sign and _signed_event(root, tag, target, message, counter_ref(name, counter), f"@{when} {tz}"):
             return tag, tags
+        if not sign:
+            oid = git.make_tag_object(root, tag, target, f"{who} {when} {tz}", message)
+            if git.create_refs(root, {f"refs/tags/{tag}": oid, counter_ref(name, counter): oid}):
+                return tag, tags
         tags = read_tags(root, {name})
         retry(tags)
         taken, taken_time = taken_counters(root, name)
         counter = max(counter + 1, tags.next_counter(name), taken + 1)
     raise Refused(f"could not take a stage counter for {name} after {_ATTEMPTS} attempts (concurrent promotions)",
                   where=name, hint="retry")
+
+
+def _signed_event(root: Path, tag: str, target: str, message: str, counter: str, date: str) -> bool:
+    """With `tag.gpgSign`, git itself must write (and sign) the tag: take the counter ref first (create-only,
+    on the target commit), then `git tag -s` at the chosen time. False when either is already taken."""
+    if not git.create_refs(root, {counter: target}):
+        return False
+    try:
+        git.create_tag(root, tag, target, message, sign=True, env={**os.environ, "GIT_COMMITTER_DATE": date})
+    except git.RefExists:
+        return False  # a tool that takes no counter ref made this tag; the reserved number stays unused
+    return True
 
 
 # ---------------------------------------------------------------------------------------------- promote

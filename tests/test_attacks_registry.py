@@ -169,3 +169,21 @@ def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> No
     assert history.returncode == 0, history.stderr
     refs = [e["ref"] for e in json.loads(history.stdout) if e["event"] == "assignment"]
     assert [int(r.rsplit("#", 1)[1]) for r in refs] == list(range(10, 0, -1))   # GTO: newest first, by time
+
+
+def test_with_tag_gpgsign_stage_tags_are_signed_by_git_and_still_counted(model: Path, tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    for k, v in (("gpg.format", "ssh"), ("user.signingkey", str(key)), ("tag.gpgSign", "true")):
+        git(model, "config", k, v)
+    (model / ".gitmodel.yaml").write_text("stages: null\n")
+    commit(model, "no stage whitelist")
+    assert gm(model, "tag", "sentiment").returncode == 0
+    stamp = {"GIT_COMMITTER_DATE": "@1767225600 +0000"}       # every promotion in the same second
+    for stage in ("dev", "prod"):
+        promoted = gm(model, "promote", "sentiment@v0.1.0", stage, env=stamp)
+        assert promoted.returncode == 0, promoted.stderr
+    assert "-----BEGIN SSH SIGNATURE-----" in git(model, "cat-file", "-p", "sentiment#prod#2").stdout
+    times = git(model, "for-each-ref", "--format=%(taggerdate:unix)", "refs/tags/sentiment#*").stdout.split()
+    assert len(times) == 2
+    assert len(set(times)) == 2, times                                # stamped one second apart
