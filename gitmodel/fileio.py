@@ -144,6 +144,9 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
         raise InvalidInput(f"invalid YAML: {str(exc).splitlines()[0]}", where=where) from None
     except RecursionError:
         raise InvalidInput("invalid YAML: nested too deeply", where=where) from None
+    except ValueError as exc:  # a scalar Python refuses to build, e.g. an integer of more than 4,300 digits
+        raise InvalidInput(f"invalid YAML value: {str(exc).split(';')[0]}", where=where,
+                           hint="write the number with fewer digits (or quote it as a string)") from None
     _check_node_count(value, where)
     if key is not None:
         _memo_put(key, value)

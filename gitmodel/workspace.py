@@ -383,7 +383,7 @@ def _skip_used(tags: TagIndex, name: str, version: semver.Version, level: Level)
     """A version whose tag exists but is not the latest release (deregistered) is never reused: step past it."""
     latest = tags.latest(name)
     step = level if level != Level.NONE else Level.PATCH
-    while (used := tags.release(name, version)) is not None and (latest is None or used.tag != latest.tag):
+    while (used := tags.used_tag(name, version)) is not None and (latest is None or used != latest.tag):
         version = version.bump(step)
     return version
 
