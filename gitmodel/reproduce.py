@@ -22,7 +22,7 @@ from gitmodel.tags import parse_ref
 if TYPE_CHECKING:
     from gitmodel.samples import ValidationSummary
 
-SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"  # as workspace.SCHEMA_REF (kept lean: no DVC path)
+SCHEMA_REF = mf.SCHEMA_IN_REPO  # as workspace.SCHEMA_REF (kept lean: no DVC path)
 
 
 @dataclass
@@ -94,6 +94,8 @@ def env_capture(root: Path, name: str, *, lock: str | None = None, packages: Seq
         if isinstance(old_lock, dict) and isinstance(old_lock.get("path"), str) and (root / old_lock["path"]).is_file():
             lock_path = Path(old_lock["path"])
     environment = capture_environment(lock=lock_path, extra_packages=[*packages, *carried], root=root)
+    if isinstance((current.environment or {}).get("mlflow"), dict):  # how the model loads: not this machine's
+        environment["mlflow"] = (current.environment or {})["mlflow"]
     updated = replace(current, environment=environment)
     changes = [c for c in diff_manifests(current, updated, cfg.policy) if c.component == "environment"]
     if updated != current:

@@ -208,10 +208,11 @@ class PullReport:
     fetched: list[str]
     checked_out: list[str]
     verify: VerifyReport
+    in_git: list[str] = field(default_factory=list)  # git- and LFS-stored files: git restores them, not pull
 
     def to_json(self) -> dict[str, Any]:
         return {"remote": self.remote, "fetched": self.fetched, "checked_out": self.checked_out,
-                "verify": self.verify.to_json()}
+                "verify": self.verify.to_json(), "in_git": self.in_git}
 
 
 def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], allowed: dict[str, set[str]]
@@ -255,8 +256,9 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     storage.checkout_outputs(root, [e.path for e in todo])
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
                            for name, (path, m) in sorted(models.items())])
+    in_git = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage != "dvc"]
     return PullReport(fetched.remote.url if fetched and fetched.remote else None,
-                      fetched.fetched if fetched else [], [e.path for e in todo], report)
+                      fetched.fetched if fetched else [], [e.path for e in todo], report, in_git)
 
 
 # -------------------------------------------------------------------------------------------- checkout

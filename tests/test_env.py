@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -39,6 +40,15 @@ def captured(tmp_path: Path) -> dict[str, object]:
     return capture_environment(lock=None, extra_packages=["PyYAML", "jsonschema"], root=tmp_path)
 
 
+def installed_defaults() -> dict[str, str]:
+    """The default ML packages this interpreter has (the test extra installs numpy, pandas, scikit-learn)."""
+    found = {}
+    for name in env.DEFAULT_PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[name] = importlib.metadata.version(name)
+    return found
+
+
 # --- capture --------------------------------------------------------------------------------------------
 
 def test_capture_records_this_interpreter(captured: dict[str, object]) -> None:
@@ -47,7 +57,7 @@ def test_capture_records_this_interpreter(captured: dict[str, object]) -> None:
     assert re.fullmatch(r"[a-z0-9.]+-[a-z0-9_]+", str(captured["platform"]))
     if sys.platform == "linux" and platform.machine() == "x86_64":
         assert captured["platform"] == "linux-x86_64"
-    assert captured["packages"] == {"pyyaml": importlib.metadata.version("PyYAML"),
+    assert captured["packages"] == {**installed_defaults(), "pyyaml": importlib.metadata.version("PyYAML"),
                                     "jsonschema": importlib.metadata.version("jsonschema")}
     assert "lock" not in captured
     json.dumps(captured)  # goes into YAML as plain data
@@ -62,6 +72,7 @@ def fake_distribution(site: Path, dirname: str, name: str, version: str) -> None
 
 def test_capture_records_installed_default_packages_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
+    real = installed_defaults()
     site = tmp_path / "site"
     fake_distribution(site, "numpy-1.26.4.dist-info", "numpy", "1.26.4")
     fake_distribution(site, "scikit_learn-1.5.0.dist-info", "scikit-learn", "1.5.0")
@@ -69,7 +80,7 @@ def test_capture_records_installed_default_packages_only(tmp_path: Path, monkeyp
     fake_distribution(site, "odd-name-0.1.dist-info", "Odd.Name", "0.1")  # legacy dir name: read METADATA
     monkeypatch.syspath_prepend(str(site))
     captured = capture_environment(lock=None, extra_packages=["odd_name"], root=tmp_path)
-    assert captured["packages"] == {"numpy": "1.26.4", "scikit-learn": "1.5.0", "torch": "2.3.0+cu121",
+    assert captured["packages"] == {**real, "numpy": "1.26.4", "scikit-learn": "1.5.0", "torch": "2.3.0+cu121",
                                     "odd-name": "0.1"}
 
 
@@ -263,8 +274,10 @@ def test_accelerator_drift_is_a_warning(captured: dict[str, object], monkeypatch
 def test_check_against_a_second_venv(captured: dict[str, object], bare_python: Path) -> None:
     report = check_environment(captured, python=bare_python)
     assert not report.ok
+    assert {("package", "pyyaml", None), ("package", "jsonschema", None)} <= {(m.kind, m.name, m.found)
+                                                                            for m in report.errors}
     assert {(m.kind, m.name, m.found) for m in report.errors} == {
-        ("package", "pyyaml", None), ("package", "jsonschema", None)}
+        ("package", name, None) for name in captured["packages"]}  # type: ignore[union-attr]
     # Same base interpreter, so the python facts match.
     assert report.found["python"] == platform.python_version()
     assert not [m for m in report.mismatches if m.kind != "package"]

@@ -81,6 +81,8 @@ def pull(
             out(f"fetched from {report.remote}: {', '.join(report.fetched)}")
         for path in report.checked_out:
             out(f"checked out {path}")
+        if report.in_git:
+            out(f"stored in git, not DVC (git restores them: `git checkout -- PATH`): {', '.join(report.in_git)}")
         _print_verify(report.verify)
     if not report.verify.ok:
         raise typer.Exit(int(ExitCode.REFUSED))
