@@ -1,8 +1,17 @@
-"""Shared fixtures: an isolated HOME and git config, and real temp git repos."""
+"""Shared fixtures: an isolated HOME and git config, real temp git repos, and the CLI runners.
+
+`gm()` runs the real CLI entry point in-process (tests/clirun.py: argv, cwd, env, stdin, fds 0-2 as a
+subprocess would have them); `gm_subprocess()` runs `python -m gitmodel` for tests where the process
+boundary is the point (hooks, kill -9, concurrency, import cost, env read at import).
+
+A skipped test fails here: a tool the suite needs is installed by the project (`pip install -e '.[test]'`,
+`make test`'s set-up), so a missing one is a broken set-up, and the report says how to install it.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import needs_process, run_in_process
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +48,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.delenv(var, raising=False)
     # Subprocesses (`python -m gitmodel`, git hooks) import this checkout's package.
     monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # Peer tools the test extra installs (gto, pre-commit, ...) sit beside the interpreter running the
+    # tests, whether or not that venv is activated.
+    monkeypatch.setenv("PATH", str(VENV_BIN) + os.pathsep + os.environ.get("PATH", os.defpath))
     return home
 
 
@@ -46,10 +61,59 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def gm(repo: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None
        ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI as a user would, in a subprocess."""
+    """Run the real CLI (`gitmodel.cli.main`) in `repo`, in-process; .returncode/.stdout/.stderr as a subprocess.
+
+    An `env` naming a variable read at interpreter or gitmodel start-up runs in a subprocess instead, and
+    so does every call when GITMODEL_TESTS_SUBPROCESS=1 (to tell an in-process artefact from a real bug).
+    """
+    if needs_process(env) or os.environ.get("GITMODEL_TESTS_SUBPROCESS") == "1":
+        return gm_subprocess(repo, *args, input=input, env=env)
+    return run_in_process(repo, args, input=input, env=env)
+
+
+def gm_subprocess(repo: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None
+                  ) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI as a user would, in a subprocess (`python -m gitmodel`)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "gitmodel", *args], cwd=repo, text=True,
                           capture_output=True, input=input, env=full_env)
+
+
+# Install commands for the tools tests drive, by a word a skip reason or `need_tool` names.
+INSTALL = {
+    "git-lfs": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install git-lfs`",
+    "ssh-keygen": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or "
+                  "`apt-get install openssh-client`",
+    "sha256sum": "`apt-get install coreutils`",
+}
+PIP_INSTALL = "`pip install -e '.[test]'` (or `make test`, which builds .venv with it)"
+
+
+def install_hint(text: str) -> str:
+    for word, how in INSTALL.items():
+        if word in text:
+            return how
+    return PIP_INSTALL
+
+
+def need_tool(name: str) -> str:
+    """The path of an executable a test drives; fails (never skips) with the install command when absent."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: {install_hint(name)}", pytrace=False)
+    return found
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """No silent skips: a skipped test (skip, skipif, importorskip) is reported as failed, with how to fix it."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (f"this suite does not skip: {reason}\n"
+                           f"install what is missing: {install_hint(reason)}")
 
 
 @pytest.fixture
