@@ -105,6 +105,17 @@ def need_tool(name: str) -> str:
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """A module-level skip (pytest.importorskip, allow_module_level) fails the module's collection."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"this suite does not skip: {reason}\ninstall what is missing: {install_hint(reason)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """No silent skips: a skipped test (skip, skipif, importorskip) is reported as failed, with how to fix it."""
     outcome = yield
