@@ -33,13 +33,24 @@ from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
-# Read once, when Python or gitmodel starts: an override of these needs a fresh process.
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+# Read once, when Python or gitmodel starts: a different value of these needs a fresh process.
 PROCESS_ENV = frozenset({"GITMODEL_LOCK_TIMEOUT", "LC_ALL", "LC_CTYPE", "LANG"})
 PROCESS_ENV_PREFIXES = ("PYTHON",)
 
 
 def needs_process(env: Mapping[str, str] | None) -> bool:
-    return any(k in PROCESS_ENV or k.startswith(PROCESS_ENV_PREFIXES) for k in env or {})
+    """True when `env` changes a variable only a new interpreter would see (a whole environment may be
+    passed: only values that differ from this process's count). A PYTHONPATH that starts with this
+    checkout imports what this process already has."""
+    for key, value in (env or {}).items():
+        if not (key in PROCESS_ENV or key.startswith(PROCESS_ENV_PREFIXES)) or os.environ.get(key) == value:
+            continue
+        if key == "PYTHONPATH" and Path(value.split(os.pathsep)[0] or ".").resolve() == CHECKOUT:
+            continue
+        return True
+    return False
 
 
 def _universal(data: bytes, errors: str = "strict") -> str:
