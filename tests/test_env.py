@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -39,10 +40,8 @@ def installed_defaults() -> dict[str, str]:
     peers, MLflow's for one, bring numpy, pandas, scikit-learn): expected values must not assume none."""
     found = {}
     for name in env.DEFAULT_PACKAGES:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return found
 
 
