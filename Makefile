@@ -24,17 +24,17 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+	PATH="$(abspath $(BIN)):$$PATH" bash scripts/demo.sh
 
 test: $(STAMP)
 	@GITMODEL_INSTALL_TOOLS=$(INSTALL_TOOLS) sh scripts/ensure-test-tools.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -x -m "not slow" -n $(TEST_WORKERS) --dist worksteal
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -x -m "not slow" -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitmodel tests benchmarks
