@@ -7,6 +7,7 @@ metadata: license, base_model, datasets, tags, metrics and model-index (task, da
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -19,6 +20,7 @@ from gitmodel.config import load_config
 from gitmodel.errors import InvalidInput
 from gitmodel.fileio import dump_yaml, read_capped
 from gitmodel.hashing import HashCache
+from gitmodel.history import user_message
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.resources import templates_dir
@@ -29,7 +31,28 @@ from gitmodel.trends import is_number
 OVERRIDE = ".gitmodel/model-card.md"
 # Hub metadata keys a manifest's `card:` section may carry straight through to the header.
 _PASSTHROUGH = ("language", "library_name", "pipeline_tag", "license_name", "license_link")
-_EVAL_ROLES = ("eval", "test", "validation", "val", "dev")
+# Data roles whose metrics may be reported in model-index (held-out data; never `train`).
+EVAL_ROLES = ("eval", "test", "validation", "val", "dev")
+# The license identifiers the Hub accepts in a card's `license:` (its repositories-licenses page).
+HUB_LICENSES = (
+    "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m",
+    "bigscience-bloom-rail-1.0", "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd",
+    "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5",
+    "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0",
+    "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0",
+    "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0",
+    "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "eupl-1.2", "agpl-3.0", "gfdl", "gpl", "gpl-2.0",
+    "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "h-research", "intel-research", "lppl-1.3c", "ms-pl",
+    "apple-ascl", "apple-amlr", "mpl-2.0", "odc-by", "odbl", "openmdw-1.0", "openrail++", "osl-3.0",
+    "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr", "deepfloyd-if-license",
+    "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4",
+    "gemma", "unknown", "other",
+)
+# Spellings people write for a Hub id that the normalisation below does not reach on its own.
+_LICENSE_ALIASES = {"apache": "apache-2.0", "apache2": "apache-2.0", "apache-2": "apache-2.0",
+                    "cc0": "cc0-1.0", "public-domain": "unlicense", "gplv3": "gpl-3.0", "gplv2": "gpl-2.0",
+                    "lgplv3": "lgpl-3.0", "agplv3": "agpl-3.0", "mpl2": "mpl-2.0", "bsd-3": "bsd-3-clause",
+                    "bsd-2": "bsd-2-clause"}
 
 
 @dataclass
@@ -55,29 +78,38 @@ def _size(n: int) -> str:
     return human_size(n)
 
 
-def _eval_dataset(m: Manifest) -> tuple[str, str]:
-    """(name, type) of the data the metrics were measured on, for model-index."""
+def hub_license(raw: object, *, where: str = "card.license") -> str:
+    """The Hub's id for a license as people write it (`Apache 2.0` → `apache-2.0`); refused if it has none."""
+    text = str(raw).strip().lower()
+    key = re.sub(r"[^a-z0-9.+]+", "-", text).strip("-")
+    key = re.sub(r"(^|-)licen[cs]e(-|$)", r"\1", key).strip("-")
+    key = re.sub(r"-(only|version)$", "", key.replace("-version-", "-"))
+    key = _LICENSE_ALIASES.get(key, key)
+    for base in (key, re.sub(r"-v(\d)", r"-\1", key), re.sub(r"([a-z])-(\d)", r"\1\2", key)):
+        for candidate in (base, f"{base}.0"):
+            if candidate in HUB_LICENSES:
+                return candidate
+    raise InvalidInput(f"{str(raw)!r} is not a license id the Hugging Face Hub accepts", where=where,
+                       hint="use one of " + ", ".join(HUB_LICENSES)
+                            + " (for any other license: `other` with card.license_name and card.license_link)")
+
+
+def _eval_dataset(m: Manifest) -> str | None:
+    """The held-out data the metrics were measured on (data with an eval role, or card.eval_dataset)."""
     card = m.card or {}
-    if isinstance(card.get("eval_dataset"), str):
-        return card["eval_dataset"], card["eval_dataset"]
-    evals = [e for e in m.data if (e.role or "") in _EVAL_ROLES]
-    if evals:
-        return evals[0].path, evals[0].path
-    datasets = (m.lineage or {}).get("datasets") or []
-    if datasets:
-        return str(datasets[0]), str(datasets[0])
-    if m.data:
-        return m.data[0].path, m.data[0].path
-    return "unspecified", "unspecified"
+    if isinstance(card.get("eval_dataset"), str) and card["eval_dataset"].strip():
+        return str(card["eval_dataset"])
+    evals = [e for e in m.data if (e.role or "") in EVAL_ROLES]
+    return evals[0].path if evals else None
 
 
-def hf_metadata(m: Manifest) -> dict[str, Any]:
+def hf_metadata(m: Manifest, where: str = "") -> dict[str, Any]:
     """The model card YAML header, in the Hub's vocabulary."""
     card = m.card or {}
     lineage = m.lineage or {}
     header: dict[str, Any] = {}
     if card.get("license"):
-        header["license"] = card["license"]
+        header["license"] = hub_license(card["license"], where=f"{where or f'models/{m.name}.yaml'}: card.license")
     for key in _PASSTHROUGH:
         if card.get(key):
             header[key] = card[key]
@@ -90,13 +122,15 @@ def hf_metadata(m: Manifest) -> dict[str, Any]:
     numeric = {k: v for k, v in (m.metrics or {}).items() if is_number(v)}
     if numeric:
         header["metrics"] = sorted(numeric)
-        dataset_name, dataset_type = _eval_dataset(m)
+    dataset = _eval_dataset(m)
+    if numeric and dataset is not None:
+        # Metrics measured on training data are not evaluation results: no model-index without held-out data.
         task = card.get("task") or card.get("pipeline_tag") or "other"
         header["model-index"] = [{
             "name": m.name,
             "results": [{
                 "task": {"type": str(task)},
-                "dataset": {"name": dataset_name, "type": dataset_type},
+                "dataset": {"name": dataset, "type": dataset},
                 "metrics": [{"type": k, "value": v, "name": k} for k, v in numeric.items()],
             }],
         }]
@@ -134,7 +168,9 @@ def _versions(releases: list[Release], current: str) -> str:
     for r in releases:
         mark = " (this card)" if str(r.version) == current else ""
         tagger = r.tagger.split(" <")[0]
-        rows.append([f"v{r.version}{mark}", r.date[:10], tagger, r.subject])
+        # what the releaser wrote (-m), on one row, without control characters (no escape codes in a card)
+        message = " ".join("".join(c if c.isprintable() else " " for c in user_message(r.message)).split())
+        rows.append([f"v{r.version}{mark}", r.date[:10], tagger, message or "—"])
     return _table(["version", "date", "released by", "message"], rows) or "_not released yet_"
 
 
@@ -154,7 +190,7 @@ def card_fields(m: Manifest, releases: list[Release], manifest_path: str = "") -
     lineage_lines = [f"- {k}: `{v}`" for k, v in lineage.items() if k != "datasets"]
     lineage_lines += [f"- dataset: `{d}`" for d in lineage.get("datasets") or []]
     owners = ", ".join(str(o) for o in card.get("owners") or []) or "unknown"
-    header = dump_yaml(hf_metadata(m)).rstrip("\n")
+    header = dump_yaml(hf_metadata(m, manifest_path)).rstrip("\n")
     return {
         "yaml_header": f"---\n{header}\n---",
         "name": m.name,
@@ -164,7 +200,8 @@ def card_fields(m: Manifest, releases: list[Release], manifest_path: str = "") -
         "intended_use": str(card.get("intended_use") or "_Not stated: add `card.intended_use` to the manifest._"),
         "limitations": str(card.get("limitations") or "_Not stated: add `card.limitations` to the manifest._"),
         "owners": owners,
-        "license": str(card.get("license") or "unspecified"),
+        "license": hub_license(card["license"], where=f"{manifest_path}: card.license") if card.get("license")
+                   else "unspecified",
         "fingerprint": m.fingerprint(),
         "weights_table": _files_table([("weights", e) for e in m.weights]),
         "training_data": _files_table([("data", e) for e in m.data]),
@@ -212,4 +249,5 @@ def render_card(root: Path, ref: str) -> CardResult:
                            hint="see templates/model-card.md for the placeholders") from None
     except ValueError as exc:
         raise InvalidInput(f"bad placeholder: {exc}", where=label, hint="write a literal $ as $$") from None
-    return CardResult(name, manifest.version, rendered.rstrip("\n") + "\n", label, hf_metadata(manifest))
+    return CardResult(name, manifest.version, rendered.rstrip("\n") + "\n", label,
+                      hf_metadata(manifest, cfg.manifest_path(name)))

@@ -12,13 +12,14 @@ from pathlib import Path, PurePosixPath
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
 if TYPE_CHECKING:
+    import zipfile
     from typing import BinaryIO
 
-FORMATS = ("safetensors", "onnx", "pickle", "joblib", "pt", "gguf", "keras", "h5", "unknown")
+FORMATS = ("safetensors", "onnx", "pickle", "joblib", "pt", "gguf", "keras", "h5", "skops", "unknown")
 PICKLE_FORMATS = ("pickle", "joblib", "pt")  # formats whose loading runs arbitrary code
 _BY_EXT = {".safetensors": "safetensors", ".onnx": "onnx", ".gguf": "gguf", ".h5": "h5", ".hdf5": "h5",
            ".keras": "keras", ".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".pt": "pt",
-           ".pth": "pt", ".ckpt": "pt"}
+           ".pth": "pt", ".ckpt": "pt", ".skops": "skops"}
 # Formats an extension alone may claim (no reliable magic); the others must show their magic.
 _EXT_TRUSTED = ("onnx", "pickle", "joblib", "pt")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -83,12 +84,15 @@ def _is_safetensors(fh: BinaryIO, head: bytes, size: int) -> bool:
 
 
 def _zip_format(path: Path, ext: str | None) -> str:
-    """torch.save writes a zip holding `<archive>/data.pkl`; Keras 3 a zip with config.json."""
+    """torch.save writes a zip holding `<archive>/data.pkl`; Keras 3 a zip with config.json; skops (what
+    MLflow's sklearn flavor writes by default) a zip with a top-level schema.json describing the object tree
+    and its arrays as .npy members — no pickle inside, so it is not a code-on-load format."""
     import zipfile  # lazily: check (the hook) imports this module and never sniffs bytes
 
     try:
         with zipfile.ZipFile(path) as archive:  # reads the central directory only
             names = archive.namelist()
+            skops = "schema.json" in names and _is_skops_schema(archive)
     except (zipfile.BadZipFile, OSError, ValueError):
         return ext if ext in _EXT_TRUSTED else "unknown"
     if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
@@ -96,8 +100,20 @@ def _zip_format(path: Path, ext: str | None) -> str:
     if "config.json" in names and any(n.endswith(".weights.h5") or n == "model.weights.h5" for n in names):
         return "keras"
     if any(n.endswith((".pkl", ".pickle")) for n in names):
-        return "pickle"
+        return "pickle"  # before skops: where in doubt, the format whose loading runs code
+    if skops:
+        return "skops"
     return ext if ext in _EXT_TRUSTED else "unknown"
+
+
+def _is_skops_schema(archive: zipfile.ZipFile) -> bool:
+    """skops' schema.json names a `__loader__` for each node (and its `protocol` at the top)."""
+    try:
+        with archive.open("schema.json") as fh:
+            head = fh.read(4096)
+    except Exception:  # encrypted, unknown compression, corrupt stream (zlib.error): sniffing never fails
+        return False
+    return b'"__loader__"' in head and (b'"__class__"' in head or b'"protocol"' in head)
 
 
 def _looks_like_onnx(head: bytes) -> bool:

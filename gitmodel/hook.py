@@ -1,4 +1,5 @@
-"""The lean git-hook entry point: `python -m gitmodel.hook pre-commit|pre-push [--legacy PATH] [-- ARGS]`.
+"""The lean git-hook entry point: `python -m gitmodel.hook pre-commit|pre-merge-commit|pre-push [--legacy PATH]
+[-- ARGS]`. pre-merge-commit (`git merge` creating a merge commit) is judged as pre-commit is: on the index.
 
 Runs on every `git commit`, so it pays only for what the commit touches. The fast path costs Python's
 start-up plus three git calls and one small JSON file: `git diff --cached` names the staged paths, and
@@ -28,7 +29,7 @@ from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
 INDEX_FORMAT = 1
-HOOK_TYPES = ("pre-commit", "pre-push")
+HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
 
 
 def _say(line: str) -> None:
@@ -258,7 +259,7 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 # ---------------------------------------------------------------------------------------------- pre-push
 
 
-def pre_push(root: Path, stdin: bytes) -> int:
+def pre_push(root: Path, stdin: bytes, args: list[str] | None = None) -> int:
     from gitmodel.prepush import (
         ALLOW_TAG_MOVES_ENV,
         judge_push,
@@ -267,7 +268,8 @@ def pre_push(root: Path, stdin: bytes) -> int:
     )
 
     refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
-    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1")
+    remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME")  # git's $1; the framework's variable
+    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1", remote=remote)
     for note in report.notes:
         _say(f"gitmodel: {note}")
     for line in report.lines():
@@ -294,9 +296,25 @@ def run_legacy(legacy: str | None, args: list[str], stdin: bytes | None) -> int:
     return proc.returncode
 
 
+def run_lfs_pre_push(root: Path, legacy: str | None, args: list[str], stdin: bytes) -> int:
+    """Git LFS's pre-push (upload the pushed commits' LFS objects) when this repository uses LFS, unless the
+    hook gitmodel kept as `.legacy` already ran it: `git lfs install` cannot write its own beside gitmodel's."""
+    import shutil
+
+    from gitmodel.lfs import hook_runs_lfs, used_here
+
+    if not used_here(root) or (legacy and hook_runs_lfs(Path(legacy), "pre-push")):
+        return 0
+    if shutil.which("git-lfs") is None:
+        _say("gitmodel: this repository uses Git LFS but git-lfs is not on PATH, so its objects cannot be "
+             "uploaded; install it (Debian/Ubuntu: `apt-get install git-lfs`) or push with --no-verify")
+        return 2
+    return subprocess.run(["git", "lfs", "pre-push", *args], input=stdin, cwd=root, check=False).returncode
+
+
 def _parse_argv(argv: list[str]) -> tuple[str, str | None, list[str]]:
     if not argv or argv[0] not in HOOK_TYPES:
-        raise InvalidInput(f"expected a hook type ({' or '.join(HOOK_TYPES)}), got {argv[:1]}",
+        raise InvalidInput(f"expected a hook type ({', '.join(HOOK_TYPES)}), got {argv[:1]}",
                            where="gitmodel.hook", hint="python -m gitmodel.hook pre-commit")
     hook_type, rest, legacy = argv[0], argv[1:], None
     if rest[:1] == ["--legacy"] and len(rest) >= 2:
@@ -322,9 +340,13 @@ def run(argv: list[str]) -> int:
                  "`gitmodel hooks install` puts it back and chains gitmodel's the way it expects")
         return code
     root, git_dir = _repo()
-    if hook_type == "pre-commit":
+    if hook_type in ("pre-commit", "pre-merge-commit"):
         return pre_commit(root, git_dir)
-    return pre_push(root, stdin or b"")
+    code = run_lfs_pre_push(root, legacy, args, stdin or b"")
+    if code != 0:
+        _say(f"gitmodel: `git lfs pre-push` exited with {code}; push refused")
+        return code
+    return pre_push(root, stdin or b"", args)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Install and remove gitmodel's git hooks (pre-commit, pre-push), keeping a foreign hook as `<hook>.legacy`.
+"""Install and remove gitmodel's git hooks (pre-commit, pre-merge-commit, pre-push), keeping a foreign hook as
+`<hook>.legacy`.
 
 The pre-commit framework's own hook is the exception: it runs `<hook>.legacy` itself (its "migration
 mode") and breaks when it is moved there (it would run itself). So beside it, gitmodel's stub goes to
@@ -7,6 +8,13 @@ mode") and breaks when it is moved there (it would run itself). So beside it, gi
 The hooks directory is git's own answer (`git rev-parse --git-path hooks`): linked worktrees share the main
 repository's hooks, and `core.hooksPath` is honoured (gitmodel never sets it). The installed stub records
 the interpreter that installed it, as pre-commit's stubs do, so a commit from an IDE finds gitmodel too.
+
+Git LFS installs its own pre-push, post-checkout, post-commit and post-merge hooks, and `git lfs install`
+refuses to touch a hook it did not write ("Hook already exists"), stopping at pre-push before the other three.
+So where git-lfs can run, gitmodel also installs those three (stubs that run `git lfs <hook>` when the
+repository uses LFS), and its pre-push runs `git lfs pre-push` (gitmodel.hook): whichever was installed
+first, both work. A Git LFS hook found in place is kept as `<hook>.legacy` like any other, and the stubs
+then leave LFS to it; one that `git lfs update --force` wrote over gitmodel's is simply replaced.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +32,9 @@ from gitmodel.errors import ExternalFailure, Refused
 from gitmodel.fileio import atomic_write
 from gitmodel.resources import hooks_dir
 
-HOOK_NAMES = ("pre-commit", "pre-push")
+HOOK_NAMES = ("pre-commit", "pre-merge-commit", "pre-push")
+# Git LFS's other hooks: gitmodel's pre-push keeps `git lfs install` from writing them, so gitmodel does.
+LFS_HOOK_NAMES = ("post-checkout", "post-commit", "post-merge")
 MARKER = "# gitmodel-hook v"  # the line that identifies a stub as ours, whatever its version
 PYTHON_PLACEHOLDER = "'__GITMODEL_PYTHON__'"
 LEGACY_SUFFIX = ".legacy"
@@ -73,6 +84,26 @@ def is_pre_commit_framework(path: Path) -> bool:
     return FRAMEWORK_MARKER in head and MARKER.encode() not in head
 
 
+def is_git_lfs_hook(path: Path, hook: str) -> bool:
+    """The hook `git lfs install` writes (any of its versions): only `git lfs <hook>` and its git-lfs check."""
+    lines = [line.strip() for line in _head(path).decode("utf-8", "replace").splitlines()]
+    body = [line for line in lines if line and not line.startswith("#")]
+    calls = [line for line in body if line.startswith(f"git lfs {hook} ") or line.startswith("git lfs push --stdin")]
+    return bool(calls) and all(line in calls or line.startswith("command -v git-lfs") for line in body)
+
+
+def lfs_possible(root: Path) -> bool:
+    """Git LFS can run here: git-lfs is on PATH, or the repository has used it (git-lfs made `.git/lfs`)."""
+    from gitmodel.lfs import used_here
+
+    return shutil.which("git-lfs") is not None or used_here(root)
+
+
+def hook_names(root: Path) -> tuple[str, ...]:
+    """The hooks gitmodel installs here: its own, and Git LFS's others where LFS can run."""
+    return HOOK_NAMES + LFS_HOOK_NAMES if lfs_possible(root) else HOOK_NAMES
+
+
 def render_stub(hook: str, python: str | None = None) -> str:
     """The stub for `hook` with the interpreter that runs gitmodel substituted in."""
     template = (hooks_dir() / hook).read_text(encoding="utf-8")
@@ -87,27 +118,29 @@ def _display(root: Path, path: Path) -> str:
 
 
 def install(root: Path, *, force: bool = False, python: str | None = None) -> HooksResult:
-    """Write both stubs. A foreign hook moves to `<hook>.legacy` and runs first; `force` replaces it instead."""
+    """Write the stubs. A foreign hook moves to `<hook>.legacy` and runs first; `force` replaces it instead."""
     directory = hooks_path(root)
     result = HooksResult(directory)
+    names = hook_names(root)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExternalFailure(f"cannot create the hooks directory: {exc.strerror}", where=str(directory)) from None
-    # Check both hooks before touching either: a refusal must leave nothing half-installed.
-    for hook in HOOK_NAMES:
+    # Check every hook before touching any: a refusal must leave nothing half-installed.
+    for hook in names:
         target, legacy = directory / hook, directory / (hook + LEGACY_SUFFIX)
         if target.exists() and not force and finds_itself_by_name(target):
             raise Refused(f"the {hook} hook here finds its script by its own file name (husky does): moved to "
                           f"{legacy.name} it would silently stop running", where=_display(root, target),
                           hint=f"call gitmodel from that hook manager instead (a line `gitmodel-hook {hook}` in "
                                f"its {hook} script), or `gitmodel hooks install --force` to replace it")
-        if target.exists() and not is_ours(target) and legacy.exists() and not is_ours(legacy) and not force:
+        if target.exists() and not is_ours(target) and legacy.exists() and not is_ours(legacy) and not force \
+                and not is_git_lfs_hook(target, hook):
             raise Refused(f"a foreign {hook} hook is installed and {legacy.name} already exists",
                           where=_display(root, target),
                           hint=f"merge one into the other by hand, or `gitmodel hooks install --force` to "
                                f"replace {hook} (the existing {legacy.name} still runs)")
-    for hook in HOOK_NAMES:
+    for hook in names:
         target, legacy = directory / hook, directory / (hook + LEGACY_SUFFIX)
         stub = render_stub(hook, python)
         shown = _display(root, target)
@@ -117,6 +150,11 @@ def install(root: Path, *, force: bool = False, python: str | None = None) -> Ho
             if force:
                 target.unlink()
                 result.notes.append(f"replaced the foreign {shown} (--force: not kept)")
+            elif is_git_lfs_hook(target, hook) and legacy.exists():
+                # `git lfs update --force` wrote over gitmodel's stub; the stub runs `git lfs` itself
+                target.unlink()
+                result.notes.append(f"replaced Git LFS's {hook} hook (`git lfs update --force` puts it over "
+                                    f"gitmodel's); gitmodel's runs `git lfs {hook}` itself")
             else:
                 os.replace(target, legacy)
                 result.kept.append(hook)
@@ -167,7 +205,7 @@ def uninstall(root: Path) -> HooksResult:
     """Remove gitmodel's stubs and put back the hooks they replaced; a foreign hook is left alone."""
     directory = hooks_path(root)
     result = HooksResult(directory)
-    for hook in HOOK_NAMES:
+    for hook in HOOK_NAMES + LFS_HOOK_NAMES:
         target, legacy = directory / hook, directory / (hook + LEGACY_SUFFIX)
         if is_pre_commit_framework(target) and is_ours(legacy):
             legacy.unlink()
@@ -186,6 +224,9 @@ def uninstall(root: Path) -> HooksResult:
             result.notes.append(f"restored the previous {hook} hook from {legacy.name}")
     if result.removed:
         result.notes.append(f"removed gitmodel's {', '.join(result.removed)} hook(s)")
+        if "pre-push" in result.removed and not (directory / "pre-push").exists() and lfs_possible(root):
+            result.notes.append("Git LFS's hooks are not installed here now: run `git lfs install` if this "
+                                "repository uses Git LFS (its pre-push hook uploads the LFS objects)")
     elif not result.kept:
         result.notes.append("gitmodel's hooks were not installed; nothing to do")
     return result

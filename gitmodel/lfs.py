@@ -10,14 +10,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shlex
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitmodel import git
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.sources import lfs_oid
+
+if TYPE_CHECKING:
+    from gitmodel.manifest import FileEntry
 
 INSTALL_HINT = "install Git LFS (Debian/Ubuntu: `apt-get install git-lfs`; macOS: `brew install git-lfs`)"
 POINTER_MAX = 1024  # git-lfs itself treats larger blobs as content, never as a pointer
@@ -62,6 +67,65 @@ def _env() -> dict[str, str]:
     return env
 
 
+def used_here(root: Path) -> bool:
+    """The repository uses Git LFS: git-lfs made its store `<git common dir>/lfs` (any LFS filter run, `git lfs
+    track` or `git lfs install` does). The hook stubs in hooks/ test the same directory."""
+    common = git.run(root, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+    return common.returncode == 0 and (Path(common.text.strip()) / "lfs").is_dir()
+
+
+def hook_runs_lfs(path: Path, hook: str) -> bool:
+    """A hook script that runs `git lfs <hook>` itself (Git LFS's own, or one merged by hand)."""
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read(65536)
+    except OSError:
+        return False
+    return f"git lfs {hook}".encode() in text or f"git-lfs {hook}".encode() in text
+
+
+def _store_has(root: Path, oid: str, size: int) -> bool:
+    common = git.out(root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    try:
+        return (Path(common) / "lfs" / "objects" / oid[:2] / oid[2:4] / oid).stat().st_size == size
+    except OSError:
+        return False
+
+
+def release_objects_on_remote(root: Path, remote: str | None, tag: str, entries: Iterable[FileEntry]) -> list[str]:
+    """Problems (one line each) with a pushed release's LFS objects on the LFS server of `remote`.
+
+    The objects the release's committed pointers name go through `git lfs push --object-id`: Git LFS asks its
+    server which it lacks and uploads only those, as its own pre-push does for new commits (which skips a
+    tag on a commit the remote already has). An object this clone never downloaded cannot be shown to be
+    there without downloading it, so the push is refused with the command that does.
+    """
+    paths = [e.path for e in entries if e.storage == "lfs"]
+    if not paths:
+        return []
+    remote = remote or "origin"
+    blobs = git.cat_files(root, [f"{tag}:{p}" for p in paths])
+    pointers = {p: lfs_oid(blob) for p in paths if (blob := blobs.get(f"{tag}:{p}")) is not None}
+    objects = {p: pointer for p, pointer in pointers.items() if pointer is not None}
+    if not objects:
+        return []
+    if not available(root):
+        return [f"{tag}: cannot confirm its Git LFS objects are on {remote}'s LFS server: git-lfs is not installed "
+                f"— {INSTALL_HINT}"]
+    absent = [p for p, (oid, size) in objects.items() if not _store_has(root, oid, size)]
+    if absent:
+        return [f"{tag}: {len(absent)} Git LFS file(s) of this release are not in this clone's LFS store, so "
+                f"{remote}'s LFS server cannot be shown to have them: {', '.join(absent)} — run `git lfs fetch "
+                f"{remote} {tag}` (it fails if the server lacks them: then `git lfs push --all {remote}` from a "
+                f"clone that has them), and push again"]
+    oids = sorted({oid for oid, _ in objects.values()})
+    result = git.run(root, "lfs", "push", "--object-id", remote, *oids, check=False, env=_env())
+    if result.returncode != 0:
+        return [f"{tag}: its Git LFS objects ({', '.join(objects)}) could not be uploaded to {remote}'s LFS "
+                f"server: {_lfs_error(result.stderr)} — check `git lfs env` and the server, then push again"]
+    return []
+
+
 def filter_configured(root: Path) -> bool:
     """True when `git add` would run LFS's clean filter (`git lfs install` was run, globally or here)."""
     return bool(git.config_get(root, "filter.lfs.process") or git.config_get(root, "filter.lfs.clean"))
@@ -88,9 +152,9 @@ def prepare(root: Path, paths: Sequence[str]) -> LfsSetup:
                                   where=str(root), hint="run `git lfs install` yourself and retry")
         setup.notes.append("ran `git lfs install --local` (the LFS filter was not configured)")
         if result.returncode != 0:
-            setup.notes.append("Git LFS did not install its own hooks because a hook exists: run "
-                               "`git lfs update --manual` and add its lines to your hooks, or `git lfs push` "
-                               "before `git push`")
+            setup.notes.append("Git LFS did not install its own hooks because a hook exists: run `gitmodel hooks "
+                               "install` (gitmodel's hooks run Git LFS's), or merge `git lfs update --manual`'s "
+                               "lines into your hooks")
     untracked = [p for p in paths if not routed(root, p)]
     attributes = root / ".gitattributes"
     setup.attributes_before = attributes.read_bytes() if attributes.exists() else None
@@ -110,6 +174,19 @@ def worktree_pointer(full: Path) -> tuple[str, int] | None:
         return lfs_oid(full.read_bytes())
     except OSError:
         return None
+
+
+def not_downloaded(full: Path, path: str, expected: str) -> str | None:
+    """What `verify` says of an LFS file whose working copy is still its pointer (a GIT_LFS_SKIP_SMUDGE clone):
+    not a changed file but one never downloaded, and the command that downloads it. None: not a pointer."""
+    pointer = worktree_pointer(full)
+    if pointer is None:
+        return None
+    fix = f"run `git lfs pull --include {shlex.quote(path)}`"
+    if pointer[0] == expected:
+        return f"not downloaded (LFS pointer) — {fix}"
+    return (f"not downloaded (LFS pointer to sha256 {pointer[0]}, the manifest pins {expected}) — {fix}, then "
+            f"`gitmodel status` shows what changed")
 
 
 def verify_staged(root: Path, expected: Iterable[tuple[str, str]]) -> None:

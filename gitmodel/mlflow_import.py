@@ -1,14 +1,19 @@
 """Read an MLflow model directory (its `MLmodel` YAML; mlflow itself is never imported).
 
 The signature becomes the manifest's `schema` (JSON Schema for one input record and one output), the
-flavors say which files are the weights and which format they are in, and `requirements.txt` /
-`python_env.yaml` / `conda.yaml` become the environment lock.
+flavors say which files are the weights and which format they are in, `requirements.txt` /
+`python_env.yaml` / `conda.yaml` become the environment lock, and how the model loads (flavor, pyfunc
+`loader_module`, `serialization_format`, library versions) becomes `environment.mlflow`.
+
+A directory outside the repository (where `mlflow.<flavor>.save_model(m, path)` usually writes) is read
+from there and copied into `artifacts/NAME/`: what a manifest pins must be inside the repository.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +22,11 @@ from gitmodel.errors import InvalidInput
 from gitmodel.fileio import load_yaml
 from gitmodel.formats import detect_format
 from gitmodel.hashing import sha256_file
-from gitmodel.names import normalize_repo_path
+from gitmodel.mlflow_signature import signature_to_schema
+from gitmodel.names import normalize_repo_path, validate_name
 
 MLMODEL = "MLmodel"
+COPY_DIR = "artifacts"  # an MLflow model from outside the repository is copied to COPY_DIR/NAME
 # flavor → (MLmodel keys naming its model files, the format those files are in when bytes say nothing)
 FLAVORS: dict[str, tuple[tuple[str, ...], str]] = {
     "sklearn": (("pickled_model",), "pickle"),
@@ -43,13 +50,6 @@ _NOT_WEIGHTS = {MLMODEL, "requirements.txt", "python_env.yaml", "conda.yaml", "i
                 "serving_input_example.json", "registered_model_meta"}
 _REQ_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")
 
-_COLUMN_TYPES: dict[str, dict[str, Any]] = {
-    "boolean": {"type": "boolean"}, "integer": {"type": "integer"}, "long": {"type": "integer"},
-    "float": {"type": "number"}, "double": {"type": "number"}, "string": {"type": "string"},
-    "binary": {"type": "string", "contentEncoding": "base64"},
-    "datetime": {"type": "string", "format": "date-time"}, "any": {},
-}
-
 
 @dataclass
 class MlflowModel:
@@ -63,20 +63,123 @@ class MlflowModel:
     environment: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)      # what to do next
     warnings: list[str] = field(default_factory=list)   # what could not be imported
+    created: list[Path] = field(default_factory=list)   # files and directories the copy-in created
+    copied: str | None = None                           # the note saying where an outside model was copied
+
+    def undo_copy(self) -> None:
+        """Remove what copying the model into the repository created (a failed `add` leaves nothing)."""
+        _remove(self.created)
+        self.created = []
 
 
-def read_mlflow_model(root: Path, directory: str) -> MlflowModel:
-    """Parse `DIRECTORY/MLmodel` (inside the repo) into weights, formats, schema and environment."""
-    rel = normalize_repo_path(directory, root, where="--from-mlflow", must_exist=True)
-    base = root / rel
-    mlmodel_path = base / MLMODEL
-    where = f"{rel}/{MLMODEL}"
-    if not base.is_dir() or not mlmodel_path.is_file():
+def read_mlflow_model(root: Path, directory: str, *, name: str | None = None,
+                      replace: bool = False) -> MlflowModel:
+    """Parse `DIRECTORY/MLmodel` into weights, formats, schema and environment.
+
+    A directory outside the repository is checked where it is, then copied into `artifacts/NAME/`
+    (`replace`: over what is there, as `bump` does; else that directory must not exist yet).
+    """
+    full = Path(directory) if Path(directory).is_absolute() else root / directory
+    if _inside(root, full):
+        rel = normalize_repo_path(directory, root, where="--from-mlflow", must_exist=True)
+        return _read(root, rel)
+    source = full.resolve()
+    _mlmodel(source, str(source / MLMODEL))  # a bad directory is refused before anything is copied
+    if _inside(source, root):
+        raise InvalidInput("contains the repository", where=str(directory),
+                           hint="pass the directory mlflow.<flavor>.save_model wrote")
+    if name is None:
+        raise InvalidInput("is outside the repository", where=str(directory),
+                           hint="copy the MLflow model into the repository and pass that directory")
+    dest = f"{COPY_DIR}/{validate_name(name)}"
+    normalize_repo_path(dest, root, where="--from-mlflow")  # refuses an artifacts/ symlink that leaves the repo
+    created = _copy_in(source, root, dest, replace=replace)
+    try:
+        model = _read(root, dest)
+    except InvalidInput as exc:
+        _remove(created)
+        where = exc.where.replace(dest, str(source)) if exc.where else exc.where
+        raise InvalidInput(exc.message, where=where, hint=exc.hint) from None
+    model.created = created
+    model.copied = f"copied the MLflow model {source} into {dest}/ (what a manifest pins must be inside the repository)"
+    model.notes.insert(0, model.copied)
+    return model
+
+
+def _inside(root: Path, full: Path) -> bool:
+    try:
+        full.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _copy_in(source: Path, root: Path, rel: str, *, replace: bool) -> list[Path]:
+    """Copy the model directory (regular files; symlinks are not followed) to `rel`; what it created."""
+    dest = root / rel
+    if dest.exists() and not replace and (not dest.is_dir() or any(dest.iterdir())):
+        raise InvalidInput("already exists, and the MLflow model from outside the repository is copied there",
+                           where=rel, hint="remove it, or copy the MLflow model into the repository yourself "
+                                           "and pass that directory")
+    created: list[Path] = []
+    tmp: Path | None = None
+    for part in [*reversed(Path(rel).parents), Path(rel)]:  # artifacts, artifacts/NAME (outermost first)
+        parent = root / part
+        if part != Path(".") and not parent.exists():
+            parent.mkdir()
+            created.append(parent)
+    try:
+        for src in sorted(source.rglob("*")):
+            target = dest / src.relative_to(source)
+            if src.is_symlink():
+                continue
+            if src.is_dir():
+                if not target.is_dir():
+                    target.mkdir()
+                    created.append(target)
+            elif src.is_file():
+                existed = target.exists()
+                tmp = target.with_name(f".{target.name}.gitmodel-tmp")
+                shutil.copyfile(src, tmp)
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)  # a new inode: never writes through a link into DVC's cache
+                tmp = None
+                if not existed:
+                    created.append(target)
+    except BaseException:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        _remove(created)
+        raise
+    return created
+
+
+def _remove(created: list[Path]) -> None:
+    """Undo a copy-in: files it created, then directories it created that are empty again."""
+    for path in reversed(created):
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _mlmodel(base: Path, where: str) -> dict[str, Any]:
+    """The MLmodel document of a model directory, with at least one flavor."""
+    if not base.is_dir() or not (base / MLMODEL).is_file():
         raise InvalidInput("not an MLflow model directory (no MLmodel file)", where=where,
                            hint="pass the directory mlflow.<flavor>.save_model wrote (or `mlflow artifacts download`)")
-    doc = load_yaml(mlmodel_path, where=where)
+    doc = load_yaml(base / MLMODEL, where=where)
     if not isinstance(doc, dict) or not isinstance(doc.get("flavors"), dict) or not doc["flavors"]:
         raise InvalidInput("no flavors: not an MLmodel file", where=f"{where}: flavors")
+    return doc
+
+
+def _read(root: Path, rel: str) -> MlflowModel:
+    base = root / rel
+    where = f"{rel}/{MLMODEL}"
+    doc = _mlmodel(base, where)
     flavors = doc["flavors"]
     notes: list[str] = []
     warnings: list[str] = []
@@ -89,10 +192,34 @@ def read_mlflow_model(root: Path, directory: str) -> MlflowModel:
     environment = _environment(root, rel, flavors)
     if environment is None:
         warnings.append(f"no requirements.txt, python_env.yaml or conda.yaml in {rel}: no environment lock")
-    metadata = [f"{rel}/{n}" for n in (MLMODEL, "python_env.yaml", "conda.yaml", "input_example.json")
+    environment = {**(environment or {}), "mlflow": loading(doc)}
+    metadata = [f"{rel}/{n}" for n in (MLMODEL, "python_env.yaml", "conda.yaml", "input_example.json",
+                                                      "serving_input_example.json")
                 if (base / n).is_file()]
     notes.append("commit the MLflow metadata with the model: git add " + " ".join(metadata))
     return MlflowModel(rel, sorted(flavors), weights, formats, schema, environment, notes, warnings)
+
+
+def loading(doc: dict[str, Any]) -> dict[str, Any]:
+    """How the model loads: its own flavor, pyfunc's loader_module, serialization_format, library versions."""
+    flavors = doc["flavors"]
+    own = sorted(f for f in flavors if f != "python_function") or ["python_function"]
+    conf = flavors.get(own[0]) if isinstance(flavors.get(own[0]), dict) else {}
+    pyfunc = flavors.get("python_function") if isinstance(flavors.get("python_function"), dict) else {}
+    record: dict[str, Any] = {"flavor": own[0]}
+    loader = pyfunc.get("loader_module") or conf.get("loader_module")
+    if isinstance(loader, str):
+        record["loader_module"] = loader
+    if conf.get("serialization_format") is not None:
+        record["serialization_format"] = str(conf["serialization_format"])
+    versions = {"mlflow": str(doc["mlflow_version"])} if doc.get("mlflow_version") is not None else {}
+    for source in (conf, pyfunc):  # sklearn_version, pytorch_version, cloudpickle_version, ...
+        for key, value in source.items():
+            if key.endswith("_version") and key != "python_version" and value is not None:
+                versions.setdefault(key.removesuffix("_version"), str(value))
+    if versions:
+        record["versions"] = dict(sorted(versions.items()))
+    return record
 
 
 # ------------------------------------------------------------------------------------------- weights
@@ -191,111 +318,3 @@ def _pinned_requirements(path: Path) -> dict[str, str]:
         if match:
             packages[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
     return packages
-
-
-# ----------------------------------------------------------------------------------------- signature
-
-
-def signature_to_schema(signature: Any, *, where: str) -> dict[str, Any] | None:
-    """MLflow's signature (JSON strings of column or tensor specs) as {inputs, outputs} JSON Schemas."""
-    if signature is None:
-        return None
-    if not isinstance(signature, dict):
-        raise InvalidInput("expected a mapping with inputs and outputs", where=where)
-    schema: dict[str, Any] = {}
-    for key in ("inputs", "outputs"):
-        raw = signature.get(key)
-        if raw is None:
-            continue
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError as exc:
-                raise InvalidInput(f"not JSON: {exc}", where=f"{where}.{key}") from None
-        if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
-            raise InvalidInput("expected a JSON list of column or tensor specs", where=f"{where}.{key}")
-        schema[key] = _specs(raw, where=f"{where}.{key}")
-    return schema or None
-
-
-def _specs(specs: list[dict[str, Any]], *, where: str) -> dict[str, Any]:
-    """One record: named specs → an object; unnamed → the value itself (one) or a positional array."""
-    converted = [_spec(s, where=f"{where}[{i}]") for i, s in enumerate(specs)]
-    named = [s.get("name") for s in specs]
-    if specs and all(isinstance(n, str) and n for n in named):
-        required = [s["name"] for s in specs if s.get("required", True) is not False]
-        out: dict[str, Any] = {"type": "object", "properties": dict(zip(named, converted, strict=True))}
-        if required:
-            out["required"] = required
-        return out
-    if len(converted) == 1:
-        return converted[0]
-    return {"type": "array", "prefixItems": converted, "minItems": len(converted)}
-
-
-def _spec(spec: dict[str, Any], *, where: str) -> dict[str, Any]:
-    kind = spec.get("type")
-    if kind == "tensor":
-        tensor = spec.get("tensor-spec")
-        if not isinstance(tensor, dict):
-            raise InvalidInput("tensor without tensor-spec", where=where)
-        return _tensor(tensor, where=where)
-    return _column(spec, where=where)
-
-
-def _column(spec: dict[str, Any], *, where: str) -> dict[str, Any]:
-    kind = spec.get("type")
-    if isinstance(kind, str) and kind in _COLUMN_TYPES:
-        return dict(_COLUMN_TYPES[kind])
-    if kind == "array":
-        return {"type": "array", "items": _column(_mapping(spec.get("items"), f"{where}.items"), where=f"{where}.items")}
-    if kind == "object":
-        props = _mapping(spec.get("properties"), f"{where}.properties")
-        out: dict[str, Any] = {"type": "object",
-                               "properties": {k: _column(_mapping(v, f"{where}.{k}"), where=f"{where}.{k}")
-                                              for k, v in props.items()}}
-        required = [k for k, v in props.items() if isinstance(v, dict) and v.get("required", True) is not False]
-        if required:
-            out["required"] = required
-        return out
-    if kind == "map":
-        return {"type": "object",
-                "additionalProperties": _column(_mapping(spec.get("values"), f"{where}.values"), where=f"{where}.values")}
-    raise InvalidInput(f"unknown MLflow type {kind!r}", where=f"{where}.type",
-                       hint="known: " + ", ".join([*_COLUMN_TYPES, "array", "object", "map", "tensor"]))
-
-
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput("expected a mapping", where=where)
-    return value
-
-
-def _dtype(dtype: str) -> dict[str, Any]:
-    if dtype in ("bool", "bool_"):
-        return {"type": "boolean"}
-    if re.fullmatch(r"u?int(8|16|32|64)?", dtype):
-        return {"type": "integer"}
-    if re.fullmatch(r"float(16|32|64|128)?|double|half", dtype):
-        return {"type": "number"}
-    if dtype in ("str", "object", "bytes", "str_", "bytes_") or dtype.startswith(("<U", "|S")):
-        return {"type": "string"}
-    if dtype.startswith("datetime64"):
-        return {"type": "string", "format": "date-time"}
-    return {}
-
-
-def _tensor(tensor: dict[str, Any], *, where: str) -> dict[str, Any]:
-    """One record of a tensor: the leading -1 (batch) dimension dropped, fixed dimensions as array lengths."""
-    dtype = tensor.get("dtype")
-    shape = tensor.get("shape")
-    if not isinstance(dtype, str) or not isinstance(shape, list) or not all(isinstance(d, int) for d in shape):
-        raise InvalidInput("tensor-spec needs dtype (string) and shape (list of integers)", where=where)
-    dims = shape[1:] if shape and shape[0] == -1 else shape
-    node: dict[str, Any] = _dtype(dtype)
-    for dim in reversed(dims):
-        array: dict[str, Any] = {"type": "array", "items": node}
-        if dim >= 0:
-            array["minItems"] = array["maxItems"] = dim
-        node = array
-    return {**node, "x-mlflow-tensor": {"dtype": dtype, "shape": shape}}

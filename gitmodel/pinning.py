@@ -42,12 +42,15 @@ def looks_binary(path: Path) -> bool:
     return False
 
 
-def choose_storage(root: Path, path: str, forced: str | None) -> str:
-    """Forced by --git/--dvc/--lfs; else LFS when .gitattributes says so, DVC for large/binary/dirs."""
+def choose_storage(root: Path, path: str, forced: str | None, *, as_if_untracked: bool = False) -> str:
+    """Forced by --git/--dvc/--lfs; else LFS when .gitattributes says so, DVC for large/binary/dirs.
+
+    A file git already tracks stays in git, unless `as_if_untracked` (adoption: where it would go if new).
+    """
     if forced:
         return forced
     full = root / path
-    if git.is_tracked(root, path) and not full.is_dir():
+    if not as_if_untracked and git.is_tracked(root, path) and not full.is_dir():
         return "lfs" if lfs.routed(root, path) else "git"
     if lfs.routed(root, path):
         return "lfs"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitmodel import git
+from gitmodel import git, lfs
 from gitmodel import manifest as mf
 from gitmodel.check import Finding, run_check
 from gitmodel.config import Config, load_config
@@ -87,7 +87,7 @@ class PushReport:
 
 
 def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = False,
-               cfg: Config | None = None) -> PushReport:
+               cfg: Config | None = None, remote: str | None = None) -> PushReport:
     """Judge a push: immutability of remote release tags, the check at each pushed commit, DVC objects."""
     cfg = cfg or load_config(root)
     report = PushReport()
@@ -117,12 +117,12 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
         report.findings += result.findings
     for tag in releases:
         report.checked.append(tag)
-        _release_objects(root, cfg, tags, tag, push=cfg.pre_push == "push", report=report)
+        _release_objects(root, cfg, tags, tag, push=cfg.pre_push == "push", report=report, remote=remote)
     return report
 
 
 def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:
-    """The DVC-stored files of a release, from its manifest at the tagged commit (None: not a release here)."""
+    """The DVC- and LFS-stored files of a release, from its manifest at the tagged commit (None: not a release)."""
     parsed = parse_tag_name(tag)
     assert parsed is not None
     name = parsed[1]["name"]
@@ -135,19 +135,21 @@ def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[m
         raise InvalidInput(f"release {tag} has no manifest at {path}", where=f"{tag}: {path}",
                            hint="a release tag must point at a commit with its manifest")
     manifest = mf.parse(blob, where=f"{tag}:{path}", full=False)
-    return [entry for _, entry in manifest.files() if entry.storage == "dvc"]
+    return [entry for _, entry in manifest.files() if entry.storage in ("dvc", "lfs")]
 
 
-def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push: bool, report: PushReport) -> None:
+def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push: bool, report: PushReport,
+                     remote: str | None = None) -> None:
     try:
         entries = release_entries(root, cfg, tags, tag)
     except GitmodelError as exc:
         report.problems.append(str(exc))
         return
-    notes, problem = objects_in_remote(root, cfg, entries or [], tag, push=push)
+    notes, problem = objects_in_remote(root, cfg, [e for e in entries or [] if e.storage == "dvc"], tag, push=push)
     report.notes += notes
     if problem:
         report.problems.append(problem)
+    report.problems += lfs.release_objects_on_remote(root, remote, tag, entries or [])
 
 
 def objects_in_remote(root: Path, cfg: Config, entries: list[mf.FileEntry], tag: str, *, push: bool

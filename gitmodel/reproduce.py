@@ -94,6 +94,8 @@ def env_capture(root: Path, name: str, *, lock: str | None = None, packages: Seq
         if isinstance(old_lock, dict) and isinstance(old_lock.get("path"), str) and (root / old_lock["path"]).is_file():
             lock_path = Path(old_lock["path"])
     environment = capture_environment(lock=lock_path, extra_packages=[*packages, *carried], root=root)
+    if isinstance((current.environment or {}).get("mlflow"), dict):  # how the model loads: not this machine's
+        environment["mlflow"] = (current.environment or {})["mlflow"]
     updated = replace(current, environment=environment)
     changes = [c for c in diff_manifests(current, updated, cfg.policy) if c.component == "environment"]
     if updated != current:

@@ -211,7 +211,10 @@ def _decode_error(path: Path, lines_before: int, data: bytes, err: UnicodeDecode
     return _invalid(path, line, "not UTF-8 text (is this a binary file?)")
 
 
-def _iter_json(path: Path) -> Iterator[Located]:
+Unwrap = Callable[[object], "list[object] | None"]  # a top-level object → its records, or None: one record
+
+
+def _iter_json(path: Path, unwrap: Unwrap | None = None) -> Iterator[Located]:
     with _open(path) as fh:
         utf8 = codecs.getincrementaldecoder("utf-8-sig")()
         head = fh.read(_JSON_CHUNK)
@@ -232,7 +235,12 @@ def _iter_json(path: Path) -> Iterator[Located]:
                 text += utf8.decode(rest, final=True)
             except UnicodeDecodeError as err:
                 raise _decode_error(path, text.count("\n"), rest, err) from None
-            yield 1, lines_before + 1, _parse_json(text, path, 1)
+            value = _parse_json(text, path, 1)
+            rows = unwrap(value) if unwrap is not None else None
+            if rows is None:
+                yield 1, lines_before + 1, value
+            else:  # an MLflow payload (gitmodel/mlflow_examples.py): its records, all at the object's line
+                yield from ((row, lines_before + 1, record) for row, record in enumerate(rows, 1))
             return
         if not first:
             raise _invalid(path, lines_before + 1, "empty file")
@@ -265,13 +273,13 @@ def _iter_csv_raw(path: Path) -> Iterator[tuple[int, int, list[str], dict[str, s
             raise _invalid(path, reader.line_num, f"invalid CSV: {err}") from None
 
 
-def iter_located(path: Path) -> Iterator[Located]:
+def iter_located(path: Path, unwrap: Unwrap | None = None) -> Iterator[Located]:
     """(row, file line, record) for every record in a JSON, JSONL or CSV file, streaming."""
     kind = sample_format(path)
     if kind == "jsonl":
         return _iter_jsonl(path)
     if kind == "json":
-        return _iter_json(path)
+        return _iter_json(path, unwrap)
     return ((row, line, record) for row, line, _, record in _iter_csv_raw(path))
 
 
@@ -414,7 +422,9 @@ def validate_file(path: Path, schema: dict[str, Any], *, max_errors: int = 1000)
         coercers = _coercers(schema)
         records: Iterator[Located] = ((r, ln, _coerce(rec, coercers)) for r, ln, _, rec in _iter_csv_raw(path))
     else:
-        records = iter_located(path)
+        from gitmodel.mlflow_examples import mlflow_records
+
+        records = iter_located(path, lambda value: mlflow_records(value, schema, str(path)))
     fast = fast_acceptor(schema, validator)
     try:
         for row, line, record in records:

@@ -17,6 +17,7 @@ from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
 from gitmodel.hashing import HashCache
+from gitmodel.lfs import not_downloaded
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.pointers import pointer_path
@@ -91,12 +92,15 @@ class FileCheck:
     path: str
     expected: str
     actual: str | None      # None: missing from the working tree
+    note: str | None = None  # what the mismatch is when it is not a change (an LFS file not downloaded)
 
     @property
     def ok(self) -> bool:
         return self.actual == self.expected
 
     def line(self) -> str:
+        if self.note:
+            return f"{self.path}: {self.note}"
         if self.actual is None:
             return f"{self.path}: missing (expected sha256 {self.expected})"
         return f"{self.path}: expected sha256 {self.expected}, got {self.actual}"
@@ -129,11 +133,13 @@ class VerifyReport:
         return {"ok": self.ok, "models": [
             {"name": m.name, "version": m.version, "against": m.against, "ok": m.ok,
              "files": [{"component": f.component, "path": f.path, "expected": f.expected, "actual": f.actual,
-                        "ok": f.ok} for f in m.files]} for m in self.models]}
+                        "ok": f.ok, **({"note": f.note} if f.note else {})} for f in m.files]}
+            for m in self.models]}
 
 
 def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest, against: str) -> ModelVerify:
     checks = []
+    lfs_paths = {e.path for _, e in manifest.files() if e.storage == "lfs"}
     pinned = [(c, e.path, e.sha256) for c, e in manifest.files()] + manifest.pinned_extras()
     for component, path, expected in pinned:
         full = root / path
@@ -143,7 +149,8 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
             actual = cache.sha256(full)
         else:
             actual = None
-        checks.append(FileCheck(component, path, expected, actual))
+        note = not_downloaded(full, path, expected) if path in lfs_paths and actual not in (None, expected) else None
+        checks.append(FileCheck(component, path, expected, actual, note))
     return ModelVerify(name, manifest.version, against, checks)
 
 
@@ -172,10 +179,11 @@ class PullReport:
     fetched: list[str]
     checked_out: list[str]
     verify: VerifyReport
+    in_git: list[str] = field(default_factory=list)  # git- and LFS-stored files: git restores them, not pull
 
     def to_json(self) -> dict[str, Any]:
         return {"remote": self.remote, "fetched": self.fetched, "checked_out": self.checked_out,
-                "verify": self.verify.to_json()}
+                "verify": self.verify.to_json(), "in_git": self.in_git}
 
 
 def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], allowed: dict[str, set[str]]
@@ -219,8 +227,9 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     storage.checkout_outputs(root, [e.path for e in todo])
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
                            for name, (path, m) in sorted(models.items())])
+    in_git = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage != "dvc"]
     return PullReport(fetched.remote.url if fetched and fetched.remote else None,
-                      fetched.fetched if fetched else [], [e.path for e in todo], report)
+                      fetched.fetched if fetched else [], [e.path for e in todo], report, in_git)
 
 
 # -------------------------------------------------------------------------------------------- checkout

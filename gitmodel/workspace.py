@@ -33,6 +33,8 @@ from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 
 SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
+# What a data file is for (`--data-role PATH=ROLE`); the card reports metrics only against held-out roles.
+DATA_ROLES = ("train", "validation", "eval", "test", "other")
 
 
 @dataclass
@@ -77,6 +79,27 @@ def _schema_from_file(root: Path, raw: str) -> dict[str, Any]:
         except SchemaError as exc:
             raise InvalidInput(f"not a valid JSON Schema: {exc.message}", where=f"{raw}: {key}") from None
     return data
+
+
+def data_roles(root: Path, raws: Sequence[str]) -> dict[str, str]:
+    """`PATH=ROLE` pairs (from --data-role) as {repo path: role}."""
+    roles: dict[str, str] = {}
+    for raw in raws:
+        path, sep, role = raw.rpartition("=")
+        if not sep or not path.strip():
+            raise InvalidInput(f"{raw!r} is not PATH=ROLE", where="--data-role", hint="e.g. --data-role data/test.csv=test")
+        role = role.strip().lower()
+        if role not in DATA_ROLES:
+            raise InvalidInput(f"unknown role {role!r}", where="--data-role", hint="one of " + ", ".join(DATA_ROLES))
+        roles[normalize_repo_path(path, root, where="--data-role")] = role
+    return roles
+
+
+def _unknown_role_paths(roles: Mapping[str, str], data_paths: Iterable[str], name: str) -> None:
+    stray = sorted(set(roles) - set(data_paths))
+    if stray:
+        raise InvalidInput(f"{stray[0]} is not one of {name}'s data files", where="--data-role",
+                           hint=f"pass it with --data {stray[0]} too" if name else None)
 
 
 def metrics_from_file(root: Path, raw: str) -> dict[str, Any]:
@@ -143,8 +166,9 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               force_git: Sequence[str] = (), force_dvc: Sequence[str] = (), force_lfs: Sequence[str] = (),
               metrics_file: str | None = None, stage: bool = True, schema: dict[str, Any] | None = None,
               environment: dict[str, Any] | None = None, formats: Mapping[str, str] | None = None,
-              parent: str | None = None, base_model: str | None = None) -> AddResult:
-    """Create `models/NAME.yaml` pinning the given files."""
+              parent: str | None = None, base_model: str | None = None,
+              roles: Mapping[str, str] | None = None) -> AddResult:
+    """Create `models/NAME.yaml` pinning the given files (data files with `roles`, else `train`)."""
     validate_name(name)
     semver.parse(version, where="--version")
     cfg = load_config(root)
@@ -162,6 +186,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             forced[normalize_repo_path(raw, root, where=flag)] = storage_name
     specs: list[FileSpec] = []
     seen: set[str] = set()
+    moved: list[str] = []  # files git tracks today that go to DVC: untracked (`git rm --cached`) first
     for component, flag, raws in (("weights", "--weights", weights), ("data", "--data", data),
                                   ("prompts", "--prompt", prompts)):
         for raw in raws:
@@ -173,12 +198,20 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
                 raise InvalidInput(f"{path} is a directory; only --data may be a directory", where=flag)
             if component == "prompts" and forced.get(path) is None and not (root / path).is_dir():
                 forced.setdefault(path, "git" if not looks_binary(root / path) else "dvc")
-            if component == "weights" and forced.get(path) is None and not git.is_tracked(root, path) \
-                    and not lfs.routed(root, path):
-                # weights are the artifact DVC exists for: even a small file goes through it by default
+            if component == "weights" and forced.get(path) is None and not lfs.routed(root, path):
+                # weights are the artifact DVC exists for: even a small file goes through it by default, and
+                # one already committed to git (adoption) moves to DVC unless --git keeps it there
+                if git.is_tracked(root, path):
+                    moved.append(path)
+                forced[path] = "dvc"
+            if component == "data" and forced.get(path) is None and git.is_tracked(root, path) \
+                    and choose_storage(root, path, None, as_if_untracked=True) == "dvc":
+                # data committed to git that the storage rule sends to DVC (large, binary, a directory)
+                moved.append(path)
                 forced[path] = "dvc"
             specs.append(FileSpec(path, component, choose_storage(root, path, forced.get(path)),
-                                  role="train" if component == "data" else None))
+                                  role=(roles or {}).get(path, "train") if component == "data" else None))
+    _unknown_role_paths(roles or {}, [s.path for s in specs if s.component == "data"], name)
     for path in forced:
         if path not in seen:
             raise InvalidInput(f"{path} is not one of the model's files", where="--git/--dvc/--lfs")
@@ -191,10 +224,12 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     pinned, inline = _params_from_file(root, params_path, cache) if params_path else (None, None)
     setup = lfs.prepare(root, [s.path for s in specs if s.storage == "lfs"])
+    index_before = _untrack(root, moved)
     try:
         entries = pin_files(root, specs, cache, formats)
     except BaseException:
         setup.undo(root)  # nothing half-written: .gitattributes back as it was
+        _restore_index(root, index_before)
         raise
     manifest = Manifest(
         name=name, version=version, description=description,
@@ -209,7 +244,26 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     cache.save()
     dvc_yaml = _sync_dvc_yaml(root, manifest)
     staged = _stage_model(root, manifest_path, manifest, dvc_yaml) if stage else []
-    return AddResult(name, manifest_path, manifest, staged, setup.notes)
+    notes = setup.notes
+    if moved:
+        notes = [*notes, f"moved {', '.join(moved)} from git to DVC (`git rm --cached`, staged; the old blobs stay "
+                         f"in git history) — to keep a file in git instead: gitmodel add ... --git PATH"]
+    return AddResult(name, manifest_path, manifest, staged, notes)
+
+
+def _untrack(root: Path, paths: list[str]) -> dict[str, git.IndexEntry]:
+    """`git rm --cached` the paths; returns their index entries, so a failed add can put them back."""
+    if not paths:
+        return {}
+    before = git.ls_files_stage(root, paths)
+    git.run(root, "rm", "-r", "--cached", "-q", "--", *paths)
+    return before
+
+
+def _restore_index(root: Path, entries: Mapping[str, git.IndexEntry]) -> None:
+    if entries:
+        info = "".join(f"{e.mode} {e.oid}\t{e.path}\n" for e in entries.values())
+        git.run(root, "update-index", "--index-info", input=info.encode("utf-8", "surrogateescape"))
 
 
 def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, version: str | None,
@@ -233,7 +287,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
                metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None,
                schema: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
                formats: Mapping[str, str] | None = None, parent: str | None = None,
-               base_model: str | None = None) -> BumpResult:
+               base_model: str | None = None, roles: Mapping[str, str] | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -241,6 +295,7 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     if not (root / manifest_path).exists():
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
+    _unknown_role_paths(roles or {}, [e.path for e in current.data], name)
     # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
     lineage = _lineage_update(root, current.lineage, name, None, parent, base_model)
     cache = HashCache(git.git_dir(root), root)
@@ -262,6 +317,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     updates: dict[str, Any] = {
         comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
     }
+    if roles:
+        updates["data"] = tuple(replace(e, role=roles[e.path]) if e.path in roles else e for e in updates["data"])
     if current.params_file and params is not None:
         pinned, inline = params
         updates["params_file"] = {**current.params_file, **pinned}

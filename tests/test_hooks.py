@@ -287,7 +287,9 @@ def test_pins_and_affected_models() -> None:
 
 def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
     first = hooks.install(repo)
-    assert first.installed == ["pre-commit", "pre-push"]
+    # git-lfs is on PATH here (make test installs it): Git LFS's other hooks come too (tests/test_lfs_chain.py)
+    assert first.installed == ["pre-commit", "pre-merge-commit", "pre-push", "post-checkout", "post-commit",
+                               "post-merge"]
     stub = (repo / ".git" / "hooks" / "pre-commit").read_text()
     assert stub.startswith("#!/bin/sh\n# gitmodel-hook v1")
     assert shlex.quote(sys.executable) in stub
@@ -295,7 +297,7 @@ def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
     assert os.access(repo / ".git" / "hooks" / "pre-commit", os.X_OK)
     again = hooks.install(repo)
     assert again.installed == []
-    assert again.unchanged == ["pre-commit", "pre-push"]
+    assert again.unchanged == first.installed
     assert not (repo / ".git" / "hooks" / "pre-commit.legacy").exists()
 
 
@@ -778,7 +780,7 @@ def test_workflow_template_calls_only_real_commands() -> None:
 def test_pre_commit_hooks_yaml_shape() -> None:
     spec = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     by_id = {h["id"]: h for h in spec}
-    assert by_id["gitmodel-check"]["stages"] == ["pre-commit"]
+    assert by_id["gitmodel-check"]["stages"] == ["pre-commit", "pre-merge-commit"]
     assert by_id["gitmodel-pre-push"]["stages"] == ["pre-push"]
     for hook in spec:
         assert hook["pass_filenames"] is False

@@ -21,6 +21,11 @@ ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent:
                                                 "derives from, NAME@vX.Y.Z (must exist).")]
 BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
                                                   "distilbert-base-uncased.")]
+DataRoleOpt = Annotated[list[str] | None, typer.Option("--data-role", metavar="PATH=ROLE",
+                                                     help="What a data file is for: train (the default), "
+                                                          "validation, eval, test or other (repeatable). The "
+                                                          "card's model-index reports metrics only against "
+                                                          "validation/eval/test data.")]
 
 
 def _exit(code: int) -> None:
@@ -44,12 +49,22 @@ def _here_all(root: Path, raws: list[str] | None) -> list[str]:
     return [p for p in (_here(root, raw) for raw in raws or []) if p is not None]
 
 
-def _from_mlflow(root: Path, directory: str | None) -> MlflowModel | None:
+def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
+    from gitmodel.workspace import data_roles
+
+    mapped = []
+    for raw in raws or []:
+        path, sep, role = raw.rpartition("=")
+        mapped.append(f"{_here(root, path)}={role}" if sep and path else raw)
+    return data_roles(root, mapped)
+
+
+def _from_mlflow(root: Path, directory: str | None, name: str, *, replace: bool) -> MlflowModel | None:
     if directory is None:
         return None
     from gitmodel.mlflow_import import read_mlflow_model
 
-    return read_mlflow_model(root, directory)
+    return read_mlflow_model(root, directory, name=name, replace=replace)
 
 
 @app.command()
@@ -81,14 +96,17 @@ def add(
     version: Annotated[str, typer.Option(help="Initial semantic version.")] = "0.1.0",
     description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
     schema: Annotated[str | None, typer.Option("--schema", help="YAML/JSON {inputs, outputs} JSON Schemas.")] = None,
-    git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable).")] = None,
+    git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable); "
+                                                                  "weights already in git otherwise move to DVC.")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
     lfs_paths: Annotated[list[str] | None, typer.Option("--lfs", help="This file is stored in Git LFS (repeatable).")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="MLflow model directory: its MLmodel signature becomes the "
-                                                         "schema, its flavors the weights and their format, its "
-                                                         "requirements the environment lock.")] = None,
+                                                         "schema, its flavors the weights, their format and "
+                                                         "environment.mlflow, its requirements the environment lock. "
+                                                         "A directory outside the repo is copied to artifacts/NAME/.")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
+    data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
     base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
@@ -100,15 +118,21 @@ def add(
     from gitmodel.workspace import add_model
 
     root = _root()
-    imported = _from_mlflow(root, _here(root, from_mlflow))
-    result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
-                       data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
-                       version=version, description=description, schema_file=_here(root, schema),
-                       force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
-                       force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
-                       environment=imported.environment if imported else None,
-                       formats=imported.formats if imported else None,
-                       metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+    roles = _roles(root, data_role)
+    imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=False)
+    try:
+        result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                           data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                           version=version, description=description, schema_file=_here(root, schema),
+                           force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                           force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
+                           environment=imported.environment if imported else None,
+                           formats=imported.formats if imported else None,
+                           metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
+    except BaseException:
+        if imported is not None:
+            imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
+        raise
     for text in imported.warnings if imported else []:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
@@ -159,8 +183,10 @@ def bump(
     schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="Take schema, weights formats and environment lock from "
-                                                         "this MLflow model directory's MLmodel.")] = None,
+                                                         "this MLflow model directory's MLmodel (one outside the "
+                                                         "repo is copied over artifacts/NAME/).")] = None,
     metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
+    data_role: DataRoleOpt = None,
     parent: ParentOpt = None,
     base_model: BaseModelOpt = None,
     json_out: JsonOpt = False,
@@ -176,14 +202,22 @@ def bump(
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
     floor = Level.MAJOR if major else Level.MINOR if minor else Level.PATCH if patch else Level.NONE
     root = _root()
-    imported = _from_mlflow(root, _here(root, from_mlflow))
-    result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
-                        schema=imported.schema if imported else None,
-                        environment=imported.environment if imported else None,
-                        formats=imported.formats if imported else None,
-                        metrics_file=_here(root, metrics), parent=parent, base_model=base_model)
+    roles = _roles(root, data_role)
+    imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=True)
+    try:
+        result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
+                            schema=imported.schema if imported else None,
+                            environment=imported.environment if imported else None,
+                            formats=imported.formats if imported else None,
+                            metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
+    except BaseException:
+        if imported is not None:
+            imported.undo_copy()
+        raise
     for text in imported.warnings if imported else []:
         warn(text)
+    if imported is not None and imported.copied:
+        err(f"note: {imported.copied}")
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,

@@ -11,7 +11,8 @@ from gitmodel.cli.output import emit_json, out
 
 hooks_app = typer.Typer(
     name="hooks",
-    help="Install or remove the git hooks (pre-commit, pre-push) that refuse unversioned model changes.",
+    help="Install or remove the git hooks (pre-commit, pre-merge-commit, pre-push; Git LFS's where it runs) that "
+         "refuse unversioned model changes.",
     no_args_is_help=True,
 )
 app.add_typer(hooks_app, name="hooks")
@@ -38,7 +39,8 @@ def install_cmd(
                                                         "<hook>.legacy (it is deleted).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Install the pre-commit and pre-push hooks; a hook already there is kept as <hook>.legacy and runs first.
+    """Install the pre-commit, pre-merge-commit and pre-push hooks (and Git LFS's, which they run, where git-lfs
+    is installed); a hook already there is kept as <hook>.legacy and runs first.
 
     Example: gitmodel hooks install
     """

@@ -33,7 +33,10 @@ def _print_verify(report: object) -> None:
     assert isinstance(report, VerifyReport)
     for model in report.models:
         bad = [f for f in model.files if not f.ok]
-        state = "ok" if not bad else f"{len(bad)} mismatch(es)"
+        noted = sum(1 for f in bad if f.note)  # not a changed file (an LFS file not downloaded)
+        state = "ok" if not bad else ", ".join(part for part in (
+            f"{len(bad) - noted} mismatch(es)" if len(bad) > noted else "", f"{noted} not verified" if noted else "")
+            if part)
         out(f"{model.name} {model.version} (against {model.against}): {len(model.files)} file(s), {state}")
         for f in bad:
             err(f"  ✗ {f.line()}")
@@ -77,6 +80,8 @@ def pull(
             out(f"fetched from {report.remote}: {', '.join(report.fetched)}")
         for path in report.checked_out:
             out(f"checked out {path}")
+        if report.in_git:
+            out(f"stored in git, not DVC (git restores them: `git checkout -- PATH`): {', '.join(report.in_git)}")
         _print_verify(report.verify)
     if not report.verify.ok:
         raise typer.Exit(int(ExitCode.REFUSED))
