@@ -25,33 +25,48 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Own HOME with a .gitconfig, no system git config, pinned terminal and locale."""
-    home = tmp_path_factory.mktemp("home")
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
-    )
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    monkeypatch.setenv("DVC_NO_UPDATER", "1")
+GITCONFIG = ("[user]\n\tname = Test User\n\temail = test@example.com\n"
+             "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n")
+_OUTER_PYTHONPATH = os.environ.get("PYTHONPATH", "")
+_OUTER_PATH = os.environ.get("PATH", os.defpath)
+
+
+def _isolate(mp: pytest.MonkeyPatch, home: Path) -> Path:
+    """HOME with a .gitconfig, no system git config, pinned terminal and locale, this checkout importable."""
+    (home / ".gitconfig").write_text(GITCONFIG)
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    mp.setenv("COLUMNS", "100")
+    mp.setenv("NO_COLOR", "1")
+    mp.setenv("LC_ALL", "C.UTF-8")
+    mp.setenv("DVC_NO_ANALYTICS", "1")
+    mp.setenv("DVC_NO_UPDATER", "1")
     for var in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GITMODEL_TRACEBACK", "GIT_AUTHOR_DATE",
                 "GIT_COMMITTER_DATE"):
-        monkeypatch.delenv(var, raising=False)
+        mp.delenv(var, raising=False)
     # Subprocesses (`python -m gitmodel`, git hooks) import this checkout's package.
-    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    mp.setenv("PYTHONPATH", str(REPO_ROOT) + os.pathsep + _OUTER_PYTHONPATH)
     # Peer tools the test extra installs (gto, pre-commit, ...) sit beside the interpreter running the
     # tests, whether or not that venv is activated.
-    monkeypatch.setenv("PATH", str(VENV_BIN) + os.pathsep + os.environ.get("PATH", os.defpath))
+    mp.setenv("PATH", str(VENV_BIN) + os.pathsep + _OUTER_PATH)
     return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same isolation for module- and session-scoped fixtures (templates built once per module): the
+    developer's ~/.gitconfig, hooks path or signing settings never reach any git the suite runs."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield _isolate(mp, tmp_path_factory.mktemp("session-home"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own HOME (see _isolate)."""
+    return _isolate(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
