@@ -210,6 +210,12 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
         # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
         state.findings[:] = [replace(f, level=Level.NONE, unreleased=True) if f.rule == "fresh" else f
                              for f in state.findings]
+        used = tags.used_tag(state.name, state.manifest.semver)
+        if used is not None:  # every release deregistered: the versions stay used (issue 13 item 6)
+            state.findings.append(Finding(state.name, "immutable", cfg.manifest_path(state.name),
+                                          f"version {state.manifest.version} was already used by the tag {used} "
+                                          "(deregistered versions are not reused)",
+                                          fix=f"gitmodel bump {state.name}"))
         return
     version, old = released
     state.released = version
@@ -222,9 +228,9 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
     level, problem = version_verdict(current, latest.version, changes)
     state.changes, state.required = changes, level
-    reused = tags.release(state.name, current)
-    if problem is None and reused is not None and reused.tag != latest.tag:
-        problem = f"version {current} was already used by the tag {reused.tag} (deregistered versions are not reused)"
+    reused = tags.used_tag(state.name, current)
+    if problem is None and reused is not None and reused != latest.tag:
+        problem = f"version {current} was already used by the tag {reused} (deregistered versions are not reused)"
     if problem:
         rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,

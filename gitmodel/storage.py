@@ -21,7 +21,17 @@ from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
 if TYPE_CHECKING:
     from gitmodel.manifest import FileEntry
 
-LOCK_TIMEOUT_S = float(os.environ.get("GITMODEL_LOCK_TIMEOUT", "30"))
+def lock_timeout() -> float:
+    """GITMODEL_LOCK_TIMEOUT (seconds, default 30), read when a lock is waited for: a bad value is invalid input."""
+    raw = os.environ.get("GITMODEL_LOCK_TIMEOUT", "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 86_400 * 365:  # also refuses nan and inf
+        raise InvalidInput(f"{raw!r} is not a number of seconds", where="GITMODEL_LOCK_TIMEOUT",
+                           hint="set it to the seconds to wait for DVC's lock, e.g. GITMODEL_LOCK_TIMEOUT=30")
+    return value
 
 
 # ------------------------------------------------------------------------------------------ progress
@@ -78,7 +88,7 @@ def init(root: Path) -> bool:
 
 @contextlib.contextmanager
 def open_repo(root: Path) -> Iterator[Any]:
-    """A DVC Repo, waiting up to LOCK_TIMEOUT_S for another DVC process's lock."""
+    """A DVC Repo, waiting up to lock_timeout() seconds for another DVC process's lock."""
     _quiet_dvc()
     from dvc.exceptions import DvcException, NotDvcRepoError
     from dvc.repo import Repo
@@ -102,7 +112,8 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
     from dvc.exceptions import DvcException
     from dvc.lock import LockError
 
-    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    timeout = lock_timeout()
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with open_repo(root) as repo, contextlib.redirect_stdout(io.StringIO()):
@@ -110,7 +121,7 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
         except LockError:
             if time.monotonic() >= deadline:
                 raise ExternalFailure(
-                    f"DVC's repository lock is held by another process (waited {LOCK_TIMEOUT_S:.0f} s)",
+                    f"DVC's repository lock is held by another process (waited {timeout:.0f} s)",
                     where=str(root / ".dvc" / "tmp" / "lock"),
                     hint="wait for the other dvc/gitmodel command to finish, then retry") from None
             time.sleep(0.25)
@@ -119,13 +130,35 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
         except DvcException as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise ExternalFailure(f"dvc {action} failed: {message}") from None
+        except (KeyError, TypeError, AttributeError) as exc:  # DVC reading a malformed .dvc/dvc.yaml file
+            raise ExternalFailure(f"dvc {action} failed on a malformed DVC file: {type(exc).__name__}: {exc}",
+                                  where=str(root), hint="find it with `dvc status`; fix or restore that file") from None
 
 
 def track(root: Path, paths: Sequence[str]) -> None:
     """`dvc add` these paths (writes `<path>.dvc` and the .gitignore beside it; stages nothing)."""
     if not paths:
         return
+    for path in paths:
+        _refuse_broken_pointer(root, f"{path}.dvc")
     _with_lock_retry(root, "add", lambda repo: repo.add([str(root / p) for p in paths]))
+
+
+def _refuse_broken_pointer(root: Path, pointer: str) -> None:
+    """DVC reads every .dvc file before `add` and dies on a truncated one (KeyError): name it first."""
+    from gitmodel.pointers import parse_pointer
+
+    try:
+        data = (root / pointer).read_bytes()
+    except OSError:
+        return  # none yet: `dvc add` writes it
+    hint = f"restore it (git checkout -- {pointer}) or delete it, then run the command again"
+    try:
+        parsed = parse_pointer(data, where=pointer)
+    except InvalidInput as exc:
+        raise InvalidInput(f"malformed DVC pointer: {exc.message}", where=pointer, hint=hint) from None
+    if not parsed.path:
+        raise InvalidInput("malformed DVC pointer: outs[0] has no path (truncated?)", where=pointer, hint=hint)
 
 
 # -------------------------------------------------------------------------------------------- remotes

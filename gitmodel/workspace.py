@@ -32,7 +32,7 @@ from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 
-SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
+SCHEMA_REF = mf.SCHEMA_IN_REPO  # written relative to each manifest (gitmodel/manifest.py)
 # What a data file is for (`--data-role PATH=ROLE`); the card reports metrics only against held-out roles.
 DATA_ROLES = ("train", "validation", "eval", "test", "other")
 
@@ -155,7 +155,7 @@ def _extra_paths(m: Manifest) -> list[str]:
 def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
     """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
     staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
-                           *extra])
+                           *extra, *(p for p in mf.SCHEMA_COPIES if not git.is_tracked(root, p))])
     lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
     return staged
 
@@ -383,7 +383,7 @@ def _skip_used(tags: TagIndex, name: str, version: semver.Version, level: Level)
     """A version whose tag exists but is not the latest release (deregistered) is never reused: step past it."""
     latest = tags.latest(name)
     step = level if level != Level.NONE else Level.PATCH
-    while (used := tags.release(name, version)) is not None and (latest is None or used.tag != latest.tag):
+    while (used := tags.used_tag(name, version)) is not None and (latest is None or used != latest.tag):
         version = version.bump(step)
     return version
 
