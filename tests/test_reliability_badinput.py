@@ -345,7 +345,7 @@ def test_bad_input(case: Case, template: Path, tmp_path: Path) -> None:
     shutil.copytree(template, repo, symlinks=True)
     for command in case.requires:
         if not _available(repo, command):
-            pytest.skip(f"`gitmodel {command}` does not exist on this commit")
+            pytest.fail(f"`gitmodel {command}` does not exist on this commit")
     cwd = repo
     if case.setup is not None:
         moved = case.setup(repo)

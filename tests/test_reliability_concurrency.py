@@ -86,7 +86,7 @@ def test_two_bumps_of_different_models_at_once(round_: int, template: Path, env:
 def test_two_tags_of_the_same_version_at_once(round_: int, template: Path, env: dict[str, str],
                                               tmp_path: Path) -> None:
     if not has_command(template, "tag"):
-        pytest.skip("`gitmodel tag` does not exist on this commit")
+        pytest.fail("`gitmodel tag` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     procs = [start(repo, env, "tag", "sentiment", "-m", f"attempt {i}") for i in range(2)]
     results = sorted(finish(proc) for proc in procs)
@@ -124,7 +124,7 @@ def _python_env(env: dict[str, str]) -> dict[str, str]:
 def test_dvc_lock_held_means_a_bounded_wait_then_a_clear_error(command: str, template: Path, env: dict[str, str],
                                                                 tmp_path: Path) -> None:
     if not has_command(template, command):
-        pytest.skip(f"`gitmodel {command}` does not exist on this commit")
+        pytest.fail(f"`gitmodel {command}` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     (repo / "artifacts" / "extra").mkdir()
     (repo / "artifacts" / "extra" / "model.bin").write_bytes(b"\x00extra" * 1000)
@@ -155,7 +155,7 @@ def test_dvc_lock_held_means_a_bounded_wait_then_a_clear_error(command: str, tem
 
 def test_push_while_add_runs(template: Path, env: dict[str, str], tmp_path: Path) -> None:
     if not has_command(template, "push"):
-        pytest.skip("`gitmodel push` does not exist on this commit")
+        pytest.fail("`gitmodel push` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     (repo / "artifacts" / "big").mkdir()
     (repo / "artifacts" / "big" / "model.bin").write_bytes(b"\x01" * (64 << 20))
