@@ -3,8 +3,13 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# As root (CI), `make test` installs Debian's git-lfs for the LFS tests; INSTALL_GIT_LFS=0 opts out.
+# As root, `make test` apt-get installs the system tools the tests drive that pip cannot (git-lfs,
+# ssh-keygen; scripts/ensure-test-tools.sh); INSTALL_TOOLS=0 opts out (INSTALL_GIT_LFS=0, the old name, too).
 INSTALL_GIT_LFS ?= 1
+INSTALL_TOOLS ?= $(INSTALL_GIT_LFS)
+# pytest-xdist workers: `auto` is one per core. worksteal keeps both cores busy to the end (a few tests take
+# a minute or more); module-scoped fixtures are then built once per worker that runs that module.
+TEST_WORKERS ?= auto
 
 .PHONY: venv demo test test-fast bench lint clean
 
@@ -12,23 +17,24 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found — install Python 3.11 or run make PYTHON=python3"; exit 2; }
+	@GITMODEL_INSTALL_TOOLS=$(INSTALL_TOOLS) sh scripts/ensure-test-tools.sh --python $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+	PATH="$(abspath $(BIN)):$$PATH" bash scripts/demo.sh
 
 test: $(STAMP)
-	@GITMODEL_INSTALL_GIT_LFS=$(INSTALL_GIT_LFS) sh scripts/ensure-git-lfs.sh
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@GITMODEL_INSTALL_TOOLS=$(INSTALL_TOOLS) sh scripts/ensure-test-tools.sh
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -x -m "not slow"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -x -m "not slow" -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitmodel tests benchmarks

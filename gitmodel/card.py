@@ -17,7 +17,7 @@ from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.check import load_manifests
 from gitmodel.config import load_config
-from gitmodel.errors import InvalidInput
+from gitmodel.errors import InvalidInput, printable
 from gitmodel.fileio import dump_yaml, read_capped, safe_target
 from gitmodel.hashing import HashCache
 from gitmodel.history import user_message
@@ -68,7 +68,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return ""
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(printable(c).replace("|", "\\|") for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -243,7 +243,9 @@ def render_card(root: Path, ref: str) -> CardResult:
         manifest = loaded[name][1]
     label, text = _template(root)
     try:
-        rendered = Template(text).substitute(card_fields(manifest, releases, cfg.manifest_path(name)))
+        fields = card_fields(manifest, releases, cfg.manifest_path(name))
+        # manifest and tag text is shown, never sent, in the card too (it is read in terminals and files)
+        rendered = Template(text).substitute({k: printable(v, newlines=True) for k, v in fields.items()})
     except KeyError as exc:
         raise InvalidInput(f"unknown placeholder ${exc.args[0]}", where=label,
                            hint="see templates/model-card.md for the placeholders") from None

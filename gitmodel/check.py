@@ -11,8 +11,10 @@ from pathlib import Path
 
 from gitmodel import git
 from gitmodel import manifest as mf
-from gitmodel.config import Config, load_config
+from gitmodel.config import CONFIG_FILE, Config, load_config
+from gitmodel.config import from_dict as config_from_dict
 from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.fileio import parse_yaml, parsed_blob
 from gitmodel.formats import format_from_name, is_code_on_load
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
@@ -88,6 +90,19 @@ class CheckResult(Record):
                 "violations": [f.to_json() for f in self.findings], "warnings": self.warnings}
 
 
+def config_at(source: Source) -> Config:
+    """The config as `source` (the index, a commit) holds it; the defaults when it has none."""
+    where = f"{CONFIG_FILE} ({source.label})"
+    oid = source.blob_id(CONFIG_FILE)
+    known, doc = parsed_blob(oid) if oid is not None else (False, None)
+    if not known:  # the hook parsed it before (and recorded it by blob id) unless the config just changed
+        blob = source.read(CONFIG_FILE)
+        if blob is None:
+            return Config()
+        doc = parse_yaml(blob, where=where)
+    return config_from_dict(doc, where=where)
+
+
 def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:
     if mode == "index":
         return Index(root, cache)
@@ -159,6 +174,8 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
     fix = f"gitmodel bump {name}"
     pointer_paths = [pointer_path(e.path) for _, e in m.files() if e.storage == "dvc"]
     pointers = source.read_many(pointer_paths) if pointer_paths else {}
+    source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
+    source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
     for component, entry in m.files():
         if entry.storage == "dvc":
             ptr_path = pointer_path(entry.path)
@@ -176,7 +193,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                               fix=fix, old=entry.md5, new=pointer.md5))
                 continue
             if worktree:
-                digest = source.sha256(entry.path)
+                digest = source.sha256(entry.path, entry.storage)
                 if digest is not None and digest != entry.sha256:
                     from gitmodel.saved import pinned_before  # only on this mismatch path
 
@@ -189,7 +206,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                                   f"{component} changed since it was tracked", fix=fix,
                                                   old=entry.sha256, new=digest))
             continue
-        digest = source.sha256(entry.path)
+        digest = source.sha256(entry.path, entry.storage)
         if digest is None:
             if isinstance(source, Index) and os.path.lexists(source.root / entry.path):
                 state.findings.append(Finding(name, "whole", entry.path, f"{component} file is not staged",
@@ -201,7 +218,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
     for component, path, recorded in m.pinned_extras():
-        digest = source.sha256(path)
+        digest = source.sha256(path, "git")
         if digest is None:
             state.findings.append(Finding(name, "whole", path, f"{component} file is missing",
                                           fix=f"restore {path}"))
@@ -217,6 +234,12 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
         # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
         state.findings[:] = [replace(f, level=Level.NONE, unreleased=True) if f.rule == "fresh" else f
                              for f in state.findings]
+        used = tags.used_tag(state.name, state.manifest.semver)
+        if used is not None:  # every release deregistered: the versions stay used (issue 13 item 6)
+            state.findings.append(Finding(state.name, "immutable", cfg.manifest_path(state.name),
+                                          f"version {state.manifest.version} was already used by the tag {used} "
+                                          "(deregistered versions are not reused)",
+                                          fix=f"gitmodel bump {state.name}"))
         return
     version, old = released
     state.released = version
@@ -229,9 +252,9 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
     level, problem = version_verdict(current, latest.version, changes)
     state.changes, state.required = changes, level
-    reused = tags.release(state.name, current)
-    if problem is None and reused is not None and reused.tag != latest.tag:
-        problem = f"version {current} was already used by the tag {reused.tag} (deregistered versions are not reused)"
+    reused = tags.used_tag(state.name, current)
+    if problem is None and reused is not None and reused != latest.tag:
+        problem = f"version {current} was already used by the tag {reused} (deregistered versions are not reused)"
     if problem:
         rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
@@ -244,6 +267,36 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
         Finding(f.model, f.rule, f.path, f.message, f.fix, level=policy_level.get(f.path), old=f.old, new=f.new)
         if f.rule == "fresh" else f for f in state.findings
     ]
+
+
+def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None) -> None:
+    """A pinned file's identity is its (sha256, md5) pair: a pair that contradicts the latest release (the
+    same sha256 with another md5, or the same md5 with another sha256) or another entry of the manifest
+    claims bytes that are not the bytes named, whatever the version says."""
+    name = state.name
+    known: dict[tuple[str, str], tuple[str, str]] = {}  # ("sha256"|"md5", value) → (other hash, where)
+    if released is not None and released[1] is not None:
+        where = f"{name}@v{released[0]}"
+        for _, old in released[1].files():
+            if old.storage == "dvc" and old.md5:
+                known.setdefault(("sha256", old.sha256), (old.md5, where))
+                known.setdefault(("md5", old.md5), (old.sha256, where))
+    for component, entry in state.manifest.files():
+        if entry.storage != "dvc" or not entry.md5:
+            continue
+        for kind, value, other_kind, other in (("sha256", entry.sha256, "md5", entry.md5),
+                                               ("md5", entry.md5, "sha256", entry.sha256)):
+            seen = known.get((kind, value))
+            if seen is not None and seen[0] != other:
+                state.findings.append(Finding(
+                    name, "fresh", entry.path,
+                    f"{component}: {kind} {value[:8]} was released with {other_kind} {seen[0][:8]} ({seen[1]}), "
+                    f"this manifest pairs it with {other_kind} {other[:8]} — the hashes name different bytes",
+                    fix=f"gitmodel bump {name}", old=seen[0], new=other))
+                break
+        else:
+            known.setdefault(("sha256", entry.sha256), (entry.md5, state.manifest_path))
+            known.setdefault(("md5", entry.md5), (entry.sha256, state.manifest_path))
 
 
 def lineage_parent(state: ModelState, tags: TagIndex) -> None:
@@ -275,12 +328,13 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
               cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None
               ) -> CheckResult:
     """Judge every manifest (or `names`) in the work tree, the index or a commit."""
-    cfg = cfg or load_config(root)
     cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
         mode, rev = "rev", rev or "HEAD"
     source = make_source(root, cache, mode, rev)
+    # the index and a commit are judged by their own config: an unstaged edit of it changes nothing
+    cfg = cfg or (load_config(root) if mode == "worktree" else config_at(source))
     tags = tags if tags is not None else read_tags(root)
     if full_paths is None:
         full_paths = changed_manifests(root, cfg, mode, rev, base)
@@ -288,9 +342,14 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
     warnings = list(tags.warnings)
+    # one git call for every model's git-stored files (their sha256 is the stored blob's) and LFS pointers
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
+                   + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, cfg, tags, released.get(state.name), warnings)
+        hash_pairs(state, released.get(state.name))
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)

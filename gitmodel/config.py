@@ -21,7 +21,9 @@ DEFAULT_POLICY: dict[str, Level] = {
     "schema": Level.MAJOR, "weights": Level.MINOR, "data": Level.MINOR, "prompts": Level.MINOR,
     "params": Level.MINOR, "environment": Level.PATCH, "metadata": Level.PATCH,
 }
-_GATE_RE = re.compile(r"^\s*(>=|<=|==|>|<)\s*(-?[0-9.eE+-]+)\s*$")
+# The pattern of config.v1.json's gates (a test holds them equal): spaces and tabs only, a plain decimal number.
+GATE_PATTERN = r"^[ \t]*(>=|<=|==|>|<)[ \t]*(-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)[ \t]*$(?!\n)"
+_GATE_RE = re.compile(GATE_PATTERN)
 
 
 class Gate(Record, frozen=True):

@@ -275,7 +275,22 @@ def _lock_record(lock: Path, root: Path) -> dict[str, str]:
                            hint="check the path, or create it (e.g. `pip freeze > requirements.txt`)")
     if not resolved.is_file():
         raise InvalidInput("lock file is not a regular file", where=str(lock))
-    return {"path": relative.as_posix(), "sha256": sha256_file(resolved), "kind": lock_kind(resolved.name)}
+    return {"path": relative.as_posix(), "sha256": _git_stored_sha256(root_resolved, relative.as_posix()),
+            "kind": lock_kind(resolved.name)}
+
+
+def _git_stored_sha256(root: Path, relative: str) -> str:
+    """The lock is a git-stored file: its sha256 is the blob git stores (`gitmodel.sources.stored_sha256`)."""
+    from gitmodel import git
+    from gitmodel.errors import GitmodelError
+    from gitmodel.hashing import HashCache
+    from gitmodel.sources import stored_sha256
+
+    try:
+        found = stored_sha256(HashCache(git.git_dir(root), root), [relative]).get(relative)
+    except GitmodelError:
+        found = None  # not a git work tree: the bytes as they are
+    return found[0] if found is not None else sha256_file(root / relative)
 
 
 def _check_names(names: Sequence[str]) -> None:

@@ -14,11 +14,25 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-def _printable(text: str) -> str:
-    """A file or field name from user input, with line breaks and other control characters escaped."""
+def printable(text: str, *, newlines: bool = False) -> str:
+    """Text that came from data (tags, tagger names, manifests, metric keys) made safe for a terminal.
+
+    The one sanitiser every renderer, the output module and the error funnel use: each control character
+    (C0 and C1, so ESC and CSI start no escape sequence), each Unicode format or separator character (bidi
+    overrides, zero-width joiners, line separators) is shown as its Python escape (`\\x1b`, `\\u202e`),
+    never sent. `newlines=True` keeps line breaks and tabs of multi-line text (release notes, a card).
+    """
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    if text.isascii():  # the common case (multi-line output): one regex pass instead of a loop per character
+        import re
+
+        keep = "\n\t" if newlines else ""
+        return re.sub(r"[\x00-\x1f\x7f]", lambda m: m[0] if m[0] in keep else repr(m[0])[1:-1], text)
+    return "".join(ch if ch.isprintable() or (newlines and ch in "\n\t") else repr(ch)[1:-1] for ch in text)
+
+
+_printable = printable  # the name errors used before the sanitiser served every renderer
 
 
 class GitmodelError(Exception):
@@ -39,7 +53,7 @@ class GitmodelError(Exception):
             text = f"{_printable(self.where)}: {text}"
         if self.hint:
             text = f"{text} — {' '.join(self.hint.split())}"
-        return f"error: {text}"
+        return printable(f"error: {text}")
 
     def __str__(self) -> str:
         return self.line()[len("error: ") :]

@@ -53,6 +53,10 @@ def locate_release(root: Path, ref: str, *, tags: TagIndex | None = None) -> Loc
     name, version, stage = parse_ref(ref)
     validate_name(name)
     tags = tags if tags is not None else read_tags(root, {name})
+    deprecated = tags.deprecation(name)
+    if version is None and deprecated is not None:  # as GTO: a deprecated model has no stage and no latest
+        raise Refused(f"{name} is deprecated ({deprecated}): no {'stage' if stage else 'latest release'} to serve",
+                      where=ref, hint=f"name a version ({name}@vX.Y.Z), or release a new version to revive it")
     if stage is not None:
         stages = current_stages(tags, name)
         if stage not in stages:

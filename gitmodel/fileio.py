@@ -25,7 +25,9 @@ def _yaml() -> tuple[Any, Any, Any]:
     except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
         from yaml import SafeDumper as dumper  # type: ignore[assignment]
         from yaml import SafeLoader as loader  # type: ignore[assignment]
-    return yaml, loader, dumper
+    from gitmodel.yaml12 import core_dumper, core_loader
+
+    return yaml, core_loader(yaml, loader), core_dumper(yaml, dumper)
 
 
 def __getattr__(name: str) -> Any:
@@ -38,7 +40,7 @@ def __getattr__(name: str) -> Any:
 
 
 # Parsed documents by git blob id (sha1 of "blob <size>\0" + bytes), installed by the commit hook from
-# .git/gitmodel/parsed.json: the same bytes always parse the same, so a manifest or config the hook (or
+# .git/gitmodel/parsed-yaml12.json: the same bytes always parse the same, so a manifest or config the hook (or
 # `gitmodel bump`) parsed before is not parsed again, and the hook often need not import PyYAML at all.
 _memo: dict[str, Any] | None = None
 _memo_new: dict[str, Any] = {}
@@ -65,6 +67,13 @@ def _memo_get(key: str) -> Any:
     return json.loads(json.dumps(_memo[key])) if _memo is not None else None  # a fresh copy per caller
 
 
+def parsed_blob(oid: str) -> tuple[bool, Any]:
+    """(True, document) when the parse memo knows git blob `oid`: the hook then need not even read it."""
+    if _memo is not None and oid in _memo:
+        return True, _memo_get(oid)
+    return False, None
+
+
 def _memo_put(key: str, value: Any) -> None:
     import json
 
@@ -82,6 +91,9 @@ MAX_YAML_BYTES = 1024 * 1024
 # Aliases let a few hundred bytes describe billions of nodes ("billion laughs"); count nodes as if
 # expanded and stop early.
 MAX_YAML_NODES = 200_000
+# Deeper documents break recursive readers (json, jsonschema, check-jsonschema's ruamel) with
+# RecursionError; a manifest's deepest real part, an input JSON Schema, is a few levels deep.
+MAX_YAML_DEPTH = 100
 
 
 def read_capped(path: Path, *, cap: int = MAX_YAML_BYTES, where: str | None = None) -> bytes:
@@ -121,18 +133,27 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
         if key in _memo:
             return _memo_get(key)
     yaml, loader, _ = _yaml()
+    from gitmodel.yaml12 import version_problem
+
+    if problem := version_problem(text):
+        raise InvalidInput(f"invalid YAML: {problem}", where=where)
     try:
         value = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader, never builds Python objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InvalidInput(f"invalid YAML: {line}{problem}", where=where,
-                           hint="fix the YAML syntax") from None
+        hint = "fix the YAML syntax"
+        if isinstance(exc, yaml.constructor.ConstructorError):  # well-formed YAML, but not JSON data
+            hint = "keep one of them" if "given twice" in problem else "quote the value if it is text"
+        raise InvalidInput(f"invalid YAML: {line}{problem}", where=where, hint=hint) from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"invalid YAML: {str(exc).splitlines()[0]}", where=where) from None
     except RecursionError:
         raise InvalidInput("invalid YAML: nested too deeply", where=where) from None
+    except ValueError as exc:  # a scalar Python refuses to build, e.g. an integer of more than 4,300 digits
+        raise InvalidInput(f"invalid YAML value: {str(exc).split(';')[0]}", where=where,
+                           hint="write the number with fewer digits (or quote it as a string)") from None
     _check_node_count(value, where)
     if key is not None:
         _memo_put(key, value)
@@ -140,19 +161,22 @@ def parse_yaml(data: bytes | str, *, where: str) -> Any:
 
 
 def _check_node_count(value: Any, where: str) -> None:
-    stack = [value]
+    stack = [(value, 0)]
     seen = 0
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         seen += 1
         if seen > MAX_YAML_NODES:
             raise InvalidInput(f"YAML expands to more than {MAX_YAML_NODES} nodes (alias bomb?)", where=where,
                                hint="remove anchors and aliases")
+        if depth > MAX_YAML_DEPTH:
+            raise InvalidInput(f"YAML nested more than {MAX_YAML_DEPTH} levels deep", where=where,
+                               hint="manifests and config are shallow: flatten the structure")
         if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
+            stack.extend((key, depth + 1) for key in node)
+            stack.extend((item, depth + 1) for item in node.values())
         elif isinstance(node, list):
-            stack.extend(node)
+            stack.extend((item, depth + 1) for item in node)
 
 
 def load_yaml(path: Path, *, where: str | None = None) -> Any:

@@ -231,6 +231,17 @@ def hash_object(root: Path, path: Path) -> str:
     return out(root, "hash-object", "--", str(path))
 
 
+def hash_objects(root: Path, paths: Sequence[str], *, write: bool = False) -> list[str]:
+    """Blob ids of work-tree files as git would store them (clean filters, end-of-line conversion), in one
+    `git hash-object --stdin-paths`; `write` also stores the blobs (so `cat-file` can read them)."""
+    if not paths:
+        return []
+    if any("\n" in p for p in paths):
+        raise InvalidInput("a path contains a newline", where=next(p for p in paths if "\n" in p))
+    listing = ("\n".join(paths) + "\n").encode("utf-8", "surrogateescape")
+    return run(root, "hash-object", *(["-w"] if write else []), "--stdin-paths", input=listing).text.split()
+
+
 def config_get(root: Path, key: str) -> str | None:
     result = run(root, "config", "--get", key, check=False)
     return result.text.strip() if result.returncode == 0 else None
@@ -293,6 +304,43 @@ def create_tag(root: Path, tag: str, target: str, message: str, *, sign: bool = 
         hint = "check `git config user.signingkey` and gpg.format" if sign else None
         raise ExternalFailure(f"git tag {tag} failed: {detail}", hint=hint)
     return out(root, "rev-parse", f"refs/tags/{tag}")
+
+
+def committer_ident(root: Path) -> tuple[str, int, str]:
+    """(`Name <email>`, epoch seconds, tz) as git would stamp a tag now (honours GIT_COMMITTER_DATE)."""
+    ident = out(root, "var", "GIT_COMMITTER_IDENT")
+    who, epoch, tz = ident.rsplit(" ", 2)
+    return who, int(epoch), tz
+
+
+def make_tag_object(root: Path, tag: str, target: str, tagger: str, message: str) -> str:
+    """Write an annotated tag object (no ref yet) with an exact tagger line; returns its id.
+
+    The ref is created separately (`create_refs`), so a tag and the refs that must exist with it land in
+    one ref transaction.
+    """
+    if run(root, "check-ref-format", f"refs/tags/{tag}", check=False).returncode != 0 or tag.startswith("-"):
+        raise InvalidInput(f"{tag!r} is not a valid git tag name", where="tag")
+    kind = out(root, "cat-file", "-t", target)
+    body = "\n".join(line.rstrip() for line in message.strip("\n").splitlines()) + "\n"
+    text = f"object {target}\ntype {kind}\ntag {tag}\ntagger {tagger}\n\n{body}"
+    return run(root, "mktag", input=text.encode("utf-8")).text.strip()
+
+
+def create_refs(root: Path, refs: Mapping[str, str]) -> bool:
+    """Create every ref at its object in ONE ref transaction, only if none exists: all or nothing.
+
+    False when one exists or is locked by another process (the caller retries with another name).
+    """
+    script = "".join(f"create {ref} {oid}\n" for ref, oid in refs.items())
+    result = run(root, "update-ref", "--stdin", input=script.encode("utf-8"), check=False)
+    if result.returncode == 0:
+        return True
+    error = result.stderr.decode("utf-8", "replace")
+    if "already exists" in error or "cannot lock ref" in error or ".lock" in error:
+        return False
+    lines = error.strip().splitlines()
+    raise ExternalFailure(f"git update-ref failed: {lines[-1] if lines else result.returncode}")
 
 
 def push_remote(root: Path) -> str:

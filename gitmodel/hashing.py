@@ -19,7 +19,9 @@ PROGRESS_THRESHOLD = 64 * 1024 * 1024
 # git's racy-clean problem: a write in the same timestamp tick as our stat can leave size and mtime
 # unchanged. Two seconds covers coarse filesystems (FAT's mtime has 2 s resolution).
 RACY_NS = 2_000_000_000
-CACHE_FORMAT = 1
+# 2: a blob's entry is the sha256 of its own bytes; format 1 could hold the oid an LFS-pointer-shaped
+# git blob named, which must not survive into a check that no longer trusts such text.
+CACHE_FORMAT = 2
 
 _HEX = frozenset("0123456789abcdef")
 

@@ -38,8 +38,13 @@ def rollback_of(event: StageEvent) -> str | None:
 
 
 def stage_stacks(tags: TagIndex, name: str) -> dict[str, list[tuple[str | None, StageEvent]]]:
-    """Per stage, the holders in order (None: unassigned), replaying events by counter."""
-    commits = {r.commit: str(r.version) for r in tags.releases.get(name, [])}
+    """Per stage, the holders in order (None: unassigned), replaying events by counter.
+
+    A deregistered version leaves every stage, as in GTO: its events are not replayed, so a stage falls
+    back to the version that held it before (what `gto show` shows).
+    """
+    gone = tags.deregistered.get(name, set())
+    commits = {r.commit: str(r.version) for r in tags.releases.get(name, []) if str(r.version) not in gone}
     stacks: dict[str, list[tuple[str | None, StageEvent]]] = {}
     for event in tags.stage_events.get(name, []):
         version = commits.get(event.commit) if event.assign else None
@@ -59,7 +64,9 @@ def stage_stacks(tags: TagIndex, name: str) -> dict[str, list[tuple[str | None, 
 
 
 def current_holders(tags: TagIndex, name: str) -> dict[str, Holder]:
-    """stage → the version holding it now."""
+    """stage → the version holding it now; none while the model is deprecated (`NAME@deprecated`)."""
+    if tags.deprecation(name) is not None:
+        return {}
     return {stage: Holder(stage, stack[-1][0], stack[-1][1])
             for stage, stack in stage_stacks(tags, name).items() if stack and stack[-1][0] is not None}
 
@@ -111,9 +118,11 @@ class VersionsResult:
     name: str
     versions: list[VersionInfo]
     warnings: list[str]
+    deprecated: str | None = None   # the `NAME@deprecated` tag while the model is deprecated
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "versions": [v.to_json() for v in self.versions], "warnings": self.warnings}
+        return {"name": self.name, "deprecated": self.deprecated, "versions": [v.to_json() for v in self.versions],
+                "warnings": self.warnings}
 
 
 def valid_approvals(tags: TagIndex, release: Release) -> tuple[list[Approval], list[str]]:
@@ -157,4 +166,4 @@ def versions(root: Path, name: str) -> VersionsResult:
         out.append(VersionInfo(str(rel.version), rel.tag, rel.date, rel.tagger, rel.commit, rel.subject,
                                rel.message, rel.fingerprint, held.get(str(rel.version), []), approvals,
                                str(rel.version) in gone))
-    return VersionsResult(name, out, warnings)
+    return VersionsResult(name, out, warnings, tags.deprecation(name))

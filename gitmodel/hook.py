@@ -48,7 +48,7 @@ class HookIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.config = ""              # the config file's text when the index was built
+        self.config = ""              # "blob <id>" of the staged config when the index was built
         self.manifests_dir = "models"
         self.models: dict[str, dict[str, object]] = {}  # manifest path → {oid, name, pins}
         self.dirty = False
@@ -111,12 +111,17 @@ def pins_of(doc: object) -> list[str]:
     return sorted(set(pins))
 
 
-def _config_text(root: Path) -> str:
-    # The config itself is the key (it is small): no hash to import, no collision to reason about.
-    try:
-        return "present\n" + (root / CONFIG_FILE).read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return "absent"
+def _staged_manifests_dir(root: Path) -> str:
+    """The manifests directory the STAGED config names (never the working tree's: issue 13, item 5)."""
+    from gitmodel.config import from_dict
+    from gitmodel.fileio import parse_yaml
+
+    spec = f":{CONFIG_FILE}"
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return "models"
+    where = f"{CONFIG_FILE} (index)"
+    return from_dict(parse_yaml(blob, where=where), where=where).manifests
 
 
 class ParseMemo:
@@ -216,18 +221,21 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         return 0
     index = HookIndex.load(git_dir)
     memo = ParseMemo(git_dir)
-    config = _config_text(root)
+    # Everything is read from the index, the config too: the staged config's blob id is its key, and the
+    # same ls-files call that lists the staged manifests names it (no extra git call when it is unchanged).
+    listing = git.ls_files_stage(root, [index.manifests_dir + "/", CONFIG_FILE])
+    config_entry = listing.pop(CONFIG_FILE, None)
+    config = f"blob {config_entry.oid}" if config_entry is not None else "absent"
     if config != index.config:
         manifests_dir = "models"
-        if config != "absent":
-            from gitmodel.config import load_config
-
+        if config_entry is not None:
             memo.install()
-            manifests_dir = load_config(root).manifests
+            manifests_dir = _staged_manifests_dir(root)
         if manifests_dir != index.manifests_dir:
             index.models = {}
+            listing = git.ls_files_stage(root, [manifests_dir + "/"])
         index.config, index.manifests_dir, index.dirty = config, manifests_dir, True
-    refresh_index(root, index, git.ls_files_stage(root, [index.manifests_dir + "/"]), memo)
+    refresh_index(root, index, listing, memo)
     names: set[str] | None = affected_models(index, staged)
     index.save()
     memo.save()
@@ -260,16 +268,23 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 
 
 def pre_push(root: Path, stdin: bytes, args: list[str] | None = None) -> int:
+    """git passes `<remote name> <remote url>` and the ref lines; the pre-commit framework passes neither
+    (one ref and the remote in PRE_COMMIT_* variables), so then every release tag the remote lacks is judged."""
     from gitmodel.prepush import (
         ALLOW_TAG_MOVES_ENV,
         judge_push,
         parse_push_lines,
         refs_from_pre_commit_framework,
+        remote_of_pre_commit_framework,
     )
 
-    refs = parse_push_lines(stdin) or refs_from_pre_commit_framework(os.environ)
-    remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME")  # git's $1; the framework's variable
-    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1", remote=remote)
+    refs = parse_push_lines(stdin)
+    remote: str | None = args[0] if args else None  # git passes <name> <url> (the url as name for a bare url)
+    framework = not refs and remote_of_pre_commit_framework(os.environ) is not None
+    if framework:
+        refs, remote = refs_from_pre_commit_framework(os.environ), remote_of_pre_commit_framework(os.environ)
+    report = judge_push(root, refs, allow_tag_moves=os.environ.get(ALLOW_TAG_MOVES_ENV) == "1", remote=remote,
+                        every_missing_tag=framework)
     for note in report.notes:
         _say(f"gitmodel: {note}")
     for line in report.lines():

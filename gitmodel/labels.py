@@ -136,8 +136,8 @@ def check_labels(root: Path, labels_json: Any, *, where: str = "labels", ref: st
     if isinstance(labels_json, (str, bytes)):
         try:
             labels_json = json.loads(labels_json)
-        except ValueError as exc:
-            raise InvalidInput(f"not JSON: {exc}", where=where,
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting past the stack
+            raise InvalidInput(f"not JSON: {str(exc) or 'nested too deeply'}", where=where,
                                hint="pass the output of `docker inspect IMAGE`") from None
     found = extract_labels(labels_json, where=where)
     if ref is None:

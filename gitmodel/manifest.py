@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from gitmodel import semver
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 SCHEMA_VERSION = 1
+# The schemas live in the repository, so the modeline of a manifest resolves offline, from any clone.
+SCHEMA_DIR_IN_REPO = ".gitmodel/schemas"
+SCHEMA_FILES = ("manifest.v1.json", "config.v1.json")
+SCHEMA_IN_REPO = f"{SCHEMA_DIR_IN_REPO}/manifest.v1.json"
+SCHEMA_COPIES = tuple(f"{SCHEMA_DIR_IN_REPO}/{name}" for name in SCHEMA_FILES)
 FILE_COMPONENTS = ("weights", "data", "prompts")
 STORAGES = ("dvc", "git", "lfs")
 # Key order in the YAML file: what a reviewer reads first comes first.
@@ -137,9 +143,7 @@ def _file_entry(raw: Any, where: str, parts: list[str | int]) -> FileEntry:
     sha = raw["sha256"]
     if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         raise _bad(where, [*parts, "sha256"], f"{sha!r} is not 64 lower-case hex digits")
-    size = raw["size"]
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise _bad(where, [*parts, "size"], f"{size!r} is not a non-negative integer")
+    size = _count(raw["size"], where, [*parts, "size"])
     if raw["storage"] not in STORAGES:
         raise _bad(where, [*parts, "storage"], f"{raw['storage']!r} is not one of {', '.join(STORAGES)}")
     unknown = set(raw) - set(_FILE_ORDER)
@@ -148,11 +152,19 @@ def _file_entry(raw: Any, where: str, parts: list[str | int]) -> FileEntry:
     for key in ("md5", "format", "role"):
         if key in raw and not isinstance(raw[key], str):
             raise _bad(where, [*parts, key], "must be a string")
-    nfiles = raw.get("nfiles")
-    if nfiles is not None and (not isinstance(nfiles, int) or isinstance(nfiles, bool) or nfiles < 0):
-        raise _bad(where, [*parts, "nfiles"], f"{nfiles!r} is not a non-negative integer")
+    nfiles = _count(raw["nfiles"], where, [*parts, "nfiles"]) if raw.get("nfiles") is not None else None
     return FileEntry(path=raw["path"], sha256=sha, size=size, storage=raw["storage"], md5=raw.get("md5"),
-                     format=raw.get("format"), role=raw.get("role"), nfiles=raw.get("nfiles"))
+                     format=raw.get("format"), role=raw.get("role"), nfiles=nfiles)
+
+
+def _count(value: Any, where: str, parts: list[str | int]) -> int:
+    # JSON Schema's "integer" is a number with no fraction: 5.0 and 5e3 are integers to every validator,
+    # so they are here too (kept as int); bool is not a number.
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _bad(where, parts, f"{value!r} is not a non-negative integer")
+    return value
 
 
 def _json_problem(value: Any, parts: list[str | int]) -> tuple[list[str | int], str] | None:
@@ -269,7 +281,48 @@ def render(manifest: Manifest, *, schema_ref: str | None = None) -> str:
     return header + dump_yaml(manifest.to_dict())
 
 
+def _work_tree_of(path: Path) -> Path | None:
+    """The nearest directory above `path` holding `.git` (a directory, or a file in a linked worktree)."""
+    here = Path(os.path.abspath(path)).parent
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), None)
+
+
+def write_schema_copies(root: Path) -> list[str]:
+    """Put the packaged schemas in `<root>/.gitmodel/schemas/` where missing or outdated; the paths written.
+
+    Editors resolve a manifest's `# yaml-language-server: $schema=` line from the repository itself, offline,
+    and the copy is the schema of the gitmodel that last wrote a manifest.
+    """
+    from gitmodel.schemas import schema_path
+
+    real_root = root.resolve()
+    where = (root / SCHEMA_DIR_IN_REPO).resolve()  # symlinks in the part that exists are followed
+    if where != real_root and real_root not in where.parents:
+        raise InvalidInput("leads out of the repository (symlink)", where=SCHEMA_DIR_IN_REPO,
+                           hint=f"remove the symlink; gitmodel keeps its schemas in {SCHEMA_DIR_IN_REPO}/")
+    written = []
+    for name, rel in zip(SCHEMA_FILES, SCHEMA_COPIES, strict=True):
+        packaged = schema_path(name).read_bytes()
+        target = root / rel
+        try:
+            current = target.read_bytes()
+        except OSError:
+            current = None
+        if current != packaged:
+            atomic_write(target, packaged)
+            written.append(rel)
+    return written
+
+
 def save(manifest: Manifest, path: Path, *, schema_ref: str | None = None) -> None:
+    """Write `path` atomically; `schema_ref=SCHEMA_IN_REPO` writes the modeline as a path relative to `path`."""
+    if schema_ref == SCHEMA_IN_REPO:
+        root = _work_tree_of(path)
+        if root is None:
+            schema_ref = None  # no repository to hold the schema: no modeline rather than a dangling one
+        else:
+            write_schema_copies(root)
+            schema_ref = Path(os.path.relpath(root / SCHEMA_IN_REPO, Path(os.path.abspath(path)).parent)).as_posix()
     text = render(manifest, schema_ref=schema_ref)
     atomic_write(path, text)
     from gitmodel.parsecache import remember_written

@@ -30,6 +30,25 @@ def name_problem(name: object) -> str | None:
     return None
 
 
+# GTO's artifact name rule (gto/constants.py), which DVC's `artifacts:` names share: no '.'
+_GTO_NAME_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?")
+
+
+def gto_name_problem(name: str) -> str | None:
+    """Why GTO and DVC cannot see a valid gitmodel name (a '.'), or None.
+
+    Decision (issue 14 item 7): such a name is not mapped to another one — a second name per model would
+    make `gto show` and gitmodel disagree about tags. gitmodel works with it; GTO silently ignores its tags
+    and dvc.yaml gets no artifact entry, so `add` says so once.
+    """
+    if _GTO_NAME_RE.fullmatch(name):
+        return None
+    suggestion = name.replace(".", "-")
+    return (f"GTO and DVC cannot represent the model name {name!r} (GTO allows letters, digits, - _ /; "
+            f"no '.'): `gto show` will not list its releases and stages, and dvc.yaml gets no artifact "
+            f"for it; gitmodel's own commands work. To be seen by them, use a name like {suggestion!r}")
+
+
 def validate_name(name: object, *, where: str = "NAME") -> str:
     problem = name_problem(name)
     if problem:

@@ -1,6 +1,6 @@
 """Parsed manifests by content, so the commit hook need not import PyYAML for what gitmodel wrote.
 
-`<git dir>/gitmodel/parsed.json` maps a git blob id (sha1 of "blob <size>\\0" + bytes) to the parsed YAML
+`<git dir>/gitmodel/parsed-yaml12.json` maps a git blob id (sha1 of "blob <size>\\0" + bytes) to the parsed YAML
 document. The same bytes always parse the same, so the cache never goes stale. `gitmodel.manifest.save`
 records every manifest gitmodel writes (`add`, `bump`, library callers), and the hook records what it had
 to parse itself (the config, released manifests); the hook installs the cache with
@@ -15,7 +15,9 @@ import json
 import os
 from pathlib import Path
 
-DOCS_FILE = "parsed.json"
+# The name carries the reader: documents parsed by the YAML 1.1 reader of older versions (`yes` as true,
+# dates as dates) must not be served to the YAML 1.2 one (gitmodel/yaml12.py).
+DOCS_FILE = "parsed-yaml12.json"
 KEEP_DOCS = 500  # most recent documents kept (a manifest is a few KB)
 
 

@@ -4,6 +4,7 @@ alongside `dvc add` when DVC tracks it), its DVC md5 and its weights format. `ad
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import FileEntry
 from gitmodel.pointers import parse_pointer, pointer_path
 from gitmodel.records import replace
+from gitmodel.sources import stored_dir_sha256, stored_sha256
 
 DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 
@@ -133,14 +135,39 @@ def _dir_size(path: Path) -> int:
 
 
 def _digest_and_size(full: Path, storage: str, cache: HashCache) -> tuple[str, int]:
-    """sha256 and size of a file or directory; an LFS file not yet downloaded answers from its pointer."""
+    """sha256 and size of a file or directory; an LFS file not yet downloaded answers from its pointer;
+    a git-stored file is the blob git stores for it (`gitmodel.sources.stored_sha256`)."""
     if storage == "lfs":
         pointer = lfs.worktree_pointer(full)
         if pointer is not None:
             return pointer
     if full.is_dir():
+        if storage == "git" and _relative(full, cache) is not None:
+            return stored_dir_sha256(cache, str(_relative(full, cache))), _dir_size(full)
         return cache.dir_sha256(full), _dir_size(full)
+    if storage == "git":
+        stored = _stored(full, cache, sizes=True)
+        if stored is not None and stored[1] is not None:
+            return stored[0], stored[1]
     return cache.sha256(full), full.stat().st_size
+
+
+def _relative(full: Path, cache: HashCache) -> str | None:
+    try:
+        return Path(os.path.abspath(full)).relative_to(os.path.abspath(cache.root)).as_posix()
+    except ValueError:
+        return None  # outside the work tree: git stores nothing for it
+
+
+def _stored(full: Path, cache: HashCache, *, sizes: bool = False) -> tuple[str, int | None] | None:
+    rel = _relative(full, cache)
+    return stored_sha256(cache, [rel], sizes=sizes).get(rel) if rel is not None else None
+
+
+def git_file_sha256(full: Path, cache: HashCache) -> str:
+    """sha256 of a git-stored file (params file, environment lock) as git stores it."""
+    stored = _stored(full, cache)
+    return stored[0] if stored is not None else cache.sha256(full)
 
 
 def _format_of(full: Path, path: str, storage: str, formats: Mapping[str, str] | None) -> str:

@@ -82,6 +82,9 @@ def _file_diff(component: str, old: tuple[FileEntry, ...], new: tuple[FileEntry,
             changes.append(Change(component, path, "added", None, b, level))
         elif (a.sha256, a.size, a.role) != (b.sha256, b.size, b.role):
             changes.append(Change(component, path, "changed", a, b, level))
+        elif a.storage == b.storage and a.md5 != b.md5:
+            # a file's identity is its (sha256, md5) pair: a new DVC object is a new component
+            changes.append(Change(component, path, "changed", a, b, level, note="md5 changed"))
         elif a.storage != b.storage:
             # same bytes, new home: record it, but the content did not change
             changes.append(Change(component, path, "changed", a, b, Level.PATCH, note="storage moved"))

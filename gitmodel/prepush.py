@@ -11,9 +11,11 @@ from gitmodel import git, lfs
 from gitmodel import manifest as mf
 from gitmodel.check import Finding, run_check
 from gitmodel.config import Config, load_config
-from gitmodel.errors import GitmodelError, InvalidInput
+from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
+from gitmodel.names import name_problem
+from gitmodel.records import replace
 from gitmodel.semver import parse as parse_version
-from gitmodel.tags import TagIndex, parse_tag_name, read_tags
+from gitmodel.tags import Release, TagIndex, parse_tag_name, read_tags
 
 ZERO_OIDS = ("0" * 40, "0" * 64)
 ALLOW_TAG_MOVES_ENV = "GITMODEL_ALLOW_TAG_DELETE"
@@ -57,14 +59,93 @@ def parse_push_lines(data: bytes) -> list[PushedRef]:
 
 
 def refs_from_pre_commit_framework(env: Mapping[str, str]) -> list[PushedRef]:
-    """The pre-commit framework keeps git's stdin and passes one pushed ref in PRE_COMMIT_* variables."""
-    to_ref = env.get("PRE_COMMIT_TO_REF")
+    """The pre-commit framework keeps git's stdin and passes one pushed ref in PRE_COMMIT_* variables.
+
+    On a first push (the root commit goes too) it sets no PRE_COMMIT_TO_REF: the local branch is the ref.
+    """
+    to_ref = env.get("PRE_COMMIT_TO_REF") or env.get("PRE_COMMIT_LOCAL_BRANCH")
     if not to_ref:
         return []
     local = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
     remote = env.get("PRE_COMMIT_REMOTE_BRANCH") or local
     from_ref = env.get("PRE_COMMIT_FROM_REF") or ""
     return [PushedRef(local, to_ref, remote, from_ref if len(from_ref) in (40, 64) else ZERO_OIDS[0])]
+
+
+def remote_of_pre_commit_framework(env: Mapping[str, str]) -> str | None:
+    """The remote the framework's push goes to (its name, as git's own `$1`; else its URL)."""
+    return env.get("PRE_COMMIT_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_URL") or None
+
+
+def remote_release_tags(root: Path, remote: str) -> dict[str, tuple[str, str | None]]:
+    """Release and deregistration tags on `remote` (`git ls-remote --tags`): tag → (object id, commit).
+
+    The commit is None for a lightweight tag (no peeled `^{}` line), which is no release.
+    """
+    if remote.startswith("-"):
+        raise InvalidInput(f"remote {remote!r} looks like an option", where="pre-push")
+    result = git.run(root, "ls-remote", "--tags", remote, check=False, env=git.no_git_env())
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExternalFailure(f"cannot list the release tags of {remote}: {lines[-1] if lines else 'failed'}",
+                              where="git ls-remote",
+                              hint="check the remote is reachable; `git push --no-verify` skips the check once")
+    objects: dict[str, str] = {}
+    peeled: dict[str, str] = {}
+    for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, ref = line.partition("\t")
+        if not ref.startswith("refs/tags/"):
+            continue
+        tag = ref[len("refs/tags/") :]
+        if tag.endswith("^{}"):
+            peeled[tag[:-3]] = oid
+            continue
+        parsed = parse_tag_name(tag)
+        if parsed is not None and parsed[0] == "release":
+            objects[tag] = oid
+    return {tag: (oid, peeled.get(tag)) for tag, oid in objects.items()}
+
+
+def _missing_commits(root: Path, commits: set[str]) -> set[str]:
+    if not commits:
+        return set()
+    listing = "".join(f"{c}\n" for c in sorted(commits)).encode()
+    out = git.run(root, "cat-file", "--batch-check", input=listing, check=False).text.splitlines()
+    return {line.split(" ", 1)[0] for line in out if line.endswith(" missing")}
+
+
+def merge_remote_releases(root: Path, tags: TagIndex, remote: dict[str, tuple[str, str | None]]
+                          ) -> tuple[list[str], dict[str, str]]:
+    """Judge against the remote's releases as well as the local ones: a release tag deleted (or moved) here
+    must not disable the bump rule. Returns (the remote's release tags this clone lacks or has elsewhere,
+    model → such a tag whose commit is not in this clone)."""
+    added: list[Release] = []
+    for tag, (_, commit) in remote.items():
+        parsed = parse_tag_name(tag)
+        assert parsed is not None
+        parts = parsed[1]
+        name = parts["name"]
+        if name_problem(name) is not None:
+            continue
+        try:
+            version = parse_version(parts["version"], where=tag)
+        except InvalidInput:
+            continue
+        if parts.get("dereg"):
+            tags.deregistered.setdefault(name, set()).add(str(version))
+            continue
+        if commit is None:
+            continue  # lightweight: not a release, here or there
+        local = tags.release(name, version)
+        if local is not None and local.commit == commit:
+            continue
+        # the remote's tag is the published one: it wins over a local tag of the same name
+        releases = [r for r in tags.releases.get(name, []) if r.tag != tag]
+        release = Release(name, version, tag, commit, "", "", local.message if local is not None else "")
+        tags.releases[name] = sorted([*releases, release], key=lambda r: r.version)
+        added.append(release)
+    missing = _missing_commits(root, {r.commit for r in added})
+    return [r.tag for r in added], {r.name: r.tag for r in added if r.commit in missing}
 
 
 @dataclass
@@ -87,8 +168,14 @@ class PushReport:
 
 
 def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = False,
-               cfg: Config | None = None, remote: str | None = None) -> PushReport:
-    """Judge a push: immutability of remote release tags, the check at each pushed commit, DVC objects."""
+               cfg: Config | None = None, remote: str | None = None, every_missing_tag: bool = False
+               ) -> PushReport:
+    """Judge a push: immutability of remote release tags, the check at each pushed commit, DVC objects.
+
+    With `remote`, its release tags (`git ls-remote`) count as releases too; with `every_missing_tag`
+    (the pre-commit framework passes one ref, never the whole push) every local release tag the remote
+    lacks is judged as if it were pushed.
+    """
     cfg = cfg or load_config(root)
     report = PushReport()
     commits: list[str] = []
@@ -111,14 +198,57 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
         elif not ref.deleting and not ref.remote_ref.startswith("refs/tags/") and ref.local_sha not in commits:
             commits.append(ref.local_sha)
     tags = read_tags(root)
+    unfetched: dict[str, str] = {}
+    if remote is not None:
+        on_remote = remote_release_tags(root, remote)
+        if every_missing_tag:
+            releases += [r.tag for name in sorted(tags.releases) for r in tags.active_releases(name)
+                         if r.tag not in on_remote and r.tag not in releases]
+        differ, unfetched = merge_remote_releases(root, tags, on_remote)
+        report.notes += [f"{tag} is a release on {remote} that this clone lacks or has elsewhere (deleted or "
+                         f"moved here?): judged against the remote's; `git fetch {remote} --tags --force` "
+                         f"brings it back" for tag in differ]
     for sha in commits:
         report.checked.append(sha[:12])
-        result = run_check(root, mode="rev", rev=sha, full_paths=set(), cfg=cfg, tags=tags)
+        # judged with the commit's own config (cfg=None): the policy and manifests directory it carries
+        result = run_check(root, mode="rev", rev=sha, full_paths=set(), tags=tags)
         report.findings += result.findings
+        for model in result.models:
+            if model.name in unfetched:
+                report.problems.append(
+                    f"{unfetched[model.name]}: this release is on {remote} but its commit is not in this clone, "
+                    f"so {model.name}'s version cannot be judged against it — run `git fetch {remote} --tags`, "
+                    f"then `gitmodel check`")
     for tag in releases:
         report.checked.append(tag)
+        report.findings += release_commit_findings(root, tags, tag)
         _release_objects(root, cfg, tags, tag, push=cfg.pre_push == "push", report=report, remote=remote)
     return report
+
+
+def release_commit_findings(root: Path, tags: TagIndex, tag: str) -> list[Finding]:
+    """The check at a pushed release's commit, judged against the releases before it: a tag made by hand on
+    a commit whose manifest is stale or unbumped (committed with --no-verify) would publish that commit."""
+    parsed = parse_tag_name(tag)
+    assert parsed is not None
+    name = parsed[1]["name"]
+    try:
+        release = tags.release(name, parse_version(parsed[1]["version"], where=tag))
+    except InvalidInput:
+        return []
+    if release is None:
+        return []  # lightweight, or not a model gitmodel manages
+    before = replace(tags, releases={**tags.releases, name: [r for r in tags.releases[name] if r.tag != tag]})
+    result = run_check(root, mode="rev", rev=release.commit, names={name}, full_paths=set(), tags=before)
+    findings = list(result.findings)
+    for state in result.models:
+        if state.manifest.version != str(release.version):
+            findings.append(Finding(name, "immutable", state.manifest_path,
+                                    f"release tag {tag} is on a commit whose manifest says version "
+                                    f"{state.manifest.version}",
+                                    fix=f"git tag -d {tag}; then release that commit's version with "
+                                        f"`gitmodel tag {name}`"))
+    return findings
 
 
 def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:
@@ -173,6 +303,8 @@ def objects_in_remote(root: Path, cfg: Config, entries: list[mf.FileEntry], tag:
         # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
         return notes, f"{tag}: cannot confirm its DVC objects are in {where}: {exc}"
     if missing:
+        # the release's own objects, which may not be the working tree's: `gitmodel push NAME` pushes those
+        fix = f"gitmodel push {tag}" if git.ref_exists(root, f"refs/tags/{tag}") else f"gitmodel push {name}"
         return notes, (f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "
-                       f"run `gitmodel push {name}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")
+                       f"run `{fix}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")
     return notes, None

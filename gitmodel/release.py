@@ -13,6 +13,7 @@ from typing import Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
+from gitmodel.changelog import ChangelogEntry, ChangelogResult, changelog, render_changelog  # noqa: F401
 from gitmodel.config import Config, Gate, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.fileio import parse_yaml
@@ -21,14 +22,11 @@ from gitmodel.history import (  # noqa: F401 - re-exported: release history live
     VersionsResult,
     approval_json,
     known_model,
-    user_message,
     valid_approvals,
     versions,
 )
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
-from gitmodel.policy import diff_manifests, required_level
-from gitmodel.semver import Level
 from gitmodel.tags import Release, TagIndex, parse_ref, read_tags, release_tag
 
 _ROLE_RE = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
@@ -135,11 +133,11 @@ def _refuse_existing(tags: TagIndex, name: str, version: semver.Version, tag: st
     if existing is not None:
         raise Refused(f"{version} is already released ({existing.tag} on {existing.commit[:12]})",
                       where=where, hint=hint)
-    highest = tags.releases.get(name, [])
-    if highest and not version > highest[-1].version:
-        raise Refused(f"{version} is not greater than the latest release {highest[-1].version}",
-                      where=where, hint=hint)
-    same_commit = [r for r in highest if r.commit == commit]
+    highest = tags.highest_used(name)
+    if highest is not None and not version > highest:
+        gone = " (deregistered; a version is never reused)" if str(highest) in tags.deregistered.get(name, set()) else ""
+        raise Refused(f"{version} is not greater than the latest release {highest}{gone}", where=where, hint=hint)
+    same_commit = [r for r in tags.releases.get(name, []) if r.commit == commit]
     if same_commit:
         # GTO refuses two versions of one artifact on one commit, and one such tag breaks `gto show`
         raise Refused(f"commit {commit[:12]} is already released as {same_commit[0].tag}", where=where,
@@ -163,10 +161,10 @@ def tag_release(root: Path, name: str, *, message: str | None = None, rev: str |
     tags = read_tags(root)
     version = manifest.semver
     tag = release_tag(name, manifest.version)
+    _refuse_existing(tags, name, version, tag, commit, f"{path}: version")
     if git.ref_exists(root, f"refs/tags/{tag}"):
         raise Refused(f"{manifest.version} is already released ({tag})", where=f"{path}: version",
                       hint=f"gitmodel bump {name}, commit, tag again")
-    _refuse_existing(tags, name, version, tag, commit, f"{path}: version")
     from gitmodel.check import run_check  # hashing and sources: only the write path needs them
 
     checked = run_check(root, mode="rev", rev=commit, names={name}, cfg=cfg, tags=tags)
@@ -241,101 +239,6 @@ def _dvc_yaml_note(root: Path, commit: str, manifest: Manifest) -> list[str]:
             f"{manifest.name}` is committed"] if problem else []
 
 
-# ------------------------------------------------------------------------------------------- versions
-
-
-# ------------------------------------------------------------------------------------------ changelog
-
-
-@dataclass
-class ChangelogEntry:
-    version: str
-    tag: str
-    date: str
-    tagger: str
-    commit: str
-    previous: str | None
-    level: Level | None
-    changes: list[str]
-    message: str
-
-
-    def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "tag": self.tag, "date": self.date, "tagger": self.tagger,
-                "commit": self.commit, "previous": self.previous,
-                "level": str(self.level) if self.level is not None else None, "changes": self.changes,
-                "message": self.message}
-
-
-@dataclass
-class ChangelogResult:
-    name: str
-    entries: list[ChangelogEntry]
-    markdown: str
-    warnings: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "releases": [e.to_json() for e in self.entries], "warnings": self.warnings}
-
-
-def changelog(root: Path, name: str) -> ChangelogResult:
-    """Markdown, newest first: version, date, tagger, level and reasons against the previous release, message."""
-    validate_name(name)
-    cfg = load_config(root)
-    tags = read_tags(root, {name})
-    known_model(root, cfg, tags, name)
-    releases = tags.active_releases(name)
-    specs = {r.tag: f"{r.commit}:{r.meta('manifest') or cfg.manifest_path(name)}" for r in releases}
-    blobs = git.cat_files(root, list(specs.values()))
-    warnings = list(tags.warnings)
-    manifests: dict[str, Manifest | None] = {}
-    for rel in releases:
-        blob = blobs.get(specs[rel.tag])
-        try:
-            manifests[rel.tag] = mf.parse(blob, where=specs[rel.tag], full=False) if blob is not None else None
-        except GitmodelError as exc:
-            warnings.append(f"{rel.tag}: manifest unreadable ({exc.message})")
-            manifests[rel.tag] = None
-        if blob is None:
-            warnings.append(f"{rel.tag}: no manifest at {specs[rel.tag]}")
-    entries = []
-    for i, rel in enumerate(releases):
-        prev = releases[i - 1] if i else None
-        level: Level | None = None
-        lines: list[str] = []
-        old, new = (manifests.get(prev.tag) if prev else None), manifests.get(rel.tag)
-        if prev is None:
-            lines = ["first release"]
-        elif old is None or new is None:
-            lines = ["manifest unavailable: cannot compare"]
-        else:
-            changes = diff_manifests(old, new, cfg.policy)
-            level = required_level(changes)
-            ranked = sorted(changes, key=lambda c: -int(c.level))
-            lines = [c.describe() for c in ranked] or ["no component changed"]
-        entries.append(ChangelogEntry(str(rel.version), rel.tag, rel.date, rel.tagger, rel.commit,
-                                      str(prev.version) if prev else None, level, lines, user_message(rel.message)))
-    entries.reverse()
-    return ChangelogResult(name, entries, render_changelog(name, entries), warnings)
-
-
-def render_changelog(name: str, entries: list[ChangelogEntry]) -> str:
-    out = [f"# Changelog: {name}", ""]
-    if not entries:
-        out += ["No releases yet.", ""]
-    for e in entries:
-        out += [f"## v{e.version} — {e.date[:10]}", "",
-                f"Released by {e.tagger} on {e.date} · tag `{e.tag}` · commit `{e.commit[:12]}`", ""]
-        if e.level is None:
-            out += [f"- {line}" for line in e.changes]
-        else:
-            out += [f"**{e.level}** since v{e.previous}: " + "; ".join(e.changes)]
-        out.append("")
-        if e.message:
-            out += [e.message, ""]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
 # ------------------------------------------------------------------------------------------- approvals
 
 
@@ -364,9 +267,38 @@ def resolve_release(root: Path, ref: str, tags: TagIndex | None = None, *, where
     wanted = semver.parse(version, where=where)
     tags = tags if tags is not None else read_tags(root, {name})
     release = tags.release(name, wanted)
+    bogus = tags.not_releases.get(release_tag(name, wanted))
+    if release is None and bogus is not None:
+        raise Refused(f"{bogus}: it is not a release", where=release_tag(name, wanted),
+                      hint=f"delete it (git tag -d {release_tag(name, wanted)}) and release with `gitmodel tag {name}`")
     if release is None or str(wanted) in tags.deregistered.get(name, set()):
         raise InvalidInput(f"no release {name}@v{wanted}", where=where, hint=f"see `gitmodel versions {name}`")
     return tags, release
+
+
+def release_manifest(root: Path, cfg: Config, release: Release) -> Manifest:
+    """The manifest at a release's commit; refused unless it names this model at this version.
+
+    Stage and approval tags go only on real releases: a hand-made `NAME@vX.Y.Z` on a commit whose manifest
+    says another version (or has none) is refused, whatever GTO makes of it.
+    """
+    path = release.meta("manifest") or cfg.manifest_path(release.name)
+    blob = git.show_file(root, release.commit, path)
+    hint = (f"the tag was not made by `gitmodel tag`: delete it (git tag -d {release.tag}) and release with "
+            f"`gitmodel tag {release.name}` on the commit whose manifest has that version")
+    if blob is None:
+        raise Refused(f"{release.tag} is not a gitmodel release: no manifest {path} at {release.commit[:12]}",
+                      where=release.tag, hint=hint)
+    try:
+        manifest = mf.parse(blob, where=f"{release.tag}:{path}", full=False)
+    except GitmodelError as exc:
+        raise Refused(f"{release.tag}: its manifest cannot be read ({exc.message})", where=release.tag,
+                      hint=hint) from None
+    if manifest.name != release.name or manifest.semver != release.version:
+        raise Refused(f"{release.tag} points at {release.commit[:12]}, whose manifest is "
+                      f"{manifest.name} {manifest.version}, not {release.name} {release.version}",
+                      where=release.tag, hint=hint)
+    return manifest
 
 
 def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: bool = False) -> ApprovalResult:
@@ -375,6 +307,7 @@ def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: b
         raise InvalidInput(f"invalid role {role!r}", where="--role",
                            hint="lower-case letters, digits and . _ - (e.g. ml-lead)")
     tags, release = resolve_release(root, ref)
+    release_manifest(root, load_config(root), release)
     approvals, _ = valid_approvals(tags, release)
     for existing in approvals:
         if existing.role == role:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from gitmodel.deltas import DiffReport, FileDelta, MetricDelta, ModelDiff, ValueDelta
+from gitmodel.errors import printable
 from gitmodel.trends import MetricsReport, mermaid_chart, sparkline
 
 SHORT = 8
@@ -94,8 +95,8 @@ def versions(m: ModelDiff) -> str:
 
 
 def _md(text: str) -> str:
-    """Escape what breaks a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Escape what breaks a Markdown table cell (and, as everywhere, control characters and escapes)."""
+    return printable(text.replace("\n", " ")).replace("|", "\\|")
 
 
 # ---------------------------------------------------------------------------------------- markdown
@@ -152,7 +153,7 @@ def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
 
 
 def diff_markdown(report: DiffReport, *, charts: bool = True) -> str:
-    lines = [f"## gitmodel diff: `{report.old_label}` → `{report.new_label}`", ""]
+    lines = [f"## gitmodel diff: `{_md(report.old_label)}` → `{_md(report.new_label)}`", ""]
     if not report.models:
         lines += ["No model changed.", ""]
     else:
@@ -176,6 +177,8 @@ def diff_markdown(report: DiffReport, *, charts: bool = True) -> str:
 
 
 def _esc(text: str, styled: bool) -> str:
+    """A value from data on one line: control characters shown, never sent; rich markup escaped."""
+    text = printable(text)
     return text.replace("[", "\\[") if styled else text
 
 
@@ -244,11 +247,11 @@ def diff_text(report: DiffReport, *, styled: bool = False) -> str:
 
 
 def _metrics_cells(report: MetricsReport) -> tuple[list[str], list[list[str]]]:
-    headers = ["version", "date", *report.metric_names]
+    headers = ["version", "date", *(printable(k) for k in report.metric_names)]
     rows = []
     for r in report.rows:
-        rows.append([r.label, (r.date or "")[:10], *(value(r.metrics.get(k)) if k in r.metrics else ""
-                                                    for k in report.metric_names)])
+        rows.append([printable(r.label), printable((r.date or "")[:10]),
+                     *(printable(value(r.metrics.get(k))) if k in r.metrics else "" for k in report.metric_names)])
     rows.append(["trend", "", *(sparkline([v for _l, v in report.series(k)]) for k in report.metric_names)])
     return headers, rows
 

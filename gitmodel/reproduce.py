@@ -22,7 +22,7 @@ from gitmodel.tags import parse_ref
 if TYPE_CHECKING:
     from gitmodel.samples import ValidationSummary
 
-SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"  # as workspace.SCHEMA_REF (kept lean: no DVC path)
+SCHEMA_REF = mf.SCHEMA_IN_REPO  # as workspace.SCHEMA_REF (kept lean: no DVC path)
 
 
 @dataclass

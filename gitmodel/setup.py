@@ -1,4 +1,4 @@
-"""`gitmodel init`: config, DVC, default remote, hooks."""
+"""`gitmodel init`: config, the schemas editors read, DVC, default remote, hooks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from gitmodel import git
 from gitmodel.config import CONFIG_FILE, default_text, load_config
 from gitmodel.errors import Refused
 from gitmodel.fileio import atomic_write
+from gitmodel.manifest import SCHEMA_COPIES, write_schema_copies
 
 
 @dataclass
@@ -30,6 +31,8 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
         result.notes.append(f"{CONFIG_FILE} already exists; left as is")
     cfg = load_config(root)
     (root / cfg.manifests).mkdir(parents=True, exist_ok=True)
+    # what the manifests' and the config's `# yaml-language-server: $schema=` lines point at, offline
+    result.created.extend(write_schema_copies(root))
     if dvc:
         from gitmodel import storage
 
@@ -47,5 +50,6 @@ def init_repo(root: Path, *, remote: str | None = None, hooks: bool = True, dvc:
             result.notes.extend(hooks_mod.install(root).notes)
         except Refused as exc:  # a hook conflict must not fail the rest of init
             result.notes.append(f"hooks not installed: {exc}")
-    git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore") if (root / p).exists()])
+    git.add(root, [p for p in (CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore", *SCHEMA_COPIES)
+                   if (root / p).exists()])
     return result

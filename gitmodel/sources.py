@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from gitmodel import git
-from gitmodel.hashing import HashCache, sha256_bytes
+from gitmodel.hashing import HashCache, sha256_bytes, sha256_dir
 
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
@@ -31,6 +31,73 @@ def lfs_oid(blob: bytes) -> tuple[str, int] | None:
     return (oid, size) if oid and size is not None else None
 
 
+def _raw_ids(path: Path) -> tuple[str, str, int]:
+    """(git blob id, sha256, size) of a file's bytes as they are, in one read."""
+    import hashlib
+
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        sha1 = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        sha = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            sha1.update(chunk)
+            sha.update(chunk)
+    return sha1.hexdigest(), sha.hexdigest(), size
+
+
+def stored_sha256(cache: HashCache, paths: list[str], *, sizes: bool = False) -> dict[str, tuple[str, int | None]]:
+    """What a git-stored file's sha256 IS, defined once: the sha256 of the blob git stores for it, after
+    git's clean filters and end-of-line conversion (core.autocrlf, `text`/`eol` attributes). `add`, `bump`,
+    `check` and `verify` hash work-tree files this way, so a CRLF checkout of an LF blob is the same file.
+
+    path → (sha256, size of the stored blob, or None when it came from the blob cache and `sizes` is False).
+    Work-tree files only (not directories); one `git hash-object --stdin-paths` for all of them, and the
+    blob is written to the object store only when a filter changed the bytes.
+    """
+    root = cache.root
+    files = [p for p in dict.fromkeys(paths) if (root / p).is_file() and not (root / p).is_symlink()]
+    if not files:
+        return {}
+    oids = git.hash_objects(root, files)
+    out: dict[str, tuple[str, int | None]] = {}
+    converted: list[tuple[str, str]] = []
+    for path, oid in zip(files, oids, strict=True):
+        cached = None if sizes else cache.blob_sha256(oid)
+        if cached is not None:
+            out[path] = (cached, None)
+            continue
+        raw_oid, digest, size = _raw_ids(root / path)
+        if raw_oid == oid:  # no filter changed the bytes (the usual case): nothing more to ask git
+            cache.put_blob(oid, digest)
+            out[path] = (digest, size)
+        else:
+            converted.append((path, oid))
+    if converted:
+        git.hash_objects(root, [p for p, _ in converted], write=True)
+        blobs = git.cat_files(root, [oid for _, oid in converted])
+        for path, oid in converted:
+            blob = blobs.get(oid)
+            if blob is not None:
+                cache.put_blob(oid, sha256_bytes(blob))
+                out[path] = (sha256_bytes(blob), len(blob))
+    return out
+
+
+def stored_dir_sha256(cache: HashCache, directory: str) -> str:
+    """A git-stored directory's sha256 (`gitmodel.hashing.sha256_dir`'s listing) over each file's stored
+    sha256, so that line endings are judged the same way inside a directory as for a single file."""
+    root = cache.root
+    files = [p.relative_to(root).as_posix() for p in (root / directory).rglob("*") if p.is_file()]
+    stored = stored_sha256(cache, files)
+
+    def file_hash(path: Path) -> str:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+        found = stored.get(rel)
+        return found[0] if found is not None else cache.sha256(path)
+
+    return sha256_dir(root / directory, file_hash=file_hash)
+
+
 class Source:
     """Base: subclasses implement `_listing`, `read` and `sha256`."""
 
@@ -49,9 +116,20 @@ class Source:
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         return {p: self.read(p) for p in paths}
 
-    def sha256(self, path: str) -> str | None:
-        """sha256 of the file (or directory) content; for an LFS pointer, the oid it names."""
+    def sha256(self, path: str, storage: str = "git") -> str | None:
+        """sha256 of the file (or directory) content as `storage` keeps it.
+
+        Only `storage: lfs` is judged by a pointer (the oid it names): any other file whose text merely
+        looks like an LFS pointer is hashed as the bytes it is.
+        """
         raise NotImplementedError
+
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of `path` when the source knows it without reading (index, commit)."""
+        return None
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        """Prepare `sha256` of these files of `storage` in one go (one git call rather than one per file)."""
 
     def manifests(self, directory: str) -> list[str]:
         """Paths of the YAML files under the manifests directory."""
@@ -60,6 +138,15 @@ class Source:
 
 class WorkTree(Source):
     label = "working tree"
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        super().__init__(root, cache)
+        self._stored: dict[str, str] = {}
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "git":
+            todo = [p for p in paths if p not in self._stored]
+            self._stored.update({p: d for p, (d, _) in stored_sha256(self.cache, todo).items()})
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(self.root / path)
@@ -70,19 +157,24 @@ class WorkTree(Source):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def sha256(self, path: str) -> str | None:
+    def sha256(self, path: str, storage: str = "git") -> str | None:
         from gitmodel.fileio import safe_target
 
         full = safe_target(self.root, path, where=path)  # a link out of the repo is never followed (exit 2)
         if full.is_dir():
-            return self.cache.dir_sha256(full)
+            return stored_dir_sha256(self.cache, path) if storage == "git" else self.cache.dir_sha256(full)
         if not full.is_file():
             return None
-        if full.stat().st_size <= 1024:
+        if storage == "lfs" and full.stat().st_size <= 1024:
             # an LFS file never smudged here (GIT_LFS_SKIP_SMUDGE, no git-lfs): its pointer names the content
             pointer = lfs_oid(full.read_bytes())
             if pointer is not None:
                 return pointer[0]
+        if storage == "git":
+            if path not in self._stored:
+                self.preload([path])
+            if path in self._stored:
+                return self._stored[path]
         return self.cache.sha256(full)
 
     def manifests(self, directory: str) -> list[str]:
@@ -98,6 +190,7 @@ class _GitSource(Source):
     def __init__(self, root: Path, cache: HashCache) -> None:
         super().__init__(root, cache)
         self._entries: dict[str, git.IndexEntry] | None = None
+        self._preloaded: dict[str, bytes | None] = {}
 
     def _spec(self, path: str) -> str:
         raise NotImplementedError
@@ -118,33 +211,49 @@ class _GitSource(Source):
         return any(p.startswith(prefix) for p in self.entries)
 
     def read(self, path: str) -> bytes | None:
+        if path in self._preloaded:
+            return self._preloaded[path]
         return self.read_many([path])[path]
+
+    def blob_id(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return entry.oid if entry is not None and entry.mode != "120000" else None
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "lfs":  # a git-stored blob's sha256 comes from the blob cache; a pointer must be read
+            self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
 
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         present = [p for p in paths if p in self.entries]
         blobs = git.cat_files(self.root, [self._spec(p) for p in present])
         return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
 
-    def _blob_sha256(self, path: str) -> str | None:
+    def _blob_sha256(self, path: str, storage: str = "git") -> str | None:
         entry = self.entries.get(path)
         if entry is None:
             return None
         if entry.mode == "120000":  # a symlink's blob is its target, not content
             return None
+        if storage == "lfs":
+            # the pointer names the content; a blob that is no pointer is the content itself
+            blob = self.read(path)
+            pointer = lfs_oid(blob) if blob is not None else None
+            if pointer is not None:
+                return pointer[0]
+        # the blob cache holds the sha256 of a blob's own bytes, whatever they look like
         cached = self.cache.blob_sha256(entry.oid)
         if cached is not None:
             return cached
         blob = self.read(path)
         if blob is None:
             return None
-        pointer = lfs_oid(blob)
-        digest = pointer[0] if pointer else sha256_bytes(blob)
+        digest = sha256_bytes(blob)
         self.cache.put_blob(entry.oid, digest)
         return digest
 
-    def sha256(self, path: str) -> str | None:
+    def sha256(self, path: str, storage: str = "git") -> str | None:
         if path in self.entries:
-            return self._blob_sha256(path)
+            return self._blob_sha256(path, storage)
         prefix = path.rstrip("/") + "/"
         inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
         if not inside:

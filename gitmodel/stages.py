@@ -1,14 +1,15 @@
 """Stages on annotated tags `NAME#STAGE#N` (GTO's format): promote, stages, rollback.
 
 N is GTO's per-model counter (one more than the highest `#N` on any tag of the model). Events are
-replayed in counter order, never by tagger time: GTO sorts by time at one-second resolution, so two
-promotions in one second can come out either way there. A rollback is a new assignment event (history
+replayed in counter order, never by tagger time; GTO sorts by time at one-second resolution, so every
+event gitmodel writes is stamped after the model's latest event, and both tools agree on the order. A rollback is a new assignment event (history
 is never rewritten) whose message carries `rollback-of: <tag>`; replaying it pops one holder, so two
 rollbacks in a row walk back two versions, as an undo does.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,25 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel import git
-from gitmodel import manifest as mf
 from gitmodel.config import Config, load_config
-from gitmodel.errors import GitmodelError, InvalidInput, Refused
+from gitmodel.errors import InvalidInput, Refused
 from gitmodel.history import Holder, current_holders, rollback_of, stage_stacks  # noqa: F401 - re-exported
-from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
 from gitmodel.release import (
     GateResult,
     evaluate_gates,
     gate_refusal,
     known_model,
+    release_manifest,
     resolve_release,
     valid_approvals,
 )
-from gitmodel.tags import Release, TagIndex, read_tags
+from gitmodel.tags import TagIndex, counter_ref, read_tags, taken_counters
 
 # GTO's name rule without '/', which would make `NAME#a/b#N` hard to read back by eye
 _STAGE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?")
-_ATTEMPTS = 5
+_ATTEMPTS = 64  # each lost race means another process took a number: progress is certain
 
 
 def _check_stage_name(stage: str) -> None:
@@ -50,30 +50,46 @@ def _check_stage(cfg: Config, stage: str) -> None:
                            where=".gitmodel.yaml: stages", hint="use one of those, or add it to stages:")
 
 
-def _release_manifest(root: Path, cfg: Config, release: Release) -> Manifest | None:
-    path = release.meta("manifest") or cfg.manifest_path(release.name)
-    blob = git.show_file(root, release.commit, path)
-    if blob is None:
-        return None
-    try:
-        return mf.parse(blob, where=f"{release.tag}:{path}", full=False)
-    except GitmodelError:
-        return None
-
-
 def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: str, message: str,
                   tags: TagIndex, *, retry: Callable[[TagIndex], None]) -> tuple[str, TagIndex]:
-    """Create the event tag with the next counter; on a race, reread and take the next number."""
+    """Create the event tag with the next counter and a tagger time after every earlier event's.
+
+    The tag and its counter ref (`refs/gitmodel/stage-counters/NAME/N`) are created in one create-only ref
+    transaction: of two processes that both chose N, one wins and the other rereads and takes the next
+    number. The tagger time is max(now, the model's latest event + 1 s), so GTO, which orders events by tagger time at
+    one-second resolution, replays them in counter order too.
+    """
+    taken, taken_time = taken_counters(root, name)
+    counter = max(tags.next_counter(name), taken + 1)
+    sign = (git.config_get(root, "tag.gpgSign") or "").lower() in ("true", "yes", "on", "1")
     for _ in range(_ATTEMPTS):
-        tag = tag_for(tags.next_counter(name))
-        try:
-            git.create_tag(root, tag, target, message)
+        tag = tag_for(counter)
+        who, now, tz = git.committer_ident(root)
+        when = max(now, tags.last_event_time(name) + 1, taken_time + 1)
+        if sign and _signed_event(root, tag, target, message, counter_ref(name, counter), f"@{when} {tz}"):
             return tag, tags
-        except git.RefExists:
-            tags = read_tags(root, {name})
-            retry(tags)
+        if not sign:
+            oid = git.make_tag_object(root, tag, target, f"{who} {when} {tz}", message)
+            if git.create_refs(root, {f"refs/tags/{tag}": oid, counter_ref(name, counter): oid}):
+                return tag, tags
+        tags = read_tags(root, {name})
+        retry(tags)
+        taken, taken_time = taken_counters(root, name)
+        counter = max(counter + 1, tags.next_counter(name), taken + 1)
     raise Refused(f"could not take a stage counter for {name} after {_ATTEMPTS} attempts (concurrent promotions)",
                   where=name, hint="retry")
+
+
+def _signed_event(root: Path, tag: str, target: str, message: str, counter: str, date: str) -> bool:
+    """With `tag.gpgSign`, git itself must write (and sign) the tag: take the counter ref first (create-only,
+    on the target commit), then `git tag -s` at the chosen time. False when either is already taken."""
+    if not git.create_refs(root, {counter: target}):
+        return False
+    try:
+        git.create_tag(root, tag, target, message, sign=True, env={**os.environ, "GIT_COMMITTER_DATE": date})
+    except git.RefExists:
+        return False  # a tool that takes no counter ref made this tag; the reserved number stays unused
+    return True
 
 
 # ---------------------------------------------------------------------------------------------- promote
@@ -103,12 +119,12 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
     _check_stage(cfg, stage)
     tags, release = resolve_release(root, ref)
     name, version = release.name, str(release.version)
+    manifest = release_manifest(root, cfg, release)  # first: a hand-made tag is refused, never "nothing to do"
     holders = current_holders(tags, name)
     previous = holders[stage].version if stage in holders else None
     if previous == version:
         return StageResult(name, stage, version, None, previous)
-    manifest = _release_manifest(root, cfg, release)
-    gates = evaluate_gates(cfg, manifest if manifest is not None else mf.Manifest(name=name, version=version))
+    gates = evaluate_gates(cfg, manifest)
     refusal = gate_refusal(f"promote {release.tag} to {stage}", f"{release.tag}: metrics", gates)
     if refusal:
         raise refusal
@@ -143,9 +159,10 @@ class StagesResult:
     name: str
     holders: dict[str, Holder | None]     # every known stage, whitelist first; None: empty
     warnings: list[str]
+    deprecated: str | None = None         # the `NAME@deprecated` tag: no stage is held while it stands
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "warnings": self.warnings,
+        return {"name": self.name, "warnings": self.warnings, "deprecated": self.deprecated,
                 "stages": {stage: (h.to_json() if h else None) for stage, h in self.holders.items()}}
 
 
@@ -158,7 +175,8 @@ def stages(root: Path, name: str) -> StagesResult:
     holders = current_holders(tags, name)
     seen = sorted({e.stage for e in tags.stage_events.get(name, [])})
     order = list(cfg.stages or []) + [s for s in seen if s not in (cfg.stages or [])]
-    return StagesResult(name, {stage: holders.get(stage) for stage in order}, list(tags.warnings))
+    return StagesResult(name, {stage: holders.get(stage) for stage in order}, list(tags.warnings),
+                        tags.deprecation(name))
 
 
 # --------------------------------------------------------------------------------------------- rollback

@@ -32,6 +32,7 @@ class ModelSummary:
     stages: dict[str, str]
     fresh: bool                # every recorded hash matches (rules fresh and whole)
     problems: list[str]        # every finding of any rule, as `check` prints it
+    deprecated: str | None = None  # the `NAME@deprecated` tag while GTO would call the model deprecated
 
     @property
     def state(self) -> str:
@@ -40,7 +41,8 @@ class ModelSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "latest_release": self.released,
-                "stages": self.stages, "state": self.state, "fresh": self.fresh, "problems": self.problems}
+                "stages": self.stages, "state": self.state, "fresh": self.fresh, "problems": self.problems,
+                "deprecated": self.deprecated}
 
 
 @dataclass
@@ -70,7 +72,7 @@ def list_models(root: Path) -> tuple[list[ModelSummary], list[str]]:
     for state in result.models:
         out.append(ModelSummary(state.name, state.manifest.version, state.released,
                                 current_stages(tags, state.name), state.fresh,
-                                [f.line() for f in state.findings]))
+                                [f.line() for f in state.findings], tags.deprecation(state.name)))
     return out, result.warnings
 
 

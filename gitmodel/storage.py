@@ -24,7 +24,17 @@ from gitmodel.fileio import safe_target
 if TYPE_CHECKING:
     from gitmodel.manifest import FileEntry
 
-LOCK_TIMEOUT_S = float(os.environ.get("GITMODEL_LOCK_TIMEOUT", "30"))
+def lock_timeout() -> float:
+    """GITMODEL_LOCK_TIMEOUT (seconds, default 30), read when a lock is waited for: a bad value is invalid input."""
+    raw = os.environ.get("GITMODEL_LOCK_TIMEOUT", "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 86_400 * 365:  # also refuses nan and inf
+        raise InvalidInput(f"{raw!r} is not a number of seconds", where="GITMODEL_LOCK_TIMEOUT",
+                           hint="set it to the seconds to wait for DVC's lock, e.g. GITMODEL_LOCK_TIMEOUT=30")
+    return value
 
 
 # ------------------------------------------------------------------------------------------ progress
@@ -85,7 +95,7 @@ def init(root: Path) -> bool:
 
 @contextlib.contextmanager
 def open_repo(root: Path) -> Iterator[Any]:
-    """A DVC Repo, waiting up to LOCK_TIMEOUT_S for another DVC process's lock."""
+    """A DVC Repo, waiting up to lock_timeout() seconds for another DVC process's lock."""
     _quiet_dvc()
     from dvc.exceptions import DvcException, NotDvcRepoError
     from dvc.repo import Repo
@@ -109,7 +119,8 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
     from dvc.exceptions import DvcException
     from dvc.lock import LockError
 
-    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    timeout = lock_timeout()
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with open_repo(root) as repo, contextlib.redirect_stdout(io.StringIO()):
@@ -117,7 +128,7 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
         except LockError:
             if time.monotonic() >= deadline:
                 raise ExternalFailure(
-                    f"DVC's repository lock is held by another process (waited {LOCK_TIMEOUT_S:.0f} s)",
+                    f"DVC's repository lock is held by another process (waited {timeout:.0f} s)",
                     where=str(root / ".dvc" / "tmp" / "lock"),
                     hint="wait for the other dvc/gitmodel command to finish, then retry") from None
             time.sleep(0.25)
@@ -126,6 +137,9 @@ def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
         except DvcException as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise ExternalFailure(f"dvc {action} failed: {message}") from None
+        except (KeyError, TypeError, AttributeError) as exc:  # DVC reading a malformed .dvc/dvc.yaml file
+            raise ExternalFailure(f"dvc {action} failed on a malformed DVC file: {type(exc).__name__}: {exc}",
+                                  where=str(root), hint="find it with `dvc status`; fix or restore that file") from None
         except (OSError, sqlite3.Error) as exc:  # a full disk or read-only tree meets DVC's files and state db
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise ExternalFailure(f"dvc {action} failed: {message}", where=str(root / ".dvc"),
@@ -136,7 +150,26 @@ def track(root: Path, paths: Sequence[str]) -> None:
     """`dvc add` these paths (writes `<path>.dvc` and the .gitignore beside it; stages nothing)."""
     if not paths:
         return
+    for path in paths:
+        _refuse_broken_pointer(root, f"{path}.dvc")
     _with_lock_retry(root, "add", lambda repo: repo.add([str(root / p) for p in paths]))
+
+
+def _refuse_broken_pointer(root: Path, pointer: str) -> None:
+    """DVC reads every .dvc file before `add` and dies on a truncated one (KeyError): name it first."""
+    from gitmodel.pointers import parse_pointer
+
+    try:
+        data = (root / pointer).read_bytes()
+    except OSError:
+        return  # none yet: `dvc add` writes it
+    hint = f"restore it (git checkout -- {pointer}) or delete it, then run the command again"
+    try:
+        parsed = parse_pointer(data, where=pointer)
+    except InvalidInput as exc:
+        raise InvalidInput(f"malformed DVC pointer: {exc.message}", where=pointer, hint=hint) from None
+    if not parsed.path:
+        raise InvalidInput("malformed DVC pointer: outs[0] has no path (truncated?)", where=pointer, hint=hint)
 
 
 # -------------------------------------------------------------------------------------------- remotes
@@ -411,6 +444,8 @@ class PushResult:
     remote: RemoteInfo
     pushed: list[str] = field(default_factory=list)       # paths whose objects were sent
     up_to_date: list[str] = field(default_factory=list)   # paths the remote already had
+    pushed_md5: list[str] = field(default_factory=list)   # the same, by object: a path may hold several
+    up_to_date_md5: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[str]:
         """Iterating gives the pushed paths (what the pre-push hook reports)."""
@@ -430,6 +465,7 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
         with _remote_errors(info, "push"):
             missing = _missing_remote(odb, cache, wanted)
             result.up_to_date = [e.path for e in wanted if e not in missing]
+            result.up_to_date_md5 = [str(e.md5) for e in wanted if e not in missing]
             absent = _missing_locally(cache, missing)
             if absent:
                 e = absent[0]
@@ -445,6 +481,7 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
                     raise ExternalFailure(f"could not upload {', '.join(e.path for e in still)}", where=info.url,
                                           hint="check the remote's permissions and space, then retry")
         result.pushed = [e.path for e in missing]
+        result.pushed_md5 = [str(e.md5) for e in missing]
         return result
 
     return _with_lock_retry(root, "push", action)  # type: ignore[no-any-return]

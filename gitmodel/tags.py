@@ -16,12 +16,15 @@ from gitmodel.errors import InvalidInput
 from gitmodel.names import name_problem
 from gitmodel.records import Record, field
 
-_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]+))?$")
+_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 _APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
-_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]+))?$")
-_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>\d+))?$")
-_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(taggerdate:iso-strict)",
-           "%(taggername)", "%(taggeremail)", "%(contents)")
+_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]{1,18}))?$")
+_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>[0-9]{1,18}))?$")
+_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)",
+           "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)")
+# Stage-event counters taken by gitmodel: one create-only ref per (model, N), created in the same ref
+# transaction as the event tag, so two processes can never both take N (different stages = different tags)
+COUNTER_REFS = "refs/gitmodel/stage-counters"
 
 
 class Release(Record, frozen=True):
@@ -90,6 +93,9 @@ class TagIndex(Record):
     other: dict[str, tuple[str, str]] = field(default_factory=dict)  # every tag: (type, peeled commit)
     approvals: dict[str, list[Approval]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)  # highest `#N` over every event tag of a model
+    not_releases: dict[str, str] = field(default_factory=dict)  # release-shaped tag → why it is not one
+    deprecations: dict[str, tuple[str, int]] = field(default_factory=dict)  # latest `NAME@deprecated`: (tag, time)
+    activity: dict[str, int] = field(default_factory=dict)  # latest tagger time of a release/dereg/stage tag
 
     def latest(self, name: str) -> Release | None:
         active = self.active_releases(name)
@@ -103,9 +109,35 @@ class TagIndex(Record):
         return next((r for r in self.releases.get(name, []) if r.version == version
                      and str(r.version) == str(version)), None)
 
+    def used_tag(self, name: str, version: semver.Version) -> str | None:
+        """The tag that used `version`, deregistered or not: a version is never freed (DESIGN rule 3)."""
+        released = self.release(name, version)
+        if released is not None:
+            return released.tag
+        return f"{release_tag(name, version)}!" if str(version) in self.deregistered.get(name, set()) else None
+
+    def highest_used(self, name: str) -> semver.Version | None:
+        """The highest version any release or deregistration tag of the model names."""
+        used = [r.version for r in self.releases.get(name, [])]
+        used += [semver.parse(v) for v in self.deregistered.get(name, set())]
+        return max(used) if used else None
+
     def next_counter(self, name: str) -> int:
         """GTO's counter: one more than the highest `#N` on any tag of the model."""
         return self.counters.get(name, 0) + 1
+
+    def deprecation(self, name: str) -> str | None:
+        """The `NAME@deprecated` tag when the model is deprecated, as GTO decides it: the deprecation is its
+        latest event by tagger time (a release or stage event after it, even in the same second, revives it)."""
+        found = self.deprecations.get(name)
+        if found is None or found[1] <= self.activity.get(name, -1):
+            return None
+        return found[0]
+
+    def last_event_time(self, name: str) -> int:
+        """The latest tagger time (epoch) of any GTO event of the model: release, deregistration, stage,
+        deprecation. A new stage event is stamped after it, so GTO's time order is gitmodel's order."""
+        return max(self.activity.get(name, 0), self.deprecations.get(name, ("", 0))[1])
 
     def approvals_of(self, name: str, version: semver.Version) -> list[Approval]:
         return [a for a in self.approvals.get(name, []) if str(a.version) == str(version)]
@@ -142,7 +174,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     for row in git.for_each_ref(root, _patterns(names), _FIELDS):
         if len(row) != len(_FIELDS):
             continue
-        tag, objtype, objname, peeled, date, tagger, email, message = row
+        tag, objtype, objname, peeled, peeled_type, date, epoch, tagger, email, message = row
         commit = peeled or objname
         index.other[tag] = (objtype, commit)
         parsed = parse_tag_name(tag)
@@ -155,6 +187,13 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
         who = f"{tagger} {email}".strip()
         if "n" in parts:
             index.counters[name] = max(index.counters.get(name, 0), int(parts["n"]))
+        when = int(epoch) if epoch.isdigit() else 0
+        if kind == "deprecate":
+            if objtype == "tag" and when >= index.deprecations.get(name, ("", -1))[1]:
+                index.deprecations[name] = (tag, when)
+            continue
+        if kind in ("release", "stage") and objtype == "tag":
+            index.activity[name] = max(index.activity.get(name, 0), when)
         if kind == "approval":
             if objtype != "tag":
                 index.warnings.append(f"tag {tag}: lightweight approval tag ignored")
@@ -179,6 +218,11 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                 index.warnings.append(f"tag {tag}: lightweight tag ignored (releases are annotated tags); "
                                       f"recreate it with `git tag -a`")
                 continue
+            if peeled_type != "commit":
+                index.not_releases[tag] = f"{tag} points at a {peeled_type or 'missing object'}, not a commit"
+                index.warnings.append(f"tag {tag}: points at a {peeled_type or 'missing object'}, not a commit; "
+                                      "ignored")
+                continue
             index.releases.setdefault(name, []).append(
                 Release(name, version, tag, commit, date, who, message.strip("\n")))
         elif kind == "stage":
@@ -200,6 +244,20 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     for events in index.stage_events.values():
         events.sort(key=lambda e: (e.counter, e.date))
     return index
+
+
+def counter_ref(name: str, counter: int) -> str:
+    """The create-only ref that takes stage counter N for a model ('/' escaped: `a` and `a/b` never clash)."""
+    return f"{COUNTER_REFS}/{name.replace('/', '%2F')}/{counter}"
+
+
+def taken_counters(root: Path, name: str) -> tuple[int, int]:
+    """(highest counter, latest tagger time) over the counter refs of a model; each points at its tag."""
+    rows = git.for_each_ref(root, [f"{COUNTER_REFS}/{name.replace('/', '%2F')}/"],
+                            ["%(refname:lstrip=-1)", "%(taggerdate:unix)"])
+    counters = [int(r[0]) for r in rows if len(r) == 2 and r[0].isdigit()]
+    times = [int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()]
+    return max(counters, default=0), max(times, default=0)
 
 
 def release_tag(name: str, version: semver.Version | str) -> str:

@@ -25,7 +25,7 @@ from gitmodel.names import validate_name
 from gitmodel.placement import Placement, place_verified
 from gitmodel.pointers import check_pointers, pointer_path
 from gitmodel.saved import pinned_before
-from gitmodel.sources import WorkTree
+from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
 from gitmodel.tags import parse_ref, read_tags
 
 if TYPE_CHECKING:
@@ -62,32 +62,56 @@ class PushReport:
     models: dict[str, list[str]]      # model → what was covered ("workspace", "v0.1.0", ...)
     pushed: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
+    # one line per object: (status, path, the versions that pin it: "sentiment v0.1.0", "sentiment workspace")
+    objects: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"remote": self.remote, "url": self.url, "models": self.models, "pushed": self.pushed,
-                "up_to_date": self.up_to_date}
+                "up_to_date": self.up_to_date,
+                "objects": [{"status": s, "path": p, "versions": v} for s, p, v in self.objects]}
 
 
 def push(root: Path, names: list[str] | None = None, *, all_releases: bool = False,
          remote: str | None = None) -> PushReport:
-    """Send the DVC objects of the models' weights and data (working tree, plus every release with
-    `all_releases`) to the remote."""
+    """Send the DVC objects of the models' weights and data (working tree; `NAME@vX.Y.Z` for one release;
+    plus every release with `all_releases`) to the remote."""
     from gitmodel import storage
 
     cfg = load_config(root)
-    models = _workspace_models(root, cfg, names)
+    refs = [n for n in names or [] if "@" in n or "#" in n]
+    plain = [n for n in names or [] if n not in refs]
+    models = _workspace_models(root, cfg, plain) if plain or not refs else {}
     covered: dict[str, list[str]] = {name: ["workspace"] for name in models}
-    entries = [e for _, (_, m) in sorted(models.items()) for _, e in m.files()]
+    entries: list[FileEntry] = []
+    pinned_by: dict[str, list[str]] = {}  # md5 → who pins it
+
+    def take(name: str, label: str, manifest: Manifest) -> None:
+        for _, entry in manifest.files():
+            entries.append(entry)
+            if entry.md5 and f"{name} {label}" not in pinned_by.setdefault(entry.md5, []):
+                pinned_by[entry.md5].append(f"{name} {label}")
+
+    for name, (_, m) in sorted(models.items()):
+        take(name, "workspace", m)
+    tags = read_tags(root) if refs or all_releases else None
+    for ref in refs:
+        located = locate_release(root, ref, tags=tags)
+        take(located.name, f"v{located.version}", located.manifest)
+        covered.setdefault(located.name, []).append(f"v{located.version}")
     if all_releases:
-        tags = read_tags(root)
-        wanted = set(names) if names else set(models) | set(tags.releases)
+        assert tags is not None
+        wanted = set(plain) | {parse_ref(r)[0] for r in refs} if names else set(models) | set(tags.releases)
         for name in sorted(wanted):
             for release in tags.active_releases(name):
                 located = locate_release(root, release.tag, tags=tags)
-                entries += [e for _, e in located.manifest.files()]
-                covered.setdefault(name, []).append(f"v{release.version}")
+                take(name, f"v{release.version}", located.manifest)
+                if f"v{release.version}" not in covered.setdefault(name, []):
+                    covered[name].append(f"v{release.version}")
     result = storage.push_entries(root, _dedupe(entries), remote or cfg.remote)
-    return PushReport(result.remote.name, result.remote.url, covered, result.pushed, result.up_to_date)
+    objects = [("pushed", path, pinned_by.get(md5, [])) for path, md5 in zip(result.pushed, result.pushed_md5, strict=True)]
+    objects += [("up to date", path, pinned_by.get(md5, []))
+                for path, md5 in zip(result.up_to_date, result.up_to_date_md5, strict=True)]
+    return PushReport(result.remote.name, result.remote.url, covered, result.pushed, result.up_to_date, objects)
 
 
 # ------------------------------------------------------------------------------------------------ verify
@@ -148,10 +172,15 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
     checks = []
     lfs_paths = {e.path for _, e in manifest.files() if e.storage == "lfs"}
     pinned = [(c, e.path, e.sha256) for c, e in manifest.files()] + manifest.pinned_extras()
+    # a git-stored file is the blob git stores for it (a CRLF checkout of an LF blob is the same file)
+    in_git = [e.path for _, e in manifest.files() if e.storage == "git"] + [p for _, p, _ in manifest.pinned_extras()]
+    stored = stored_sha256(cache, in_git)
     for component, path, expected in pinned:
         full = safe_target(root, path, where=path)  # a link out of the repo is never followed (exit 2)
         if full.is_dir():
-            actual: str | None = cache.dir_sha256(full)
+            actual: str | None = stored_dir_sha256(cache, path) if path in in_git else cache.dir_sha256(full)
+        elif path in stored:
+            actual = stored[path][0]
         elif full.is_file():
             actual = cache.sha256(full)
         else:

@@ -23,6 +23,7 @@ from gitmodel.pinning import (
     FileSpec,
     choose_storage,
     describe_dvc,
+    git_file_sha256,
     looks_binary,
     pin_files,
     refresh_entry,
@@ -34,7 +35,7 @@ from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
 
-SCHEMA_REF = "https://gitmodel.dev/schemas/manifest.v1.json"
+SCHEMA_REF = mf.SCHEMA_IN_REPO  # written relative to each manifest (gitmodel/manifest.py)
 # What a data file is for (`--data-role PATH=ROLE`); the card reports metrics only against held-out roles.
 DATA_ROLES = ("train", "validation", "eval", "test", "other")
 
@@ -119,7 +120,7 @@ def metrics_from_file(root: Path, raw: str) -> dict[str, Any]:
 def _params_from_file(root: Path, path: str, cache: HashCache) -> tuple[dict[str, Any], dict[str, Any] | None]:
     full = root / path
     data = load_yaml(full, where=path) if full.suffix in (".yaml", ".yml", ".json") else None
-    pinned = {"path": path, "sha256": cache.sha256(full)}
+    pinned = {"path": path, "sha256": git_file_sha256(full, cache)}
     inline = data if isinstance(data, dict) and len(json.dumps(data, default=str)) < 16_384 else None
     return pinned, inline
 
@@ -157,7 +158,7 @@ def _extra_paths(m: Manifest) -> list[str]:
 def _stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str] = ()) -> list[str]:
     """Stage the manifest, what it pins and `extra`, then check each LFS file went in as the pointer it should."""
     staged = _stage(root, [manifest_path, *_tracking_paths(root, [e for _, e in m.files()]), *_extra_paths(m),
-                           *extra])
+                           *extra, *(p for p in mf.SCHEMA_COPIES if not git.is_tracked(root, p))])
     lfs.verify_staged(root, [(e.path, e.sha256) for _, e in m.files() if e.storage == "lfs"])
     return staged
 
@@ -387,7 +388,7 @@ def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current
     if environment is not None:
         updates["environment"] = environment
     if env and isinstance(env.get("lock"), dict) and (root / env["lock"]["path"]).exists():
-        updates["environment"] = {**env, "lock": {**env["lock"], "sha256": cache.sha256(root / env["lock"]["path"])}}
+        updates["environment"] = {**env, "lock": {**env["lock"], "sha256": git_file_sha256(root / env["lock"]["path"], cache)}}
     if new_schema is not None:
         updates["schema"] = new_schema
     elif schema is not None:
@@ -442,7 +443,7 @@ def _skip_used(tags: TagIndex, name: str, version: semver.Version, level: Level)
     """A version whose tag exists but is not the latest release (deregistered) is never reused: step past it."""
     latest = tags.latest(name)
     step = level if level != Level.NONE else Level.PATCH
-    while (used := tags.release(name, version)) is not None and (latest is None or used.tag != latest.tag):
+    while (used := tags.used_tag(name, version)) is not None and (latest is None or used != latest.tag):
         version = version.bump(step)
     return version
 

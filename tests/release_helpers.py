@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from gitmodel.records import replace
 from gitmodel.workspace import add_model, bump_model
 from tests.conftest import git
 
-GTO = Path("/tmp/probe/bin/gto")
+# the gto installed beside this interpreter (the project's `test` extra), never a machine-specific path
+GTO = Path(sys.executable).parent / "gto"
+GTO_INSTALL = f"{sys.executable} -m pip install 'gto>=1.10,<2'  (or: pip install -e '.[test]')"
 CONFIG = 'gates:\n  sentiment: {accuracy: ">= 0.85"}\nstages: [dev, staging, prod]\n'
 
 
@@ -73,5 +76,8 @@ def change_prompt_and_bump(root: Path, text: str, *, accuracy: float | None = No
 
 
 def gto(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real GTO CLI; a missing gto fails the test with the command that installs it."""
+    if not GTO.exists():
+        pytest.fail(f"gto is not installed beside {sys.executable}: {GTO_INSTALL}")
     return subprocess.run([str(GTO), *args], cwd=root, text=True, capture_output=True,
                           env={**os.environ, "GTO_NO_EMOJI": "1"})

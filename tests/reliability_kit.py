@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.clirun import needs_process, run_in_process
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 MANIFEST = "models/sentiment.yaml"
 
@@ -18,7 +20,19 @@ def run(root: Path, *argv: str, env: dict[str, str] | None = None, check: bool =
 
 
 def gitmodel_argv(*args: str) -> list[str]:
+    """`python -m gitmodel ARGS`: for the command a trial kills or races, where the process is the point."""
     return [sys.executable, "-m", "gitmodel", *args]
+
+
+def gitmodel(root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
+             ) -> subprocess.CompletedProcess[str]:
+    """The CLI in-process (tests/clirun.py), for set-up and for looking at a repo after a trial."""
+    if needs_process(env):
+        return run(root, *gitmodel_argv(*args), env=env, check=check)
+    result = run_in_process(root, args, env=env)
+    if check and result.returncode:
+        raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+    return result
 
 
 def build_template(root: Path, env: dict[str, str], *, models: tuple[str, ...] = ("sentiment",)) -> Path:
@@ -32,14 +46,14 @@ def build_template(root: Path, env: dict[str, str], *, models: tuple[str, ...] =
     (root / "README.md").write_text("reliability template\n")
     run(root, "git", "add", "README.md", env=env)
     run(root, "git", "commit", "-q", "-m", "initial", env=env)
-    run(root, *gitmodel_argv("init", "--no-hooks", "--remote", str(root.parent / "remote")), env=env)
+    gitmodel(root, "init", "--no-hooks", "--remote", str(root.parent / "remote"), env=env)
     for name in models:
         (root / "artifacts" / name).mkdir(parents=True)
         (root / "artifacts" / name / "model.bin").write_bytes(bytes(range(256)) * 16)
         (root / "prompts" / name).mkdir(parents=True)
         (root / "prompts" / name / "system.txt").write_text(f"You are {name}.\n")
-        run(root, *gitmodel_argv("add", name, "--weights", f"artifacts/{name}/model.bin",
-                                 "--prompt", f"prompts/{name}/system.txt"), env=env)
+        gitmodel(root, "add", name, "--weights", f"artifacts/{name}/model.bin",
+                 "--prompt", f"prompts/{name}/system.txt", env=env)
     run(root, "git", "add", "-A", env=env)
     run(root, "git", "commit", "-q", "-m", "models", env=env)
     return root
@@ -71,4 +85,4 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 
 def has_command(root: Path, *command: str) -> bool:
-    return run(root, *gitmodel_argv(*command, "--help"), check=False).returncode == 0
+    return gitmodel(root, *command, "--help", check=False).returncode == 0

@@ -80,7 +80,7 @@ def test_header_without_metrics_or_license_is_minimal() -> None:
 
 def test_repo_template_override(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     two_releases(repo, monkeypatch)
-    (repo / ".gitmodel").mkdir()
+    (repo / ".gitmodel").mkdir(exist_ok=True)  # add already put the schemas there
     (repo / ".gitmodel/model-card.md").write_text("$yaml_header\n\n# $name ($version) — costs $$0\n")
     result = render_card(repo, "sentiment@v0.2.0")
     assert result.template == ".gitmodel/model-card.md"

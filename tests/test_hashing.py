@@ -15,7 +15,7 @@ import pytest
 
 from gitmodel import hashing
 from gitmodel.errors import InvalidInput
-from gitmodel.hashing import CHUNK, HashCache, md5_file, sha256_bytes, sha256_dir, sha256_file
+from gitmodel.hashing import CACHE_FORMAT, CHUNK, HashCache, md5_file, sha256_bytes, sha256_dir, sha256_file
 
 needs_sha256sum = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs GNU sha256sum")
 
@@ -400,10 +400,10 @@ def test_cache_entry_from_other_stat_is_not_trusted(work: tuple[Path, Path]) -> 
     # A hand-made entry with a matching stat proves hits come from the file, and a mismatch re-reads.
     (git_dir / "gitmodel").mkdir()
     entry = [info.st_size, info.st_mtime_ns, info.st_ino, "f" * 64]
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": 1, "files": {"model.bin": entry}}))
+    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
     assert _cache(work).sha256(file) == "f" * 64
     entry[2] += 1
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": 1, "files": {"model.bin": entry}}))
+    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
     assert _cache(work).sha256(file) == hashlib.sha256(b"real").hexdigest()
 
 

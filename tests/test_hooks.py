@@ -552,7 +552,7 @@ def test_release_tag_refused_until_its_objects_are_in_the_remote(dvcrepo: tuple[
     refused = push(repo, "main", "sentiment@v0.1.0")
     assert refused.returncode != 0
     assert ("sentiment@v0.1.0: 1 file(s) of this release are not in the default DVC remote: artifacts/model.bin "
-            "— run `gitmodel push sentiment` first") in refused.stderr
+            "— run `gitmodel push sentiment@v0.1.0` first") in refused.stderr
     assert git(repo, "ls-remote", "origin", "refs/tags/sentiment@v0.1.0").stdout == ""
     pushed = dvc_push(repo)
     assert pushed.returncode == 0, pushed.stderr
@@ -858,7 +858,7 @@ def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) 
         first["a"].append(3)  # a caller mutating its document must not change the memo
         assert fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml") == {"a": [1, 2]}
         assert new == {fileio.blob_id(b"a: [1, 2]\n"): {"a": [1, 2]}}
-        fileio.parse_yaml(b"when: 2024-01-01\n", where="d.yaml")  # a date: JSON cannot hold it
+        fileio.parse_yaml(b"x: .nan\n", where="d.yaml")  # NaN: JSON cannot hold it (dates are text in YAML 1.2)
         assert len(new) == 1
         memo[fileio.blob_id(b"b: 1\n")] = {"b": "from the memo"}
         assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": "from the memo"}

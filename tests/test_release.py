@@ -21,7 +21,6 @@ from gitmodel.status import show_model
 from gitmodel.workspace import bump_model
 from tests.conftest import git, gm
 from tests.release_helpers import (
-    GTO,
     Clock,
     change_prompt_and_bump,
     commit,
@@ -403,7 +402,6 @@ def test_approvals_gate_promotion(model: Path) -> None:
     assert promote(model, "sentiment@v0.1.0", "prod").tag == "sentiment#prod#1"
 
 
-@pytest.mark.skipif(not GTO.exists(), reason="gto not installed")
 def test_gto_ignores_approval_tags(model: Path) -> None:
     tag_release(model, "sentiment")
     approve(model, "sentiment@v0.1.0", "ml-lead")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import run_in_process
 from tests.conftest import git, gm
 from tests.core_helpers import write as write_file
 
@@ -59,20 +60,22 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def run(*argv: str) -> None:
         subprocess.run(list(argv), cwd=root, env=env, check=True, capture_output=True)
 
-    import sys
+    def gitmodel(*args: str) -> None:  # the real CLI, in-process (tests/clirun.py): set-up, not the subject
+        done = run_in_process(root, args, env=env)
+        assert done.returncode == 0, done.stderr
 
     run("git", "init", "-q")
     (root / "README.md").write_text("bad-input template\n")
     run("git", "add", "README.md")
     run("git", "commit", "-q", "-m", "initial")
-    run(sys.executable, "-m", "gitmodel", "init", "--no-hooks", "--remote", str(root.parent / "remote"))
+    gitmodel("init", "--no-hooks", "--remote", str(root.parent / "remote"))
     (root / "artifacts").mkdir()
     (root / "artifacts" / "model.bin").write_bytes(bytes(range(256)) * 8)
     (root / "prompts").mkdir()
     (root / "prompts" / "system.txt").write_text("You are a careful sentiment classifier.\n")
     (root / "schema.yaml").write_text("inputs: {type: object, required: [text], properties: {text: {type: string}}}\n")
-    run(sys.executable, "-m", "gitmodel", "add", "sentiment", "--weights", "artifacts/model.bin",
-        "--prompt", "prompts/system.txt", "--schema", "schema.yaml")
+    gitmodel("add", "sentiment", "--weights", "artifacts/model.bin", "--prompt", "prompts/system.txt",
+             "--schema", "schema.yaml")
     run("git", "add", "-A")
     run("git", "commit", "-q", "-m", "sentiment")
     _age_worktree(root)
@@ -342,7 +345,7 @@ def test_bad_input(case: Case, template: Path, tmp_path: Path) -> None:
     shutil.copytree(template, repo, symlinks=True)
     for command in case.requires:
         if not _available(repo, command):
-            pytest.skip(f"`gitmodel {command}` does not exist on this commit")
+            pytest.fail(f"`gitmodel {command}` does not exist on this commit")
     cwd = repo
     if case.setup is not None:
         moved = case.setup(repo)

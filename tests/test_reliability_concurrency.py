@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from gitmodel import manifest
-from tests.reliability_kit import build_template, copy_repo, gitmodel_argv, has_command, isolated_env, run
+from tests.reliability_kit import (
+    build_template,
+    copy_repo,
+    gitmodel,
+    gitmodel_argv,
+    has_command,
+    isolated_env,
+    run,
+)
 
 pytestmark = pytest.mark.slow
 MODELS = ("sentiment", "ranker")
@@ -52,7 +60,7 @@ def sequential(tmp_path_factory: pytest.TempPathFactory, template: Path, env: di
     repo = copy_repo(template, tmp_path_factory.mktemp("conc-seq") / "repo")
     change_both(repo)
     for name in MODELS:
-        run(repo, *gitmodel_argv("bump", name), env=env)
+        gitmodel(repo, "bump", name, env=env)
     return {name: (repo / "models" / f"{name}.yaml").read_bytes() for name in MODELS}
 
 
@@ -70,7 +78,7 @@ def test_two_bumps_of_different_models_at_once(round_: int, template: Path, env:
     staged = run(repo, "git", "diff", "--cached", "--name-only").stdout.split()
     assert {f"models/{name}.yaml" for name in MODELS} <= set(staged)
     assert not (repo / ".git" / "index.lock").exists()
-    check = run(repo, *gitmodel_argv("check"), env=env, check=False)
+    check = gitmodel(repo, "check", env=env, check=False)
     assert check.returncode == 0, check.stderr
 
 
@@ -78,7 +86,7 @@ def test_two_bumps_of_different_models_at_once(round_: int, template: Path, env:
 def test_two_tags_of_the_same_version_at_once(round_: int, template: Path, env: dict[str, str],
                                               tmp_path: Path) -> None:
     if not has_command(template, "tag"):
-        pytest.skip("`gitmodel tag` does not exist on this commit")
+        pytest.fail("`gitmodel tag` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     procs = [start(repo, env, "tag", "sentiment", "-m", f"attempt {i}") for i in range(2)]
     results = sorted(finish(proc) for proc in procs)
@@ -116,7 +124,7 @@ def _python_env(env: dict[str, str]) -> dict[str, str]:
 def test_dvc_lock_held_means_a_bounded_wait_then_a_clear_error(command: str, template: Path, env: dict[str, str],
                                                                 tmp_path: Path) -> None:
     if not has_command(template, command):
-        pytest.skip(f"`gitmodel {command}` does not exist on this commit")
+        pytest.fail(f"`gitmodel {command}` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     (repo / "artifacts" / "extra").mkdir()
     (repo / "artifacts" / "extra" / "model.bin").write_bytes(b"\x00extra" * 1000)
@@ -147,7 +155,7 @@ def test_dvc_lock_held_means_a_bounded_wait_then_a_clear_error(command: str, tem
 
 def test_push_while_add_runs(template: Path, env: dict[str, str], tmp_path: Path) -> None:
     if not has_command(template, "push"):
-        pytest.skip("`gitmodel push` does not exist on this commit")
+        pytest.fail("`gitmodel push` does not exist on this commit")
     repo = copy_repo(template, tmp_path / "repo")
     (repo / "artifacts" / "big").mkdir()
     (repo / "artifacts" / "big" / "model.bin").write_bytes(b"\x01" * (64 << 20))
@@ -158,5 +166,5 @@ def test_push_while_add_runs(template: Path, env: dict[str, str], tmp_path: Path
     assert add_code == 0, add_err
     assert push_code == 0, push_err  # DVC's lock is waited for, not failed on
     manifest.load(repo / "models" / "big.yaml")
-    check = run(repo, *gitmodel_argv("check"), env=env, check=False)
+    check = gitmodel(repo, "check", env=env, check=False)
     assert check.returncode == 0, check.stderr

@@ -23,6 +23,7 @@ from tests.reliability_kit import (
     MANIFEST,
     build_template,
     copy_repo,
+    gitmodel,
     gitmodel_argv,
     has_command,
     isolated_env,
@@ -152,11 +153,11 @@ def test_kill_at_a_random_moment(trial: int, template: Path, references: Callabl
         shown = run(repo, "git", "show", f"{commit}:models/{model}.yaml").stdout
         assert manifest.parse(shown, where=tag, full=False).version == version, f"{tag} points at another version"
 
-    check = run(repo, *gitmodel_argv("check"), env=env, check=False)
+    check = gitmodel(repo, "check", env=env, check=False)  # in-process: the killed run was the subprocess
     assert check.returncode in (0, 1), check.stderr
     assert "Traceback" not in check.stderr + check.stdout
 
-    again = run(repo, *gitmodel_argv(*command.args), env=env, check=False)
+    again = gitmodel(repo, *command.args, env=env, check=False)
     assert "Traceback" not in again.stderr + again.stdout
     if again.returncode != 0:
         # Only one refusal is right: the interrupted command had already finished its job.

@@ -12,9 +12,7 @@ from gitmodel.errors import InvalidInput, Refused
 from gitmodel.release import tag_release, versions
 from gitmodel.stages import promote, rollback, stages
 from tests.conftest import git, gm
-from tests.release_helpers import GTO, Clock, change_prompt_and_bump, commit, gto, make_model
-
-needs_gto = pytest.mark.skipif(not GTO.exists(), reason="gto not installed")
+from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
 
 
 @pytest.fixture
@@ -175,7 +173,6 @@ def test_promote_push(three: Path, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------ GTO interop
 
 
-@needs_gto
 def test_gto_reads_gitmodel_releases_and_stages(three: Path, clock: Clock) -> None:
     clock.tick()
     promote(three, "sentiment@v0.2.0", "staging")
@@ -190,7 +187,6 @@ def test_gto_reads_gitmodel_releases_and_stages(three: Path, clock: Clock) -> No
     assert "v0.3.0" in table.stdout
 
 
-@needs_gto
 def test_gitmodel_reads_gto_register_and_assign(repo: Path, clock: Clock) -> None:
     clock.tick()
     make_model(repo)

@@ -369,7 +369,7 @@ def test_held_dvc_lock_waits_a_bounded_time_then_says_so(model_repo: Path, monke
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
-        monkeypatch.setattr(storage, "LOCK_TIMEOUT_S", 0.0)
+        monkeypatch.setenv("GITMODEL_LOCK_TIMEOUT", "0")
         (model_repo / "extra.bin").write_bytes(b"\x00" * 10)
         with pytest.raises(ExternalFailure) as caught:
             storage.track(model_repo, ["extra.bin"])

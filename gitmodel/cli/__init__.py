@@ -7,11 +7,12 @@ importing Typer costs ~60-80 ms, more than the work they do.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any
 
-from gitmodel.errors import ExitCode, GitmodelError
+from gitmodel.errors import ExitCode, GitmodelError, printable
 
 
 def __getattr__(name: str) -> Any:
@@ -28,7 +29,25 @@ def _usage_line(exc: Exception, message: str) -> str:
     ctx = getattr(exc, "ctx", None)
     command = getattr(ctx, "command_path", None) or "gitmodel"
     text = " ".join(message.split())
-    return f"error: {command}: {text} — see `{command} --help`"
+    return printable(f"error: {command}: {text} — see `{command} --help`")
+
+
+# The machine said no (disk full, read-only, permissions, I/O): an external failure, not our bug (exit 3)
+_SYSTEM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE,
+                  errno.ENFILE, errno.EFBIG, errno.ENAMETOOLONG, errno.ETXTBSY}
+_ERRNO_HINTS = {errno.ENOSPC: "free some disk space, then retry", errno.EDQUOT: "free space or raise the quota",
+                errno.EROFS: "the file system is read-only: work in a writable clone",
+                errno.EACCES: "check the permissions of that path", errno.EPERM: "check the permissions of that path",
+                errno.EMFILE: "too many open files: raise `ulimit -n`", errno.ENFILE: "too many open files",
+                errno.ENAMETOOLONG: "use a shorter path"}
+
+
+def _os_error_line(exc: OSError) -> str:
+    """`error: <file>: <what the system said> — <how to fix>`, one line, for an OSError nobody converted."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    what = exc.strerror or os.strerror(exc.errno or 0)
+    hint = _ERRNO_HINTS.get(exc.errno or 0, "fix the cause, then retry")
+    return printable(f"error: {where}{' '.join(what.split())} — {hint}")
 
 
 def _dispatch(argv: list[str] | None) -> Any:
@@ -67,6 +86,9 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__ == "Abort":  # Click turns Ctrl-C into Abort
             sys.stderr.write("error: interrupted\n")
             sys.exit(int(ExitCode.INTERRUPTED))
+        if isinstance(exc, OSError) and exc.errno in _SYSTEM_ERRNOS:
+            sys.stderr.write(_os_error_line(exc) + "\n")
+            sys.exit(int(ExitCode.INVALID_INPUT) if exc.errno == errno.ENAMETOOLONG else int(ExitCode.EXTERNAL))
         code = getattr(exc, "exit_code", None)
         fmt = getattr(exc, "format_message", None)
         if callable(fmt) and isinstance(code, int):  # a usage error from Typer's Click: one line, exit 2
@@ -75,8 +97,8 @@ def main(argv: list[str] | None = None) -> None:
                 sys.exit(int(ExitCode.OK))
             sys.stderr.write(_usage_line(exc, message) + "\n")
             sys.exit(int(ExitCode.INVALID_INPUT) if code == 2 else code)
-        sys.stderr.write(f"error: unexpected error: {type(exc).__name__}: {exc} — "
-                         "rerun with GITMODEL_TRACEBACK=1 and report it\n")
+        sys.stderr.write(printable(f"error: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())} — "
+                                   "rerun with GITMODEL_TRACEBACK=1 and report it") + "\n")
         sys.exit(int(ExitCode.INTERNAL))
     if rv == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
         sys.stderr.write("error: interrupted\n")

@@ -133,7 +133,9 @@ def add(
         if imported is not None:
             imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
         raise
-    for text in imported.warnings if imported else []:
+    from gitmodel.names import gto_name_problem
+
+    for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
         warn(text)
     for note in [*(imported.notes if imported else []), *result.notes]:
         err(f"note: {note}")

@@ -104,6 +104,8 @@ def stages_cmd(
     if json_out:
         emit_json(result.to_json())
         return
+    if result.deprecated:
+        warn(f"{name} is deprecated ({result.deprecated}): it holds no stage; a new release revives it")
     if not result.holders:
         out(f"{name} is in no stage yet: gitmodel promote {name}@vX.Y.Z STAGE")
         return

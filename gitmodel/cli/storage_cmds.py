@@ -46,14 +46,15 @@ def _print_verify(report: object) -> None:
 
 @app.command()
 def push(
-    names: Annotated[list[str] | None, typer.Argument(help="Models (default: all).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Models, or NAME@vX.Y.Z for one release's objects (default: all models).")] = None,
     all_releases: Annotated[bool, typer.Option("--all-releases", help="Also every release tag's objects.")] = False,
     remote: RemoteOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Send the DVC objects of the models' weights and data to the remote (skips what it already has).
 
-    Example: gitmodel push sentiment --all-releases
+    Example: gitmodel push sentiment@v0.1.0
     """
     from gitmodel.cli.views import show_push
 

@@ -45,7 +45,7 @@ def show_ls(json_out: bool) -> int:
         return ExitCode.OK
     table(["model", "version", "released", "stages", "state"],
           [[m.name, m.version, m.released or "-", ", ".join(f"{s}={v}" for s, v in sorted(m.stages.items())) or "-",
-            m.state] for m in models])
+            m.state + (" (deprecated)" if m.deprecated else "")] for m in models])
     return ExitCode.OK
 
 
@@ -98,6 +98,8 @@ def show_versions(name: str, json_out: bool) -> int:
     if json_out:
         emit_json(result.to_json())
         return ExitCode.OK
+    if result.deprecated:
+        warn(f"{name} is deprecated ({result.deprecated}): it holds no stage; a new release revives it")
     if not result.versions:
         out(f"{name} has no releases yet: gitmodel tag {name}")
         return ExitCode.OK
@@ -129,10 +131,8 @@ def show_push(names: list[str] | None, all_releases: bool, remote: str | None, j
         emit_json(report.to_json())
         return ExitCode.OK
     out(f"remote {report.remote}: {report.url}")
-    for path in report.pushed:
-        out(f"  pushed      {path}")
-    for path in report.up_to_date:
-        out(f"  up to date  {path}")
+    for status, path, versions in report.objects:
+        out(f"  {status:<10}  {path}  ({', '.join(versions)})")
     if not report.pushed and not report.up_to_date:
         out("  nothing stored through DVC")
     return ExitCode.OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -49,7 +50,11 @@ def validate(data: Any, name: str, *, where: str) -> None:
         return
     parts = list(error.absolute_path)
     message = error.message
-    if error.validator == "required" and isinstance(error.instance, dict):
+    hint = None
+    if isinstance(error.instance, float) and not math.isfinite(error.instance):
+        message = f"{error.instance} is not a finite number (JSON has no NaN or Infinity)"
+        hint = "write a number, or null for no value"
+    elif error.validator == "required" and isinstance(error.instance, dict):
         missing = next((k for k in error.validator_value if k not in error.instance), None)
         if missing is not None:
             parts.append(missing)
@@ -70,4 +75,4 @@ def validate(data: Any, name: str, *, where: str) -> None:
     if len(message) > 200:
         message = message[:197] + "..."
     field = field_path(parts) or "(top level)"
-    raise InvalidInput(message, where=f"{where}: {field}")
+    raise InvalidInput(message, where=f"{where}: {field}", hint=hint)
