@@ -10,12 +10,11 @@ side. The issue sets no goal; ≤ 1.5× is ours.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from benchmarks import generators as gen
 from benchmarks.harness import BenchError, Run, Series, alternate, fmt_ratio, fmt_series, time_ratio, verdict
-from benchmarks.workspace import make_writable
+from benchmarks.workspace import drop_local_copies
 
 KEY = "verify-objects"
 FIGURE = (KEY, "`check --base REV --verify-objects` of a change pinning 1 GiB (DVC, local remote) — vs "
@@ -42,11 +41,7 @@ def verify_objects_figure(ctx: object) -> None:
         return
 
     def cold(_: str) -> None:
-        cache = root / ".dvc" / "cache"
-        if cache.exists():
-            make_writable(cache)
-            shutil.rmtree(cache)
-        (root / "artifacts" / "big.bin").unlink(missing_ok=True)
+        drop_local_copies(root, "artifacts/big.bin")
 
     def pulled(path: Path, run: Run) -> Run:
         if not path.exists() or path.stat().st_size != gen.GIB:

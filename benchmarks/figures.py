@@ -30,7 +30,7 @@ from benchmarks.harness import (
     time_ratio,
     verdict,
 )
-from benchmarks.workspace import Workspace, make_writable
+from benchmarks.workspace import Workspace, drop_local_copies, make_writable, remove_tree
 from gitmodel.records import replace
 
 # (key, figure, goal) in the order RESULTS.md lists them.
@@ -204,10 +204,7 @@ def add_figure(ctx: Context) -> None:
         ws.git(root, "reset", "-q")
         for rel in ("models/big.yaml", "artifacts/big.bin.dvc", "artifacts/.gitignore", ".git/gitmodel/hashcache.json"):
             (root / rel).unlink(missing_ok=True)
-        cache = root / ".dvc" / "cache"
-        if cache.exists():
-            make_writable(cache)
-            shutil.rmtree(cache)
+        remove_tree(root / ".dvc" / "cache")
         target = root / "artifacts" / "big.bin"
         gen.link_or_copy(big, target)
         # A new mtime every run: DVC's state db (inode, mtime, size) and gitmodel's HashCache both miss,
@@ -287,14 +284,8 @@ def transfer_figures(ctx: Context) -> None:
     out = ws.root / "xfer-out"
 
     def cold(_: str) -> None:
-        cache = root / ".dvc" / "cache"
-        if cache.exists():
-            make_writable(cache)
-            shutil.rmtree(cache)
-        (root / "artifacts" / "big.bin").unlink(missing_ok=True)
-        if out.exists():
-            make_writable(out)
-            shutil.rmtree(out)
+        drop_local_copies(root, "artifacts/big.bin")
+        remove_tree(out)
 
     def fetched(path: Path, run: Run) -> Run:
         if not path.exists() or path.stat().st_size != gen.GIB:

@@ -119,9 +119,7 @@ class Workspace:
 
     def fresh_dir(self, name: str) -> Path:
         path = self.root / name
-        if path.exists():
-            make_writable(path)
-            shutil.rmtree(path)
+        remove_tree(path)
         path.mkdir(parents=True)
         return path
 
@@ -178,3 +176,17 @@ def make_writable(path: Path) -> None:
         for name in dirnames:
             with contextlib.suppress(OSError):
                 os.chmod(os.path.join(dirpath, name), 0o755)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory DVC may have made read-only; nothing to do if it is absent."""
+    if path.exists():
+        make_writable(path)
+        shutil.rmtree(path)
+
+
+def drop_local_copies(root: Path, *files: str) -> None:
+    """A cold start for a download figure: no DVC cache in `root`, none of `files` in its work tree."""
+    remove_tree(root / ".dvc" / "cache")
+    for rel in files:
+        (root / rel).unlink(missing_ok=True)

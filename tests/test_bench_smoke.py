@@ -109,6 +109,23 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]  # no temp file left behind
 
 
+def test_drop_local_copies_removes_a_read_only_cache_and_the_named_files(tmp_path: Path) -> None:
+    from benchmarks.workspace import drop_local_copies
+
+    objects = tmp_path / ".dvc" / "cache" / "files" / "md5" / "ab"
+    objects.mkdir(parents=True)
+    (objects / "cdef").write_bytes(b"x")
+    (objects / "cdef").chmod(0o444)
+    objects.chmod(0o555)  # as DVC leaves its cache
+    (tmp_path / "artifacts").mkdir()
+    (tmp_path / "artifacts" / "big.bin").write_bytes(b"y")
+    (tmp_path / "artifacts" / "kept.bin").write_bytes(b"z")
+    drop_local_copies(tmp_path, "artifacts/big.bin", "artifacts/never-there.bin")
+    assert not (tmp_path / ".dvc" / "cache").exists()
+    assert sorted(p.name for p in (tmp_path / "artifacts").iterdir()) == ["kept.bin"]
+    drop_local_copies(tmp_path)  # nothing left to drop: no error
+
+
 def test_run_process_reports_exit_code_and_peak_rss(tmp_path: Path) -> None:
     # A child that allocates ~64 MiB must report at least that much peak RSS through wait4.
     run = run_process([sys.executable, "-c", "b = bytearray(64 << 20); b[::4096] = b'x' * (len(b) // 4096)"],
