@@ -1,18 +1,50 @@
-"""Shared set-ups for the storage attack tests: a released model in a real DVC repo whose objects are in
-a real local DVC remote, and the hostile things a contributor with write access to that remote can do."""
+"""Shared set-ups for the attack tests: a released model in a real DVC repo whose objects are in a real
+local DVC remote, the hostile things a contributor with write access to that remote can do, and the
+module-scoped template repos that several attack modules build once and copy per test."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from gitmodel import manifest as mf
 from gitmodel.records import replace
-from tests.conftest import git
+from tests.conftest import git, gm
+from tests.reliability_kit import copy_repo
 from tests.test_storage import make_model_repo, remote_object
 
-__all__ = ["make_model_repo", "remote_object", "put_object", "hostile_dir_release", "set_entry", "entry"]
+__all__ = ["make_model_repo", "remote_object", "put_object", "hostile_dir_release", "set_entry", "entry",
+           "pushed_model_repo", "template_runner", "copy_template"]
+
+
+def pushed_model_repo(root: Path) -> Path:
+    """make_model_repo (sentiment released as 0.1.0 in a real DVC repo), its objects pushed to the remote."""
+    make_model_repo(root)
+    pushed = gm(root, "push")
+    assert pushed.returncode == 0, pushed.stderr
+    return root
+
+
+def template_runner(root: Path) -> Callable[..., None]:
+    """`run(*argv)` in a module-scoped template repo: each step must succeed. conftest's autouse
+    `session_env` already gives module-scoped fixtures an isolated HOME, git config and this checkout
+    on PYTHONPATH, so the template needs no environment of its own."""
+
+    def run(*argv: str) -> None:
+        done = subprocess.run(list(argv), cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, (argv, done.stderr)
+
+    return run
+
+
+def copy_template(template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of a template repo at `tmp_path/repo` (links kept as links), with its own copy
+    of the template's DVC remote where it has one (`template.parent/remote`), so no test writes to
+    another's."""
+    return copy_repo(template, tmp_path / "repo")
 
 
 def put_object(data: bytes, *, suffix: str = "") -> str:

@@ -7,7 +7,6 @@ valid manifest is) and 11 (the modeline resolves offline, in the repository).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.attacks_kit import copy_template, template_runner
 from tests.conftest import git, gm
 
 SHA = "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4"  # sha256 of "hi\n"
@@ -28,16 +28,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repo after `gitmodel init` and `add m` (one git-stored file), committed, hooks installed."""
     root = tmp_path_factory.mktemp("attacks") / "repo"
     root.mkdir()
-    home = root.parent / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
-    # module-scoped: the autouse environment fixture has not run yet, so say which gitmodel to run
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "GIT_CONFIG_NOSYSTEM": "1",
-           "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATER": "1", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-
-    def run(*argv: str) -> None:
-        subprocess.run(argv, cwd=root, check=True, capture_output=True, env=env)
-
+    run = template_runner(root)
     run("git", "init", "-q")
     run(sys.executable, "-m", "gitmodel", "init")
     (root / "artifacts").mkdir()
@@ -49,9 +40,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo_copy(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(template, root, symlinks=True)
-    return root
+    return copy_template(template, tmp_path)
 
 
 def one_line_exit_2(result: subprocess.CompletedProcess[str], where: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitmodel.workspace import bump_model
-from tests.attacks_kit import entry, make_model_repo, set_entry
+from tests.attacks_kit import entry, pushed_model_repo, set_entry
 from tests.conftest import REPO_ROOT, git, gm
 
 WEIGHTS = "artifacts/model.bin"
@@ -24,9 +24,7 @@ def _tree(path: Path) -> dict[str, int]:
 
 @pytest.fixture
 def released(repo: Path) -> Path:
-    make_model_repo(repo)
-    assert gm(repo, "push").returncode == 0
-    return repo
+    return pushed_model_repo(repo)
 
 
 def test_md5_only_swap_is_caught_by_the_remote_bytes(released: Path) -> None:

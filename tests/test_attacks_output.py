@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.attacks_kit import copy_template, template_runner
 from tests.conftest import git, gm
 from tests.release_helpers import make_model
 
@@ -157,19 +158,11 @@ READ_COMMANDS = [["check"], ["validate"], ["ls"], ["ls", "--json"], ["status"], 
 @pytest.fixture(scope="module")
 def dvc_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sentiment with DVC-stored weights and a git-stored prompt, released as 0.1.0; built once per module."""
-    import subprocess
     import sys
 
-    home = tmp_path_factory.mktemp("exit4-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "GIT_CONFIG_NOSYSTEM": "1",
-           "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATER": "1", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     root = tmp_path_factory.mktemp("exit4") / "repo"
     root.mkdir()
-
-    def run(*argv: str) -> None:
-        subprocess.run(list(argv), cwd=root, env=env, check=True, capture_output=True)
-
+    run = template_runner(root)
     run("git", "init", "-q")
     run(sys.executable, "-m", "gitmodel", "init", "--no-hooks", "--remote", str(root.parent / "remote"))
     (root / "artifacts").mkdir()
@@ -186,11 +179,7 @@ def dvc_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def dvc_repo(dvc_template: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    root = tmp_path / "repo"
-    shutil.copytree(dvc_template, root, symlinks=True)
-    return root
+    return copy_template(dvc_template, tmp_path)
 
 
 def never_4(result: Any) -> None:

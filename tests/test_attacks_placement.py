@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks_kit import entry, make_model_repo, remote_object, set_entry
+from tests.attacks_kit import entry, make_model_repo, pushed_model_repo, remote_object, set_entry
 from tests.conftest import git, gm
 from tests.test_storage import WEIGHTS_V1, WEIGHTS_V2, second_version
 
@@ -37,9 +37,7 @@ def flip_byte(path: Path, *, keep_stat: bool = False) -> None:
 
 @pytest.fixture
 def pushed(repo: Path) -> Path:
-    make_model_repo(repo)
-    assert gm(repo, "push").returncode == 0
-    return repo
+    return pushed_model_repo(repo)
 
 
 def test_pull_refuses_a_damaged_local_cache_object_and_a_rerun_fetches_a_good_one(pushed: Path) -> None:
