@@ -111,7 +111,9 @@ def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-def _set(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+def with_value_at(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of the JSON document `doc` with `value` at `path` (keys and list indexes); test_schema_truth
+    builds its mutated manifests with it too."""
     if not path:
         return value
     doc = json.loads(json.dumps(doc))
@@ -128,7 +130,7 @@ def test_manifest_one_field_mutated(data: st.DataObject, full: bool) -> None:
     """A valid manifest with one field (anywhere) replaced by any JSON value: parsed or refused, and
     when accepted, it renders back to YAML that parses to the same manifest."""
     path = data.draw(st.sampled_from(_paths(VALID)))
-    doc = _set(VALID, path, data.draw(json_values))
+    doc = with_value_at(VALID, path, data.draw(json_values))
     parsed = only_ours(manifest.parse, yaml.safe_dump(doc), where="models/x.yaml", full=full)
     if parsed is not None:
         again = manifest.parse(manifest.render(parsed), where="models/x.yaml", full=False)

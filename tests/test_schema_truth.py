@@ -28,6 +28,7 @@ from gitmodel.errors import InvalidInput
 from gitmodel.fileio import parse_yaml
 from gitmodel.leanschema import is_valid
 from gitmodel.schemas import load_schema, schema_path
+from tests.test_reliability_fuzz import with_value_at
 
 SCHEMA = schema_path("manifest.v1.json")
 
@@ -270,12 +271,7 @@ GOOD = {"schema_version": 1, "name": "team/ranker", "version": "1.2.0",
 
 
 def with_value(where: tuple[Any, ...], value: Any) -> Any:
-    doc = json.loads(json.dumps(GOOD))
-    node = doc
-    for key in where[:-1]:
-        node = node[key]
-    node[where[-1]] = value
-    return doc
+    return with_value_at(GOOD, where, value)
 
 
 # Each case the issue names, as gitmodel read it before (verdict, then the agreed one).
