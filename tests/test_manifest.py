@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gitmodel import fileio
 from gitmodel import manifest as mf
-from gitmodel.errors import InvalidInput
+from gitmodel.errors import ExternalFailure, InvalidInput
 from gitmodel.manifest import FileEntry, Manifest
 
 SHA = "a" * 64
@@ -127,8 +127,9 @@ def test_atomic_write_that_fails_keeps_the_old_content_and_no_temp_file(tmp_path
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(ExternalFailure, match="m.yaml: cannot write: No space left on device") as info:
         mf.save(sample(), path)
+    assert info.value.exit_code == 3
     monkeypatch.undo()
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["m.yaml"]
