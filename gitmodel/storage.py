@@ -103,6 +103,7 @@ def open_repo(root: Path) -> Iterator[Any]:
     if not is_dvc_repo(root):
         raise InvalidInput("not a DVC repository (no .dvc/)", where=str(root),
                            hint="run `gitmodel init` (it runs `dvc init`)")
+    refuse_cache_outside(root)
     try:
         repo = Repo(str(root))
     except NotDvcRepoError:
@@ -200,6 +201,35 @@ def _dvc_config(root: Path) -> Any:
     except ConfigError as exc:
         raise InvalidInput(f"invalid DVC config: {' '.join(str(exc).split())}", where=str(root / ".dvc" / "config"),
                            hint="fix it, or see `dvc config --list`") from None
+
+
+# Where DVC writes on its own: its cache (`cache.dir`, or a remote named by `cache.local`...) and its site
+# cache. The committed `.dvc/config` is data from whoever can push a branch; the user's own levels are not.
+_CACHE_PLACES = (("cache", "dir"), ("cache", "local"), ("cache", "s3"), ("cache", "gs"), ("cache", "hdfs"),
+                 ("cache", "webhdfs"), ("cache", "ssh"), ("cache", "azure"), ("core", "site_cache_dir"))
+
+
+def refuse_cache_outside(root: Path) -> None:
+    """Refuse (exit 2) a committed `.dvc/config` that moves a place DVC writes to out of the work tree:
+    `cache.dir` outside it (`/etc`, `../../x`), a cache on a remote (`cache.local = NAME`), or
+    `core.site_cache_dir` outside it. The same setting in `.dvc/config.local` or the user's global or
+    system DVC config (a shared cache on this machine) is the user's choice and is honoured."""
+    config = _dvc_config(root)
+    shared = config.load_one("repo")
+    own = [config.load_one(level) for level in ("local", "global", "system")]
+    real_root = os.path.realpath(root)
+    for section, key in _CACHE_PLACES:
+        value = shared.get(section, {}).get(key)
+        if value is None or any(key in level.get(section, {}) for level in own):
+            continue
+        if key in ("dir", "site_cache_dir") and not _is_url(str(value)):
+            real = os.path.realpath(str(value))
+            if real == real_root or real.startswith(real_root + os.sep):
+                continue
+        raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a committed "
+                           "config may not", where=".dvc/config",
+                           hint=f"remove it: `dvc config --unset {section}.{key}` (a shared cache on this "
+                                f"machine goes in your own config: `dvc config --local {section}.{key} PATH`)")
 
 
 def ensure_default_remote(root: Path, remote: str | None) -> str | None:

@@ -1,0 +1,170 @@
+"""More attacks on where bytes land (items 8-13 of issue 13, cases beyond test_attacks_paths/placement):
+a committed `.dvc/config` that moves DVC's cache out of the repository, paths from data that collide or
+nest, names too long for the file system, and pinned paths inside DVC's own directory. Real git, real
+DVC, a real local DVC remote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitmodel.errors import InvalidInput
+from tests.attacks_kit import make_model_repo, put_object, set_entry
+from tests.conftest import git, gm
+from tests.test_storage import drop_local_copies
+
+
+def _commit_dvc_config(root: Path, extra: str) -> None:
+    """A hostile commit appends `extra` to the committed `.dvc/config` (DVC reads it on every command)."""
+    config = root / ".dvc" / "config"
+    config.write_text(config.read_text() + extra)
+    git(root, "add", ".dvc/config")
+    git(root, "commit", "-q", "--no-verify", "-m", "tune dvc")
+
+
+def _empty_or_missing(path: Path) -> bool:
+    return not path.exists() or not any(path.rglob("*"))
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_a_committed_cache_dir_outside_the_repo_is_refused(repo: Path, tmp_path: Path, how: str) -> None:
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "elsewhere"
+    value = str(outside) if how == "absolute" else "../../elsewhere"  # relative to .dvc/
+    _commit_dvc_config(repo, f"[cache]\n    dir = {value}\n")
+    drop_local_copies(repo)
+    for args in (("pull",), ("get", "sentiment@v0.1.0", "--out", str(tmp_path / "out")),
+                 ("checkout", "sentiment@v0.1.0", "--force")):
+        result = gm(repo, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "cache" in result.stderr and ".dvc/config" in result.stderr
+        assert _empty_or_missing(outside), (args, list(outside.rglob("*")))
+    with pytest.raises(InvalidInput, match="cache"):
+        from gitmodel.api import resolve
+
+        resolve("sentiment@v0.1.0", repo=repo)
+    assert _empty_or_missing(outside)
+    # the hint, followed, gives a working pull with the cache back inside the repo
+    hint = gm(repo, "pull").stderr
+    assert "dvc config --unset cache.dir" in hint
+    git(repo, "config", "--global", "user.name", "t")
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "dvc", "config", "--unset", "cache.dir"], cwd=repo, check=True)
+    assert gm(repo, "pull").returncode == 0
+    assert gm(repo, "verify", "sentiment").returncode == 0
+    assert _empty_or_missing(outside)
+
+
+def test_the_users_own_cache_dir_outside_the_repo_is_honoured(repo: Path, tmp_path: Path) -> None:
+    """A shared cache the user configured locally (`.dvc/config.local`, never committed) is their choice."""
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "shared-cache"
+    local = repo / ".dvc" / "config.local"
+    local.write_text(local.read_text() + f"[cache]\n    dir = {outside}\n")
+    drop_local_copies(repo)
+    result = gm(repo, "pull")
+    assert result.returncode == 0, result.stderr
+    assert any(outside.rglob("*"))
+    assert gm(repo, "verify", "sentiment").returncode == 0
+
+
+def test_a_committed_cache_pointing_at_a_remote_outside_is_refused(repo: Path, tmp_path: Path) -> None:
+    """`cache.local = NAME` makes a configured remote's directory the cache: the same escape, other words."""
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "elsewhere"
+    _commit_dvc_config(repo, f"[cache]\n    local = side\n['remote \"side\"']\n    url = {outside}\n")
+    drop_local_copies(repo)
+    result = gm(repo, "pull")
+    assert result.returncode == 2, result.stderr
+    assert _empty_or_missing(outside)
+
+
+def test_a_committed_site_cache_dir_is_refused(repo: Path, tmp_path: Path) -> None:
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "site"
+    _commit_dvc_config(repo, f"[core]\n    site_cache_dir = {outside}\n")
+    drop_local_copies(repo)
+    result = gm(repo, "pull")
+    assert result.returncode == 2, result.stderr
+    assert _empty_or_missing(outside)
+
+
+# ------------------------------------------------------------------ paths from data that collide or nest
+
+
+def _dir_release(root: Path, listing: list[dict[str, str]]) -> None:
+    """Pin `data/train` to a `.dir` listing put in the remote, as 0.2.0, and drop every local copy."""
+    import shutil
+
+    from gitmodel.transfer import push
+
+    push(root)
+    dir_md5 = put_object(json.dumps(listing, sort_keys=True).encode(), suffix=".dir")
+    set_entry(root, "data/train", md5=dir_md5, sha256="0" * 64, nfiles=len(listing))
+    text = (root / "models" / "sentiment.yaml").read_text().replace("version: 0.1.0", "version: 0.2.0")
+    (root / "models" / "sentiment.yaml").write_text(text)
+    git(root, "commit", "-q", "--no-verify", "-am", "sentiment 0.2.0")
+    git(root, "tag", "-a", "sentiment@v0.2.0", "-m", "hostile release")
+    shutil.rmtree(root / ".dvc" / "cache", ignore_errors=True)
+
+
+@pytest.mark.parametrize("kind", ["file-and-child", "too-long"])
+def test_a_listing_whose_paths_cannot_all_be_files_is_invalid_input(repo: Path, tmp_path: Path, kind: str) -> None:
+    make_model_repo(repo)
+    a, b = put_object(b"one\n"), put_object(b"two\n")
+    if kind == "file-and-child":
+        listing = [{"md5": a, "relpath": "x"}, {"md5": b, "relpath": "x/y"}]
+    else:
+        listing = [{"md5": a, "relpath": "d/" + "n" * 300}]
+    _dir_release(repo, listing)
+    out = tmp_path / "out"
+    result = gm(repo, "get", "sentiment@v0.2.0", "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "DVC directory listing" in result.stderr
+    assert not out.exists()
+    before = sorted(p.name for p in (repo / "data").rglob("*"))
+    result = gm(repo, "pull", "--force")
+    assert result.returncode == 2, result.stderr
+    assert sorted(p.name for p in (repo / "data").rglob("*")) == before
+
+
+def test_one_path_pinned_twice_with_different_bytes_is_refused(repo: Path) -> None:
+    """Two manifests (or two components) pinning one path to different bytes: whichever is placed last,
+    the other's sha256 is wrong on disk. Refused before anything is placed."""
+    make_model_repo(repo)
+    gm(repo, "push")
+    other = (repo / "models" / "sentiment.yaml").read_text().replace("name: sentiment", "name: rival")
+    weights = [line for line in other.splitlines() if "sha256:" in line][0]
+    other = other.replace(weights, weights.split("sha256:")[0] + "sha256: '" + "1" * 64 + "'")
+    (repo / "models" / "rival.yaml").write_text(other)
+    git(repo, "add", "models/rival.yaml")
+    git(repo, "commit", "-q", "--no-verify", "-m", "rival")
+    before = (repo / "artifacts" / "model.bin").read_bytes()
+    result = gm(repo, "pull", "--force")
+    assert result.returncode == 2, result.stderr
+    assert "pinned" in result.stderr
+    assert (repo / "artifacts" / "model.bin").read_bytes() == before
+
+
+@pytest.mark.parametrize("path", [".dvc/config", ".dvc/cache/files/md5/00/x", ".DVC/config"])
+def test_a_pinned_path_inside_dvcs_own_directory_is_refused(repo: Path, path: str) -> None:
+    make_model_repo(repo)
+    gm(repo, "push")
+    manifest = repo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("path: artifacts/model.bin", f"path: {path}"))
+    git(repo, "commit", "-q", "--no-verify", "-am", "pin into .dvc")
+    config = (repo / ".dvc" / "config").read_bytes()
+    result = gm(repo, "pull", "--force")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert (repo / ".dvc" / "config").read_bytes() == config
