@@ -24,7 +24,7 @@ from gitmodel.fileio import remove_stale_temps, safe_target, temp_prefix
 from gitmodel.hashing import sha256_bytes
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
-from gitmodel.placement import Mismatch, build_entry, check_entry, integrity_error
+from gitmodel.placement import Mismatch, build_entry, check_entry, check_pinned_paths, integrity_error
 from gitmodel.pointers import check_pointers
 from gitmodel.sources import lfs_oid
 from gitmodel.status import current_stages
@@ -150,6 +150,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     """
     items = _pinned(located.manifest)
     staged = Staged()
+    check_pinned_paths([(located.tag, e) for _, e in items], work_tree=False)
     dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
     git_items = [(c, e) for c, e in items if e.storage == "git"]
     from gitmodel.storage import FetchResult

@@ -22,7 +22,7 @@ from gitmodel.hashing import HashCache, sha256_dir, sha256_file
 from gitmodel.lfs import not_downloaded
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
-from gitmodel.placement import Placement, place_verified
+from gitmodel.placement import Placement, check_pinned_paths, place_verified
 from gitmodel.pointers import check_pointers, pointer_path
 from gitmodel.saved import pinned_before
 from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
@@ -269,6 +269,8 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
     cache = HashCache(git.git_dir(root), root)
+    check_pinned_paths([(path, e) for _, (path, m) in sorted(models.items()) for _, e in m.files()],
+                       work_tree=True)
     todo = []
     for name, (manifest_path, m) in sorted(models.items()):
         entries = [e for _, e in m.files() if e.storage == "dvc"]
@@ -409,6 +411,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
         safe_target(root, e.path, where=f"{located.tag}: {e.path}")
     for path in git_paths:
         safe_target(root, path, where=f"{located.tag}: {path}")
+    check_pinned_paths([(located.tag, e) for _, e in located.manifest.files()], work_tree=True)
     check_pointers([e.path for e in dvc_entries], lambda p: git.show_file(root, located.commit, p))
     if not force:
         dirty = _uncommitted(root, located, git_paths, dvc_entries)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitmodel.errors import InvalidInput
-from tests.attacks_kit import make_model_repo, put_object, set_entry
+from tests.attacks_kit import entry, make_model_repo, put_object, set_entry
 from tests.conftest import git, gm
 from tests.test_storage import drop_local_copies
 
@@ -143,17 +143,26 @@ def test_one_path_pinned_twice_with_different_bytes_is_refused(repo: Path) -> No
     the other's sha256 is wrong on disk. Refused before anything is placed."""
     make_model_repo(repo)
     gm(repo, "push")
+    import hashlib
+
+    other_bytes = b"the rival's weights\n"
+    other_md5 = put_object(other_bytes)
+    weights = entry(repo, "artifacts/model.bin")
     other = (repo / "models" / "sentiment.yaml").read_text().replace("name: sentiment", "name: rival")
-    weights = [line for line in other.splitlines() if "sha256:" in line][0]
-    other = other.replace(weights, weights.split("sha256:")[0] + "sha256: '" + "1" * 64 + "'")
+    other = other.replace(weights.sha256, hashlib.sha256(other_bytes).hexdigest()).replace(str(weights.md5),
+                                                                                            other_md5)
     (repo / "models" / "rival.yaml").write_text(other)
     git(repo, "add", "models/rival.yaml")
     git(repo, "commit", "-q", "--no-verify", "-m", "rival")
     before = (repo / "artifacts" / "model.bin").read_bytes()
     result = gm(repo, "pull", "--force")
     assert result.returncode == 2, result.stderr
-    assert "pinned" in result.stderr
+    assert "pinned to other bytes" in result.stderr
     assert (repo / "artifacts" / "model.bin").read_bytes() == before
+    # the same bytes pinned by two manifests (a shared file) is fine
+    (repo / "models" / "rival.yaml").write_text(
+        (repo / "models" / "sentiment.yaml").read_text().replace("name: sentiment", "name: rival"))
+    assert gm(repo, "pull", "--force").returncode == 0
 
 
 @pytest.mark.parametrize("path", [".dvc/config", ".dvc/cache/files/md5/00/x", ".DVC/config"])
@@ -168,3 +177,32 @@ def test_a_pinned_path_inside_dvcs_own_directory_is_refused(repo: Path, path: st
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1
     assert (repo / ".dvc" / "config").read_bytes() == config
+
+
+# ------------------------------------------------------------------ a committed link that leads into .git
+
+
+@pytest.mark.parametrize("into", [".git/hooks", ".dvc"])
+def test_a_committed_link_into_the_tools_own_directories_is_never_written_through(repo: Path, into: str) -> None:
+    """`hooks -> .git/hooks` stays inside the work tree, but a DVC-stored `hooks/pre-commit` placed through
+    it would be a git hook that runs at the next commit (and `.dvc/...` rewrites DVC's config)."""
+    import hashlib
+    import os
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    payload = b"#!/bin/sh\necho pwned > /dev/null\n"
+    md5 = put_object(payload)
+    (repo / "tools").symlink_to(into)
+    manifest = repo / "models" / "sentiment.yaml"
+    weights = entry(repo, "artifacts/model.bin")
+    text = manifest.read_text().replace("path: artifacts/model.bin", "path: tools/pre-commit")
+    text = text.replace(weights.sha256, hashlib.sha256(payload).hexdigest()).replace(str(weights.md5), md5)
+    manifest.write_text(text)
+    git(repo, "add", "tools", "models/sentiment.yaml")
+    git(repo, "commit", "-q", "--no-verify", "-m", "tools")
+    result = gm(repo, "pull", "--force")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "tools" in result.stderr
+    assert not os.path.lexists(repo / into / "pre-commit")
