@@ -105,7 +105,7 @@ def open_repo(root: Path) -> Iterator[Any]:
                            hint="run `gitmodel init` (it runs `dvc init`)")
     refuse_cache_outside(root)
     try:
-        repo = Repo(str(root))
+        repo = Repo(str(root), config=_NO_LINKS)
     except NotDvcRepoError:
         raise InvalidInput("not a DVC repository", where=str(root), hint="run `gitmodel init`") from None
     except DvcException as exc:
@@ -207,6 +207,12 @@ def _dvc_config(root: Path) -> Any:
 # cache. The committed `.dvc/config` is data from whoever can push a branch; the user's own levels are not.
 _CACHE_PLACES = (("cache", "dir"), ("cache", "local"), ("cache", "s3"), ("cache", "gs"), ("cache", "hdfs"),
                  ("cache", "webhdfs"), ("cache", "ssh"), ("cache", "azure"), ("core", "site_cache_dir"))
+
+
+# A working file that is a symlink or hard link into the cache (`cache.type = symlink|hardlink`, which a
+# committed config can set) turns an in-place edit of the weights into damage to the cache's only copy,
+# and a symlink is not the bytes git and the hook see. gitmodel's own DVC use copies (or reflinks).
+_NO_LINKS = {"cache": {"type": ["reflink", "copy"]}}
 
 
 def refuse_cache_outside(root: Path) -> None:

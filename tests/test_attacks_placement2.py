@@ -206,3 +206,41 @@ def test_a_committed_link_into_the_tools_own_directories_is_never_written_throug
     assert result.stderr.count("\n") == 1
     assert "tools" in result.stderr
     assert not os.path.lexists(repo / into / "pre-commit")
+
+
+# ------------------------------------------------------------------ DVC link types set by a committed config
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink"])
+def test_working_files_are_never_links_into_the_cache(repo: Path, kind: str) -> None:
+    """With `cache.type = symlink|hardlink` committed, a working file that is a link into the DVC cache
+    makes an in-place edit rewrite the cache's only copy. gitmodel's writers copy: pull, checkout and bump
+    leave independent files, and the cache object survives an edit of the working file."""
+    from tests.test_storage import WEIGHTS_V2
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    _commit_dvc_config(repo, f"[cache]\n    type = {kind}\n")
+    weights = repo / "artifacts" / "model.bin"
+
+    def independent() -> None:
+        assert not weights.is_symlink()
+        assert weights.stat().st_nlink == 1
+
+    drop_local_copies(repo)
+    assert gm(repo, "pull").returncode == 0
+    independent()
+    weights.write_bytes(WEIGHTS_V2)
+    bumped = gm(repo, "bump", "sentiment")
+    assert bumped.returncode == 0, bumped.stderr
+    independent()
+    git(repo, "commit", "-q", "-am", "sentiment 0.2.0")
+    with open(weights, "r+b") as fh:  # an in-place edit, as training scripts do
+        fh.write(b"XX")
+    import hashlib
+
+    v2 = hashlib.md5(WEIGHTS_V2).hexdigest()
+    assert (repo / ".dvc" / "cache" / "files" / "md5" / v2[:2] / v2[2:]).read_bytes() == WEIGHTS_V2
+    assert gm(repo, "checkout", "sentiment@v0.1.0", "--force").returncode == 0
+    independent()
+    assert gm(repo, "verify", "sentiment").returncode == 0
