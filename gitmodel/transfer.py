@@ -271,6 +271,14 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     cache = HashCache(git.git_dir(root), root)
     check_pinned_paths([(path, e) for _, (path, m) in sorted(models.items()) for _, e in m.files()],
                        work_tree=True)
+    dvc_paths = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
+    tracked = sorted(git.ls_files_stage(root, dvc_paths)) if dvc_paths else []
+    if tracked:  # a manifest that calls a git-tracked file (`serve.py`) DVC-stored would have pull replace it
+        owner = next((p for _, (p, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"
+                      and (tracked[0] == e.path or tracked[0].startswith(e.path + "/"))), "a manifest")
+        raise InvalidInput(f"{tracked[0]} is tracked by git, but {owner} says DVC stores it", where=owner,
+                           hint="a file is stored by git or by DVC, not both: fix the manifest's `storage:` (do "
+                                "not pull this manifest as it is)")
     todo = []
     for name, (manifest_path, m) in sorted(models.items()):
         entries = [e for _, e in m.files() if e.storage == "dvc"]

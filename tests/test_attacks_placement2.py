@@ -244,3 +244,29 @@ def test_working_files_are_never_links_into_the_cache(repo: Path, kind: str) -> 
     assert gm(repo, "checkout", "sentiment@v0.1.0", "--force").returncode == 0
     independent()
     assert gm(repo, "verify", "sentiment").returncode == 0
+
+
+def test_pull_never_places_dvc_bytes_over_a_file_git_tracks(repo: Path) -> None:
+    """A manifest that calls `serve.py` (a git-tracked file) DVC-stored, with md5 and sha256 of hostile
+    bytes put in the remote: `pull --force` (the hint for "changes no commit pins") would replace the
+    code with bytes no reviewer saw in a diff of serve.py."""
+    import hashlib
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    (repo / "serve.py").write_text("print('serving')\n")
+    payload = b"print('hostile')\n"
+    md5 = put_object(payload)
+    manifest = repo / "models" / "sentiment.yaml"
+    weights = entry(repo, "artifacts/model.bin")
+    text = manifest.read_text().replace("path: artifacts/model.bin", "path: serve.py")
+    manifest.write_text(text.replace(weights.sha256, hashlib.sha256(payload).hexdigest())
+                        .replace(str(weights.md5), md5))
+    git(repo, "add", "serve.py", "models/sentiment.yaml")
+    git(repo, "commit", "-q", "--no-verify", "-m", "serve")
+    for args in (("pull",), ("pull", "--force")):
+        result = gm(repo, *args)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1
+        assert "serve.py is tracked by git" in result.stderr
+        assert (repo / "serve.py").read_text() == "print('serving')\n"
