@@ -272,7 +272,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     check_pinned_paths([(path, e) for _, (path, m) in sorted(models.items()) for _, e in m.files()],
                        work_tree=True)
     dvc_paths = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
-    tracked = sorted(git.ls_files_stage(root, dvc_paths)) if dvc_paths else []
+    tracked = sorted(git.ls_files_stage(root, _literal(dvc_paths))) if dvc_paths else []
     if tracked:  # a manifest that calls a git-tracked file (`serve.py`) DVC-stored would have pull replace it
         owner = next((p for _, (p, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"
                       and (tracked[0] == e.path or tracked[0].startswith(e.path + "/"))), "a manifest")
@@ -358,12 +358,18 @@ def _known_states(root: Path, located: Located) -> list[str]:
     return commits
 
 
+def _literal(paths: list[str]) -> list[str]:
+    """Paths from a manifest as git pathspecs that match only themselves: a pinned file named `*` or
+    `:(top)` would otherwise make `git restore` put back (and `git status` judge) every file in the tree."""
+    return [f":(literal){p}" for p in paths]
+
+
 def _uncommitted(root: Path, located: Located, git_paths: list[str], dvc_entries: list[FileEntry]) -> list[str]:
     """Paths whose working content no known state has: what checkout would destroy."""
     states = _known_states(root, located)
     trees = [git.ls_tree(root, commit, git_paths) for commit in states]
     dirty = []
-    for path in git.dirty_paths(root, git_paths):
+    for path in git.dirty_paths(root, _literal(git_paths)):
         full = root / path
         if full.is_file():
             oid = git.hash_object(root, full)
@@ -430,7 +436,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
     # Every byte is verified (and every path checked) before git restores anything.
     _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name)
-    git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
+    git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *_literal(git_paths))
     _smudge_lfs_pointers(root, located)
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
                                             located.manifest, located.tag)])

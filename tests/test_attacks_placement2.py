@@ -270,3 +270,25 @@ def test_pull_never_places_dvc_bytes_over_a_file_git_tracks(repo: Path) -> None:
         assert result.stderr.count("\n") == 1
         assert "serve.py is tracked by git" in result.stderr
         assert (repo / "serve.py").read_text() == "print('serving')\n"
+
+
+def test_checkout_restores_only_the_pinned_files_whatever_their_names(repo: Path) -> None:
+    """A git-stored prompt named `*` (a valid file name) must not become a pathspec that matches the whole
+    tree: `checkout --force` would throw away uncommitted work in files the release does not pin."""
+    from gitmodel.workspace import add_model
+
+    make_model_repo(repo)
+    (repo / "*").write_text("a prompt with an odd name\n")
+    (repo / "serve.py").write_text("print('serving')\n")
+    manifest = repo / "models" / "sentiment.yaml"
+    manifest.unlink()
+    git(repo, "rm", "-q", "--cached", "models/sentiment.yaml")
+    add_model(repo, "starry", weights=["artifacts/model.bin"], prompts=["*"])
+    git(repo, "add", "serve.py")
+    git(repo, "commit", "-q", "--no-verify", "-m", "starry 0.1.0")
+    git(repo, "tag", "-a", "starry@v0.1.0", "-m", "release")
+    (repo / "serve.py").write_text("print('serving')\n# my uncommitted work\n")
+    for args in (("checkout", "starry@v0.1.0"), ("checkout", "starry@v0.1.0", "--force")):
+        result = gm(repo, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert (repo / "serve.py").read_text().endswith("# my uncommitted work\n")
