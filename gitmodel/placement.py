@@ -164,7 +164,8 @@ _HINT = "each path is pinned once, as a file of the model: fix the manifest (or 
 def check_pinned_paths(items: Sequence[tuple[str, FileEntry]], *, work_tree: bool) -> None:
     """Refuse (exit 2), before anything is written, pinned paths that cannot all be placed as pinned: one
     path pinned to two different contents (by two manifests or two components: the last one placed would
-    win), a path that is a directory of another (`a` and `a/b`), and in a work tree a path inside DVC's
+    win), a path that is a directory of another (`a` and `a/b`), two paths that differ only by case (one
+    file on a case-insensitive file system), and in a work tree a path inside DVC's
     or gitmodel's own files (`.dvc/config`, `.gitmodel.yaml`) or naming a pointer (`*.dvc`) that gitmodel
     would place from DVC (git-stored files are git's to write).
     `items` are (manifest path, entry); two manifests pinning the same bytes at one path (a shared data
@@ -180,6 +181,12 @@ def check_pinned_paths(items: Sequence[tuple[str, FileEntry]], *, work_tree: boo
             raise InvalidInput(f"{entry.path} is pinned to other bytes by {seen[0]}", where=where, hint=_HINT)
     if problem := path_clash(list(content)):
         raise InvalidInput(problem, where=", ".join(sorted({w for w, _ in items})), hint=_HINT)
+    folded: dict[str, str] = {}
+    for path in content:
+        other = folded.setdefault(path.casefold(), path)
+        if other != path:  # on macOS and Windows file systems one would overwrite the other
+            raise InvalidInput(f"paths {other!r} and {path!r} differ only by case", where=content[path][0],
+                               hint=_HINT)
 
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitmodel import git
 from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.fileio import path_clash, safe_target
 
@@ -220,18 +221,27 @@ def refuse_cache_outside(root: Path) -> None:
     `cache.dir` outside it (`/etc`, `../../x`), a cache on a remote (`cache.local = NAME`), or
     `core.site_cache_dir` outside it. The same setting in `.dvc/config.local` or the user's global or
     system DVC config (a shared cache on this machine) is the user's choice and is honoured."""
+    real_root = os.path.realpath(root)
+
+    def inside(path: str) -> bool:
+        real = os.path.realpath(path)
+        return real == real_root or real.startswith(real_root + os.sep)
+
+    # A committed symlink (`.dvc/cache -> /elsewhere`) moves them as well as the config can; one the user
+    # made (a cache on a bigger disk, not in git) is theirs.
+    for rel in (".dvc", ".dvc/tmp", ".dvc/cache"):
+        if os.path.islink(root / rel) and not inside(str(root / rel)) and git.is_tracked(root, rel):
+            raise InvalidInput(f"{rel} is a symlink out of the repository; DVC would write through it",
+                               where=rel, hint=f"remove the link (`git rm {rel}`), then retry")
     config = _dvc_config(root)
     shared = config.load_one("repo")
     own = [config.load_one(level) for level in ("local", "global", "system")]
-    real_root = os.path.realpath(root)
     for section, key in _CACHE_PLACES:
         value = shared.get(section, {}).get(key)
         if value is None or any(key in level.get(section, {}) for level in own):
             continue
-        if key in ("dir", "site_cache_dir") and not _is_url(str(value)):
-            real = os.path.realpath(str(value))
-            if real == real_root or real.startswith(real_root + os.sep):
-                continue
+        if key in ("dir", "site_cache_dir") and not _is_url(str(value)) and inside(str(value)):
+            continue
         raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a committed "
                            "config may not", where=".dvc/config",
                            hint=f"remove it: `dvc config --unset {section}.{key}` (a shared cache on this "

@@ -292,3 +292,72 @@ def test_checkout_restores_only_the_pinned_files_whatever_their_names(repo: Path
         result = gm(repo, *args)
         assert result.returncode == 0, (args, result.stderr)
         assert (repo / "serve.py").read_text().endswith("# my uncommitted work\n")
+
+
+@pytest.mark.parametrize("link", [".dvc/cache", ".dvc/tmp"])
+def test_a_committed_symlink_for_dvcs_own_directories_is_refused(repo: Path, tmp_path: Path, link: str) -> None:
+    """`.dvc/cache` (or `.dvc/tmp`, where DVC writes its lock) committed as a symlink out of the repo: the
+    config is untouched, but DVC would write every fetched object (or its lock) through the link."""
+    import shutil
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    drop_local_copies(repo)
+    shutil.rmtree(repo / link, ignore_errors=True)
+    (repo / link).symlink_to(outside)
+    git(repo, "add", "-f", link)
+    git(repo, "commit", "-q", "--no-verify", "-m", "link")
+    result = gm(repo, "pull")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert link in result.stderr
+    assert not any(outside.iterdir())
+    # the hint, followed, gives a working pull
+    (repo / link).unlink()
+    assert gm(repo, "pull").returncode == 0
+    assert gm(repo, "verify", "sentiment").returncode == 0
+    assert not any(outside.iterdir())
+
+
+def test_the_users_own_cache_symlink_is_honoured(repo: Path, tmp_path: Path) -> None:
+    """A `.dvc/cache` the user linked to a bigger disk (not in git) is their choice, as DVC allows."""
+    import shutil
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    bigger = tmp_path / "bigger-disk"
+    bigger.mkdir()
+    drop_local_copies(repo)
+    shutil.rmtree(repo / ".dvc" / "cache", ignore_errors=True)
+    (repo / ".dvc" / "cache").symlink_to(bigger)
+    result = gm(repo, "pull")
+    assert result.returncode == 0, result.stderr
+    assert any(bigger.iterdir())
+
+
+def test_pinned_paths_that_differ_only_by_case_are_refused(repo: Path, tmp_path: Path) -> None:
+    """`Model.bin` and `model.bin`: on macOS and Windows one file, so the last placed wins there."""
+    import hashlib
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    payload = b"other weights\n"
+    md5 = put_object(payload)
+    manifest = repo / "models" / "sentiment.yaml"
+    text = manifest.read_text()
+    weights = entry(repo, "artifacts/model.bin")
+    twin = (f"- path: artifacts/Model.bin\n  sha256: {hashlib.sha256(payload).hexdigest()}\n  md5: {md5}\n"
+            f"  size: {len(payload)}\n  storage: dvc\n")
+    head, rest = text.split("weights:\n", 1)
+    manifest.write_text((head + "weights:\n" + twin + rest).replace("version: 0.1.0", "version: 0.2.0"))
+    assert entry(repo, "artifacts/model.bin").sha256 == weights.sha256
+    git(repo, "commit", "-q", "--no-verify", "-am", "twin")
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "twin")
+    for args in (("pull", "--force"), ("get", "sentiment@v0.2.0", "--out", str(tmp_path / "out"))):
+        result = gm(repo, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "differ only by case" in result.stderr
+    assert not (repo / "artifacts" / "Model.bin").exists()
+    assert not (tmp_path / "out").exists()
