@@ -41,17 +41,17 @@ def test_a_committed_cache_dir_outside_the_repo_is_refused(repo: Path, tmp_path:
         result = gm(repo, *args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.count("\n") == 1, result.stderr
-        assert "cache" in result.stderr and ".dvc/config" in result.stderr
+        assert "cache" in result.stderr
+        assert ".dvc/config" in result.stderr
         assert _empty_or_missing(outside), (args, list(outside.rglob("*")))
-    with pytest.raises(InvalidInput, match="cache"):
-        from gitmodel.api import resolve
+    from gitmodel.api import resolve
 
+    with pytest.raises(InvalidInput, match="cache"):
         resolve("sentiment@v0.1.0", repo=repo)
     assert _empty_or_missing(outside)
     # the hint, followed, gives a working pull with the cache back inside the repo
     hint = gm(repo, "pull").stderr
     assert "dvc config --unset cache.dir" in hint
-    git(repo, "config", "--global", "user.name", "t")
     import subprocess
     import sys
 
@@ -361,3 +361,34 @@ def test_pinned_paths_that_differ_only_by_case_are_refused(repo: Path, tmp_path:
         assert "differ only by case" in result.stderr
     assert not (repo / "artifacts" / "Model.bin").exists()
     assert not (tmp_path / "out").exists()
+
+
+def test_concurrent_gets_into_one_out_leave_one_complete_export(repo: Path, tmp_path: Path) -> None:
+    """Two `get`s into the same new --out: the one that loses must neither overwrite nor, on its way
+    out, delete the files the winner placed (it removed them while the winner reported success)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_storage import drop_local_copies
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    drop_local_copies(repo)
+    assert gm(repo, "pull").returncode == 0
+    for round_ in range(4):
+        out = tmp_path / f"out{round_}"
+        procs = [subprocess.Popen([sys.executable, "-m", "gitmodel", "get", "sentiment@v0.1.0", "--out", str(out)],
+                                  cwd=repo, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=dict(os.environ)) for _ in range(2)]
+        results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
+        results = [(code, out_, err) for out_, err, code in results]
+        codes = sorted(code for code, _, _ in results)
+        assert codes in ([0, 0], [0, 1]), results
+        for code, _, err in results:
+            if code:
+                assert err.count("\n") == 1
+                assert "already exists" in err
+        exported = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+        assert exported == ["artifacts/model.bin", "data/train/a.csv", "data/train/b.csv", "models/sentiment.yaml",
+                            "params.yaml", "prompts/system.txt"], results
