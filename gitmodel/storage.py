@@ -234,14 +234,23 @@ def refuse_cache_outside(root: Path) -> None:
             raise InvalidInput(f"{rel} is a symlink out of the repository; DVC would write through it",
                                where=rel, hint=f"remove the link (`git rm {rel}`), then retry")
     config = _dvc_config(root)
-    shared = config.load_one("repo")
-    own = [config.load_one(level) for level in ("local", "global", "system")]
+    # `.dvc/config.local` is the user's, unless someone committed it (`git add -f`): then it is data too.
+    local_is_data = git.is_tracked(root, ".dvc/config.local")
+    shared = [config.load_one("repo")] + ([config.load_one("local")] if local_is_data else [])
+    own = [config.load_one(level) for level in ("global", "system")]
+    own += [] if local_is_data else [config.load_one("local")]
     for section, key in _CACHE_PLACES:
-        value = shared.get(section, {}).get(key)
+        from_local = local_is_data and shared[-1].get(section, {}).get(key) is not None
+        value = shared[-1 if from_local else 0].get(section, {}).get(key)
         if value is None or any(key in level.get(section, {}) for level in own):
             continue
         if key in ("dir", "site_cache_dir") and not _is_url(str(value)) and inside(str(value)):
             continue
+        if from_local:
+            raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a "
+                               "config.local that git carries is not yours to trust", where=".dvc/config.local",
+                               hint="stop tracking it (`git rm --cached .dvc/config.local`) and check what it sets "
+                                    "(`dvc config --local --list`): it is then your own config")
         raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a committed "
                            "config may not", where=".dvc/config",
                            hint=f"remove it: `dvc config --unset {section}.{key}` (a shared cache on this "

@@ -392,3 +392,25 @@ def test_concurrent_gets_into_one_out_leave_one_complete_export(repo: Path, tmp_
         exported = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
         assert exported == ["artifacts/model.bin", "data/train/a.csv", "data/train/b.csv", "models/sentiment.yaml",
                             "params.yaml", "prompts/system.txt"], results
+
+
+def test_a_committed_config_local_is_not_the_users_own(repo: Path, tmp_path: Path) -> None:
+    """`.dvc/config.local` is honoured as the user's own setting only while git does not carry it: one
+    force-added to a commit is data from whoever pushed it."""
+    make_model_repo(repo)
+    gm(repo, "push")
+    outside = tmp_path / "elsewhere"
+    local = repo / ".dvc" / "config.local"
+    local.write_text(local.read_text() + f"[cache]\n    dir = {outside}\n")
+    git(repo, "add", "-f", ".dvc/config.local")
+    git(repo, "commit", "-q", "--no-verify", "-m", "share my config")
+    drop_local_copies(repo)
+    result = gm(repo, "pull")
+    assert result.returncode == 2, result.stderr
+    assert "cache.dir" in result.stderr
+    assert _empty_or_missing(outside)
+    # the hint, followed: untracked, it is this user's own config again (their choice, honoured)
+    assert "git rm --cached .dvc/config.local" in result.stderr
+    git(repo, "rm", "-q", "--cached", ".dvc/config.local")
+    assert gm(repo, "pull").returncode == 0
+    assert gm(repo, "verify", "sentiment").returncode == 0
