@@ -426,6 +426,11 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     for path in git_paths:
         safe_target(root, path, where=f"{located.tag}: {path}")
     check_pinned_paths([(located.tag, e) for _, e in located.manifest.files()], work_tree=True)
+    in_git = sorted(git.ls_tree(root, located.commit, [e.path for e in dvc_entries])) if dvc_entries else []
+    if in_git:  # placing the DVC copy would replace (a directory of) files the release keeps in git
+        raise InvalidInput(f"{in_git[0]} is in git at {located.tag}, but its manifest says DVC stores it",
+                           where=located.tag, hint="a file is stored by git or by DVC, not both: do not check "
+                                                   "out this release; fix its manifest in a new version")
     check_pointers([e.path for e in dvc_entries], lambda p: git.show_file(root, located.commit, p))
     if not force:
         dirty = _uncommitted(root, located, git_paths, dvc_entries)

@@ -414,3 +414,31 @@ def test_a_committed_config_local_is_not_the_users_own(repo: Path, tmp_path: Pat
     git(repo, "rm", "-q", "--cached", ".dvc/config.local")
     assert gm(repo, "pull").returncode == 0
     assert gm(repo, "verify", "sentiment").returncode == 0
+
+
+def test_checkout_never_places_a_dvc_directory_over_files_the_release_keeps_in_git(repo: Path, tmp_path: Path
+                                                                                  ) -> None:
+    """A release whose manifest calls `models` (the manifests directory) a DVC-stored directory: placing
+    it would swap out every model's manifest in the work tree."""
+    from gitmodel.hashing import sha256_dir
+
+    make_model_repo(repo)
+    gm(repo, "push")
+    built = tmp_path / "built"
+    built.mkdir()
+    (built / "sentiment.yaml").write_bytes(b"x\n")
+    (repo / "models" / "other.yaml").write_text("# another team's model\n")
+    git(repo, "add", "models/other.yaml")
+    child = put_object(b"x\n")
+    listing = put_object(json.dumps([{"md5": child, "relpath": "sentiment.yaml"}]).encode(), suffix=".dir")
+    manifest = repo / "models" / "sentiment.yaml"
+    data = entry(repo, "data/train")
+    text = manifest.read_text().replace("path: data/train", "path: models").replace(str(data.md5), listing)
+    manifest.write_text(text.replace(data.sha256, sha256_dir(built)).replace("nfiles: 2", "nfiles: 1")
+                        .replace("version: 0.1.0", "version: 0.2.0"))
+    git(repo, "commit", "-q", "--no-verify", "-am", "0.2.0")
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "hostile")
+    result = gm(repo, "checkout", "sentiment@v0.2.0", "--force")
+    assert result.returncode == 2, result.stderr
+    assert "is in git at sentiment@v0.2.0" in result.stderr
+    assert (repo / "models" / "other.yaml").read_text() == "# another team's model\n"
