@@ -235,7 +235,7 @@ def refuse_cache_outside(root: Path) -> None:
                                where=rel, hint=f"remove the link (`git rm {rel}`), then retry")
     config = _dvc_config(root)
     # `.dvc/config.local` is the user's, unless someone committed it (`git add -f`): then it is data too.
-    local_is_data = git.is_tracked(root, ".dvc/config.local")
+    local_is_data = (root / ".dvc" / "config.local").exists() and git.is_tracked(root, ".dvc/config.local")
     shared = [config.load_one("repo")] + ([config.load_one("local")] if local_is_data else [])
     own = [config.load_one(level) for level in ("global", "system")]
     own += [] if local_is_data else [config.load_one("local")]
