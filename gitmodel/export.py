@@ -20,7 +20,7 @@ from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.config import load_config
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.fileio import remove_stale_temps, safe_target, temp_prefix
+from gitmodel.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix
 from gitmodel.hashing import sha256_bytes
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
@@ -247,6 +247,9 @@ def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progr
     # Checked before the first write: each path is data (from the manifest and the tag), and nothing is
     # written through a symlink found below --out.
     targets = {p: safe_target(out_dir, p, where=f"--out {out_dir}: {p}", links="none") for p in wanted}
+    if problem := path_clash(wanted):  # e.g. a file pinned at the manifest's own path
+        raise InvalidInput(problem, where=located.tag, hint="each path is pinned once, as a file of the model: "
+                                                            "fix the manifest (or do not use this version)")
     _refuse_existing(out_dir, wanted, targets)
     created: list[Path] = []
     probe = out_dir

@@ -442,3 +442,19 @@ def test_checkout_never_places_a_dvc_directory_over_files_the_release_keeps_in_g
     assert result.returncode == 2, result.stderr
     assert "is in git at sentiment@v0.2.0" in result.stderr
     assert (repo / "models" / "other.yaml").read_text() == "# another team's model\n"
+
+
+def test_get_refuses_a_file_pinned_at_the_manifests_own_path(repo: Path, tmp_path: Path) -> None:
+    make_model_repo(repo)
+    gm(repo, "push")
+    manifest = repo / "models" / "sentiment.yaml"
+    manifest.write_text(manifest.read_text().replace("path: prompts/system.txt", "path: models/sentiment.yaml")
+                        .replace("version: 0.1.0", "version: 0.2.0"))
+    git(repo, "commit", "-q", "--no-verify", "-am", "0.2.0")
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "self")
+    out = tmp_path / "out"
+    result = gm(repo, "get", "sentiment@v0.2.0", "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "given twice" in result.stderr
+    assert not out.exists()
