@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitmodel import git
 from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.fileio import path_clash, safe_target
 
@@ -104,9 +103,11 @@ def open_repo(root: Path) -> Iterator[Any]:
     if not is_dvc_repo(root):
         raise InvalidInput("not a DVC repository (no .dvc/)", where=str(root),
                            hint="run `gitmodel init` (it runs `dvc init`)")
+    from gitmodel.dvcplaces import NO_LINKS, refuse_cache_outside
+
     refuse_cache_outside(root)
     try:
-        repo = Repo(str(root), config=_NO_LINKS)
+        repo = Repo(str(root), config=NO_LINKS)
     except NotDvcRepoError:
         raise InvalidInput("not a DVC repository", where=str(root), hint="run `gitmodel init`") from None
     except DvcException as exc:
@@ -202,59 +203,6 @@ def _dvc_config(root: Path) -> Any:
     except ConfigError as exc:
         raise InvalidInput(f"invalid DVC config: {' '.join(str(exc).split())}", where=str(root / ".dvc" / "config"),
                            hint="fix it, or see `dvc config --list`") from None
-
-
-# Where DVC writes on its own: its cache (`cache.dir`, or a remote named by `cache.local`...) and its site
-# cache. The committed `.dvc/config` is data from whoever can push a branch; the user's own levels are not.
-_CACHE_PLACES = (("cache", "dir"), ("cache", "local"), ("cache", "s3"), ("cache", "gs"), ("cache", "hdfs"),
-                 ("cache", "webhdfs"), ("cache", "ssh"), ("cache", "azure"), ("core", "site_cache_dir"))
-
-
-# A working file that is a symlink or hard link into the cache (`cache.type = symlink|hardlink`, which a
-# committed config can set) turns an in-place edit of the weights into damage to the cache's only copy,
-# and a symlink is not the bytes git and the hook see. gitmodel's own DVC use copies (or reflinks).
-_NO_LINKS = {"cache": {"type": ["reflink", "copy"]}}
-
-
-def refuse_cache_outside(root: Path) -> None:
-    """Refuse (exit 2) a committed `.dvc/config` that moves a place DVC writes to out of the work tree:
-    `cache.dir` outside it (`/etc`, `../../x`), a cache on a remote (`cache.local = NAME`), or
-    `core.site_cache_dir` outside it. The same setting in `.dvc/config.local` or the user's global or
-    system DVC config (a shared cache on this machine) is the user's choice and is honoured."""
-    real_root = os.path.realpath(root)
-
-    def inside(path: str) -> bool:
-        real = os.path.realpath(path)
-        return real == real_root or real.startswith(real_root + os.sep)
-
-    # A committed symlink (`.dvc/cache -> /elsewhere`) moves them as well as the config can; one the user
-    # made (a cache on a bigger disk, not in git) is theirs.
-    for rel in (".dvc", ".dvc/tmp", ".dvc/cache"):
-        if os.path.islink(root / rel) and not inside(str(root / rel)) and git.is_tracked(root, rel):
-            raise InvalidInput(f"{rel} is a symlink out of the repository; DVC would write through it",
-                               where=rel, hint=f"remove the link (`git rm {rel}`), then retry")
-    config = _dvc_config(root)
-    # `.dvc/config.local` is the user's, unless someone committed it (`git add -f`): then it is data too.
-    local_is_data = (root / ".dvc" / "config.local").exists() and git.is_tracked(root, ".dvc/config.local")
-    shared = [config.load_one("repo")] + ([config.load_one("local")] if local_is_data else [])
-    own = [config.load_one(level) for level in ("global", "system")]
-    own += [] if local_is_data else [config.load_one("local")]
-    for section, key in _CACHE_PLACES:
-        from_local = local_is_data and shared[-1].get(section, {}).get(key) is not None
-        value = shared[-1 if from_local else 0].get(section, {}).get(key)
-        if value is None or any(key in level.get(section, {}) for level in own):
-            continue
-        if key in ("dir", "site_cache_dir") and not _is_url(str(value)) and inside(str(value)):
-            continue
-        if from_local:
-            raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a "
-                               "config.local that git carries is not yours to trust", where=".dvc/config.local",
-                               hint="stop tracking it (`git rm --cached .dvc/config.local`) and check what it sets "
-                                    "(`dvc config --local --list`): it is then your own config")
-        raise InvalidInput(f"{section}.{key} = {value} puts DVC's cache outside the repository; a committed "
-                           "config may not", where=".dvc/config",
-                           hint=f"remove it: `dvc config --unset {section}.{key}` (a shared cache on this "
-                                f"machine goes in your own config: `dvc config --local {section}.{key} PATH`)")
 
 
 def ensure_default_remote(root: Path, remote: str | None) -> str | None:

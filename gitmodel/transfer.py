@@ -6,6 +6,7 @@ DVC only through `gitmodel.storage`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,7 +270,11 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
     cache = HashCache(git.git_dir(root), root)
-    check_pinned_paths([(path, e) for _, (path, m) in sorted(models.items()) for _, e in m.files()],
+    every = models
+    if names:  # `pull NAME` must not clobber a file another model pins; a broken other manifest is its own problem
+        with contextlib.suppress(GitmodelError):
+            every = _workspace_models(root, cfg, None)
+    check_pinned_paths([(path, e) for _, (path, m) in sorted(every.items()) for _, e in m.files()],
                        work_tree=True)
     dvc_paths = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
     tracked = sorted(git.ls_files_stage(root, _literal(dvc_paths))) if dvc_paths else []

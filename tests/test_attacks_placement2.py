@@ -155,9 +155,10 @@ def test_one_path_pinned_twice_with_different_bytes_is_refused(repo: Path) -> No
     git(repo, "add", "models/rival.yaml")
     git(repo, "commit", "-q", "--no-verify", "-m", "rival")
     before = (repo / "artifacts" / "model.bin").read_bytes()
-    result = gm(repo, "pull", "--force")
-    assert result.returncode == 2, result.stderr
-    assert "pinned to other bytes" in result.stderr
+    for args in (("pull", "--force"), ("pull", "rival", "--force")):
+        result = gm(repo, *args)
+        assert result.returncode == 2, result.stderr
+        assert "pinned to other bytes" in result.stderr
     assert (repo / "artifacts" / "model.bin").read_bytes() == before
     # the same bytes pinned by two manifests (a shared file) is fine
     (repo / "models" / "rival.yaml").write_text(
