@@ -20,11 +20,11 @@ from gitmodel import git, semver
 from gitmodel import manifest as mf
 from gitmodel.config import load_config
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.fileio import remove_stale_temps, safe_target, temp_prefix
+from gitmodel.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix
 from gitmodel.hashing import sha256_bytes
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
-from gitmodel.placement import Mismatch, build_entry, check_entry, integrity_error
+from gitmodel.placement import Mismatch, build_entry, check_entry, check_pinned_paths, integrity_error
 from gitmodel.pointers import check_pointers
 from gitmodel.sources import lfs_oid
 from gitmodel.status import current_stages
@@ -150,6 +150,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     """
     items = _pinned(located.manifest)
     staged = Staged()
+    check_pinned_paths([(located.tag, e) for _, e in items], work_tree=False)
     dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
     git_items = [(c, e) for c, e in items if e.storage == "git"]
     from gitmodel.storage import FetchResult
@@ -246,16 +247,53 @@ def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progr
     # Checked before the first write: each path is data (from the manifest and the tag), and nothing is
     # written through a symlink found below --out.
     targets = {p: safe_target(out_dir, p, where=f"--out {out_dir}: {p}", links="none") for p in wanted}
-    clash = [p for p in wanted if os.path.lexists(targets[p])]
-    if clash:
-        raise Refused(f"{out_dir / clash[0]} already exists", where="--out",
-                      hint="export into an empty or new directory")
+    if problem := path_clash(wanted):  # e.g. a file pinned at the manifest's own path
+        raise InvalidInput(problem, where=located.tag, hint="each path is pinned once, as a file of the model: "
+                                                            "fix the manifest (or do not use this version)")
+    _refuse_existing(out_dir, wanted, targets)
     created: list[Path] = []
     probe = out_dir
     while not probe.exists():
         created.append(probe)
         probe = probe.parent
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _one_writer(out_dir):
+        return _get_locked(root, located, out_dir, wanted, targets, created, remote=remote, progress=progress)
+
+
+def _refuse_existing(out_dir: Path, wanted: list[str], targets: dict[str, Path]) -> None:
+    clash = [p for p in wanted if os.path.lexists(targets[p])]
+    if clash:
+        raise Refused(f"{out_dir / clash[0]} already exists", where="--out",
+                      hint="export into an empty or new directory")
+
+
+@contextlib.contextmanager
+def _one_writer(directory: Path) -> Any:
+    """One `get` at a time into `directory`: an exclusive flock on the directory itself (no lock file is
+    left in the user's export). A second `get` waits, then finds the files and refuses."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _get_locked(root: Path, located: Located, out_dir: Path, wanted: list[str], targets: dict[str, Path],
+                created: list[Path], *, remote: str | None, progress: bool) -> GetResult:
+    try:
+        _refuse_existing(out_dir, wanted, targets)  # again, under the lock: another `get` may have placed them
+    except Refused:
+        for directory in sorted(set(created), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     remove_stale_temps(out_dir, "gitmodel-get")  # left by a `get` killed mid-way
     staging = Path(tempfile.mkdtemp(prefix=temp_prefix("gitmodel-get"), suffix=".tmp", dir=out_dir))
     placed: list[Path] = []

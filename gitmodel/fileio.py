@@ -276,16 +276,42 @@ def _alive(pid: int) -> bool:
 # ------------------------------------------------------------------------------ paths that come from data
 
 
+MAX_NAME_BYTES = 255    # NAME_MAX on Linux, macOS and Windows file systems
+MAX_PATH_BYTES = 1024   # far below PATH_MAX, and the most a repo-relative path from data may take
+
+
+def path_clash(paths: list[str]) -> str | None:
+    """The first problem in a set of relative paths that must all become files or directories side by side:
+    one path given twice, or one that is a directory of another (`x` and `x/y`: one of them cannot exist,
+    and placing both leaves only the last). None when they can coexist."""
+    seen: set[str] = set()
+    for rel in paths:
+        if rel in seen:
+            return f"path {rel!r} is given twice"
+        seen.add(rel)
+    for rel in sorted(seen):
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            if (parent := "/".join(parts[:i])) in seen:
+                return f"path {parent!r} is a file and also the directory of {rel!r}"
+    return None
+
+
 def safe_target(base: Path, rel: str, *, where: str, links: str = "inside") -> Path:
     """`base / rel` for a relative path read from data (a manifest, a `.dir` listing, a pointer), checked
-    before anything is written there: relative, normalised, no `..`, no `.git`, and no existing component
-    below `base` that is a symlink leading out of `base` (`links="inside"`, the work tree) or any symlink
-    at all (`links="none"`, an export directory). Raises InvalidInput (exit 2)."""
+    before anything is written there: relative, normalised, no `..`, no `.git`, no name longer than a file
+    system takes, and no existing component below `base` that is a symlink leading out of `base` or into its
+    `.git` or `.dvc` (`links="inside"`, the work tree), or any symlink at all (`links="none"`, an export
+    directory). Raises InvalidInput (exit 2)."""
     from gitmodel.names import stored_path_problem
 
     problem = stored_path_problem(rel)
     if problem is None and any(part.lower() == ".git" for part in rel.split("/")):
         problem = f"path {rel!r} names git's own directory"
+    if problem is None and (len(rel.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES
+                            or any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES
+                                   for part in rel.split("/"))):
+        problem = f"path {rel[:40]!r}... is longer than a file system allows ({MAX_NAME_BYTES} bytes a name)"
     if problem is not None:
         raise InvalidInput(problem, where=where, hint="a path from data must be relative and stay inside the "
                                                       "work tree; the data is corrupt or hostile: do not use it")
@@ -304,6 +330,11 @@ def safe_target(base: Path, rel: str, *, where: str, links: str = "inside") -> P
         if real != real_base and real_base not in real.parents:
             raise InvalidInput(f"{rel} passes through the symlink {probe}, which leads out of {base}",
                                where=where, hint="replace the symlink with a directory or file inside the repo")
+        inner = real.relative_to(real_base).parts
+        if any(p.lower() == ".git" for p in inner) or (inner and inner[0].lower() == ".dvc"):
+            # inside, but into git's or DVC's own files: a placed file would be a hook, or DVC's config
+            raise InvalidInput(f"{rel} passes through the symlink {probe}, which leads into {inner[0]}/",
+                               where=where, hint="replace the symlink with a directory or file of its own")
     return base / rel
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel.errors import Refused
-from gitmodel.fileio import remove_stale_temps, safe_target, temp_prefix, write_failure
+from gitmodel.errors import InvalidInput, Refused
+from gitmodel.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix, write_failure
 from gitmodel.hashing import CHUNK, PROGRESS_THRESHOLD, md5_file, sha256_dir
 from gitmodel.manifest import FileEntry
 
@@ -155,6 +155,40 @@ def integrity_error(mismatches: list[Mismatch], *, where: str, retry: str, name:
 
 # ---------------------------------------------------------------------------------------- placing
 
+# Top-level names in a work tree that belong to the tools (their config, caches and hooks), and the
+# pointer suffix: a pinned file placed there would rewrite where DVC writes, or another file's pointer.
+_TOOL_NAMES = (".dvc", ".dvcignore", ".gitmodel", ".gitmodel.yaml")
+_HINT = "each path is pinned once, as a file of the model: fix the manifest (or do not use this version)"
+
+
+def check_pinned_paths(items: Sequence[tuple[str, FileEntry]], *, work_tree: bool) -> None:
+    """Refuse (exit 2), before anything is written, pinned paths that cannot all be placed as pinned: one
+    path pinned to two different contents (by two manifests or two components: the last one placed would
+    win), a path that is a directory of another (`a` and `a/b`), two paths that differ only by case (one
+    file on a case-insensitive file system), and in a work tree a path inside DVC's
+    or gitmodel's own files (`.dvc/config`, `.gitmodel.yaml`) or naming a pointer (`*.dvc`) that gitmodel
+    would place from DVC (git-stored files are git's to write).
+    `items` are (manifest path, entry); two manifests pinning the same bytes at one path (a shared data
+    directory) is fine."""
+    content: dict[str, tuple[str, str, str | None]] = {}
+    for where, entry in items:
+        first = entry.path.split("/")[0].lower()
+        if work_tree and entry.storage == "dvc" and (first in _TOOL_NAMES or entry.path.lower().endswith(".dvc")):
+            raise InvalidInput(f"path {entry.path!r} is one of DVC's or gitmodel's own files", where=where,
+                               hint=_HINT)
+        seen = content.setdefault(entry.path, (where, entry.sha256, entry.md5))
+        if seen[1:] != (entry.sha256, entry.md5):
+            raise InvalidInput(f"{entry.path} is pinned to other bytes by {seen[0]}", where=where, hint=_HINT)
+    if problem := path_clash(list(content)):
+        raise InvalidInput(problem, where=", ".join(sorted({w for w, _ in items})), hint=_HINT)
+    folded: dict[str, str] = {}
+    for path in content:
+        other = folded.setdefault(path.casefold(), path)
+        if other != path:  # on macOS and Windows file systems one would overwrite the other
+            raise InvalidInput(f"paths {other!r} and {path!r} differ only by case", where=content[path][0],
+                               hint=_HINT)
+
+
 
 def _temp_beside(target: Path, *, directory: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +234,7 @@ def place_verified(plan: Placement, *, where: str, retry: str, name: str = "NAME
                    ) -> list[str]:
     """Check every target path, build every entry beside its target and verify it; only when all match,
     rename them into place. Nothing is placed on a mismatch (Refused, see `integrity_error`)."""
+    check_pinned_paths([(where, e) for e, _, _ in plan.entries], work_tree=plan.links == "inside")
     targets = [safe_target(plan.base, e.path, where=e.path, links=plan.links) for e, _, _ in plan.entries]
     built: list[tuple[Path, Path]] = []
     mismatches: list[Mismatch] = []

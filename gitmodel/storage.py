@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitmodel.errors import ExternalFailure, GitmodelError, InvalidInput
-from gitmodel.fileio import safe_target
+from gitmodel.fileio import path_clash, safe_target
 
 if TYPE_CHECKING:
     from gitmodel.manifest import FileEntry
@@ -103,8 +103,11 @@ def open_repo(root: Path) -> Iterator[Any]:
     if not is_dvc_repo(root):
         raise InvalidInput("not a DVC repository (no .dvc/)", where=str(root),
                            hint="run `gitmodel init` (it runs `dvc init`)")
+    from gitmodel.dvcplaces import NO_LINKS, refuse_cache_outside
+
+    refuse_cache_outside(root)
     try:
-        repo = Repo(str(root))
+        repo = Repo(str(root), config=NO_LINKS)
     except NotDvcRepoError:
         raise InvalidInput("not a DVC repository", where=str(root), hint="run `gitmodel init`") from None
     except DvcException as exc:
@@ -355,6 +358,9 @@ def _children(odb: Any, md5: str) -> list[tuple[str, str]] | None:
     except Exception:  # noqa: BLE001 - ObjectFormatError: a corrupt listing is as good as absent
         return None
     listing = sorted(("/".join(key), str(hi.value)) for key, _meta, hi in tree)
+    if problem := path_clash([rel for rel, _ in listing]):
+        raise InvalidInput(problem, where=f"DVC directory listing {md5}",
+                           hint="the listing is corrupt or hostile: do not use this version")
     for rel, oid in listing:
         # The listing is data from the remote: a path that is absolute, has `..` or names .git, or an
         # oid that is not an md5, would place (or read) a file outside the directory it belongs to.

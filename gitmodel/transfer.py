@@ -6,6 +6,7 @@ DVC only through `gitmodel.storage`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from gitmodel.hashing import HashCache, sha256_dir, sha256_file
 from gitmodel.lfs import not_downloaded
 from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
-from gitmodel.placement import Placement, place_verified
+from gitmodel.placement import Placement, check_pinned_paths, place_verified
 from gitmodel.pointers import check_pointers, pointer_path
 from gitmodel.saved import pinned_before
 from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
@@ -269,6 +270,20 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
     cache = HashCache(git.git_dir(root), root)
+    every = models
+    if names:  # `pull NAME` must not clobber a file another model pins; a broken other manifest is its own problem
+        with contextlib.suppress(GitmodelError):
+            every = _workspace_models(root, cfg, None)
+    check_pinned_paths([(path, e) for _, (path, m) in sorted(every.items()) for _, e in m.files()],
+                       work_tree=True)
+    dvc_paths = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"]
+    tracked = sorted(git.ls_files_stage(root, _literal(dvc_paths))) if dvc_paths else []
+    if tracked:  # a manifest that calls a git-tracked file (`serve.py`) DVC-stored would have pull replace it
+        owner = next((p for _, (p, m) in sorted(models.items()) for _, e in m.files() if e.storage == "dvc"
+                      and (tracked[0] == e.path or tracked[0].startswith(e.path + "/"))), "a manifest")
+        raise InvalidInput(f"{tracked[0]} is tracked by git, but {owner} says DVC stores it", where=owner,
+                           hint="a file is stored by git or by DVC, not both: fix the manifest's `storage:` (do "
+                                "not pull this manifest as it is)")
     todo = []
     for name, (manifest_path, m) in sorted(models.items()):
         entries = [e for _, e in m.files() if e.storage == "dvc"]
@@ -348,12 +363,18 @@ def _known_states(root: Path, located: Located) -> list[str]:
     return commits
 
 
+def _literal(paths: list[str]) -> list[str]:
+    """Paths from a manifest as git pathspecs that match only themselves: a pinned file named `*` or
+    `:(top)` would otherwise make `git restore` put back (and `git status` judge) every file in the tree."""
+    return [f":(literal){p}" for p in paths]
+
+
 def _uncommitted(root: Path, located: Located, git_paths: list[str], dvc_entries: list[FileEntry]) -> list[str]:
     """Paths whose working content no known state has: what checkout would destroy."""
     states = _known_states(root, located)
     trees = [git.ls_tree(root, commit, git_paths) for commit in states]
     dirty = []
-    for path in git.dirty_paths(root, git_paths):
+    for path in git.dirty_paths(root, _literal(git_paths)):
         full = root / path
         if full.is_file():
             oid = git.hash_object(root, full)
@@ -409,6 +430,12 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
         safe_target(root, e.path, where=f"{located.tag}: {e.path}")
     for path in git_paths:
         safe_target(root, path, where=f"{located.tag}: {path}")
+    check_pinned_paths([(located.tag, e) for _, e in located.manifest.files()], work_tree=True)
+    in_git = sorted(git.ls_tree(root, located.commit, [e.path for e in dvc_entries])) if dvc_entries else []
+    if in_git:  # placing the DVC copy would replace (a directory of) files the release keeps in git
+        raise InvalidInput(f"{in_git[0]} is in git at {located.tag}, but its manifest says DVC stores it",
+                           where=located.tag, hint="a file is stored by git or by DVC, not both: do not check "
+                                                   "out this release; fix its manifest in a new version")
     check_pointers([e.path for e in dvc_entries], lambda p: git.show_file(root, located.commit, p))
     if not force:
         dirty = _uncommitted(root, located, git_paths, dvc_entries)
@@ -419,7 +446,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
     # Every byte is verified (and every path checked) before git restores anything.
     _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name)
-    git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *git_paths)
+    git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *_literal(git_paths))
     _smudge_lfs_pointers(root, located)
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
                                             located.manifest, located.tag)])
