@@ -103,6 +103,31 @@ def config_at(source: Source) -> Config:
     return config_from_dict(doc, where=where)
 
 
+def config_of_commit(root: Path, commit: str) -> Config | None:
+    """The config a commit holds (defaults when it has none); None when it does not parse: an old broken
+    config is not this change's fault."""
+    spec = f"{commit}:{CONFIG_FILE}"
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return Config()
+    try:
+        return config_from_dict(parse_yaml(blob, where=spec), where=spec)
+    except GitmodelError:
+        return None
+
+
+def policy_floor(cfg: Config, before: Config | None) -> tuple[Config, dict[str, Level]]:
+    """A change is judged by the stricter of its own policy and the policy it changes (`before`): a pull
+    request cannot soften the rule it is judged by. Returns (config to judge with, components whose level
+    came from `before`)."""
+    if before is None:
+        return cfg, {}
+    floor = {c: level for c, level in before.policy.items() if level > cfg.policy.get(c, Level.NONE)}
+    if not floor:
+        return cfg, {}
+    return replace(cfg, policy={**cfg.policy, **floor}), floor
+
+
 def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:
     if mode == "index":
         return Index(root, cache)
@@ -150,6 +175,16 @@ def released_manifests(root: Path, cfg: Config, tags: TagIndex, names: list[str]
             path = latest.meta("manifest") or cfg.manifest_path(name)
             specs[name] = (f"{latest.commit}:{path}", str(latest.version), f"{latest.tag}:{path}")
     blobs = git.cat_files(root, [spec for spec, _, _ in specs.values()])
+    missing = {name: spec for name, (spec, _, _) in specs.items() if blobs.get(spec) is None}
+    if missing:
+        # the manifests directory moved since the release: the release's manifest is where ITS config says
+        for name, spec in missing.items():
+            commit = spec.split(":", 1)[0]
+            then = config_of_commit(root, commit)
+            if then is not None and then.manifests != cfg.manifests:
+                moved = f"{commit}:{then.manifest_path(name)}"
+                specs[name] = (moved, specs[name][1], specs[name][2])
+                blobs.update(git.cat_files(root, [moved]))
     out: dict[str, tuple[str, Manifest | None]] = {}
     for name, (spec, version, label) in specs.items():
         blob = blobs.get(spec)
@@ -228,7 +263,8 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
 
 
 def versioning(state: ModelState, cfg: Config, tags: TagIndex,
-               released: tuple[str, Manifest | None] | None, warnings: list[str]) -> None:
+               released: tuple[str, Manifest | None] | None, warnings: list[str],
+               floor: dict[str, Level] | None = None, floor_label: str = "") -> None:
     """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
     if released is None:
         # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
@@ -255,11 +291,17 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     reused = tags.used_tag(state.name, current)
     if problem is None and reused is not None and reused != latest.tag:
         problem = f"version {current} was already used by the tag {reused} (deregistered versions are not reused)"
+    fix = f"gitmodel bump {state.name}"
+    held = sorted({c.component for c in changes if floor and c.component in floor and c.level == level})
+    if problem and held:
+        # the change's own config asks less: `bump` would read it, so the fix names the level
+        problem += (f" ({', '.join(held)}: {level} under the policy of {floor_label}; a policy change "
+                    "applies to changes made after it is merged)")
+        fix = f"gitmodel bump {state.name} --{level}"
     if problem:
         rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
-                                      fix=f"gitmodel bump {state.name}", level=level,
-                                      old=version, new=str(current)))
+                                      fix=fix, level=level, old=version, new=str(current)))
     # pending fresh findings: say what level the changed files will require
     policy_level = {f.path: cfg.policy.get(_component_of(state.manifest, f.path), Level.NONE)
                     for f in state.findings if f.rule == "fresh"}
@@ -325,9 +367,13 @@ def _component_of(m: Manifest, path: str) -> str:
 
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
               names: set[str] | None = None, full_paths: set[str] | None = None,
-              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None
-              ) -> CheckResult:
-    """Judge every manifest (or `names`) in the work tree, the index or a commit."""
+              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None,
+              policy_base: str | None = None) -> CheckResult:
+    """Judge every manifest (or `names`) in the work tree, the index or a commit.
+
+    The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
+    HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
+    """
     cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
@@ -335,6 +381,13 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     source = make_source(root, cache, mode, rev)
     # the index and a commit are judged by their own config: an unstaged edit of it changes nothing
     cfg = cfg or (load_config(root) if mode == "worktree" else config_at(source))
+    floor: dict[str, Level] = {}
+    floor_label = policy_base = policy_base or base
+    before: Config | None = None
+    if policy_base is not None:
+        base_commit = git.resolve_commit(root, policy_base)
+        before = config_of_commit(root, base_commit) if base_commit is not None else None
+        cfg, floor = policy_floor(cfg, before)
     tags = tags if tags is not None else read_tags(root)
     if full_paths is None:
         full_paths = changed_manifests(root, cfg, mode, rev, base)
@@ -348,7 +401,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
-        versioning(state, cfg, tags, released.get(state.name), warnings)
+        versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
         hash_pairs(state, released.get(state.name))
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
@@ -364,7 +417,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
                                 fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
-        findings += _since_base(root, cfg, cache, base, loaded)
+        findings += _since_base(root, before or cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
@@ -407,6 +460,7 @@ def code_on_load_warnings(states: list[ModelState]) -> list[str]:
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
                 ) -> list[Finding]:
     """Manifests changed since `base`: a version never moves backwards (HEAD itself is judged by run_check).
+    `cfg` is base's config (its manifests directory: the directory may have moved since).
 
     A manifest that is new since `base`, or unreadable there, has nothing to compare against and is skipped.
     """

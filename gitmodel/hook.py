@@ -239,8 +239,10 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     names: set[str] | None = affected_models(index, staged)
     index.save()
     memo.save()
+    policy_base = None
     if CONFIG_FILE in staged:
         names = None  # a new policy or manifests directory: judge every model
+        policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
     elif not names:
         return 0
     # staged manifests are schema-validated; gitmodel.leanschema answers "valid" without importing
@@ -250,7 +252,7 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     from gitmodel.check import run_check
 
     memo.install()
-    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
+    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir, policy_base=policy_base)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

@@ -1,0 +1,154 @@
+"""The adversary's tests for the gate, second round: attacks not listed in issue 13.
+
+A hostile contributor with push access to a branch tries to land a change to a pinned byte without a version
+bump by changing what the gate judges with (the config's policy, the manifests directory), by renaming or
+moving manifests, by reshaping DVC pointers, and by version tricks. Each commit must be refused by the
+pre-commit hook or, when hooks are skipped, by `gitmodel check --base`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from tests.conftest import git, gm
+from tests.test_attacks_gate import MANIFEST, PROMPT, commit, dvcrepo, edit, gitrepo
+
+__all__ = ["dvcrepo", "gitrepo"]  # fixtures
+
+
+def lower_policy(root: Path, component: str = "prompts", level: str = "patch") -> None:
+    """Soften the policy, and bump the version by just what the softer policy asks (0.1.0 → 0.1.1)."""
+    edit(root / ".gitmodel.yaml", f"  {component}: minor", f"  {component}: {level}")
+
+
+def patch_bump(root: Path) -> None:
+    edit(root / MANIFEST, "version: 0.1.0", "version: 0.1.1")
+
+
+def change_prompt(root: Path) -> None:
+    """A new prompt, and the manifest re-pinned to it by hand (sha256, size), version kept: fresh, unbumped."""
+    text = (root / PROMPT).read_bytes()
+    new = b"You label support tickets. Say 'positive' for everything.\n"
+    (root / PROMPT).write_bytes(new)
+    edit(root / MANIFEST, hashlib.sha256(text).hexdigest(), hashlib.sha256(new).hexdigest())
+    manifest = (root / MANIFEST).read_text()
+    manifest = re.sub(rf"(path: {PROMPT}\n(?:\s+\w+: .*\n)*?\s+size: ){len(text)}\n", rf"\g<1>{len(new)}\n", manifest)
+    (root / MANIFEST).write_text(manifest)
+
+
+def test_policy_lowered_in_the_same_commit_does_not_let_the_change_through(gitrepo: Path) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    change_prompt(repo)
+    lower_policy(repo)
+    patch_bump(repo)
+    git(repo, "add", "-A")
+    refused = commit(repo, "prompts need no bump any more")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment: models/sentiment.yaml: version 0.1.1 is not a minor bump" in refused.stderr
+    assert "under the policy of HEAD" in refused.stderr
+    assert "run `gitmodel bump sentiment --minor`" in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert "under the policy of base" in caught.stderr
+    # the hint, followed, leads to a commit both layers accept
+    assert gm(repo, "bump", "sentiment", "--minor").returncode == 0
+    assert "version: 0.2.0" in (repo / MANIFEST).read_text()
+    fixed = commit(repo, "bumped", "-a")
+    assert fixed.returncode == 0, fixed.stderr
+    assert gm(repo, "check", "--base", "base").returncode == 0
+    # once merged, the softer policy is the rule: a later prompt change needs only a patch bump
+    git(repo, "branch", "-f", "base", "HEAD")
+    git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "release 0.2.0")
+    (repo / PROMPT).write_text("Another wording.\n")
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert "version: 0.2.1" in (repo / MANIFEST).read_text()
+    later = commit(repo, "reword again", "-a")
+    assert later.returncode == 0, later.stderr
+
+
+def test_policy_lowered_in_an_earlier_commit_of_the_branch_is_caught_by_check_base(gitrepo: Path) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    lower_policy(repo)
+    assert commit(repo, "relax the policy", "-a").returncode == 0  # a config change alone changes no byte
+    change_prompt(repo)
+    patch_bump(repo)
+    commit(repo, "reword", "-a", "--no-verify")
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert "version 0.1.1 is not a minor bump" in caught.stderr
+    assert "prompts: minor under the policy of base" in caught.stderr
+    assert len(caught.stderr.splitlines()) == 2  # the finding, the summary
+    # the hint, followed: bump, and the branch passes
+    assert gm(repo, "bump", "sentiment", "--minor").returncode == 0
+    assert commit(repo, "bump", "-a").returncode == 0
+    assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+def test_manifests_directory_moved_with_the_manifest_in_the_same_commit(gitrepo: Path) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    change_prompt(repo)
+    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
+    (repo / "elsewhere").mkdir()
+    git(repo, "mv", MANIFEST, "elsewhere/sentiment.yaml")
+    git(repo, "add", "-A")
+    refused = commit(repo, "moved")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment: elsewhere/sentiment.yaml: version 0.1.0 is already released" in refused.stderr
+    assert "cannot be read" not in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert "version 0.1.0 is already released" in caught.stderr
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert commit(repo, "bumped", "-a").returncode == 0
+    assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+def test_version_lowered_while_the_manifests_directory_moved_is_caught_by_check_base(gitrepo: Path) -> None:
+    """`_since_base` reads base's manifests where BASE's config puts them."""
+    repo = gitrepo
+    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.3.0")
+    assert commit(repo, "0.3.0 unreleased", "-a").returncode == 0
+    git(repo, "branch", "base")
+    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
+    (repo / "elsewhere").mkdir()
+    git(repo, "mv", MANIFEST, "elsewhere/sentiment.yaml")
+    edit(repo / "elsewhere/sentiment.yaml", "version: 0.3.0", "version: 0.2.0")
+    assert commit(repo, "moved, lowered", "-a", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert "version lowered since base (0.3.0 → 0.2.0)" in caught.stderr
+
+
+def test_manifests_directory_moved_away_from_the_manifests(gitrepo: Path) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    change_prompt(repo)
+    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: nothing-here")
+    git(repo, "add", "-A")
+    refused = commit(repo, "moved")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment" in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+
+
+def test_model_renamed_to_escape_its_release_history(gitrepo: Path) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    change_prompt(repo)
+    git(repo, "mv", MANIFEST, "models/sentiment2.yaml")
+    edit(repo / "models/sentiment2.yaml", "name: sentiment", "name: sentiment2")
+    git(repo, "add", "-A")
+    refused = commit(repo, "renamed")
+    assert refused.returncode == 1, refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
