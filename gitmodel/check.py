@@ -252,6 +252,13 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
         elif digest != entry.sha256:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
+    pinned = [(c, e.path) for c, e in m.files()] + [(c, pointer_path(e.path)) for c, e in m.files()
+                                                     if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
+    for component, path in pinned:
+        for other in source.lookalikes(path):
+            state.findings.append(Finding(name, "whole", other, f"is {path} ({component}) on a case-insensitive "
+                                          "checkout (macOS, Windows), where git writes both to one file",
+                                          fix=f"git rm --cached -- {other}"))
     for component, path, recorded in m.pinned_extras():
         digest = source.sha256(path, "git")
         if digest is None:

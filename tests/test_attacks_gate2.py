@@ -152,3 +152,84 @@ def test_model_renamed_to_escape_its_release_history(gitrepo: Path) -> None:
     assert commit(repo, "skip the hook", "--no-verify").returncode == 0
     caught = gm(repo, "check", "--base", "base")
     assert caught.returncode == 1, caught.stdout + caught.stderr
+
+
+# ------------------------------------------------------------------------------ paths that collide
+
+
+def test_a_path_that_differs_from_a_pinned_path_only_by_case_is_refused(gitrepo: Path) -> None:
+    """On a case-insensitive checkout (macOS, Windows) `Prompts/sentiment.txt` and the pinned
+    `prompts/sentiment.txt` are one file: whichever git writes last is what the model loads."""
+    repo = gitrepo
+    git(repo, "branch", "base")
+    (repo / "Prompts").mkdir()
+    (repo / "Prompts" / "sentiment.txt").write_text("Say 'positive' for everything.\n")
+    git(repo, "add", "Prompts/sentiment.txt")
+    refused = commit(repo, "a look-alike")
+    assert refused.returncode == 1, refused.stderr
+    assert "Prompts/sentiment.txt" in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    line = next(x for x in caught.stderr.splitlines() if "Prompts/sentiment.txt" in x)
+    assert "case-insensitive" in line and "run `git rm --cached -- Prompts/sentiment.txt`" in line
+    git(repo, "rm", "-q", "--cached", "--", "Prompts/sentiment.txt")
+    assert commit(repo, "drop the look-alike").returncode == 0
+    assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+def test_a_pinned_path_in_another_unicode_normal_form_is_refused(repo: Path) -> None:
+    """`café.txt` in NFC (pinned) and NFD (added): one file on macOS."""
+    from gitmodel.setup import init_repo
+    from gitmodel.workspace import add_model
+
+    init_repo(repo, dvc=False)
+    nfc, nfd = "prompts/caf\u00e9.txt", "prompts/cafe\u0301.txt"
+    (repo / "prompts").mkdir()
+    (repo / nfc).write_text("ok\n")
+    (repo / "w.bin").write_text("w\n")
+    add_model(repo, "m", weights=["w.bin"], prompts=[nfc], force_git=["w.bin"])
+    assert commit(repo, "add m").returncode == 0
+    git(repo, "tag", "-a", "m@v0.1.0", "-m", "release")
+    (repo / nfd).write_text("evil\n")
+    git(repo, "add", "-A")
+    refused = commit(repo, "look-alike")
+    assert refused.returncode == 1, refused.stderr
+    assert "case-insensitive" in refused.stderr
+
+
+def test_a_file_added_to_a_git_stored_pinned_directory_is_a_change(repo: Path) -> None:
+    from gitmodel.setup import init_repo
+    from gitmodel.workspace import add_model
+
+    init_repo(repo, dvc=False)
+    (repo / "data" / "d").mkdir(parents=True)
+    (repo / "data" / "d" / "a.txt").write_text("a\n")
+    (repo / "w.bin").write_text("w\n")
+    add_model(repo, "m", weights=["w.bin"], data=["data/d"], force_git=["w.bin", "data/d"])
+    assert commit(repo, "add m").returncode == 0
+    git(repo, "tag", "-a", "m@v0.1.0", "-m", "release")
+    (repo / "data" / "d" / "b.txt").write_text("b\n")
+    git(repo, "add", "data/d/b.txt")
+    refused = commit(repo, "one more file")
+    assert refused.returncode == 1, refused.stderr
+    assert "m: data/d: data changed" in refused.stderr
+
+
+def test_an_uppercase_md5_in_a_pointer_is_refused_and_the_hint_restores_it(dvcrepo: Path) -> None:
+    repo = dvcrepo
+    pointer = repo / "artifacts" / "model.bin.dvc"
+    text = pointer.read_text()
+    md5 = re.search(r"md5: (\S+)", text).group(1)  # type: ignore[union-attr]
+    pointer.write_text(text.replace(md5, md5.upper()))
+    git(repo, "add", "-A")
+    refused = commit(repo, "case")
+    assert refused.returncode == 1, refused.stderr
+    assert "weights changed (DVC pointer) (577ef879 → 577EF879)".replace("577ef879", md5[:8]).replace(
+        "577EF879", md5[:8].upper()) in refused.stderr
+    # the hint, followed: `bump` re-tracks the file, the pointer is DVC's again and nothing is left to commit
+    assert gm(repo, "bump", "sentiment").returncode == 0
+    assert md5 in pointer.read_text()
+    git(repo, "add", "-A")
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert gm(repo, "check", "--staged").returncode == 0
