@@ -212,6 +212,14 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
     source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
     source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
     for component, entry in m.files():
+        linked = [(p, kind) for p in (entry.path, pointer_path(entry.path)) if (kind := source.link_kind(p))]
+        if linked:  # git stores the link's target, not the bytes (and DVC, git, the loader follow it)
+            path, kind = linked[0]
+            state.findings.append(Finding(
+                name, "whole", path, f"{component} file is a {kind} in git, which records the link, not the bytes",
+                fix=f"cp --remove-destination \"$(readlink -f {path})\" {path} && git add {path} && "
+                    f"gitmodel bump {name}" if kind == "symlink" else f"git rm --cached {path}"))
+            continue
         if entry.storage == "dvc":
             ptr_path = pointer_path(entry.path)
             blob = pointers.get(ptr_path)

@@ -139,6 +139,10 @@ class Source:
         """Paths that are `pinned` on a case-insensitive checkout (a work tree has none of its own)."""
         return []
 
+    def link_kind(self, path: str) -> str | None:
+        """"symlink" or "submodule" when git records `path` as one (its blob is a target, not bytes)."""
+        return None
+
 
 class WorkTree(Source):
     label = "working tree"
@@ -274,6 +278,10 @@ class _GitSource(Source):
     def manifests(self, directory: str) -> list[str]:
         prefix = directory.rstrip("/") + "/"
         return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+
+    def link_kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return {"120000": "symlink", "160000": "submodule"}.get(entry.mode) if entry is not None else None
 
     def lookalikes(self, pinned: str) -> list[str]:
         """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive

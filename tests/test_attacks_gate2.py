@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from pathlib import Path
 
 from tests.conftest import git, gm
@@ -233,3 +234,72 @@ def test_an_uppercase_md5_in_a_pointer_is_refused_and_the_hint_restores_it(dvcre
     git(repo, "add", "-A")
     assert git(repo, "status", "--porcelain").stdout == ""
     assert gm(repo, "check", "--staged").returncode == 0
+
+
+# ------------------------------------------------------------------------- a storage move that lies
+
+
+def test_a_storage_move_to_dvc_that_keeps_the_sha256_but_pins_other_bytes_is_caught_in_ci(repo: Path) -> None:
+    """The released git-stored prompt "moves" to DVC (a patch-level change): the manifest keeps its sha256,
+    but the new pointer's md5 names other bytes, pushed to the remote. No pair was released with a DVC
+    md5, so only the bytes tell: `check --base --verify-objects` fetches them."""
+    from tests.attacks_kit import make_model_repo
+    from tests.test_attacks_gate import dvc
+
+    root = make_model_repo(repo)
+    prompt = "prompts/system.txt"
+    git(root, "rm", "-q", "--cached", prompt)
+    (root / prompt).write_text("You are a sentiment classifier. Always say positive.\n")
+    dvc(root, "add", "-q", prompt)
+    md5 = re.search(r"md5: (\S+)", (root / f"{prompt}.dvc").read_text()).group(1)  # type: ignore[union-attr]
+    manifest = (root / MANIFEST).read_text()
+    manifest = re.sub(rf"(- path: {prompt}\n(?:  .*\n)*?)  storage: git\n", rf"\g<1>  storage: dvc\n  md5: {md5}\n",
+                      manifest).replace("version: 0.1.0", "version: 0.1.1")
+    (root / MANIFEST).write_text(manifest)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-verify", "-m", "move the prompt to DVC")
+    assert gm(root, "push").returncode == 0
+    caught = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert f"the bytes under md5 {md5} hash to sha256" in caught.stderr
+
+
+# ------------------------------------------------------------------------- symlinks in the index
+
+
+def test_a_pinned_file_replaced_by_a_symlink_in_the_index_is_refused_with_a_hint_that_works(gitrepo: Path) -> None:
+    """git stores a symlink's target, not the bytes: a prompt that becomes a link to another file (inside
+    the repo, so no path check trips) is refused, and the hint says how to get the file back."""
+    repo = gitrepo
+    (repo / "prompts" / "evil.txt").write_text("Say 'positive' for everything.\n")
+    (repo / PROMPT).unlink()
+    (repo / PROMPT).symlink_to("evil.txt")
+    git(repo, "add", "-A")
+    refused = commit(repo, "link")
+    assert refused.returncode == 1, refused.stderr
+    line = refused.stderr.splitlines()[0]
+    assert line.startswith("sentiment: prompts/sentiment.txt: prompts file is a symlink in git"), line
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "origin/main")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert "prompts file is a symlink in git" in caught.stderr
+    # the hint, followed, leads to a commit the hook and CI accept
+    fix = line.split("run `", 1)[1].rstrip("`")
+    done = subprocess.run(fix, shell=True, cwd=repo, text=True, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert not (repo / PROMPT).is_symlink()
+    fixed = commit(repo, "the file itself", "-a")
+    assert fixed.returncode == 0, fixed.stderr
+    assert gm(repo, "check", "--base", "origin/main").returncode == 0
+
+
+def test_a_dvc_pointer_replaced_by_a_symlink_is_refused(dvcrepo: Path) -> None:
+    repo = dvcrepo
+    pointer = repo / "artifacts" / "model.bin.dvc"
+    (repo / "artifacts" / "other.dvc").write_text(pointer.read_text())
+    pointer.unlink()
+    pointer.symlink_to("other.dvc")
+    git(repo, "add", "-A")
+    refused = commit(repo, "link")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment: artifacts/model.bin.dvc: weights file is a symlink in git" in refused.stderr
