@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import git, gm
-from tests.test_attacks_gate import MANIFEST, PROMPT, commit, dvcrepo, edit, gitrepo
+from tests.test_attacks_gate import MANIFEST, PROMPT, commit, dvcrepo, edit, gitrepo, push
 
 __all__ = ["dvcrepo", "gitrepo"]  # fixtures
 
@@ -84,10 +84,14 @@ def test_policy_lowered_in_an_earlier_commit_of_the_branch_is_caught_by_check_ba
     assert "version 0.1.1 is not a minor bump" in caught.stderr
     assert "prompts: minor under the policy of base" in caught.stderr
     assert len(caught.stderr.splitlines()) == 2  # the finding, the summary
+    pushed = push(repo, "main")  # pre-push: the remote branch's policy is the floor
+    assert pushed.returncode == 1, pushed.stderr
+    assert "version 0.1.1 is not a minor bump" in pushed.stderr
     # the hint, followed: bump, and the branch passes
     assert gm(repo, "bump", "sentiment", "--minor").returncode == 0
     assert commit(repo, "bump", "-a").returncode == 0
     assert gm(repo, "check", "--base", "base").returncode == 0
+    assert push(repo, "main").returncode == 0
 
 
 def test_manifests_directory_moved_with_the_manifest_in_the_same_commit(gitrepo: Path) -> None:
