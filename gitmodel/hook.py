@@ -186,19 +186,17 @@ def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
         pins, name = entry.get("pins"), str(entry.get("name"))
         for pin in pins if isinstance(pins, list) else []:
             by_pin.setdefault(str(pin), set()).add(name)
-    from gitmodel.names import fold_path  # light: os, re, pathlib
-
     # a path that is a pinned path on a case-insensitive checkout (`Prompts/x.txt`, NFD) concerns it too
     folded: dict[str, set[str]] = {}
     for pin, owners in by_pin.items():
-        folded.setdefault(fold_path(pin), set()).update(owners)
+        folded.setdefault(git.fold_path(pin), set()).update(owners)
     names: set[str] = set()
     for path in staged:
         if path.startswith(prefix) and path.endswith(".yaml"):
             names.add(path[len(prefix) : -len(".yaml")])
             continue
         for candidate in _ancestors(path):
-            names |= by_pin.get(candidate) or folded.get(fold_path(candidate), set())
+            names |= by_pin.get(candidate) or folded.get(git.fold_path(candidate), set())
     return names
 
 

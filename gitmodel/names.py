@@ -98,16 +98,6 @@ def normalize_repo_path(raw: object, root: Path, *, where: str, must_exist: bool
     return text
 
 
-def fold_path(path: str) -> str:
-    """The name a case-insensitive, normalization-insensitive file system (macOS, Windows) gives `path`:
-    two repo paths with the same folded name are one file in such a checkout, the one git writes last."""
-    if path.isascii():
-        return path.lower()
-    import unicodedata  # a built-in module, only for non-ASCII paths
-
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
-
-
 def stored_path_problem(raw: object) -> str | None:
     """Cheap check for a path read from a manifest (no file system access)."""
     if not isinstance(raw, str) or not raw:

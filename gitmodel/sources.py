@@ -286,13 +286,11 @@ class _GitSource(Source):
     def lookalikes(self, pinned: str) -> list[str]:
         """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive
         checkout (`Prompts/x.txt` for `prompts/x.txt`): there git writes both to one file."""
-        from gitmodel.names import fold_path
-
         if self._folded is None:
             self._folded = {}
             for p in self.entries:
-                self._folded.setdefault(fold_path(p), []).append(p)
-        key, inside = fold_path(pinned), pinned.rstrip("/") + "/"
+                self._folded.setdefault(git.fold_path(p), []).append(p)
+        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
         found = [p for p in self._folded.get(key, []) if p != pinned]
         if any(p.startswith(inside) for p in self.entries):  # a pinned directory: files under a look-alike
             key_inside = key.rstrip("/") + "/"

@@ -177,7 +177,8 @@ def test_a_path_that_differs_from_a_pinned_path_only_by_case_is_refused(gitrepo:
     caught = gm(repo, "check", "--base", "base")
     assert caught.returncode == 1, caught.stdout + caught.stderr
     line = next(x for x in caught.stderr.splitlines() if "Prompts/sentiment.txt" in x)
-    assert "case-insensitive" in line and "run `git rm --cached -- Prompts/sentiment.txt`" in line
+    assert "case-insensitive" in line
+    assert "run `git rm --cached -- Prompts/sentiment.txt`" in line
     git(repo, "rm", "-q", "--cached", "--", "Prompts/sentiment.txt")
     assert commit(repo, "drop the look-alike").returncode == 0
     assert gm(repo, "check", "--base", "base").returncode == 0
@@ -289,7 +290,7 @@ def test_a_pinned_file_replaced_by_a_symlink_in_the_index_is_refused_with_a_hint
     assert "prompts file is a symlink in git" in caught.stderr
     # the hint, followed, leads to a commit the hook and CI accept
     fix = line.split("run `", 1)[1].rstrip("`")
-    done = subprocess.run(fix, shell=True, cwd=repo, text=True, capture_output=True)
+    done = subprocess.run(["sh", "-c", fix], cwd=repo, text=True, capture_output=True)  # as a user types it
     assert done.returncode == 0, done.stderr
     assert not (repo / PROMPT).is_symlink()
     fixed = commit(repo, "the file itself", "-a")
