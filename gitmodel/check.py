@@ -264,8 +264,9 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                                      if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
     for component, path in pinned:
         for other in source.lookalikes(path):
-            state.findings.append(Finding(name, "whole", other, f"is {path} ({component}) on a case-insensitive "
-                                          "checkout (macOS, Windows), where git writes both to one file",
+            state.findings.append(Finding(name, "whole", other, f"is {path} ({component}) on a macOS or Windows "
+                                          "checkout (case, Unicode form, trailing dots), where git writes both to "
+                                          "one file",
                                           fix=f"git rm --cached -- {other}"))
     for component, path, recorded in m.pinned_extras():
         digest = source.sha256(path, "git")
