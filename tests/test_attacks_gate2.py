@@ -322,3 +322,32 @@ def test_a_dvc_pointer_replaced_by_a_symlink_is_refused(dvcrepo: Path) -> None:
     refused = commit(repo, "link")
     assert refused.returncode == 1, refused.stderr
     assert "sentiment: artifacts/model.bin.dvc: weights file is a symlink in git" in refused.stderr
+
+
+# ---------------------------------------------------------------------------------- version tricks
+
+
+@pytest.mark.parametrize(("version", "code"), [
+    ("0.1.0+retrained", 1),   # build metadata: the same precedence as the release
+    ("0.1.1", 1),             # a patch where the policy asks minor
+    ("0.1.1-rc.1", 1),        # a pre-release of a patch
+    ("0.1.0-rc.1", 1),        # lower than the release
+    ("00.2.0", 2),            # leading zeros: not SemVer
+    ("v0.2.0", 2),
+    ("0.2.0-rc.1", 0),        # a pre-release of the minor bump the change needs: honest
+])
+def test_version_tricks_on_an_unbumped_change(gitrepo: Path, version: str, code: int) -> None:
+    repo = gitrepo
+    git(repo, "branch", "base")
+    change_prompt(repo)
+    edit(repo / MANIFEST, "version: 0.1.0", f"version: '{version}'")
+    git(repo, "add", "-A")
+    judged = commit(repo, f"version {version}")
+    assert judged.returncode == min(code, 1), judged.stderr  # git reports any hook failure as 1
+    if code == 2:
+        assert judged.stderr.startswith("error: models/sentiment.yaml: version: not a semantic version")
+    if code:
+        assert len(judged.stderr.splitlines()) <= 3, judged.stderr  # the finding(s), summary, refusal
+        assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == code, caught.stdout + caught.stderr
