@@ -262,12 +262,8 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                           old=entry.sha256, new=digest))
     pinned = [(c, e.path) for c, e in m.files()] + [(c, pointer_path(e.path)) for c, e in m.files()
                                                      if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
-    for component, path in pinned:
-        for other in source.lookalikes(path):
-            state.findings.append(Finding(name, "whole", other, f"is {path} ({component}) on a macOS or Windows "
-                                          "checkout (case, Unicode form, trailing dots), where git writes both to "
-                                          "one file",
-                                          fix=f"git rm --cached -- {other}"))
+    for component, path in [*pinned, ("manifest", state.manifest_path)]:
+        state.findings += lookalike_findings(source, name, path, component)
     for component, path, recorded in m.pinned_extras():
         digest = source.sha256(path, "git")
         if digest is None:
@@ -276,6 +272,13 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
         elif digest != recorded:
             state.findings.append(Finding(name, "fresh", path, f"{component} file changed", fix=fix,
                                           old=recorded, new=digest))
+
+
+def lookalike_findings(source: Source, model: str, path: str, what: str) -> list[Finding]:
+    """Paths that are `path` on a macOS or Windows checkout, where git writes both to one file."""
+    return [Finding(model, "whole", other, f"is {path} ({what}) on a macOS or Windows checkout (case, Unicode "
+                    "form, trailing dots), where git writes both to one file", fix=f"git rm --cached -- {other}")
+            for other in source.lookalikes(path)]
 
 
 def versioning(state: ModelState, cfg: Config, tags: TagIndex,
@@ -421,6 +424,8 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         hash_pairs(state, released.get(state.name))
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
+    if names is None:  # a look-alike of the config replaces it on such a checkout (the hook: config staged)
+        findings += lookalike_findings(source, "gitmodel", CONFIG_FILE, "config")
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
     deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
     released_names = set(tags.releases) if names is None else set(tags.releases) & names

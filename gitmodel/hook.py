@@ -190,6 +190,8 @@ def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
     folded: dict[str, set[str]] = {}
     for pin, owners in by_pin.items():
         folded.setdefault(git.fold_path(pin), set()).update(owners)
+    for manifest, entry in index.models.items():  # `models/x.yaml.` is not a manifest here, but is x.yaml there
+        folded.setdefault(git.fold_path(manifest), set()).add(str(entry.get("name")))
     names: set[str] = set()
     for path in staged:
         if path.startswith(prefix) and path.endswith(".yaml"):
@@ -244,8 +246,11 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     index.save()
     memo.save()
     policy_base = None
-    if CONFIG_FILE in staged:
-        names = None  # a new policy or manifests directory: judge every model
+    config_key = git.fold_path(CONFIG_FILE)
+    if any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == config_key for p in staged if "/" not in p):
+        # the config (or a path that IS it on a macOS/Windows checkout) is staged: a new policy or manifests
+        # directory, so judge every model
+        names = None
         policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
     elif not names:
         return 0

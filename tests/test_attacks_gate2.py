@@ -198,6 +198,29 @@ def test_a_path_that_windows_reads_as_a_pinned_path_is_refused(gitrepo: Path, lo
     assert f"sentiment: {lookalike}: is prompts/sentiment.txt (prompts) on a macOS or Windows" in refused.stderr
 
 
+@pytest.mark.parametrize(("lookalike", "original"), [("models/Sentiment.yaml", MANIFEST),
+                                                     ("models/sentiment.yaml.", MANIFEST),
+                                                     (".GitModel.yaml", ".gitmodel.yaml")])
+def test_a_lookalike_of_a_manifest_or_the_config_is_refused(gitrepo: Path, lookalike: str, original: str) -> None:
+    """`models/Sentiment.yaml` is no manifest to gitmodel on Linux, but replaces the manifest (and its pins) on
+    a macOS checkout; `.GitModel.yaml` replaces the config (its policy) there."""
+    repo = gitrepo
+    git(repo, "branch", "base")
+    text = (repo / original).read_text()
+    (repo / lookalike).write_text(text.replace("minor", "none"))
+    git(repo, "add", "--", lookalike)
+    refused = commit(repo, "a look-alike")
+    assert refused.returncode == 1, refused.stderr
+    if lookalike == "models/Sentiment.yaml":  # in the manifests directory: a manifest whose name is not its file's
+        assert refused.stderr.startswith("error: models/Sentiment.yaml: name: name 'sentiment' does not match"), refused.stderr
+        return
+    assert f": {lookalike}: is {original} (" in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert f"run `git rm --cached -- {lookalike}`" in caught.stderr
+
+
 def test_a_pinned_path_in_another_unicode_normal_form_is_refused(repo: Path) -> None:
     """`café.txt` in NFC (pinned) and NFD (added): one file on macOS."""
     from gitmodel.setup import init_repo
