@@ -28,7 +28,7 @@ from gitmodel import git
 from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: each model's `folds` (its pins and manifest as a macOS/Windows checkout names them)
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
 
 
@@ -168,8 +168,9 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
+        pins = pins_of(doc)
         index.models[path] = {"oid": current[path].oid, "name": path[len(prefix) : -len(".yaml")],
-                              "pins": pins_of(doc)}
+                              "pins": pins, "folds": sorted({git.fold_path(p) for p in [*pins, path]})}
         index.dirty = True
 
 
@@ -181,24 +182,24 @@ def _ancestors(path: str) -> list[str]:
 def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
     """Names of the models whose manifest or a pinned path (or a file inside a pinned directory) is staged."""
     prefix = index.manifests_dir.rstrip("/") + "/"
-    by_pin: dict[str, set[str]] = {}
-    for entry in index.models.values():
-        pins, name = entry.get("pins"), str(entry.get("name"))
-        for pin in pins if isinstance(pins, list) else []:
-            by_pin.setdefault(str(pin), set()).add(name)
-    # a path that is a pinned path on a case-insensitive checkout (`Prompts/x.txt`, NFD) concerns it too
+    # pinned paths as a macOS/Windows checkout names them (folded once, when the manifest moved): a staged
+    # path that IS a pinned path there (`Prompts/x.txt`, NFD, `x.txt.`) concerns the model too, and so does
+    # one that is its manifest there (`models/x.yaml.` is no manifest here)
     folded: dict[str, set[str]] = {}
-    for pin, owners in by_pin.items():
-        folded.setdefault(git.fold_path(pin), set()).update(owners)
-    for manifest, entry in index.models.items():  # `models/x.yaml.` is not a manifest here, but is x.yaml there
-        folded.setdefault(git.fold_path(manifest), set()).add(str(entry.get("name")))
+    for manifest, entry in index.models.items():
+        folds, name = entry.get("folds"), str(entry.get("name"))
+        if not isinstance(folds, list):
+            pins = entry.get("pins")
+            folds = [git.fold_path(str(p)) for p in [*(pins if isinstance(pins, list) else []), manifest]]
+        for key in folds:
+            folded.setdefault(str(key), set()).add(name)
     names: set[str] = set()
     for path in staged:
         if path.startswith(prefix) and path.endswith(".yaml"):
             names.add(path[len(prefix) : -len(".yaml")])
             continue
         for candidate in _ancestors(path):
-            names |= by_pin.get(candidate) or folded.get(git.fold_path(candidate), set())
+            names |= folded.get(git.fold_path(candidate), set())
     return names
 
 
