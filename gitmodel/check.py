@@ -231,6 +231,15 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                     fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
                 continue
             pointer = parse_pointer(blob, where=ptr_path, beside=entry.path)
+            if pointer.hash != "md5" or pointer.elsewhere is not None:
+                # the md5 may be the manifest's, but DVC would fetch it from another store, where other
+                # bytes can sit under that name: the pointer must be the one `dvc add` (DVC 3) writes
+                how = f"hash {pointer.hash}" if pointer.hash != "md5" else pointer.elsewhere
+                state.findings.append(Finding(
+                    name, "whole", entry.path, f"DVC pointer {ptr_path} has `{how}`, so DVC would fetch "
+                    f"{entry.md5[:8]} from elsewhere than its md5 store",
+                    fix=f"rm {ptr_path} && dvc add {entry.path} && git add {ptr_path}"))
+                continue
             if pointer.md5 != entry.md5:
                 state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
                                               fix=fix, old=entry.md5, new=pointer.md5))

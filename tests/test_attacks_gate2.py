@@ -374,3 +374,35 @@ def test_version_tricks_on_an_unbumped_change(gitrepo: Path, version: str, code:
         assert commit(repo, "skip the hook", "--no-verify").returncode == 0
     caught = gm(repo, "check", "--base", "base")
     assert caught.returncode == code, caught.stdout + caught.stderr
+
+
+# ------------------------------------------------------------------- a pointer that sends DVC elsewhere
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("  hash: md5\n", ""),                           # DVC 2's md5-dos2unix: another place in cache and remote
+    ("  hash: md5\n", "  hash: md5-dos2unix\n"),
+    ("  hash: md5\n", "  hash: md5\n  remote: elsewhere\n"),  # a per-output remote
+    ("  hash: md5\n", "  hash: md5\n  cache: false\n"),        # not in the cache: git-ignored bytes, never fetched
+])
+def test_a_pointer_whose_md5_stays_but_which_sends_dvc_elsewhere_is_refused(dvcrepo: Path, old: str, new: str) -> None:
+    """The md5 is the manifest's, but DVC would look for it in another store (a DVC 2 hash, a per-output
+    remote) where other bytes may sit under that name: the pointer changed what `dvc pull` brings."""
+    repo = dvcrepo
+    pointer = repo / "artifacts" / "model.bin.dvc"
+    edit(pointer, old, new)
+    git(repo, "add", "-A")
+    refused = commit(repo, "pointer")
+    assert refused.returncode == 1, refused.stderr
+    line = refused.stderr.splitlines()[0]
+    assert line.startswith("sentiment: artifacts/model.bin: DVC pointer artifacts/model.bin.dvc"), line
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    # the hint, followed, restores a pointer both layers accept
+    fix = line.split("run `", 1)[1].rstrip("`")
+    done = subprocess.run(["sh", "-c", fix], cwd=repo, text=True, capture_output=True)  # as a user types it
+    assert done.returncode == 0, done.stderr
+    fixed = commit(repo, "pointer back", "-a")
+    assert fixed.returncode == 0, fixed.stderr
+    assert gm(repo, "check", "--base", "base").returncode == 0
