@@ -222,6 +222,12 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
             continue
         if entry.storage == "dvc":
             ptr_path = pointer_path(entry.path)
+            in_git = source.tracked_at(entry.path)
+            if in_git:  # a clone gets git's bytes at (or inside) the DVC-pinned path
+                state.findings.append(Finding(
+                    name, "whole", in_git[0], f"{component} {entry.path} is stored in DVC, but git tracks "
+                    f"{len(in_git)} file(s) there too", fix=f"git rm -r -q --cached -- {in_git[0]}"))
+                continue
             blob = pointers.get(ptr_path)
             if blob is None:
                 staged_only = isinstance(source, Index) and (source.root / ptr_path).exists()

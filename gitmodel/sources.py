@@ -143,6 +143,10 @@ class Source:
         """"symlink" or "submodule" when git records `path` as one (its blob is a target, not bytes)."""
         return None
 
+    def tracked_at(self, path: str) -> list[str]:
+        """Paths git records at `path` or under it (a work tree answers none: only git's record matters)."""
+        return []
+
 
 class WorkTree(Source):
     label = "working tree"
@@ -278,6 +282,10 @@ class _GitSource(Source):
     def manifests(self, directory: str) -> list[str]:
         prefix = directory.rstrip("/") + "/"
         return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+
+    def tracked_at(self, path: str) -> list[str]:
+        inside = path.rstrip("/") + "/"
+        return sorted(p for p in self.entries if p == path or p.startswith(inside))
 
     def link_kind(self, path: str) -> str | None:
         entry = self.entries.get(path)

@@ -406,3 +406,38 @@ def test_a_pointer_whose_md5_stays_but_which_sends_dvc_elsewhere_is_refused(dvcr
     fixed = commit(repo, "pointer back", "-a")
     assert fixed.returncode == 0, fixed.stderr
     assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+# ------------------------------------------------------------- git bytes at a DVC-pinned path
+
+
+def test_a_file_git_tracks_at_a_dvc_pinned_path_is_refused(dvcrepo: Path) -> None:
+    """`git add -f` puts other bytes at the pinned path: a clone checks them out there, pointer unchanged."""
+    repo = dvcrepo
+    (repo / "artifacts" / "model.bin").unlink()
+    (repo / "artifacts" / "model.bin").write_bytes(b"evil weights")
+    git(repo, "add", "-f", "artifacts/model.bin")
+    refused = commit(repo, "weights in git too")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment: artifacts/model.bin: weights artifacts/model.bin is stored in DVC, but git tracks" \
+        in refused.stderr
+    assert "run `git rm -r -q --cached -- artifacts/model.bin`" in refused.stderr
+    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(repo, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    git(repo, "rm", "-r", "-q", "--cached", "--", "artifacts/model.bin")  # the hint, followed
+    assert commit(repo, "weights back to DVC only").returncode == 0
+    assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+def test_a_file_added_through_git_inside_a_dvc_pinned_directory_is_refused(repo: Path) -> None:
+    from tests.attacks_kit import make_model_repo
+
+    root = make_model_repo(repo)
+    gm(root, "hooks", "install")
+    (root / "data" / "train" / "extra.csv").write_text("text,label\nevil,pos\n")
+    git(root, "add", "-f", "data/train/extra.csv")
+    refused = commit(root, "one more row file")
+    assert refused.returncode == 1, refused.stderr
+    assert "sentiment: data/train/extra.csv: data data/train is stored in DVC, but git tracks 1 file(s)" \
+        in refused.stderr
