@@ -9,6 +9,7 @@ pre-commit hook or, when hooks are skipped, by `gitmodel check --base`.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -441,3 +442,24 @@ def test_a_file_added_through_git_inside_a_dvc_pinned_directory_is_refused(repo:
     assert refused.returncode == 1, refused.stderr
     assert "sentiment: data/train/extra.csv: data data/train is stored in DVC, but git tracks 1 file(s)" \
         in refused.stderr
+
+
+# ---------------------------------------------------------------- where the commit is made from
+
+
+@pytest.mark.parametrize("where", ["subdirectory", "git-dir-from-outside", "linked-worktree"])
+def test_an_unbumped_change_is_refused_wherever_the_commit_is_made_from(gitrepo: Path, tmp_path: Path,
+                                                                         where: str) -> None:
+    repo, env = gitrepo, dict(os.environ)
+    if where == "linked-worktree":
+        git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "-b", "side")
+        repo = tmp_path / "wt"
+    change_prompt(repo)
+    git(repo, "add", "-A")
+    cwd = repo / "prompts"
+    if where == "git-dir-from-outside":
+        cwd = tmp_path
+        env.update(GIT_DIR=str(repo / ".git"), GIT_WORK_TREE=str(repo))
+    refused = subprocess.run(["git", "commit", "-m", "reword"], cwd=cwd, env=env, text=True, capture_output=True)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "sentiment: models/sentiment.yaml: version 0.1.0 is already released" in refused.stderr
