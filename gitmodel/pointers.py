@@ -71,8 +71,10 @@ def _parse_slow(data: bytes, *, where: str) -> Pointer:
     doc = parse_yaml(data, where=where)
     outs = doc.get("outs") if isinstance(doc, dict) else None
     if not isinstance(outs, list) or len(outs) != 1 or not isinstance(outs[0], dict):
-        raise InvalidInput("not a DVC pointer with exactly one output", where=f"{where}: outs",
-                           hint="re-create it with `gitmodel bump NAME`")
+        # `gitmodel bump` reads the pointer too: have DVC write a fresh one
+        hint = (f"re-create it: `rm {where} && dvc add {where.removesuffix('.dvc')} && git add {where}`"
+                if where.endswith(".dvc") else "re-create it with `gitmodel bump NAME`")
+        raise InvalidInput("not a DVC pointer with exactly one output", where=f"{where}: outs", hint=hint)
     out = outs[0]
     md5 = out.get("md5")
     if not isinstance(md5, str):

@@ -463,3 +463,22 @@ def test_an_unbumped_change_is_refused_wherever_the_commit_is_made_from(gitrepo:
     refused = subprocess.run(["git", "commit", "-m", "reword"], cwd=cwd, env=env, text=True, capture_output=True)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "sentiment: models/sentiment.yaml: version 0.1.0 is already released" in refused.stderr
+
+
+def test_a_pointer_with_a_second_output_is_refused_and_the_hint_restores_it(dvcrepo: Path) -> None:
+    """A second `outs` entry would make `dvc pull` write a second file the manifest does not pin."""
+    repo = dvcrepo
+    pointer = repo / "artifacts" / "model.bin.dvc"
+    text = pointer.read_text()
+    pointer.write_text(text + text.split("outs:\n", 1)[1].replace("path: model.bin", "path: serve.py"))
+    git(repo, "add", "-A")
+    refused = commit(repo, "two outputs")
+    assert refused.returncode == 1, refused.stderr
+    line = refused.stderr.strip()
+    assert line.startswith("error: artifacts/model.bin.dvc: outs: not a DVC pointer with exactly one output"), line
+    assert len(refused.stderr.splitlines()) == 1
+    fix = line.split("re-create it: `", 1)[1].rstrip("`")
+    done = subprocess.run(["sh", "-c", fix], cwd=repo, text=True, capture_output=True)  # the hint, followed
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "status", "--porcelain").stdout == ""  # the released pointer again: nothing to commit
+    assert gm(repo, "check", "--staged").returncode == 0
