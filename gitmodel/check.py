@@ -243,7 +243,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                 how = f"hash {pointer.hash}" if pointer.hash != "md5" else pointer.elsewhere
                 state.findings.append(Finding(
                     name, "whole", entry.path, f"DVC pointer {ptr_path} has `{how}`, so DVC would fetch "
-                    f"{entry.md5[:8]} from elsewhere than its md5 store",
+                    f"{(entry.md5 or pointer.md5)[:8]} from elsewhere than its md5 store",
                     fix=f"rm {ptr_path} && dvc add {entry.path} && git add {ptr_path}"))
                 continue
             if pointer.md5 != entry.md5:
@@ -345,15 +345,38 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     ]
 
 
-def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None) -> None:
+def earlier_releases(root: Path, cfg: Config, tags: TagIndex, names: list[str]) -> dict[str, list[tuple[str, Manifest]]]:
+    """name → (version, manifest) of every release but the latest, in one git call (CI: `check --base`)."""
+    specs: list[tuple[str, str, str]] = []
+    for name in names:
+        for release in tags.releases.get(name, [])[:-1]:
+            path = release.meta("manifest") or cfg.manifest_path(name)
+            specs.append((name, str(release.version), f"{release.commit}:{path}"))
+    blobs = git.cat_files(root, [spec for _, _, spec in specs])
+    out: dict[str, list[tuple[str, Manifest]]] = {}
+    for name, version, spec in specs:
+        blob = blobs.get(spec)
+        try:
+            manifest = mf.parse(blob, where=spec, full=False) if blob is not None else None
+        except GitmodelError:
+            manifest = None
+        if manifest is not None:
+            out.setdefault(name, []).append((version, manifest))
+    return out
+
+
+def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None,
+               earlier: list[tuple[str, Manifest]] | None = None) -> None:
     """A pinned file's identity is its (sha256, md5) pair: a pair that contradicts the latest release (the
     same sha256 with another md5, or the same md5 with another sha256) or another entry of the manifest
     claims bytes that are not the bytes named, whatever the version says."""
     name = state.name
     known: dict[tuple[str, str], tuple[str, str]] = {}  # ("sha256"|"md5", value) → (other hash, where)
-    if released is not None and released[1] is not None:
-        where = f"{name}@v{released[0]}"
-        for _, old in released[1].files():
+    past = [released] if released is not None and released[1] is not None else []
+    for version, manifest in [*past, *reversed(earlier or [])]:  # the latest first: it names a clash
+        where = f"{name}@v{version}"
+        assert manifest is not None
+        for _, old in manifest.files():
             if old.storage == "dvc" and old.md5:
                 known.setdefault(("sha256", old.sha256), (old.md5, where))
                 known.setdefault(("md5", old.md5), (old.sha256, where))
@@ -433,10 +456,12 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
                    + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
     source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
+    # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
+    earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
-        hash_pairs(state, released.get(state.name))
+        hash_pairs(state, released.get(state.name), earlier.get(state.name))
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
     if names is None:  # a look-alike of the config replaces it on such a checkout (the hook: config staged)

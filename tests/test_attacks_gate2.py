@@ -482,3 +482,29 @@ def test_a_pointer_with_a_second_output_is_refused_and_the_hint_restores_it(dvcr
     assert done.returncode == 0, done.stderr
     assert git(repo, "status", "--porcelain").stdout == ""  # the released pointer again: nothing to commit
     assert gm(repo, "check", "--staged").returncode == 0
+
+
+# ----------------------------------------------------------- a pair that contradicts an older release
+
+
+def test_a_pair_that_contradicts_an_older_release_is_caught_by_check_base(repo: Path) -> None:
+    """0.3.0 pins 0.1.0's sha256 beside an md5 of other bytes (the hook holds pairs against the latest
+    release, 0.2.0, for speed): `check --base` holds them against every release."""
+    from tests.attacks_kit import entry, make_model_repo, put_object, set_entry
+    from tests.test_storage import second_version
+
+    root = make_model_repo(repo)
+    first = entry(root, "artifacts/model.bin")
+    second_version(root)
+    git(root, "branch", "base")
+    evil = put_object(b"\x00other weights")
+    set_entry(root, "artifacts/model.bin", sha256=first.sha256, md5=evil, size=first.size)
+    edit(root / MANIFEST, "version: 0.2.0", "version: 0.3.0")
+    git(root, "commit", "-q", "--no-verify", "-am", "roll back to the first weights, 0.3.0")
+    caught = gm(root, "check", "--base", "base")
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    assert f"was released with md5 {first.md5[:8]} (sentiment@v0.1.0)" in caught.stderr
+    # the honest roll-back (0.1.0's own pair) passes
+    set_entry(root, "artifacts/model.bin", md5=first.md5)
+    git(root, "commit", "-q", "--no-verify", "-am", "the real first weights")
+    assert gm(root, "check", "--base", "base").returncode == 0
