@@ -300,7 +300,7 @@ class _GitSource(Source):
                 self._folded.setdefault(git.fold_path(p), []).append(p)
         key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
         found = [p for p in self._folded.get(key, []) if p != pinned]
-        if any(p.startswith(inside) for p in self.entries):  # a pinned directory: files under a look-alike
+        if pinned not in self.entries and any(p.startswith(inside) for p in self.entries):  # a directory
             key_inside = key.rstrip("/") + "/"
             found += [p for k, ps in self._folded.items() if k.startswith(key_inside)
                       for p in ps if not p.startswith(inside)]
