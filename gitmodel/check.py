@@ -103,6 +103,31 @@ def config_at(source: Source) -> Config:
     return config_from_dict(doc, where=where)
 
 
+def config_of_commit(root: Path, commit: str) -> Config | None:
+    """The config a commit holds (defaults when it has none); None when it does not parse: an old broken
+    config is not this change's fault."""
+    spec = f"{commit}:{CONFIG_FILE}"
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return Config()
+    try:
+        return config_from_dict(parse_yaml(blob, where=spec), where=spec)
+    except GitmodelError:
+        return None
+
+
+def policy_floor(cfg: Config, before: Config | None) -> tuple[Config, dict[str, Level]]:
+    """A change is judged by the stricter of its own policy and the policy it changes (`before`): a pull
+    request cannot soften the rule it is judged by. Returns (config to judge with, components whose level
+    came from `before`)."""
+    if before is None:
+        return cfg, {}
+    floor = {c: level for c, level in before.policy.items() if level > cfg.policy.get(c, Level.NONE)}
+    if not floor:
+        return cfg, {}
+    return replace(cfg, policy={**cfg.policy, **floor}), floor
+
+
 def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:
     if mode == "index":
         return Index(root, cache)
@@ -150,6 +175,16 @@ def released_manifests(root: Path, cfg: Config, tags: TagIndex, names: list[str]
             path = latest.meta("manifest") or cfg.manifest_path(name)
             specs[name] = (f"{latest.commit}:{path}", str(latest.version), f"{latest.tag}:{path}")
     blobs = git.cat_files(root, [spec for spec, _, _ in specs.values()])
+    missing = {name: spec for name, (spec, _, _) in specs.items() if blobs.get(spec) is None}
+    if missing:
+        # the manifests directory moved since the release: the release's manifest is where ITS config says
+        for name, spec in missing.items():
+            commit = spec.split(":", 1)[0]
+            then = config_of_commit(root, commit)
+            if then is not None and then.manifests != cfg.manifests:
+                moved = f"{commit}:{then.manifest_path(name)}"
+                specs[name] = (moved, specs[name][1], specs[name][2])
+                blobs.update(git.cat_files(root, [moved]))
     out: dict[str, tuple[str, Manifest | None]] = {}
     for name, (spec, version, label) in specs.items():
         blob = blobs.get(spec)
@@ -177,8 +212,22 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
     source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
     source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
     for component, entry in m.files():
+        linked = [(p, kind) for p in (entry.path, pointer_path(entry.path)) if (kind := source.link_kind(p))]
+        if linked:  # git stores the link's target, not the bytes (and DVC, git, the loader follow it)
+            path, kind = linked[0]
+            state.findings.append(Finding(
+                name, "whole", path, f"{component} file is a {kind} in git, which records the link, not the bytes",
+                fix=f"cp --remove-destination \"$(readlink -f {path})\" {path} && git add {path} && "
+                    f"gitmodel bump {name}" if kind == "symlink" else f"git rm --cached {path}"))
+            continue
         if entry.storage == "dvc":
             ptr_path = pointer_path(entry.path)
+            in_git = source.tracked_at(entry.path)
+            if in_git:  # a clone gets git's bytes at (or inside) the DVC-pinned path
+                state.findings.append(Finding(
+                    name, "whole", in_git[0], f"{component} {entry.path} is stored in DVC, but git tracks "
+                    f"{len(in_git)} file(s) there too", fix=f"git rm -r -q --cached -- {in_git[0]}"))
+                continue
             blob = pointers.get(ptr_path)
             if blob is None:
                 staged_only = isinstance(source, Index) and (source.root / ptr_path).exists()
@@ -188,6 +237,15 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                     fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
                 continue
             pointer = parse_pointer(blob, where=ptr_path, beside=entry.path)
+            if pointer.hash != "md5" or pointer.elsewhere is not None:
+                # the md5 may be the manifest's, but DVC would fetch it from another store, where other
+                # bytes can sit under that name: the pointer must be the one `dvc add` (DVC 3) writes
+                how = f"hash {pointer.hash}" if pointer.hash != "md5" else pointer.elsewhere
+                state.findings.append(Finding(
+                    name, "whole", entry.path, f"DVC pointer {ptr_path} has `{how}`, so DVC would fetch "
+                    f"{(entry.md5 or pointer.md5)[:8]} from elsewhere than its md5 store",
+                    fix=f"rm {ptr_path} && dvc add {entry.path} && git add {ptr_path}"))
+                continue
             if pointer.md5 != entry.md5:
                 state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
                                               fix=fix, old=entry.md5, new=pointer.md5))
@@ -217,6 +275,10 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
         elif digest != entry.sha256:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
+    pinned = [(c, e.path) for c, e in m.files()] + [(c, pointer_path(e.path)) for c, e in m.files()
+                                                     if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
+    for component, path in [*pinned, ("manifest", state.manifest_path)]:
+        state.findings += lookalike_findings(source, name, path, component)
     for component, path, recorded in m.pinned_extras():
         digest = source.sha256(path, "git")
         if digest is None:
@@ -227,8 +289,16 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                                           old=recorded, new=digest))
 
 
+def lookalike_findings(source: Source, model: str, path: str, what: str) -> list[Finding]:
+    """Paths that are `path` on a macOS or Windows checkout, where git writes both to one file."""
+    return [Finding(model, "whole", other, f"is {path} ({what}) on a macOS or Windows checkout (case, Unicode "
+                    "form, trailing dots), where git writes both to one file", fix=f"git rm --cached -- {other}")
+            for other in source.lookalikes(path)]
+
+
 def versioning(state: ModelState, cfg: Config, tags: TagIndex,
-               released: tuple[str, Manifest | None] | None, warnings: list[str]) -> None:
+               released: tuple[str, Manifest | None] | None, warnings: list[str],
+               floor: dict[str, Level] | None = None, floor_label: str = "") -> None:
     """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
     if released is None:
         # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
@@ -255,11 +325,17 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     reused = tags.used_tag(state.name, current)
     if problem is None and reused is not None and reused != latest.tag:
         problem = f"version {current} was already used by the tag {reused} (deregistered versions are not reused)"
+    fix = f"gitmodel bump {state.name}"
+    held = sorted({c.component for c in changes if floor and c.component in floor and c.level == level})
+    if problem and held:
+        # the change's own config asks less: `bump` would read it, so the fix names the level
+        problem += (f" ({', '.join(held)}: {level} under the policy of {floor_label}; a policy change "
+                    "applies to changes made after it is merged)")
+        fix = f"gitmodel bump {state.name} --{level}"
     if problem:
         rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
-                                      fix=f"gitmodel bump {state.name}", level=level,
-                                      old=version, new=str(current)))
+                                      fix=fix, level=level, old=version, new=str(current)))
     # pending fresh findings: say what level the changed files will require
     policy_level = {f.path: cfg.policy.get(_component_of(state.manifest, f.path), Level.NONE)
                     for f in state.findings if f.rule == "fresh"}
@@ -269,15 +345,38 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
     ]
 
 
-def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None) -> None:
+def earlier_releases(root: Path, cfg: Config, tags: TagIndex, names: list[str]) -> dict[str, list[tuple[str, Manifest]]]:
+    """name → (version, manifest) of every release but the latest, in one git call (CI: `check --base`)."""
+    specs: list[tuple[str, str, str]] = []
+    for name in names:
+        for release in tags.releases.get(name, [])[:-1]:
+            path = release.meta("manifest") or cfg.manifest_path(name)
+            specs.append((name, str(release.version), f"{release.commit}:{path}"))
+    blobs = git.cat_files(root, [spec for _, _, spec in specs])
+    out: dict[str, list[tuple[str, Manifest]]] = {}
+    for name, version, spec in specs:
+        blob = blobs.get(spec)
+        try:
+            manifest = mf.parse(blob, where=spec, full=False) if blob is not None else None
+        except GitmodelError:
+            manifest = None
+        if manifest is not None:
+            out.setdefault(name, []).append((version, manifest))
+    return out
+
+
+def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None,
+               earlier: list[tuple[str, Manifest]] | None = None) -> None:
     """A pinned file's identity is its (sha256, md5) pair: a pair that contradicts the latest release (the
     same sha256 with another md5, or the same md5 with another sha256) or another entry of the manifest
     claims bytes that are not the bytes named, whatever the version says."""
     name = state.name
     known: dict[tuple[str, str], tuple[str, str]] = {}  # ("sha256"|"md5", value) → (other hash, where)
-    if released is not None and released[1] is not None:
-        where = f"{name}@v{released[0]}"
-        for _, old in released[1].files():
+    past = [released] if released is not None and released[1] is not None else []
+    for version, manifest in [*past, *reversed(earlier or [])]:  # the latest first: it names a clash
+        where = f"{name}@v{version}"
+        assert manifest is not None
+        for _, old in manifest.files():
             if old.storage == "dvc" and old.md5:
                 known.setdefault(("sha256", old.sha256), (old.md5, where))
                 known.setdefault(("md5", old.md5), (old.sha256, where))
@@ -325,9 +424,13 @@ def _component_of(m: Manifest, path: str) -> str:
 
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
               names: set[str] | None = None, full_paths: set[str] | None = None,
-              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None
-              ) -> CheckResult:
-    """Judge every manifest (or `names`) in the work tree, the index or a commit."""
+              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None,
+              policy_base: str | None = None) -> CheckResult:
+    """Judge every manifest (or `names`) in the work tree, the index or a commit.
+
+    The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
+    HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
+    """
     cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
@@ -335,6 +438,13 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     source = make_source(root, cache, mode, rev)
     # the index and a commit are judged by their own config: an unstaged edit of it changes nothing
     cfg = cfg or (load_config(root) if mode == "worktree" else config_at(source))
+    floor: dict[str, Level] = {}
+    floor_label = policy_base = policy_base or base
+    before: Config | None = None
+    if policy_base is not None:
+        base_commit = git.resolve_commit(root, policy_base)
+        before = config_of_commit(root, base_commit) if base_commit is not None else None
+        cfg, floor = policy_floor(cfg, before)
     tags = tags if tags is not None else read_tags(root)
     if full_paths is None:
         full_paths = changed_manifests(root, cfg, mode, rev, base)
@@ -346,12 +456,16 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
                    + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
     source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
+    # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
+    earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
     for state in states:
         freshness(state, source, worktree=mode == "worktree")
-        versioning(state, cfg, tags, released.get(state.name), warnings)
-        hash_pairs(state, released.get(state.name))
+        versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
+        hash_pairs(state, released.get(state.name), earlier.get(state.name))
         lineage_parent(state, tags)
     findings = [f for s in states for f in s.findings]
+    if names is None:  # a look-alike of the config replaces it on such a checkout (the hook: config staged)
+        findings += lookalike_findings(source, "gitmodel", CONFIG_FILE, "config")
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
     deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
     released_names = set(tags.releases) if names is None else set(tags.releases) & names
@@ -364,7 +478,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
                                 fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
-        findings += _since_base(root, cfg, cache, base, loaded)
+        findings += _since_base(root, before or cfg, cache, base, loaded)
     cache.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
@@ -407,6 +521,7 @@ def code_on_load_warnings(states: list[ModelState]) -> list[str]:
 def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
                 ) -> list[Finding]:
     """Manifests changed since `base`: a version never moves backwards (HEAD itself is judged by run_check).
+    `cfg` is base's config (its manifests directory: the directory may have moved since).
 
     A manifest that is new since `base`, or unreadable there, has nothing to compare against and is skipped.
     """

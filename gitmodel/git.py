@@ -99,6 +99,19 @@ def git_path(root: Path, name: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
+def fold_path(path: str) -> str:
+    """The name a case-insensitive, normalization-insensitive file system (macOS, Windows) gives `path`:
+    two repo paths with the same folded name are one file in such a checkout, the one git writes last.
+    Windows also drops trailing dots and spaces of each component (`x.txt.` and `x.txt ` are `x.txt`)."""
+    if " /" in path or "./" in path or path.endswith((" ", ".")):
+        path = "/".join(part.rstrip(" .") or part for part in path.split("/"))
+    if path.isascii():
+        return path.lower()
+    import unicodedata  # a built-in module, only for non-ASCII paths
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
 def resolve_commit(root: Path, rev: str) -> str | None:
     if rev.startswith("-"):
         raise InvalidInput(f"revision {rev!r} looks like an option", where="REV")

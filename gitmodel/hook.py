@@ -28,7 +28,7 @@ from gitmodel import git
 from gitmodel.errors import ExitCode, GitmodelError, InvalidInput
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.config.CONFIG_FILE; not imported: config imports yaml
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: each model's `folds` (its pins and manifest as a macOS/Windows checkout names them)
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
 
 
@@ -168,8 +168,9 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
+        pins = pins_of(doc)
         index.models[path] = {"oid": current[path].oid, "name": path[len(prefix) : -len(".yaml")],
-                              "pins": pins_of(doc)}
+                              "pins": pins, "folds": sorted({git.fold_path(p) for p in [*pins, path]})}
         index.dirty = True
 
 
@@ -181,18 +182,24 @@ def _ancestors(path: str) -> list[str]:
 def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
     """Names of the models whose manifest or a pinned path (or a file inside a pinned directory) is staged."""
     prefix = index.manifests_dir.rstrip("/") + "/"
-    by_pin: dict[str, set[str]] = {}
-    for entry in index.models.values():
-        pins, name = entry.get("pins"), str(entry.get("name"))
-        for pin in pins if isinstance(pins, list) else []:
-            by_pin.setdefault(str(pin), set()).add(name)
+    # pinned paths as a macOS/Windows checkout names them (folded once, when the manifest moved): a staged
+    # path that IS a pinned path there (`Prompts/x.txt`, NFD, `x.txt.`) concerns the model too, and so does
+    # one that is its manifest there (`models/x.yaml.` is no manifest here)
+    folded: dict[str, set[str]] = {}
+    for manifest, entry in index.models.items():
+        folds, name = entry.get("folds"), str(entry.get("name"))
+        if not isinstance(folds, list):
+            pins = entry.get("pins")
+            folds = [git.fold_path(str(p)) for p in [*(pins if isinstance(pins, list) else []), manifest]]
+        for key in folds:
+            folded.setdefault(str(key), set()).add(name)
     names: set[str] = set()
     for path in staged:
         if path.startswith(prefix) and path.endswith(".yaml"):
             names.add(path[len(prefix) : -len(".yaml")])
             continue
         for candidate in _ancestors(path):
-            names |= by_pin.get(candidate, set())
+            names |= folded.get(git.fold_path(candidate), set())
     return names
 
 
@@ -239,8 +246,13 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     names: set[str] | None = affected_models(index, staged)
     index.save()
     memo.save()
-    if CONFIG_FILE in staged:
-        names = None  # a new policy or manifests directory: judge every model
+    policy_base = None
+    config_key = git.fold_path(CONFIG_FILE)
+    if any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == config_key for p in staged if "/" not in p):
+        # the config (or a path that IS it on a macOS/Windows checkout) is staged: a new policy or manifests
+        # directory, so judge every model
+        names = None
+        policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
     elif not names:
         return 0
     # staged manifests are schema-validated; gitmodel.leanschema answers "valid" without importing
@@ -250,7 +262,7 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     from gitmodel.check import run_check
 
     memo.install()
-    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir)
+    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir, policy_base=policy_base)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

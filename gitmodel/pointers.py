@@ -18,6 +18,8 @@ class Pointer(Record, frozen=True):
     size: int | None
     nfiles: int | None
     path: str
+    hash: str = "md5"              # DVC 3's; DVC 2's md5-dos2unix (or none) is stored under other names
+    elsewhere: str | None = None   # a key that makes DVC fetch the output from somewhere else, as `key: value`
 
 
 def pointer_path(path: str) -> str:
@@ -69,13 +71,18 @@ def _parse_slow(data: bytes, *, where: str) -> Pointer:
     doc = parse_yaml(data, where=where)
     outs = doc.get("outs") if isinstance(doc, dict) else None
     if not isinstance(outs, list) or len(outs) != 1 or not isinstance(outs[0], dict):
-        raise InvalidInput("not a DVC pointer with exactly one output", where=f"{where}: outs",
-                           hint="re-create it with `gitmodel bump NAME`")
+        # `gitmodel bump` reads the pointer too: have DVC write a fresh one
+        hint = (f"re-create it: `rm {where} && dvc add {where.removesuffix('.dvc')} && git add {where}`"
+                if where.endswith(".dvc") else "re-create it with `gitmodel bump NAME`")
+        raise InvalidInput("not a DVC pointer with exactly one output", where=f"{where}: outs", hint=hint)
     out = outs[0]
     md5 = out.get("md5")
     if not isinstance(md5, str):
         raise InvalidInput("has no md5 (was it added with `dvc add --no-commit`?)", where=f"{where}: outs[0].md5")
     size = out.get("size")
     nfiles = out.get("nfiles")
+    elsewhere = next((f"{key}: {out[key]}" for key in ("remote", "cache") if key in out
+                      and (key != "cache" or out[key] is not True)), None)
     return Pointer(md5=md5, size=size if isinstance(size, int) else None,
-                   nfiles=nfiles if isinstance(nfiles, int) else None, path=str(out.get("path", "")))
+                   nfiles=nfiles if isinstance(nfiles, int) else None, path=str(out.get("path", "")),
+                   hash=str(out.get("hash", "(none: DVC 2's md5-dos2unix)")), elsewhere=elsewhere)

@@ -179,6 +179,7 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
     cfg = cfg or load_config(root)
     report = PushReport()
     commits: list[str] = []
+    bases: dict[str, str] = {}
     releases: list[str] = []
     for ref in refs:
         tag = ref.release_tag
@@ -197,6 +198,8 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
                 releases.append(tag)
         elif not ref.deleting and not ref.remote_ref.startswith("refs/tags/") and ref.local_sha not in commits:
             commits.append(ref.local_sha)
+            if ref.remote_sha not in ZERO_OIDS:
+                bases[ref.local_sha] = ref.remote_sha  # the branch's policy on the remote is a floor
     tags = read_tags(root)
     unfetched: dict[str, str] = {}
     if remote is not None:
@@ -210,8 +213,9 @@ def judge_push(root: Path, refs: list[PushedRef], *, allow_tag_moves: bool = Fal
                          f"brings it back" for tag in differ]
     for sha in commits:
         report.checked.append(sha[:12])
-        # judged with the commit's own config (cfg=None): the policy and manifests directory it carries
-        result = run_check(root, mode="rev", rev=sha, full_paths=set(), tags=tags)
+        # judged with the commit's own config (cfg=None): the policy and manifests directory it carries,
+        # the policy no softer than the remote branch's (a push cannot soften the rule it is judged by)
+        result = run_check(root, mode="rev", rev=sha, full_paths=set(), tags=tags, policy_base=bases.get(sha))
         report.findings += result.findings
         for model in result.models:
             if model.name in unfetched:

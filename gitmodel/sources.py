@@ -135,6 +135,18 @@ class Source:
         """Paths of the YAML files under the manifests directory."""
         raise NotImplementedError
 
+    def lookalikes(self, pinned: str) -> list[str]:
+        """Paths that are `pinned` on a case-insensitive checkout (a work tree has none of its own)."""
+        return []
+
+    def link_kind(self, path: str) -> str | None:
+        """"symlink" or "submodule" when git records `path` as one (its blob is a target, not bytes)."""
+        return None
+
+    def tracked_at(self, path: str) -> list[str]:
+        """Paths git records at `path` or under it (a work tree answers none: only git's record matters)."""
+        return []
+
 
 class WorkTree(Source):
     label = "working tree"
@@ -191,6 +203,7 @@ class _GitSource(Source):
         super().__init__(root, cache)
         self._entries: dict[str, git.IndexEntry] | None = None
         self._preloaded: dict[str, bytes | None] = {}
+        self._folded: dict[str, list[str]] | None = None
 
     def _spec(self, path: str) -> str:
         raise NotImplementedError
@@ -269,6 +282,29 @@ class _GitSource(Source):
     def manifests(self, directory: str) -> list[str]:
         prefix = directory.rstrip("/") + "/"
         return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+
+    def tracked_at(self, path: str) -> list[str]:
+        inside = path.rstrip("/") + "/"
+        return sorted(p for p in self.entries if p == path or p.startswith(inside))
+
+    def link_kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return {"120000": "symlink", "160000": "submodule"}.get(entry.mode) if entry is not None else None
+
+    def lookalikes(self, pinned: str) -> list[str]:
+        """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive
+        checkout (`Prompts/x.txt` for `prompts/x.txt`): there git writes both to one file."""
+        if self._folded is None:
+            self._folded = {}
+            for p in self.entries:
+                self._folded.setdefault(git.fold_path(p), []).append(p)
+        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
+        found = [p for p in self._folded.get(key, []) if p != pinned]
+        if pinned not in self.entries and any(p.startswith(inside) for p in self.entries):  # a directory
+            key_inside = key.rstrip("/") + "/"
+            found += [p for k, ps in self._folded.items() if k.startswith(key_inside)
+                      for p in ps if not p.startswith(inside)]
+        return sorted(found)
 
 
 class Index(_GitSource):
