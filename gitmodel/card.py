@@ -15,7 +15,6 @@ from typing import Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
-from gitmodel.check import load_manifests
 from gitmodel.config import load_config
 from gitmodel.errors import InvalidInput, printable
 from gitmodel.fileio import dump_yaml, read_capped, safe_target
@@ -23,6 +22,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.history import user_message
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
+from gitmodel.reading import load_manifests
 from gitmodel.resources import templates_dir
 from gitmodel.sources import WorkTree
 from gitmodel.tags import Release, parse_ref, read_tags

@@ -81,7 +81,7 @@ def env_capture(root: Path, name: str, *, lock: str | None = None, packages: Seq
 
     A re-capture keeps the packages and lock file recorded before, so `env capture NAME` refreshes a record.
     """
-    from gitmodel.check import released_manifest
+    from gitmodel.reading import released_manifest
     from gitmodel.tags import read_tags
 
     cfg = load_config(root)

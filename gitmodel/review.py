@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitmodel import git, semver
-from gitmodel.check import ModelState, freshness, load_manifests
+from gitmodel.check import ModelState, freshness
 from gitmodel.config import Config, load_config
 from gitmodel.deltas import (
     DiffReport,
@@ -27,6 +27,7 @@ from gitmodel.hashing import HashCache
 from gitmodel.manifest import FILE_COMPONENTS, FileEntry, Manifest
 from gitmodel.names import name_problem
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
+from gitmodel.reading import load_manifests
 from gitmodel.semver import Level
 from gitmodel.sources import Commit, WorkTree
 from gitmodel.tags import Release, TagIndex, parse_tag_name, read_tags

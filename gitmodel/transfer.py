@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from gitmodel import git, semver
 from gitmodel import manifest as mf
-from gitmodel.check import load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.export import Located, locate_release
@@ -25,6 +24,7 @@ from gitmodel.manifest import FileEntry, Manifest
 from gitmodel.names import validate_name
 from gitmodel.placement import Placement, check_pinned_paths, place_verified
 from gitmodel.pointers import check_pointers, pointer_path
+from gitmodel.reading import load_manifests
 from gitmodel.saved import pinned_before
 from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
 from gitmodel.tags import parse_ref, read_tags

@@ -9,12 +9,12 @@ from typing import Any
 
 from gitmodel import git
 from gitmodel import manifest as mf
-from gitmodel.check import load_manifests
 from gitmodel.config import Config, load_config
 from gitmodel.errors import GitmodelError, InvalidInput
 from gitmodel.hashing import HashCache
 from gitmodel.manifest import Manifest
 from gitmodel.names import validate_name
+from gitmodel.reading import load_manifests
 from gitmodel.sources import WorkTree
 from gitmodel.tags import Release, TagIndex, read_tags
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from gitmodel import git, lfs, semver
 from gitmodel import manifest as mf
-from gitmodel.check import released_manifest
 from gitmodel.config import Config, load_config
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.fileio import load_yaml, safe_target
@@ -31,6 +30,7 @@ from gitmodel.pinning import (
 )
 from gitmodel.pointers import pointer_path
 from gitmodel.policy import Change, diff_manifests, reasons, required_level
+from gitmodel.reading import released_manifest
 from gitmodel.records import replace
 from gitmodel.semver import Level
 from gitmodel.tags import TagIndex, read_tags
