@@ -153,15 +153,15 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     check_pinned_paths([(located.tag, e) for _, e in items], work_tree=False)
     dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
     git_items = [(c, e) for c, e in items if e.storage == "git"]
-    from gitmodel.storage import FetchResult
+    from gitmodel.dvc_transfer import FetchResult
 
     fetched = FetchResult(None)
     objects: dict[str, list[tuple[str, Path]]] = {}
     if dvc_items:
-        from gitmodel import storage
+        from gitmodel import dvc_transfer
 
         check_pointers([e.path for _, e in dvc_items], lambda p: git.show_file(root, located.commit, p))
-        fetched = storage.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
+        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
         objects = fetched.objects
         staged.fetched = fetched.fetched
         staged.remote = fetched.remote.url if fetched.remote else None

@@ -86,9 +86,9 @@ def _changed_entries(root: Path, base: str) -> list[tuple[str, FileEntry]]:
 
 def _check_dvc(root: Path, items: list[tuple[str, FileEntry]], scratch: Path, remote: str | None,
                report: ObjectsReport) -> None:
-    from gitmodel import storage
+    from gitmodel import dvc_transfer
 
-    fetched = storage.fetch_into(root, [e for _, e in items], scratch / "objects", remote)
+    fetched = dvc_transfer.fetch_into(root, [e for _, e in items], scratch / "objects", remote)
     for manifest_path, entry in items:
         check = ObjectCheck(manifest_path, entry.path, "dvc", entry.sha256)
         report.checks.append(check)

@@ -292,17 +292,17 @@ def objects_in_remote(root: Path, cfg: Config, entries: list[mf.FileEntry], tag:
     is published only when `gitmodel get` can fetch it. With `push`, missing objects are pushed first."""
     if not entries:
         return [], None
-    from gitmodel import storage
+    from gitmodel import dvc_transfer
 
     name = tag.split("@")[0]
     where = f"DVC remote {cfg.remote!r}" if cfg.remote else "the default DVC remote"
     notes = []
     try:
-        missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+        missing = dvc_transfer.missing_in_remote(root, entries, remote=cfg.remote)
         if missing and push:
-            pushed = storage.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
+            pushed = dvc_transfer.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
             notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
-            missing = storage.missing_in_remote(root, entries, remote=cfg.remote)
+            missing = dvc_transfer.missing_in_remote(root, entries, remote=cfg.remote)
     except GitmodelError as exc:
         # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
         return notes, f"{tag}: cannot confirm its DVC objects are in {where}: {exc}"

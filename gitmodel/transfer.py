@@ -1,7 +1,7 @@
 """push, pull, checkout and verify: moving a model's bytes between workspace, DVC cache and remote.
 
 `verify` needs no DVC: it rehashes the working tree through the stat-keyed HashCache. The others reach
-DVC only through `gitmodel.storage`.
+DVC only through `gitmodel.storage` and `gitmodel.dvc_transfer`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from gitmodel.sources import WorkTree, stored_dir_sha256, stored_sha256
 from gitmodel.tags import parse_ref, read_tags
 
 if TYPE_CHECKING:
-    from gitmodel.storage import FetchResult
+    from gitmodel.dvc_transfer import FetchResult
 
 
 def _workspace_models(root: Path, cfg: Config, names: list[str] | None) -> dict[str, tuple[str, Manifest]]:
@@ -76,7 +76,7 @@ def push(root: Path, names: list[str] | None = None, *, all_releases: bool = Fal
          remote: str | None = None) -> PushReport:
     """Send the DVC objects of the models' weights and data (working tree; `NAME@vX.Y.Z` for one release;
     plus every release with `all_releases`) to the remote."""
-    from gitmodel import storage
+    from gitmodel import dvc_transfer
 
     cfg = load_config(root)
     refs = [n for n in names or [] if "@" in n or "#" in n]
@@ -108,7 +108,7 @@ def push(root: Path, names: list[str] | None = None, *, all_releases: bool = Fal
                 take(name, f"v{release.version}", located.manifest)
                 if f"v{release.version}" not in covered.setdefault(name, []):
                     covered[name].append(f"v{release.version}")
-    result = storage.push_entries(root, _dedupe(entries), remote or cfg.remote)
+    result = dvc_transfer.push_entries(root, _dedupe(entries), remote or cfg.remote)
     objects = [("pushed", path, pinned_by.get(md5, [])) for path, md5 in zip(result.pushed, result.pushed_md5, strict=True)]
     objects += [("up to date", path, pinned_by.get(md5, []))
                 for path, md5 in zip(result.up_to_date, result.up_to_date_md5, strict=True)]
@@ -265,7 +265,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
     A working file that some earlier commit or release pinned (the older weights a `git pull` left) is
     replaced without asking; one no commit knows is work, kept unless `force`.
     """
-    from gitmodel import storage
+    from gitmodel import dvc_transfer
 
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
@@ -307,7 +307,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
                                        "`gitmodel pull --force`")
             todo.append(entry)
     cache.save()
-    fetched = storage.fetch_entries(root, _dedupe(todo), remote or cfg.remote) if todo else None
+    fetched = dvc_transfer.fetch_entries(root, _dedupe(todo), remote or cfg.remote) if todo else None
     _place(root, todo, fetched, where="gitmodel pull", retry="gitmodel pull")
     report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
                            for name, (path, m) in sorted(models.items())])
@@ -417,7 +417,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
     The manifest comes back too, so the working tree is that release and `gitmodel verify NAME` passes;
     the index and HEAD are left alone (review with `git status`, undo with `git restore`).
     """
-    from gitmodel import storage
+    from gitmodel import dvc_transfer
 
     cfg = load_config(root)
     if parse_ref(ref)[1:] == (None, None):
@@ -443,7 +443,7 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
             raise Refused("uncommitted changes would be overwritten: " + ", ".join(sorted(dirty)),
                           where=located.manifest_path,
                           hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
-    fetched = storage.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
+    fetched = dvc_transfer.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
     # Every byte is verified (and every path checked) before git restores anything.
     _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name)
     git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *_literal(git_paths))

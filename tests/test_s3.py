@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import storage
+from gitmodel import dvc_transfer
 from gitmodel.errors import ExternalFailure
 from gitmodel.export import get
 from gitmodel.hashing import sha256_dir
@@ -80,14 +80,14 @@ def test_s3_round_trip_through_dvc_config(repo: Path, s3_endpoint: str, tmp_path
     git(root, "add", ".dvc/config")
     git(root, "commit", "-q", "-m", "S3 remote")
 
-    assert storage.missing_in_remote(root, entries(root)) == ["artifacts/model.bin", "data/train"]
+    assert dvc_transfer.missing_in_remote(root, entries(root)) == ["artifacts/model.bin", "data/train"]
     report = push(root)
     assert report.url == f"s3://{BUCKET}/{PREFIX}"
     assert sorted(report.pushed) == ["artifacts/model.bin", "data/train"]
     weights = next(e for e in entries(root) if e.path == "artifacts/model.bin")
     assert weights.md5 is not None
     assert f"{PREFIX}/files/md5/{weights.md5[:2]}/{weights.md5[2:]}" in bucket_keys(s3_endpoint)
-    assert storage.missing_in_remote(root, entries(root)) == []
+    assert dvc_transfer.missing_in_remote(root, entries(root)) == []
 
     drop_local_copies(root)
     out = tmp_path / "export"

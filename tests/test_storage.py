@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import storage
+from gitmodel import dvc_transfer, storage
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.export import get
 from gitmodel.manifest import FileEntry, load
@@ -261,21 +261,29 @@ def test_unreachable_remote_is_exit_3(model_repo: Path, tmp_path: Path) -> None:
 
 def test_missing_in_remote_sees_files_inside_a_pushed_directory(model_repo: Path) -> None:
     root = model_repo
-    assert storage.missing_in_remote(root, entries(root)) == ["artifacts/model.bin", "data/train"]
-    result = storage.push_entries(root, entries(root))
+    assert dvc_transfer.missing_in_remote(root, entries(root)) == ["artifacts/model.bin", "data/train"]
+    result = dvc_transfer.push_entries(root, entries(root))
     assert sorted(result.pushed) == ["artifacts/model.bin", "data/train"]
     assert ", ".join(result) == "artifacts/model.bin, data/train"  # the pre-push hook joins the paths
-    assert storage.missing_in_remote(root, entries(root)) == []
-    assert storage.push_entries(root, entries(root)).pushed == []
+    assert dvc_transfer.missing_in_remote(root, entries(root)) == []
+    assert dvc_transfer.push_entries(root, entries(root)).pushed == []
     # one file inside the pushed directory disappears from the remote
     data = next(e for e in entries(root) if e.path == "data/train")
     a_csv_md5 = hashlib.md5((root / "data/train/a.csv").read_bytes(), usedforsecurity=False).hexdigest()
     remote_object(a_csv_md5).unlink()
     assert data.md5
     assert remote_object(data.md5).exists()
-    assert storage.missing_in_remote(root, entries(root)) == ["data/train"]
-    assert storage.push_entries(root, entries(root)).pushed == ["data/train"]
+    assert dvc_transfer.missing_in_remote(root, entries(root)) == ["data/train"]
+    assert dvc_transfer.push_entries(root, entries(root)).pushed == ["data/train"]
     assert remote_object(a_csv_md5).exists()
+
+
+def test_the_hook_api_names_docs_promise_still_import_from_storage() -> None:
+    from gitmodel.storage import missing_in_remote, push_entries
+
+    assert (missing_in_remote, push_entries) == (dvc_transfer.missing_in_remote, dvc_transfer.push_entries)
+    with pytest.raises(AttributeError):
+        storage.fetch_entries  # noqa: B018 - only the two documented names are forwarded
 
 
 def test_push_all_releases_sends_objects_no_longer_in_the_workspace(model_repo: Path) -> None:
