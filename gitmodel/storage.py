@@ -90,6 +90,34 @@ def init(root: Path) -> bool:
     return True
 
 
+def _atomic_dvc_files() -> None:
+    """Make DVC write `.dvc` pointers and `dvc.yaml` by temp file and rename, in this process.
+
+    DVC opens the file with "w+" and then writes it: a kill -9 in between (tests/test_reliability_kill.py)
+    left an empty pointer, which every later command refuses as invalid input. Its `dump_yaml` is the one
+    writer `dvc.dvcfile` uses for both; ours keeps its signature and dumper and changes only how the bytes land.
+    """
+    import dvc.dvcfile as dvcfile
+    from dvc.utils.serialize._yaml import _dump
+
+    if getattr(dvcfile.dump_yaml, "gitmodel_atomic", False):
+        return
+    original = dvcfile.dump_yaml
+
+    def dump_yaml(path: Any, data: Any, fs: Any = None, **kwargs: Any) -> Any:
+        if fs is not None or kwargs:
+            return original(path, data, fs=fs, **kwargs)
+        from gitmodel.fileio import atomic_write
+
+        stream = io.StringIO()
+        _dump(data, stream)
+        atomic_write(Path(os.fspath(path)), stream.getvalue())
+        return None
+
+    dump_yaml.gitmodel_atomic = True  # type: ignore[attr-defined]
+    dvcfile.dump_yaml = dump_yaml
+
+
 @contextlib.contextmanager
 def open_repo(root: Path) -> Iterator[Any]:
     """A DVC Repo, waiting up to lock_timeout() seconds for another DVC process's lock."""
@@ -103,6 +131,7 @@ def open_repo(root: Path) -> Iterator[Any]:
     from gitmodel.dvcplaces import NO_LINKS, refuse_cache_outside
 
     refuse_cache_outside(root)
+    _atomic_dvc_files()
     try:
         repo = Repo(str(root), config=NO_LINKS)
     except NotDvcRepoError:
