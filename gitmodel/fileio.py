@@ -240,6 +240,23 @@ def temp_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}."
 
 
+def temp_beside(target: Path, *, directory: bool = False) -> Path:
+    """A temp name beside `target` (`.NAME.<pid>.*.tmp`), after sweeping the ones dead writers left there.
+
+    A directory is created; for a file the name is free and the caller creates it (exclusively if it likes).
+    """
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target.parent, target.name)
+    if directory:
+        return Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp"))
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp")
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
+
+
 def remove_stale_temps(directory: Path, name: str | None = None) -> None:
     """Delete `.NAME.<pid>.*.tmp` files and directories in `directory` (any NAME when None) whose writer
     is dead: a kill -9 mid-write or mid-placement leaves one, the next writer there sweeps it."""

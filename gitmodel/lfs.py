@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import os
 import shlex
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from gitmodel import git
 from gitmodel.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.fileio import temp_beside
 from gitmodel.sources import lfs_oid
 
 if TYPE_CHECKING:
@@ -235,10 +235,7 @@ def fetch_lfs_file(root: Path, rev: str | None, path: str, dest: Path, *, expect
     if expected_sha256 is not None and want != expected_sha256:
         raise Refused(f"{spec} names sha256:{want[:12]} but the manifest pins {expected_sha256[:12]}",
                       where=path, hint="the manifest and the committed file disagree: run `gitmodel check`")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(dest)  # pid-marked: one left by a killed run is swept by the next
     try:
         if pointer is None:
             tmp.write_bytes(blob)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.errors import InvalidInput
-from gitmodel.fileio import load_yaml
+from gitmodel.fileio import load_yaml, temp_beside
 from gitmodel.formats import detect_format
 from gitmodel.hashing import sha256_file
 from gitmodel.mlflow_signature import signature_to_schema
@@ -139,7 +139,7 @@ def _copy_in(source: Path, root: Path, rel: str, *, replace: bool) -> list[Path]
                     created.append(target)
             elif src.is_file():
                 existed = target.exists()
-                tmp = target.with_name(f".{target.name}.gitmodel-tmp")
+                tmp = temp_beside(target)  # pid-marked: one left by a killed copy is swept by the next
                 shutil.copyfile(src, tmp)
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())

@@ -14,14 +14,13 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel.errors import InvalidInput, Refused
-from gitmodel.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix, write_failure
+from gitmodel.fileio import path_clash, safe_target, temp_beside, write_failure
 from gitmodel.hashing import CHUNK, PROGRESS_THRESHOLD, md5_file, sha256_dir
 from gitmodel.manifest import FileEntry
 
@@ -189,18 +188,6 @@ def check_pinned_paths(items: Sequence[tuple[str, FileEntry]], *, work_tree: boo
                                hint=_HINT)
 
 
-
-def _temp_beside(target: Path, *, directory: bool) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(target.parent, target.name)
-    if directory:
-        return Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp"))
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp")
-    os.close(fd)
-    os.unlink(name)  # build_entry creates it exclusively
-    return Path(name)
-
-
 def _discard(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -213,7 +200,7 @@ def swap_into_place(tmp: Path, target: Path) -> None:
     """Rename the verified `tmp` over `target`; a directory (or a file where a directory was) is moved
     aside first and removed after, so the target is never half old and half new."""
     if target.is_dir() and not target.is_symlink():
-        aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp"))
+        aside = temp_beside(target, directory=True)
         os.rename(target, aside / "old")
         os.rename(tmp, target)
         shutil.rmtree(aside, ignore_errors=True)
@@ -240,7 +227,7 @@ def place_verified(plan: Placement, *, where: str, retry: str, name: str = "NAME
     mismatches: list[Mismatch] = []
     try:
         for (entry, parts, origin), target in zip(plan.entries, targets, strict=True):
-            tmp = _temp_beside(target, directory=bool(entry.md5 and entry.md5.endswith(".dir")))
+            tmp = temp_beside(target, directory=bool(entry.md5 and entry.md5.endswith(".dir")))
             built.append((tmp, target))
             actual = build_entry(tmp, entry, parts, progress)
             bad = check_entry(entry, actual, parts, origin)
