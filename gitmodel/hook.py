@@ -67,7 +67,8 @@ class HookIndex:
         if isinstance(data.get("config"), str) and isinstance(data.get("manifests"), str) and isinstance(models, dict):
             index.config, index.manifests_dir = data["config"], data["manifests"]
             index.models = {k: v for k, v in models.items() if isinstance(v, dict)
-                            and isinstance(v.get("oid"), str) and isinstance(v.get("pins"), list)}
+                            and isinstance(v.get("oid"), str) and isinstance(v.get("pins"), list)
+                            and isinstance(v.get("folds"), list)}
         return index
 
     def save(self) -> None:
@@ -168,10 +169,13 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
-        pins = pins_of(doc)
-        index.models[path] = {"oid": current[path].oid, "name": path[len(prefix) : -len(".yaml")],
-                              "pins": pins, "folds": sorted({git.fold_path(p) for p in [*pins, path]})}
+        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pins_of(doc))
         index.dirty = True
+
+
+def index_entry(manifest: str, oid: str, name: str, pins: list[str]) -> dict[str, object]:
+    """One model in the hook index: its pins, and those and its manifest as a macOS/Windows checkout names them."""
+    return {"oid": oid, "name": name, "pins": pins, "folds": sorted({git.fold_path(p) for p in [*pins, manifest]})}
 
 
 def _ancestors(path: str) -> list[str]:
@@ -186,12 +190,9 @@ def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
     # path that IS a pinned path there (`Prompts/x.txt`, NFD, `x.txt.`) concerns the model too, and so does
     # one that is its manifest there (`models/x.yaml.` is no manifest here)
     folded: dict[str, set[str]] = {}
-    for manifest, entry in index.models.items():
-        folds, name = entry.get("folds"), str(entry.get("name"))
-        if not isinstance(folds, list):
-            pins = entry.get("pins")
-            folds = [git.fold_path(str(p)) for p in [*(pins if isinstance(pins, list) else []), manifest]]
-        for key in folds:
+    for entry in index.models.values():
+        name, folds = str(entry.get("name")), entry.get("folds")
+        for key in folds if isinstance(folds, list) else ():  # load() keeps only entries that have them
             folded.setdefault(str(key), set()).add(name)
     names: set[str] = set()
     for path in staged:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from gitmodel import hooks
-from gitmodel.hook import HookIndex, affected_models, pins_of
+from gitmodel.hook import HookIndex, affected_models, index_entry, pins_of
 from gitmodel.prepush import PushedRef, judge_push, parse_push_lines
 from gitmodel.resources import templates_dir
 from gitmodel.setup import init_repo
@@ -274,8 +274,8 @@ def test_pins_and_affected_models() -> None:
                                    "requirements.lock"])
     assert pins_of("not a mapping") == []
     index = HookIndex(Path("/nonexistent/hookindex.json"))
-    index.models = {"models/a.yaml": {"oid": "1", "name": "a", "pins": pins_of(doc)},
-                    "models/b.yaml": {"oid": "2", "name": "b", "pins": ["other.txt"]}}
+    index.models = {"models/a.yaml": index_entry("models/a.yaml", "1", "a", pins_of(doc)),
+                    "models/b.yaml": index_entry("models/b.yaml", "2", "b", ["other.txt"])}
     assert affected_models(index, ["src/app.py", "README.md"]) == set()
     assert affected_models(index, ["data/dir/part-1.csv"]) == {"a"}
     assert affected_models(index, ["w.bin.dvc", "other.txt"]) == {"a", "b"}
