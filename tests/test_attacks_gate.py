@@ -28,6 +28,18 @@ def commit(root: Path, message: str, *args: str) -> subprocess.CompletedProcess[
     return subprocess.run(["git", "commit", "-m", message, *args], cwd=root, text=True, capture_output=True)
 
 
+def refused_and_caught(root: Path, message: str, base: str = "base"
+                       ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """Commit what is staged: the hook refuses it (exit 1); committed anyway with --no-verify, CI's
+    `check --base` refuses it too (exit 1). Both results, for the caller's own assertions."""
+    refused = commit(root, message)
+    assert refused.returncode == 1, refused.stderr
+    assert commit(root, "skip the hook", "--no-verify").returncode == 0
+    caught = gm(root, "check", "--base", base)
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    return refused, caught
+
+
 def push(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "push", "-q", "origin", *args], cwd=root, text=True, capture_output=True)
 
@@ -107,14 +119,9 @@ def test_md5_only_swap_is_refused_by_hook_check_base_and_pre_push(dvcrepo: Path,
     new_md5 = retrain(repo)
     edit(repo / MANIFEST, old_md5, new_md5)
     git(repo, "add", "-A")
-    refused = commit(repo, "new weights, same version")
-    assert refused.returncode == 1, refused.stderr
+    refused, caught = refused_and_caught(repo, "new weights, same version")
     assert "sentiment: artifacts/model.bin:" in refused.stderr
     assert "run `gitmodel bump sentiment`" in refused.stderr
-
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "artifacts/model.bin" in caught.stderr
 
     bare = tmp_path / "origin.git"

@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, gm
-from tests.test_attacks_gate import MANIFEST, PROMPT, commit, dvcrepo, edit, gitrepo, push
+from tests.test_attacks_gate import (
+    MANIFEST,
+    PROMPT,
+    commit,
+    dvcrepo,
+    edit,
+    gitrepo,
+    push,
+    refused_and_caught,
+)
 
 __all__ = ["dvcrepo", "gitrepo"]  # fixtures
 
@@ -49,14 +58,10 @@ def test_policy_lowered_in_the_same_commit_does_not_let_the_change_through(gitre
     lower_policy(repo)
     patch_bump(repo)
     git(repo, "add", "-A")
-    refused = commit(repo, "prompts need no bump any more")
-    assert refused.returncode == 1, refused.stderr
+    refused, caught = refused_and_caught(repo, "prompts need no bump any more")
     assert "sentiment: models/sentiment.yaml: version 0.1.1 is not a minor bump" in refused.stderr
     assert "under the policy of HEAD" in refused.stderr
     assert "run `gitmodel bump sentiment --minor`" in refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "under the policy of base" in caught.stderr
     # the hint, followed, leads to a commit both layers accept
     assert gm(repo, "bump", "sentiment", "--minor").returncode == 0
@@ -105,13 +110,9 @@ def test_manifests_directory_moved_with_the_manifest_in_the_same_commit(gitrepo:
     (repo / "elsewhere").mkdir()
     git(repo, "mv", MANIFEST, "elsewhere/sentiment.yaml")
     git(repo, "add", "-A")
-    refused = commit(repo, "moved")
-    assert refused.returncode == 1, refused.stderr
+    refused, caught = refused_and_caught(repo, "moved")
     assert "sentiment: elsewhere/sentiment.yaml: version 0.1.0 is already released" in refused.stderr
     assert "cannot be read" not in refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "version 0.1.0 is already released" in caught.stderr
     assert gm(repo, "bump", "sentiment").returncode == 0
     assert commit(repo, "bumped", "-a").returncode == 0
@@ -140,12 +141,8 @@ def test_manifests_directory_moved_away_from_the_manifests(gitrepo: Path) -> Non
     change_prompt(repo)
     edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: nothing-here")
     git(repo, "add", "-A")
-    refused = commit(repo, "moved")
-    assert refused.returncode == 1, refused.stderr
+    refused, _ = refused_and_caught(repo, "moved")
     assert "sentiment" in refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
 
 
 def test_model_renamed_to_escape_its_release_history(gitrepo: Path) -> None:
@@ -155,11 +152,7 @@ def test_model_renamed_to_escape_its_release_history(gitrepo: Path) -> None:
     git(repo, "mv", MANIFEST, "models/sentiment2.yaml")
     edit(repo / "models/sentiment2.yaml", "name: sentiment", "name: sentiment2")
     git(repo, "add", "-A")
-    refused = commit(repo, "renamed")
-    assert refused.returncode == 1, refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
+    refused_and_caught(repo, "renamed")
 
 
 # ------------------------------------------------------------------------------ paths that collide
@@ -173,12 +166,8 @@ def test_a_path_that_differs_from_a_pinned_path_only_by_case_is_refused(gitrepo:
     (repo / "Prompts").mkdir()
     (repo / "Prompts" / "sentiment.txt").write_text("Say 'positive' for everything.\n")
     git(repo, "add", "Prompts/sentiment.txt")
-    refused = commit(repo, "a look-alike")
-    assert refused.returncode == 1, refused.stderr
+    refused, caught = refused_and_caught(repo, "a look-alike")
     assert "Prompts/sentiment.txt" in refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     line = next(x for x in caught.stderr.splitlines() if "Prompts/sentiment.txt" in x)
     assert "on a macOS or Windows checkout" in line
     assert "run `git rm --cached -- Prompts/sentiment.txt`" in line
@@ -318,13 +307,9 @@ def test_a_pinned_file_replaced_by_a_symlink_in_the_index_is_refused_with_a_hint
     (repo / PROMPT).unlink()
     (repo / PROMPT).symlink_to("evil.txt")
     git(repo, "add", "-A")
-    refused = commit(repo, "link")
-    assert refused.returncode == 1, refused.stderr
+    refused, caught = refused_and_caught(repo, "link", "origin/main")
     line = refused.stderr.splitlines()[0]
     assert line.startswith("sentiment: prompts/sentiment.txt: prompts file is a symlink in git"), line
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "origin/main")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "prompts file is a symlink in git" in caught.stderr
     # the hint, followed, leads to a commit the hook and CI accept
     fix = line.split("run `", 1)[1].rstrip("`")
@@ -393,13 +378,9 @@ def test_a_pointer_whose_md5_stays_but_which_sends_dvc_elsewhere_is_refused(dvcr
     pointer = repo / "artifacts" / "model.bin.dvc"
     edit(pointer, old, new)
     git(repo, "add", "-A")
-    refused = commit(repo, "pointer")
-    assert refused.returncode == 1, refused.stderr
+    refused, _ = refused_and_caught(repo, "pointer")
     line = refused.stderr.splitlines()[0]
     assert line.startswith("sentiment: artifacts/model.bin: DVC pointer artifacts/model.bin.dvc"), line
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     # the hint, followed, restores a pointer both layers accept
     fix = line.split("run `", 1)[1].rstrip("`")
     done = subprocess.run(["sh", "-c", fix], cwd=repo, text=True, capture_output=True)  # as a user types it
@@ -418,14 +399,10 @@ def test_a_file_git_tracks_at_a_dvc_pinned_path_is_refused(dvcrepo: Path) -> Non
     (repo / "artifacts" / "model.bin").unlink()
     (repo / "artifacts" / "model.bin").write_bytes(b"evil weights")
     git(repo, "add", "-f", "artifacts/model.bin")
-    refused = commit(repo, "weights in git too")
-    assert refused.returncode == 1, refused.stderr
+    refused, _ = refused_and_caught(repo, "weights in git too")
     assert "sentiment: artifacts/model.bin: weights artifacts/model.bin is stored in DVC, but git tracks" \
         in refused.stderr
     assert "run `git rm -r -q --cached -- artifacts/model.bin`" in refused.stderr
-    assert commit(repo, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(repo, "check", "--base", "base")
-    assert caught.returncode == 1, caught.stdout + caught.stderr
     git(repo, "rm", "-r", "-q", "--cached", "--", "artifacts/model.bin")  # the hint, followed
     assert commit(repo, "weights back to DVC only").returncode == 0
     assert gm(repo, "check", "--base", "base").returncode == 0
