@@ -75,23 +75,17 @@ def test_the_users_own_cache_dir_outside_the_repo_is_honoured(repo: Path, tmp_pa
     assert gm(repo, "verify", "sentiment").returncode == 0
 
 
-def test_a_committed_cache_pointing_at_a_remote_outside_is_refused(repo: Path, tmp_path: Path) -> None:
-    """`cache.local = NAME` makes a configured remote's directory the cache: the same escape, other words."""
+@pytest.mark.parametrize(("leaf", "config"), [
+    # `cache.local = NAME` makes a configured remote's directory the cache: the same escape, other words
+    ("elsewhere", "[cache]\n    local = side\n['remote \"side\"']\n    url = {outside}\n"),
+    ("site", "[core]\n    site_cache_dir = {outside}\n"),
+], ids=["cache-local-remote", "site-cache-dir"])
+def test_a_committed_cache_elsewhere_by_other_words_is_refused(repo: Path, tmp_path: Path, leaf: str,
+                                                                config: str) -> None:
     make_model_repo(repo)
     gm(repo, "push")
-    outside = tmp_path / "elsewhere"
-    _commit_dvc_config(repo, f"[cache]\n    local = side\n['remote \"side\"']\n    url = {outside}\n")
-    drop_local_copies(repo)
-    result = gm(repo, "pull")
-    assert result.returncode == 2, result.stderr
-    assert _empty_or_missing(outside)
-
-
-def test_a_committed_site_cache_dir_is_refused(repo: Path, tmp_path: Path) -> None:
-    make_model_repo(repo)
-    gm(repo, "push")
-    outside = tmp_path / "site"
-    _commit_dvc_config(repo, f"[core]\n    site_cache_dir = {outside}\n")
+    outside = tmp_path / leaf
+    _commit_dvc_config(repo, config.format(outside=outside))
     drop_local_copies(repo)
     result = gm(repo, "pull")
     assert result.returncode == 2, result.stderr
