@@ -22,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gitmodel import manifest as mf  # noqa: E402
-from gitmodel import render, review  # noqa: E402
-from gitmodel.manifest import FileEntry, Manifest  # noqa: E402
+from gitmodel.model import manifest as mf  # noqa: E402
+from gitmodel.model.manifest import FileEntry, Manifest  # noqa: E402
+from gitmodel.review import diff as review  # noqa: E402
+from gitmodel.review import render  # noqa: E402
 
 
 def sh(root: Path, *args: str) -> None:

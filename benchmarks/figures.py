@@ -31,12 +31,12 @@ from benchmarks.harness import (
     verdict,
 )
 from benchmarks.workspace import Workspace, drop_local_copies, make_writable, remove_tree
-from gitmodel.records import replace
+from gitmodel.model.records import replace
 
 # (key, figure, goal) in the order RESULTS.md lists them.
 FIGURES: list[tuple[str, str, str]] = [
     ("status", "`status`, 100 models, nothing changed — vs `dvc status`", "time ≤ 0.25×"),
-    ("sha256-hashlib", "sha256 of 1 GiB (`gitmodel.hashing`, own process) — vs bare hashlib loop", "speed ≥ 0.9×"),
+    ("sha256-hashlib", "sha256 of 1 GiB (`gitmodel.infra.hashing`, own process) — vs bare hashlib loop", "speed ≥ 0.9×"),
     ("sha256-sum", "sha256 of 1 GiB — vs coreutils `sha256sum`", "speed ≥ 3×"),
     ("sha256-rss", "peak RSS hashing 1 GiB — peer: bare hashlib loop", "< 100 MiB"),
     ("recheck", "re-check of an unchanged 1 GiB weights file (HashCache hit, in-process) — peer: full rehash",
@@ -124,7 +124,7 @@ def status_figures(ctx: Context) -> None:
 
 # ----------------------------------------------------------------------------------------- hashing
 
-GM_SHA = ("import sys\nfrom pathlib import Path\nfrom gitmodel.hashing import sha256_file\n"
+GM_SHA = ("import sys\nfrom pathlib import Path\nfrom gitmodel.infra.hashing import sha256_file\n"
           "print(sha256_file(Path(sys.argv[1]), progress=False))\n")
 BARE_SHA = ("import hashlib, sys\nh = hashlib.sha256()\nwith open(sys.argv[1], 'rb') as f:\n"
             "    while b := f.read(1 << 20):\n        h.update(b)\nprint(h.hexdigest())\n")
@@ -160,7 +160,7 @@ def hashing_figures(ctx: Context) -> None:
 
 
 def recheck_figure(ctx: Context, big: Path, full_rehash: Series) -> None:
-    from gitmodel.hashing import HashCache
+    from gitmodel.infra.hashing import HashCache
 
     ws = ctx.ws
     root = ws.fresh_dir("recheck")
@@ -402,7 +402,7 @@ class Changer:
 
     def prompt(self) -> None:
         """Edit one model's prompt and update its manifest with it (fresh, so the hook lets it in)."""
-        from gitmodel import manifest as mf
+        from gitmodel.model import manifest as mf
 
         self.n += 1
         name = gen.model_name(10 + self.n % 80)
@@ -510,7 +510,7 @@ def diff_figure(ctx: Context) -> None:
     if reason:
         ctx.unavailable(["diff"], reason)
         return
-    from gitmodel import manifest as mf
+    from gitmodel.model import manifest as mf
 
     root = copy_repo(ws, ctx.repo100(), "diff100")
     import hashlib

@@ -67,7 +67,7 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def _manifest_module():  # type: ignore[no-untyped-def]
-    from gitmodel import manifest
+    from gitmodel.model import manifest
 
     return manifest
 
@@ -103,7 +103,7 @@ def init_repo(ws: Workspace, name: str, *, dvc: bool = True, remote: Path | None
     if dvc:
         ws.sh([*ws.gm, "init", "--no-hooks", *(["--remote", str(remote)] if remote else [])], root)
     else:
-        from gitmodel.config import default_text
+        from gitmodel.model.config import default_text
 
         (root / ".gitmodel.yaml").write_text(default_text())
         (root / "models").mkdir()
@@ -135,7 +135,7 @@ def model_repo(ws: Workspace, name: str = "repo100", models: int = 100, dvc_mode
     age(written)
     if dvc_targets:
         ws.sh([ws.need_tool("dvc"), "add", "-q", *dvc_targets], root)
-    from gitmodel.pointers import parse_pointer
+    from gitmodel.storage.dvc_pointers import parse_pointer
 
     manifests: list[Path] = []
     for i in range(models):
@@ -193,7 +193,7 @@ def tag_repo(ws: Workspace, name: str, *, tags: int, models: int = 100) -> TagRe
     versions on one commit (GTO refuses that) and every tag carries gitmodel's message with the
     manifest's real fingerprint.
     """
-    from gitmodel.config import default_text
+    from gitmodel.model.config import default_text
 
     mf = _manifest_module()
     per_model = tags // models

@@ -14,7 +14,7 @@ __all__ = ["Resolved", "resolve"]
 def __getattr__(name: str) -> Any:
     # Lazy: `import gitmodel` stays cheap (the git hook imports it); the API loads on first use.
     if name in ("resolve", "Resolved"):
-        from gitmodel import api
+        from gitmodel.storage import resolve as api
 
         return getattr(api, name)
     raise AttributeError(f"module 'gitmodel' has no attribute {name!r}")

@@ -10,8 +10,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from gitmodel import manifest as mf
-from gitmodel.records import replace
+from gitmodel.model import manifest as mf
+from gitmodel.model.records import replace
 from tests.conftest import git, gm
 from tests.reliability_kit import copy_repo
 from tests.test_storage import make_model_repo, remote_object
@@ -80,7 +80,7 @@ def hostile_dir_release(root: Path, relpath: str, payload: bytes = b"import os  
     `..`), commit it as version 0.2.0 and tag it, and drop every local copy so commands must fetch it."""
     import shutil
 
-    from gitmodel.transfer import push
+    from gitmodel.storage.transfer import push
 
     push(root)
     child = put_object(payload)

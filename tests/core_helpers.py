@@ -6,8 +6,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 
 
 def git(repo: Path, *args: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitmodel.manifest import load
+from gitmodel.model.manifest import load
 from tests.conftest import git
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest as mf
-from gitmodel.records import replace
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.model import manifest as mf
+from gitmodel.model.records import replace
+from gitmodel.workspace.edit import add_model, bump_model
 from tests.conftest import git
 
 # the gto installed beside this interpreter (the project's `test` extra), never a machine-specific path

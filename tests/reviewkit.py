@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gitmodel import manifest as mf
-from gitmodel.records import replace
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.model import manifest as mf
+from gitmodel.model.records import replace
+from gitmodel.workspace.edit import add_model, bump_model
 from tests.conftest import git
 
 PROMPT_V1 = "You are a sentiment classifier.\n"

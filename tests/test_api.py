@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import gitmodel
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.transfer import push
+from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.storage.transfer import push
 from tests.conftest import git
 from tests.test_storage import WEIGHTS_V1, WEIGHTS_V2, drop_local_copies, make_model_repo, second_version
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 
 PROMPT = "prompts/sentiment.txt"

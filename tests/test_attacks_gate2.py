@@ -213,8 +213,8 @@ def test_a_lookalike_of_a_manifest_or_the_config_is_refused(gitrepo: Path, looka
 
 def test_a_pinned_path_in_another_unicode_normal_form_is_refused(repo: Path) -> None:
     """`café.txt` in NFC (pinned) and NFD (added): one file on macOS."""
-    from gitmodel.setup import init_repo
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(repo, dvc=False)
     nfc, nfd = "prompts/caf\u00e9.txt", "prompts/cafe\u0301.txt"
@@ -232,8 +232,8 @@ def test_a_pinned_path_in_another_unicode_normal_form_is_refused(repo: Path) -> 
 
 
 def test_a_file_added_to_a_git_stored_pinned_directory_is_a_change(repo: Path) -> None:
-    from gitmodel.setup import init_repo
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(repo, dvc=False)
     (repo / "data" / "d").mkdir(parents=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.workspace import bump_model
+from gitmodel.workspace.edit import bump_model
 from tests.attacks_kit import make_model_repo
 from tests.conftest import git, gm
 
@@ -87,7 +87,7 @@ def _leftovers(root: Path) -> list[str]:
 
 
 def test_add_on_a_stale_index_lock_is_exit_3_naming_it_and_writes_nothing(repo: Path) -> None:
-    from gitmodel.setup import init_repo
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(repo, hooks=False)
     (repo / "w.bin").write_bytes(b"\x00weights")
@@ -157,8 +157,8 @@ def test_atomic_write_that_runs_out_of_room_is_exit_3_and_leaves_no_temp(tmp_pat
     target = tmp_path / "models" / "sentiment.yaml"
     target.parent.mkdir()
     target.write_text("version: 0.1.0\n")
-    code = ("import sys; from pathlib import Path; from gitmodel.fileio import atomic_write\n"
-            "from gitmodel.errors import GitmodelError\n"
+    code = ("import sys; from pathlib import Path; from gitmodel.infra.fileio import atomic_write\n"
+            "from gitmodel.infra.errors import GitmodelError\n"
             "try:\n    atomic_write(Path(sys.argv[1]), b'x' * 100_000)\n"
             "except GitmodelError as exc:\n    print(exc.line(), file=sys.stderr); sys.exit(int(exc.exit_code))\n")
 
@@ -174,8 +174,8 @@ def test_atomic_write_that_runs_out_of_room_is_exit_3_and_leaves_no_temp(tmp_pat
 
 
 def test_atomic_write_where_the_path_cannot_be_a_file_is_exit_2_and_leaves_no_temp(tmp_path: Path) -> None:
-    from gitmodel.errors import InvalidInput
-    from gitmodel.fileio import atomic_write
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.infra.fileio import atomic_write
 
     (tmp_path / "models").write_text("a file where the manifest directory should be\n")
     with pytest.raises(InvalidInput, match="cannot write"):

@@ -215,7 +215,7 @@ def test_an_old_url_modeline_keeps_working_and_bump_rewrites_it(repo_copy: Path)
 
 def test_a_parse_cache_of_the_yaml_11_reader_is_not_served(repo_copy: Path) -> None:
     # .git/gitmodel/parsed.json of an older gitmodel holds `description: yes` as true; read as YAML 1.2 it is text
-    from gitmodel.fileio import blob_id
+    from gitmodel.infra.fileio import blob_id
 
     text = manifest_with() + "description: yes\n"
     (repo_copy / MANIFEST).write_text(text)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import hooks
-from gitmodel.setup import init_repo
+from gitmodel.gate import install as hooks
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 from tests.test_hooks import add_sentiment, commit, head, release
 

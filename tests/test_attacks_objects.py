@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.workspace import bump_model
+from gitmodel.workspace.edit import bump_model
 from tests.attacks_kit import entry, pushed_model_repo, set_entry
 from tests.conftest import REPO_ROOT, git, gm
 
@@ -118,8 +118,8 @@ def test_lfs_objects_are_fetched_into_a_temp_store_and_a_missing_one_is_caught(r
     import shutil
     import subprocess
 
-    from gitmodel.setup import init_repo
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
+    from gitmodel.workspace.init_repo import init_repo
 
     if shutil.which("git-lfs") is None:
         pytest.fail("git-lfs is not installed: `apt-get install git-lfs` (or `sh scripts/ensure-git-lfs.sh` as root)")

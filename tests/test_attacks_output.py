@@ -50,7 +50,7 @@ def hostile(repo: Path) -> Path:
 
 
 def test_the_sanitiser_shows_every_control_character() -> None:
-    from gitmodel.errors import printable
+    from gitmodel.infra.errors import printable
 
     for text in HOSTILE:
         shown = printable("a" + text + "\nb")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.errors import InvalidInput
+from gitmodel.infra.errors import InvalidInput
 from tests.attacks_kit import hostile_dir_release, make_model_repo
 from tests.conftest import git, gm
 
@@ -42,7 +42,7 @@ def test_get_refuses_a_dir_listing_that_leaves_the_export(hostile: tuple[Path, s
 
 
 def test_resolve_refuses_a_dir_listing_that_leaves_its_directory(hostile: tuple[Path, str], tmp_path: Path) -> None:
-    from gitmodel.api import resolve
+    from gitmodel.storage.resolve import resolve
 
     root, name = hostile
     with pytest.raises(InvalidInput, match="DVC directory listing"):
@@ -80,7 +80,7 @@ def _hostile_pointer(root: Path) -> str:
     git(root, "add", "serve.py")
     git(root, "commit", "-q", "-m", "serve.py")
     git(root, "tag", "-f", "-a", "sentiment@v0.1.0", "-m", "first release")
-    from gitmodel.transfer import push
+    from gitmodel.storage.transfer import push
 
     push(root)
     pointer = root / "artifacts" / "model.bin.dvc"
@@ -161,7 +161,7 @@ def test_bump_and_check_refuse_a_pinned_path_through_a_link_out_of_the_repo(repo
 
 
 def test_add_refuses_a_models_dir_that_links_out_before_writing_anything(repo: Path, tmp_path: Path) -> None:
-    from gitmodel.setup import init_repo
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(repo, hooks=False)
     import shutil
@@ -204,7 +204,7 @@ def test_pull_never_writes_through_a_committed_link_out_of_the_repo(repo: Path, 
 
 
 def test_add_refuses_a_prompt_that_is_a_symlink(repo: Path) -> None:
-    from gitmodel.setup import init_repo
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(repo, hooks=False)
     (repo / "w.bin").write_bytes(b"\x00weights")

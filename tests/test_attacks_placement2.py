@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.errors import InvalidInput
+from gitmodel.infra.errors import InvalidInput
 from tests.attacks_kit import entry, make_model_repo, put_object, set_entry
 from tests.conftest import git, gm
 from tests.test_storage import drop_local_copies
@@ -44,7 +44,7 @@ def test_a_committed_cache_dir_outside_the_repo_is_refused(repo: Path, tmp_path:
         assert "cache" in result.stderr
         assert ".dvc/config" in result.stderr
         assert _empty_or_missing(outside), (args, list(outside.rglob("*")))
-    from gitmodel.api import resolve
+    from gitmodel.storage.resolve import resolve
 
     with pytest.raises(InvalidInput, match="cache"):
         resolve("sentiment@v0.1.0", repo=repo)
@@ -99,7 +99,7 @@ def _dir_release(root: Path, listing: list[dict[str, str]]) -> None:
     """Pin `data/train` to a `.dir` listing put in the remote, as 0.2.0, and drop every local copy."""
     import shutil
 
-    from gitmodel.transfer import push
+    from gitmodel.storage.transfer import push
 
     push(root)
     dir_md5 = put_object(json.dumps(listing, sort_keys=True).encode(), suffix=".dir")
@@ -270,7 +270,7 @@ def test_pull_never_places_dvc_bytes_over_a_file_git_tracks(repo: Path) -> None:
 def test_checkout_restores_only_the_pinned_files_whatever_their_names(repo: Path) -> None:
     """A git-stored prompt named `*` (a valid file name) must not become a pathspec that matches the whole
     tree: `checkout --force` would throw away uncommitted work in files the release does not pin."""
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
 
     make_model_repo(repo)
     (repo / "*").write_text("a prompt with an odd name\n")
@@ -415,7 +415,7 @@ def test_checkout_never_places_a_dvc_directory_over_files_the_release_keeps_in_g
                                                                                   ) -> None:
     """A release whose manifest calls `models` (the manifests directory) a DVC-stored directory: placing
     it would swap out every model's manifest in the work tree."""
-    from gitmodel.hashing import sha256_dir
+    from gitmodel.infra.hashing import sha256_dir
 
     make_model_repo(repo)
     gm(repo, "push")

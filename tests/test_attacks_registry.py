@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest as mf
-from gitmodel.records import replace
+from gitmodel.model import manifest as mf
+from gitmodel.model.records import replace
 from tests.conftest import git, gm
 from tests.release_helpers import commit, gto, make_model
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitmodel.card import hf_metadata, render_card
-from gitmodel.errors import InvalidInput
-from gitmodel.manifest import FileEntry, Manifest
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model.manifest import FileEntry, Manifest
+from gitmodel.review.card import hf_metadata, render_card
 from tests.conftest import gm
 from tests.reviewkit import edit, two_releases
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest as mf
-from gitmodel.check import run_check
-from gitmodel.errors import InvalidInput
-from gitmodel.schemas import validate
-from gitmodel.setup import init_repo
+from gitmodel.gate.check import run_check
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model import manifest as mf
+from gitmodel.model.schemas import validate
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import gm
 from tests.core_helpers import git, model_repo, release, set_version, write
 
@@ -137,7 +137,7 @@ def test_a_staged_manifest_is_judged_from_the_index(repo: Path) -> None:
     model_repo(repo, dvc=False)
     release(repo, "sentiment", "0.1.0")
     write(repo, "prompts/system.txt", "new prompt\n")
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     bump_model(repo, "sentiment")  # stages manifest and prompt at 0.2.0
     assert run_check(repo, mode="index").ok
@@ -273,7 +273,7 @@ def test_policy_from_config_sets_the_required_level(repo: Path) -> None:
     release(repo, "sentiment", "0.1.0")
     (repo / ".gitmodel.yaml").write_text("policy: {prompts: patch}\n")
     write(repo, "prompts/system.txt", "changed\n")
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     assert bump_model(repo, "sentiment").new_version == "0.1.1"
     assert run_check(repo).ok
@@ -302,7 +302,7 @@ def test_json_schema_runs_on_changed_manifests_only(repo: Path) -> None:
         run_check(repo, mode="index")
     git(repo, "commit", "-q", "--no-verify", "-m", "committed past the hook")
     assert run_check(repo).ok
-    from gitmodel.validation import validate_paths
+    from gitmodel.model.validation import validate_paths
 
     with pytest.raises(InvalidInput, match="metrics.accuracy"):
         validate_paths(repo, [])

@@ -172,13 +172,13 @@ def _run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
 def test_an_unexpected_error_is_exit_4(repo: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    import gitmodel.status
+    import gitmodel.review.status
 
     def boom(root: Path) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(gitmodel.status, "list_models", boom)
+    monkeypatch.setattr(gitmodel.review.status, "list_models", boom)
     code, err = _run_main(["ls"], capsys)
     assert code == 4
     assert err.splitlines() == ["error: unexpected error: RuntimeError: disk on fire — rerun with "
@@ -190,13 +190,13 @@ def test_an_unexpected_error_is_exit_4(repo: Path, monkeypatch: pytest.MonkeyPat
 
 def test_keyboard_interrupt_is_130(repo: Path, monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
-    import gitmodel.status
+    import gitmodel.review.status
 
     def interrupted(root: Path) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(gitmodel.status, "list_models", interrupted)
+    monkeypatch.setattr(gitmodel.review.status, "list_models", interrupted)
     code, err = _run_main(["ls"], capsys)
     assert code == 130
     assert err == "error: interrupted\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gitmodel.cli
-from gitmodel import storage
+from gitmodel.storage import dvc as storage
 from tests.clirun import needs_process, run_in_process
 from tests.conftest import gm, gm_subprocess
 from tests.core_helpers import model_repo

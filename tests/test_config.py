@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.config import CONFIG_FILE, DEFAULT_POLICY, Config, default_text, from_dict, load_config
-from gitmodel.errors import InvalidInput
-from gitmodel.fileio import parse_yaml
-from gitmodel.schemas import validate
-from gitmodel.semver import Level
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.fileio import parse_yaml
+from gitmodel.model.config import CONFIG_FILE, DEFAULT_POLICY, Config, default_text, from_dict, load_config
+from gitmodel.model.schemas import validate
+from gitmodel.model.semver import Level
 
 
 def test_missing_config_means_defaults(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.setup import init_repo
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 
 PROMPT = "prompts/system.txt"

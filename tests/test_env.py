@@ -1,4 +1,4 @@
-"""Environment capture and drift (gitmodel/env.py)."""
+"""Environment capture and drift (gitmodel/context/env.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import env
-from gitmodel.env import (
+from gitmodel.context import env
+from gitmodel.context.env import (
     EnvMismatch,
     capture_environment,
     check_environment,
@@ -24,7 +24,7 @@ from gitmodel.env import (
     lock_kind,
     probe_interpreter,
 )
-from gitmodel.errors import ExitCode, ExternalFailure, InvalidInput
+from gitmodel.infra.errors import ExitCode, ExternalFailure, InvalidInput
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_capture_records_installed_default_packages_only(tmp_path: Path, monkeyp
 
 
 def test_capture_does_not_import_packages(tmp_path: Path) -> None:
-    code = ("import sys; from pathlib import Path; from gitmodel.env import capture_environment; "
+    code = ("import sys; from pathlib import Path; from gitmodel.context.env import capture_environment; "
             "capture_environment(lock=None, extra_packages=['pyyaml', 'jsonschema'], root=Path('.')); "
             "print(sorted(m for m in ('yaml', 'jsonschema') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)

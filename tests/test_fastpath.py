@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from gitmodel.cli.fast import run_fast
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 
 
@@ -45,7 +45,7 @@ def test_the_fast_path_imports_no_typer(released: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "0.1.0" in proc.stdout
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
-    assert "gitmodel.history" in imported
+    assert "gitmodel.registry.history" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "dvc", "git", "jsonschema")}
 
 

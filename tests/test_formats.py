@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.formats import FORMATS, detect_format, format_from_name, is_code_on_load
+from gitmodel.context.formats import FORMATS, detect_format, format_from_name, is_code_on_load
 
 
 def _safetensors(path: Path) -> Path:
@@ -108,9 +108,9 @@ def test_names_and_code_on_load() -> None:
 
 
 def test_check_warns_about_pickled_weights_without_failing(repo: Path) -> None:
-    from gitmodel.check import run_check
-    from gitmodel.setup import init_repo
-    from gitmodel.workspace import add_model
+    from gitmodel.gate.check import run_check
+    from gitmodel.workspace.edit import add_model
+    from gitmodel.workspace.init_repo import init_repo
     from tests.conftest import git, gm
     from tests.integrations_helpers import release
 

@@ -13,7 +13,7 @@ import typer.main
 import yaml
 
 from gitmodel.cli import app
-from gitmodel.resources import templates_dir
+from gitmodel.infra.resources import templates_dir
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "gitlab-ci.yml"
 _CALL = re.compile(r"(?:^|[\s;|&({])gitmodel((?:[ \t]+[^\s;|&)]+)+)")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.errors import Refused
-from gitmodel.export import locate_release
-from gitmodel.release import tag_release
-from gitmodel.stages import promote, stages
+from gitmodel.infra.errors import Refused
+from gitmodel.registry.releases import tag_release
+from gitmodel.registry.stages import promote, stages
+from gitmodel.storage.export import locate_release
 from tests.conftest import gm
 from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
 

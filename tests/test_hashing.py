@@ -13,9 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import hashing
-from gitmodel.errors import InvalidInput
-from gitmodel.hashing import CACHE_FORMAT, CHUNK, HashCache, md5_file, sha256_bytes, sha256_dir, sha256_file
+from gitmodel.infra import hashing
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.hashing import (
+    CACHE_FORMAT,
+    CHUNK,
+    HashCache,
+    md5_file,
+    sha256_bytes,
+    sha256_dir,
+    sha256_file,
+)
 
 needs_sha256sum = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs GNU sha256sum")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitmodel import hooks
-from gitmodel.hook import HookIndex, affected_models, index_entry, pins_of
-from gitmodel.prepush import PushedRef, judge_push, parse_push_lines
-from gitmodel.resources import templates_dir
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.gate import install as hooks
+from gitmodel.gate.hook import HookIndex, affected_models, index_entry, pins_of
+from gitmodel.gate.prepush import PushedRef, judge_push, parse_push_lines
+from gitmodel.infra.resources import templates_dir
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import REPO_ROOT, git, gm
 
 HEAVY = ("typer", "rich", "git", "dvc", "jsonschema", "click")
@@ -183,7 +183,7 @@ def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> N
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 0
     assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
-    # the check's records are gitmodel.records, not dataclasses: ~20 ms of every such commit (README)
+    # the check's records are gitmodel.model.records, not dataclasses: ~20 ms of every such commit (README)
     assert not mods & {"dataclasses", "typing", "inspect"}, mods & {"dataclasses", "typing", "inspect"}
 
     # a hand edit is new content: parsed with PyYAML, still validated without jsonschema
@@ -796,7 +796,7 @@ def test_pre_commit_hooks_yaml_shape() -> None:
 
 
 def test_refs_from_pre_commit_framework_environment() -> None:
-    from gitmodel.prepush import refs_from_pre_commit_framework
+    from gitmodel.gate.prepush import refs_from_pre_commit_framework
 
     sha, old = "a" * 40, "b" * 40
     env = {"PRE_COMMIT_TO_REF": sha, "PRE_COMMIT_FROM_REF": old, "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
@@ -849,7 +849,7 @@ def test_check_base_catches_a_lowered_version_and_tolerates_a_broken_base(gmrepo
 
 
 def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) -> None:
-    from gitmodel import fileio
+    from gitmodel.infra import fileio
 
     memo: dict[str, object] = {}
     new = fileio.use_parse_memo(memo)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.labels import LABEL_KEYS, check_labels, extract_labels, release_labels
-from gitmodel.manifest import load
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.context.labels import LABEL_KEYS, check_labels, extract_labels, release_labels
+from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.model.manifest import load
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 from tests.integrations_helpers import release
 
@@ -132,7 +132,7 @@ def test_verify_reports_each_label_that_differs(released: Path, tmp_path: Path) 
 
 def test_verify_against_an_explicit_release(released: Path) -> None:
     (released / "model.txt").write_text("weights v2\n")
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     bump_model(released, "sentiment")
     git(released, "commit", "-q", "-m", "sentiment 0.2.0")

@@ -8,8 +8,8 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmodel.leanschema import is_valid
-from gitmodel.schemas import load_schema
+from gitmodel.model.schema_check import is_valid
+from gitmodel.model.schemas import load_schema
 
 SHA = "a" * 64
 GOOD_FILE = {"path": "artifacts/model.bin", "sha256": SHA, "size": 10, "storage": "dvc", "md5": "b" * 32}

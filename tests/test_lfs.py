@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import lfs
-from gitmodel.check import run_check
-from gitmodel.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.manifest import load
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.gate.check import run_check
+from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.model.manifest import load
+from gitmodel.storage import lfs
+from gitmodel.workspace.edit import add_model, bump_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 from tests.integrations_helpers import release
 
@@ -225,7 +225,7 @@ def test_without_git_lfs_add_lfs_says_how_to_install(repo: Path, tmp_path: Path,
 
 
 def test_the_pre_commit_hook_refuses_a_changed_pointer_without_a_bump(lfs_repo: Path) -> None:
-    pytest.importorskip("gitmodel.hooks", reason="the hooks are built on branch `hooks`; not merged here yet")
+    pytest.importorskip("gitmodel.gate.install", reason="the hooks are built on branch `hooks`; not merged here yet")
     add_model(lfs_repo, "ranker", weights=["weights/model.bin"])
     git(lfs_repo, "commit", "-q", "-m", "ranker 0.1.0")
     release(lfs_repo, "ranker")

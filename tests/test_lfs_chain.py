@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import hooks, lfs
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model
+from gitmodel.gate import install as hooks
+from gitmodel.storage import lfs
+from gitmodel.workspace.edit import add_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 from tests.integrations_helpers import release
 

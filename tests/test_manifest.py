@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmodel import fileio
-from gitmodel import manifest as mf
-from gitmodel.errors import ExternalFailure, InvalidInput
-from gitmodel.manifest import FileEntry, Manifest
+from gitmodel.infra import fileio
+from gitmodel.infra.errors import ExternalFailure, InvalidInput
+from gitmodel.model import manifest as mf
+from gitmodel.model.manifest import FileEntry, Manifest
 
 SHA = "a" * 64
 SHA2 = "b" * 64
@@ -64,7 +64,7 @@ def test_fingerprint_ignores_the_version_and_sees_content() -> None:
 
 
 def test_the_c_loader_is_used_when_libyaml_is_present() -> None:
-    # gitmodel's YAML 1.2 reader and writer (gitmodel/yaml12.py) sit on the C classes (PyPI's PyYAML wheels
+    # gitmodel's YAML 1.2 reader and writer (gitmodel/infra/yaml12.py) sit on the C classes (PyPI's PyYAML wheels
     # carry libyaml), or on the pure-Python safe ones where PyYAML was built without it: never a skip
     assert issubclass(fileio._Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert issubclass(fileio._Dumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper))

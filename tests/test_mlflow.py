@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from gitmodel.errors import InvalidInput
-from gitmodel.manifest import load
-from gitmodel.mlflow_import import read_mlflow_model, signature_to_schema
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.context.mlflow_import import read_mlflow_model, signature_to_schema
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model.manifest import load
+from gitmodel.workspace.edit import add_model, bump_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.conftest import git, gm
 from tests.integrations_helpers import release
 

@@ -10,8 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmodel.errors import InvalidInput
-from gitmodel.names import MAX_NAME, name_problem, normalize_repo_path, stored_path_problem, validate_name
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model.names import (
+    MAX_NAME,
+    name_problem,
+    normalize_repo_path,
+    stored_path_problem,
+    validate_name,
+)
 
 
 @pytest.mark.parametrize("name", ["sentiment", "team/ranker", "a", "a-b_c.d", "v2", "x" * MAX_NAME, "a/b/c"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gitmodel.errors import InvalidInput
-from gitmodel.pointers import Pointer, parse_pointer
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.storage.dvc_pointers import Pointer, parse_pointer
 
 FILE = b"outs:\n- md5: 073347ba2aa0a00d8a266021f1fb3bb4\n  size: 4096\n  hash: md5\n  path: m1.bin\n"
 DIRECTORY = b"outs:\n- md5: bd5f7a491966b5a813ccca4122146872.dir\n  size: 4\n  nfiles: 2\n  hash: md5\n  path: d\n"

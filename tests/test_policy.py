@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gitmodel import semver
-from gitmodel.config import DEFAULT_POLICY
-from gitmodel.manifest import FileEntry, Manifest
-from gitmodel.policy import diff_manifests, reasons, required_level, version_verdict
-from gitmodel.records import replace
-from gitmodel.semver import Level
-from gitmodel.workspace import next_version
+from gitmodel.model import semver
+from gitmodel.model.config import DEFAULT_POLICY
+from gitmodel.model.manifest import FileEntry, Manifest
+from gitmodel.model.policy import diff_manifests, reasons, required_level, version_verdict
+from gitmodel.model.records import replace
+from gitmodel.model.semver import Level
+from gitmodel.workspace.edit import next_version
 
 A, B = "a" * 64, "b" * 64
 BASE = Manifest(

@@ -1,4 +1,4 @@
-"""gitmodel.records: the dataclass-like base of the hook path's records behaves as dataclasses would."""
+"""gitmodel.model.records: the dataclass-like base of the hook path's records behaves as dataclasses would."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitmodel.config import Config
-from gitmodel.errors import InvalidInput
-from gitmodel.manifest import FileEntry, Manifest
-from gitmodel.records import FrozenInstanceError, Record, field, fields, replace
-from gitmodel.semver import Version
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model.config import Config
+from gitmodel.model.manifest import FileEntry, Manifest
+from gitmodel.model.records import FrozenInstanceError, Record, field, fields, replace
+from gitmodel.model.semver import Version
 
 
 class Point(Record, frozen=True):

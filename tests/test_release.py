@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import git as gitcmd
-from gitmodel import release
-from gitmodel.dvcyaml import sync_artifact
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.manifest import load as load_manifest
-from gitmodel.release import approve, changelog, tag_release, versions
-from gitmodel.stages import promote
-from gitmodel.status import show_model
-from gitmodel.workspace import bump_model
+from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.model.manifest import load as load_manifest
+from gitmodel.registry import releases as release
+from gitmodel.registry.releases import approve, changelog, tag_release, versions
+from gitmodel.registry.stages import promote
+from gitmodel.repo import git as gitcmd
+from gitmodel.review.status import show_model
+from gitmodel.storage.dvc_yaml import sync_artifact
+from gitmodel.workspace.edit import bump_model
 from tests.conftest import git, gm
 from tests.release_helpers import (
     Clock,
@@ -162,7 +162,7 @@ def test_tag_refuses_uncommitted_manifest_changes(model: Path) -> None:
 def test_tag_refuses_a_manifest_that_was_never_committed(repo: Path) -> None:
     (repo / "artifacts").mkdir()
     (repo / "artifacts/model.bin").write_bytes(b"w")
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
 
     add_model(repo, "sentiment", weights=["artifacts/model.bin"], force_git=["artifacts/model.bin"])
     with pytest.raises(Refused, match="not committed"):
@@ -427,8 +427,8 @@ def test_dvc_yaml_artifact_kept_in_step_with_comments_and_stages(repo: Path) -> 
     assert git(repo, "ls-files", "dvc.yaml").stdout.strip() == "dvc.yaml"
     # a new description reaches dvc.yaml on bump; a second sync changes nothing
     manifest = load_manifest(repo / "models/sentiment.yaml")
-    from gitmodel.manifest import save
-    from gitmodel.records import replace
+    from gitmodel.model.manifest import save
+    from gitmodel.model.records import replace
 
     save(replace(manifest, description="Ticket sentiment"), repo / "models/sentiment.yaml")
     result = bump_model(repo, "sentiment")
@@ -443,7 +443,7 @@ def test_dvc_yaml_is_left_alone_outside_dvc_and_for_names_dvc_refuses(repo: Path
     assert not (repo / "dvc.yaml").exists()
     (repo / ".dvc").mkdir()
     manifest = load_manifest(repo / "models/sentiment.yaml")
-    from gitmodel.records import replace
+    from gitmodel.model.records import replace
 
     dotted = sync_artifact(repo, replace(manifest, name="team.ranker"))
     assert dotted.changed is False

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest
+from gitmodel.model import manifest
 from tests.reliability_kit import (
     build_template,
     copy_repo,

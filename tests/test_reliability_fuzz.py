@@ -17,8 +17,12 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gitmodel import config, fileio, manifest, names, pointers, samples, semver, tags
-from gitmodel.errors import GitmodelError
+from gitmodel.context import samples
+from gitmodel.infra import fileio
+from gitmodel.infra.errors import GitmodelError
+from gitmodel.model import config, manifest, names, semver
+from gitmodel.repo import tags
+from gitmodel.storage import dvc_pointers as pointers
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest
+from gitmodel.model import manifest
 from tests.reliability_kit import (
     MANIFEST,
     build_template,
@@ -171,7 +171,7 @@ def test_kill_at_a_random_moment(trial: int, template: Path, references: Callabl
 def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
     """kill -9 between the temp file and the rename leaves `.NAME.<pid>.*.tmp`; the next write of that
     file removes it when its writer is dead, and leaves a live writer's temp alone."""
-    from gitmodel.fileio import atomic_write
+    from gitmodel.infra.fileio import atomic_write
 
     dead = subprocess.Popen(["true"])
     dead.wait()

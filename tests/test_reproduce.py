@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitmodel import manifest as mf
-from gitmodel.check import run_check
-from gitmodel.env import DEFAULT_PACKAGES
-from gitmodel.errors import ExitCode, InvalidInput, Refused
-from gitmodel.lineage import lineage_chain, parent_problem
-from gitmodel.reproduce import env_capture, env_check, validate_input
-from gitmodel.status import model_status
-from gitmodel.tags import read_tags
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.context.env import DEFAULT_PACKAGES
+from gitmodel.context.reproduce import env_capture, env_check, validate_input
+from gitmodel.gate.check import run_check
+from gitmodel.infra.errors import ExitCode, InvalidInput, Refused
+from gitmodel.model import manifest as mf
+from gitmodel.registry.lineage import lineage_chain, parent_problem
+from gitmodel.repo.tags import read_tags
+from gitmodel.review.status import model_status
+from gitmodel.workspace.edit import add_model, bump_model
 from tests.conftest import git, gm
 
 SCHEMA = {

@@ -8,16 +8,17 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from gitmodel import render, review
-from gitmodel.config import Config
-from gitmodel.deltas import DiffReport, metric_delta
-from gitmodel.errors import InvalidInput
-from gitmodel.manifest import FileEntry, Manifest
-from gitmodel.review import compare_models
-from gitmodel.schemas import load_schema
-from gitmodel.semver import Level
-from gitmodel.trends import mermaid_chart, model_metrics, sparkline
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model.config import Config
+from gitmodel.model.manifest import FileEntry, Manifest
+from gitmodel.model.schemas import load_schema
+from gitmodel.model.semver import Level
+from gitmodel.review import diff as review
+from gitmodel.review import render
+from gitmodel.review.deltas import DiffReport, metric_delta
+from gitmodel.review.diff import compare_models
+from gitmodel.review.trends import mermaid_chart, model_metrics, sparkline
+from gitmodel.workspace.edit import add_model, bump_model
 from tests.conftest import git, gm
 from tests.reviewkit import commit_all, edit, pin_dates, release, two_releases
 
@@ -343,7 +344,7 @@ def test_metrics_cli_json_and_unknown_model(repo: Path, monkeypatch: pytest.Monk
 def test_diff_markdown_has_no_chart_without_metric_change(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     two_releases(repo, monkeypatch)
     (repo / "artifacts/model.bin").write_text("weights v3\n")
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     bump_model(repo, "sentiment")
     md = render.diff_markdown(review.diff(repo))
@@ -404,7 +405,7 @@ def test_stale_working_tree_file_is_reported(repo: Path, monkeypatch: pytest.Mon
 
 
 def test_pull_request_template_has_the_review_checklist() -> None:
-    from gitmodel.resources import templates_dir
+    from gitmodel.infra.resources import templates_dir
 
     text = (templates_dir() / "pull_request_template.md").read_text(encoding="utf-8")
     for heading in ("## What changed", "## Why", "## Evaluation", "## Intended use", "## Rollback plan",

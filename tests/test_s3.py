@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import dvc_transfer
-from gitmodel.errors import ExternalFailure
-from gitmodel.export import get
-from gitmodel.hashing import sha256_dir
-from gitmodel.manifest import load
-from gitmodel.transfer import pull, push
+from gitmodel.infra.errors import ExternalFailure
+from gitmodel.infra.hashing import sha256_dir
+from gitmodel.model.manifest import load
+from gitmodel.storage import dvc_transfer
+from gitmodel.storage.export import get
+from gitmodel.storage.transfer import pull, push
 from tests.conftest import git
 from tests.test_storage import WEIGHTS_V1, drop_local_copies, entries, make_model_repo
 

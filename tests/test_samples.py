@@ -1,4 +1,4 @@
-"""Sample readers and input validation (gitmodel/samples.py)."""
+"""Sample readers and input validation (gitmodel/context/samples.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import validators
 
-from gitmodel import samples
-from gitmodel.errors import ExitCode, InvalidInput
-from gitmodel.samples import (
+from gitmodel.context import samples
+from gitmodel.context.sample_accept import fast_acceptor
+from gitmodel.context.samples import (
     RecordError,
     ValidationSummary,
     coerce_csv_record,
@@ -21,7 +21,7 @@ from gitmodel.samples import (
     iter_records,
     validate_file,
 )
-from gitmodel.schemafast import fast_acceptor
+from gitmodel.infra.errors import ExitCode, InvalidInput
 
 SCHEMA = {
     "type": "object",

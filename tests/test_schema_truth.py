@@ -1,7 +1,7 @@
 """One truth for a valid manifest: gitmodel and a standard JSON Schema validator give the same verdict.
 
 Each generated or mutated manifest is judged four ways and all must agree: gitmodel's reading
-(`manifest.parse`, what `validate` and the hook run), the lean validator (gitmodel/leanschema.py, the
+(`manifest.parse`, what `validate` and the hook run), the lean validator (gitmodel/model/schema_check.py, the
 hook's jsonschema-free path), jsonschema, and the real `check-jsonschema` CLI (ruamel.yaml in YAML 1.2
 mode, ECMA-262 regexes through regress) — many files per invocation to keep it fast.
 
@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmodel import manifest as mf
-from gitmodel.errors import InvalidInput
-from gitmodel.fileio import parse_yaml
-from gitmodel.leanschema import is_valid
-from gitmodel.schemas import load_schema, schema_path
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.fileio import parse_yaml
+from gitmodel.model import manifest as mf
+from gitmodel.model.schema_check import is_valid
+from gitmodel.model.schemas import load_schema, schema_path
 from tests.test_reliability_fuzz import with_value_at
 
 SCHEMA = schema_path("manifest.v1.json")
@@ -323,7 +323,7 @@ def test_yaml_12_scalars_mean_what_check_jsonschema_reads() -> None:
 def test_strings_gitmodel_writes_read_back_the_same_in_yaml_11_and_12(tmp_path: Path) -> None:
     import yaml
 
-    from gitmodel.fileio import dump_yaml
+    from gitmodel.infra.fileio import dump_yaml
 
     values = ["yes", "no", "on", "0o17", "017", "1e3", "2024-01-02", "1:20", "0b101", "1_000", "~", "null", ".nan"]
     written = dump_yaml({"v": values})
@@ -386,7 +386,7 @@ def test_check_jsonschema_reads_yaml_as_12(tmp_path: Path) -> None:
 
 
 def test_config_gate_rule_is_the_schemas() -> None:
-    from gitmodel.config import GATE_PATTERN
+    from gitmodel.model.config import GATE_PATTERN
 
     gates = load_schema("config.v1.json")["properties"]["gates"]["additionalProperties"]["additionalProperties"]
     assert gates["pattern"] == GATE_PATTERN

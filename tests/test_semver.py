@@ -6,9 +6,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from gitmodel import semver
-from gitmodel.errors import InvalidInput
-from gitmodel.semver import Level, Version, difference, meets, parse
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.model import semver
+from gitmodel.model.semver import Level, Version, difference, meets, parse
 
 # --- parsing -------------------------------------------------------------------------------------------
 

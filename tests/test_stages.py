@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.release import tag_release, versions
-from gitmodel.stages import promote, rollback, stages
+from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.registry.releases import tag_release, versions
+from gitmodel.registry.stages import promote, rollback, stages
 from tests.conftest import git, gm
 from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
 
@@ -216,8 +216,8 @@ def test_gitmodel_reads_gto_register_and_assign(repo: Path, clock: Clock) -> Non
 
 
 def test_a_promotion_that_loses_the_counter_race_takes_the_next_number(three: Path) -> None:
-    from gitmodel.stages import _create_event
-    from gitmodel.tags import read_tags
+    from gitmodel.registry.stages import _create_event
+    from gitmodel.repo.tags import read_tags
 
     stale = read_tags(three, {"sentiment"})                 # read before the other process tagged
     promote(three, "sentiment@v0.1.0", "prod")              # takes #1

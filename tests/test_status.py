@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import tags as tags_mod
-from gitmodel.check import run_check
-from gitmodel.errors import InvalidInput, Refused
-from gitmodel.status import list_models, model_status, show_model
+from gitmodel.gate.check import run_check
+from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.repo import tags as tags_mod
+from gitmodel.review.status import list_models, model_status, show_model
 from tests.core_helpers import git, model_repo, release, set_version, write
 
 
@@ -23,8 +23,8 @@ def test_ls_reads_tags_once_and_says_fresh_or_stale(repo: Path, monkeypatch: pyt
         calls.append(args)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("gitmodel.status.read_tags", counting)
-    monkeypatch.setattr("gitmodel.check.read_tags", counting)
+    monkeypatch.setattr("gitmodel.review.status.read_tags", counting)
+    monkeypatch.setattr("gitmodel.gate.check.read_tags", counting)
     (summary,), warnings = list_models(repo)
     assert len(calls) == 1
     assert (summary.name, summary.version, summary.released, summary.state) == ("sentiment", "0.1.0", "0.1.0",
@@ -32,7 +32,7 @@ def test_ls_reads_tags_once_and_says_fresh_or_stale(repo: Path, monkeypatch: pyt
     assert warnings == []
     # a version that still needs a bump is stale too, though every hash matches
     write(repo, "prompts/system.txt", "changed\n")
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     bump_model(repo, "sentiment")
     set_version(repo, "sentiment", "0.1.1")
@@ -50,7 +50,7 @@ def test_status_reports_changes_since_the_release(repo: Path) -> None:
     (report,), _ = model_status(repo, ["sentiment"])
     assert not report.ok
     assert report.findings[0].path == "prompts/system.txt"
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     bump_model(repo, "sentiment")
     (report,), _ = model_status(repo)

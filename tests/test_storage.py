@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import dvc_transfer, storage
-from gitmodel.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.export import get
-from gitmodel.manifest import FileEntry, load
-from gitmodel.transfer import checkout, pull, push, verify
+from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.model.manifest import FileEntry, load
+from gitmodel.storage import dvc as storage
+from gitmodel.storage import dvc_transfer
+from gitmodel.storage.export import get
+from gitmodel.storage.transfer import checkout, pull, push, verify
 from tests.conftest import git, gm
 
 WEIGHTS_V1 = os.urandom(3000) + b"\x00weights-v1"
@@ -31,8 +32,8 @@ def sha256(path: Path) -> str:
 def make_model_repo(root: Path, *, remote: str | None = None) -> Path:
     """`gitmodel init`, a model with DVC weights, a DVC data dir, a git prompt and params; committed and
     released as sentiment@v0.1.0 with a plain annotated tag. Returns root."""
-    from gitmodel.setup import init_repo
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
+    from gitmodel.workspace.init_repo import init_repo
 
     init_repo(root, remote=remote, hooks=False)
     (root / "artifacts").mkdir()
@@ -52,7 +53,7 @@ def make_model_repo(root: Path, *, remote: str | None = None) -> Path:
 
 def second_version(root: Path) -> None:
     """New weights and prompt, bumped to 0.2.0, committed and tagged."""
-    from gitmodel.workspace import bump_model
+    from gitmodel.workspace.edit import bump_model
 
     (root / "artifacts" / "model.bin").write_bytes(WEIGHTS_V2)
     (root / "prompts" / "system.txt").write_text("You are a sentiment classifier. v2\n")
@@ -173,7 +174,7 @@ def test_push_delete_get_checkout_verify_round_trip(model_repo: Path, tmp_path: 
     assert exported == released
     for _, entry in exported.files():
         if entry.storage == "dvc" and entry.md5 and entry.md5.endswith(".dir"):
-            from gitmodel.hashing import sha256_dir
+            from gitmodel.infra.hashing import sha256_dir
 
             assert sha256_dir(out / entry.path) == entry.sha256
         else:
@@ -279,7 +280,7 @@ def test_missing_in_remote_sees_files_inside_a_pushed_directory(model_repo: Path
 
 
 def test_the_hook_api_names_docs_promise_still_import_from_storage() -> None:
-    from gitmodel.storage import missing_in_remote, push_entries
+    from gitmodel.storage.dvc import missing_in_remote, push_entries
 
     assert (missing_in_remote, push_entries) == (dvc_transfer.missing_in_remote, dvc_transfer.push_entries)
     with pytest.raises(AttributeError):

@@ -70,8 +70,8 @@ def _fresh_venv(tmp: Path) -> Path:
 def test_wheel_ships_templates_hooks_and_schemas_and_init_works_from_it(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("gitmodel/_templates/gitmodel.yaml", "gitmodel/schemas/manifest.v1.json",
-                     "gitmodel/schemas/config.v1.json", "gitmodel/cli/__init__.py"):
+    for required in ("gitmodel/_templates/gitmodel.yaml", "gitmodel/model/schemas/manifest.v1.json",
+                     "gitmodel/model/schemas/config.v1.json", "gitmodel/cli/__init__.py"):
         assert required in names, required
     for directory, packaged in (("hooks", "_hooks"), ("templates", "_templates")):
         base = REPO_ROOT / directory
@@ -92,7 +92,7 @@ def test_wheel_ships_templates_hooks_and_schemas_and_init_works_from_it(tmp_path
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import gitmodel, gitmodel.resources as r; print(gitmodel.__file__); "
+                            "import gitmodel, gitmodel.infra.resources as r; print(gitmodel.__file__); "
                             "print(r.templates_dir()); print(r.hooks_dir())"],
                            cwd=repo, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert all(Path(p).is_relative_to(venv) for p in where), where

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel import manifest as mf
-from gitmodel.errors import InvalidInput
-from gitmodel.hashing import sha256_file
-from gitmodel.pointers import parse_pointer
-from gitmodel.semver import Level
-from gitmodel.setup import init_repo
-from gitmodel.workspace import add_model, bump_model
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.hashing import sha256_file
+from gitmodel.model import manifest as mf
+from gitmodel.model.semver import Level
+from gitmodel.storage.dvc_pointers import parse_pointer
+from gitmodel.workspace.edit import add_model, bump_model
+from gitmodel.workspace.init_repo import init_repo
 from tests.core_helpers import git, model_repo, release, set_version, snapshot, write
 
 
@@ -132,7 +132,7 @@ def test_bump_follows_the_rule(repo: Path, current: str, floor: Level, expected:
     assert result.new_version == expected
     assert result.released == "0.1.0"
     assert any("prompts/system.txt" in why for why in result.why)
-    from gitmodel.check import run_check
+    from gitmodel.gate.check import run_check
 
     assert run_check(repo).ok
     # bump is idempotent once the version satisfies the rule
@@ -185,7 +185,7 @@ def test_a_deregistered_version_is_never_reused(repo: Path) -> None:
     git(repo, "commit", "-qm", "0.2.0")
     release(repo, "sentiment", "0.2.0")
     git(repo, "tag", "-a", "sentiment@v0.2.0!", "-m", "deregistered: bad prompt")
-    from gitmodel.check import run_check
+    from gitmodel.gate.check import run_check
 
     (finding,) = run_check(repo).findings
     assert "already used by the tag sentiment@v0.2.0" in finding.message

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from gitmodel.errors import ExitCode, GitmodelError, printable
+from gitmodel.infra.errors import ExitCode, GitmodelError, printable
 
 
 def __getattr__(name: str) -> Any:

@@ -9,12 +9,12 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
-from gitmodel.errors import ExitCode
-from gitmodel.git import toplevel as _root
-from gitmodel.semver import Level
+from gitmodel.infra.errors import ExitCode
+from gitmodel.model.semver import Level
+from gitmodel.repo.git import toplevel as _root
 
 if TYPE_CHECKING:
-    from gitmodel.mlflow_import import MlflowModel
+    from gitmodel.context.mlflow_import import MlflowModel
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
@@ -50,7 +50,7 @@ def _here_all(root: Path, raws: list[str] | None) -> list[str]:
 
 
 def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
-    from gitmodel.workspace import data_roles
+    from gitmodel.workspace.edit import data_roles
 
     mapped = []
     for raw in raws or []:
@@ -62,7 +62,7 @@ def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
 def _from_mlflow(root: Path, directory: str | None, name: str, *, replace: bool) -> MlflowModel | None:
     if directory is None:
         return None
-    from gitmodel.mlflow_import import read_mlflow_model
+    from gitmodel.context.mlflow_import import read_mlflow_model
 
     return read_mlflow_model(root, directory, name=name, replace=replace)
 
@@ -76,7 +76,7 @@ def init(
 
     Example: gitmodel init --remote s3://ml-models/sentiment
     """
-    from gitmodel.setup import init_repo
+    from gitmodel.workspace.init_repo import init_repo
 
     result = init_repo(_root(), remote=remote, hooks=not no_hooks)
     for item in result.created:
@@ -115,7 +115,7 @@ def add(
 
     Example: gitmodel add sentiment --weights artifacts/model.bin --data data/train.csv --prompt prompts/system.txt
     """
-    from gitmodel.workspace import add_model
+    from gitmodel.workspace.edit import add_model
 
     root = _root()
     roles = _roles(root, data_role)
@@ -133,7 +133,7 @@ def add(
         if imported is not None:
             imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
         raise
-    from gitmodel.names import gto_name_problem
+    from gitmodel.model.names import gto_name_problem
 
     for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
         warn(text)
@@ -197,8 +197,8 @@ def bump(
 
     Example: gitmodel bump sentiment
     """
-    from gitmodel.errors import InvalidInput
-    from gitmodel.workspace import bump_model
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.workspace.edit import bump_model
 
     if sum((major, minor, patch)) > 1:
         raise InvalidInput("give at most one of --major, --minor, --patch", where="options")
@@ -269,7 +269,7 @@ def validate(
 
     Example: gitmodel validate models/sentiment.yaml
     """
-    from gitmodel.validation import validate_paths
+    from gitmodel.model.validation import validate_paths
 
     root = _root()
     checked = validate_paths(root, _here_all(root, paths))
@@ -289,8 +289,8 @@ def show(
 
     Example: gitmodel show sentiment@v0.1.0
     """
-    from gitmodel import manifest as mf
-    from gitmodel.status import show_model
+    from gitmodel.model import manifest as mf
+    from gitmodel.review.status import show_model
 
     result = show_model(_root(), ref)
     if json_out:

@@ -9,8 +9,8 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, table
-from gitmodel.errors import ExitCode
-from gitmodel.git import toplevel as _root
+from gitmodel.infra.errors import ExitCode
+from gitmodel.repo.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 
@@ -34,7 +34,7 @@ def env_capture_cmd(
 
     Example: gitmodel env capture sentiment --lock requirements.txt --package sentencepiece
     """
-    from gitmodel.reproduce import env_capture
+    from gitmodel.context.reproduce import env_capture
 
     result = env_capture(_root(), name, lock=lock, packages=package or [])
     if json_out:
@@ -67,7 +67,7 @@ def env_check_cmd(
 
     Example: gitmodel env check sentiment@v1.2.0 --python .venv/bin/python
     """
-    from gitmodel.reproduce import env_check
+    from gitmodel.context.reproduce import env_check
 
     report = env_check(_root(), ref, python=python)
     if json_out:
@@ -107,7 +107,7 @@ def validate_input_cmd(
 
     Example: gitmodel validate-input sentiment@v1.2.0 requests.jsonl
     """
-    from gitmodel.reproduce import validate_input
+    from gitmodel.context.reproduce import validate_input
 
     summary = validate_input(_root(), ref, file, max_errors=max_errors)
     if json_out:
@@ -137,7 +137,7 @@ def lineage_cmd(
 
     Example: gitmodel lineage sentiment@v1.2.0
     """
-    from gitmodel.lineage import lineage_chain
+    from gitmodel.registry.lineage import lineage_chain
 
     chain = lineage_chain(_root(), ref)
     if json_out:

@@ -18,7 +18,7 @@ hooks_app = typer.Typer(
 app.add_typer(hooks_app, name="hooks")
 
 if TYPE_CHECKING:
-    from gitmodel.hooks import HooksResult
+    from gitmodel.gate.install import HooksResult
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 
@@ -44,8 +44,8 @@ def install_cmd(
 
     Example: gitmodel hooks install
     """
-    from gitmodel import git
-    from gitmodel.hooks import install
+    from gitmodel.gate.install import install
+    from gitmodel.repo import git
 
     _report(install(git.toplevel(), force=force), json_out)
 
@@ -56,7 +56,7 @@ def uninstall_cmd(json_out: JsonOpt = False) -> None:
 
     Example: gitmodel hooks uninstall
     """
-    from gitmodel import git
-    from gitmodel.hooks import uninstall
+    from gitmodel.gate.install import uninstall
+    from gitmodel.repo import git
 
     _report(uninstall(git.toplevel()), json_out)

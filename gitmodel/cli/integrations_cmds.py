@@ -10,8 +10,8 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out
-from gitmodel.errors import ExitCode, InvalidInput
-from gitmodel.git import toplevel as _root
+from gitmodel.infra.errors import ExitCode, InvalidInput
+from gitmodel.repo.git import toplevel as _root
 
 
 def _read_input(path: str) -> str:
@@ -28,7 +28,7 @@ def _read_input(path: str) -> str:
 def verify_labels_file(path: str, ref: str | None = None, *, json_out: bool = False) -> None:
     """Check an image's labels (`docker inspect` JSON in PATH, - for stdin) and print the verdict; exit 1 on
     a mismatch. Shared by `labels --verify FILE` and `verify --labels FILE`."""
-    from gitmodel.labels import check_labels
+    from gitmodel.context.labels import check_labels
 
     report = check_labels(_root(), _read_input(path), where=path if path != "-" else "(stdin)", ref=ref)
     if json_out:
@@ -61,7 +61,7 @@ def labels(
     Example: gitmodel labels sentiment@v1.2.0 --format docker >> Dockerfile
     Example: docker inspect sentiment:1.2.0 | gitmodel labels --verify -
     """
-    from gitmodel.labels import FORMATS, release_labels
+    from gitmodel.context.labels import FORMATS, release_labels
 
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", where="--format")

@@ -1,6 +1,6 @@
 """The one place that prints. Commands hand results here; domain code never prints.
 
-Everything printed for a person goes through gitmodel.errors.printable (the one sanitiser): a tag, a
+Everything printed for a person goes through gitmodel.infra.errors.printable (the one sanitiser): a tag, a
 tagger name, a manifest field or a metric key can never send an escape sequence to the reader's terminal.
 JSON is strict (RFC 8259: no NaN or Infinity) and carries no raw C1 or bidi characters either.
 """
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gitmodel.errors import InvalidInput, printable
+from gitmodel.infra.errors import InvalidInput, printable
 
 
 def out(text: str = "") -> None:

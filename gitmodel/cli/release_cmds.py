@@ -10,7 +10,7 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, table, warn
-from gitmodel.git import toplevel as _root
+from gitmodel.repo.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 PushOpt = Annotated[bool, typer.Option("--push", help="Push the new tag (only that tag) to the remote.")]
@@ -29,7 +29,7 @@ def tag(
 
     Example: gitmodel tag sentiment -m "Reworded system prompt"
     """
-    from gitmodel.release import tag_release
+    from gitmodel.registry.releases import tag_release
 
     result = tag_release(_root(), name, message=message, rev=rev, sign=sign, push=push)
     if json_out:
@@ -72,7 +72,7 @@ def promote(
 
     Example: gitmodel promote sentiment@v0.2.0 prod
     """
-    from gitmodel.stages import promote as do_promote
+    from gitmodel.registry.stages import promote as do_promote
 
     result = do_promote(_root(), ref, stage, push=push)
     if json_out:
@@ -96,7 +96,7 @@ def stages_cmd(
 
     Example: gitmodel stages sentiment
     """
-    from gitmodel.stages import stages
+    from gitmodel.registry.stages import stages
 
     result = stages(_root(), name)
     for w in result.warnings:
@@ -125,7 +125,7 @@ def rollback(
 
     Example: gitmodel rollback sentiment prod
     """
-    from gitmodel.stages import rollback as do_rollback
+    from gitmodel.registry.stages import rollback as do_rollback
 
     result = do_rollback(_root(), name, stage, push=push)
     if json_out:
@@ -149,9 +149,9 @@ def changelog(
 
     Example: gitmodel changelog sentiment -o CHANGELOG-sentiment.md
     """
-    from gitmodel.errors import InvalidInput
-    from gitmodel.fileio import atomic_write
-    from gitmodel.release import changelog as build
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.infra.fileio import atomic_write
+    from gitmodel.registry.releases import changelog as build
 
     result = build(_root(), name)
     if json_out and output is None:
@@ -182,7 +182,7 @@ def approve(
 
     Example: gitmodel approve sentiment@v0.2.0 --role ml-lead -m "eval report reviewed"
     """
-    from gitmodel.release import approve as do_approve
+    from gitmodel.registry.releases import approve as do_approve
 
     result = do_approve(_root(), ref, role, message, push=push)
     if json_out:

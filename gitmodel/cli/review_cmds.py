@@ -11,8 +11,8 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, rich_out, warn
-from gitmodel.errors import ExitCode
-from gitmodel.git import toplevel as _root
+from gitmodel.infra.errors import ExitCode
+from gitmodel.repo.git import toplevel as _root
 
 
 class DiffFormat(StrEnum):
@@ -38,7 +38,8 @@ def diff(
 
     Example: gitmodel diff sentiment@v0.1.0 sentiment@v0.2.0 --format markdown
     """
-    from gitmodel import render, review
+    from gitmodel.review import diff as review
+    from gitmodel.review import render
 
     report = review.diff(_root(), a, b, model=model)
     for warning in report.warnings:
@@ -71,8 +72,8 @@ def metrics(
 
     Example: gitmodel metrics sentiment --format markdown
     """
-    from gitmodel import render
-    from gitmodel.trends import model_metrics
+    from gitmodel.review import render
+    from gitmodel.review.trends import model_metrics
 
     report = model_metrics(_root(), name)
     if json_out:
@@ -97,8 +98,8 @@ def card(
 
     Example: gitmodel card sentiment@v0.2.0 -o MODEL_CARD.md
     """
-    from gitmodel.card import render_card
-    from gitmodel.fileio import atomic_write
+    from gitmodel.infra.fileio import atomic_write
+    from gitmodel.review.card import render_card
 
     result = render_card(_root(), ref)
     if output is not None:

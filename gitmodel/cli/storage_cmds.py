@@ -13,8 +13,8 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
-from gitmodel.errors import ExitCode
-from gitmodel.git import toplevel as _root
+from gitmodel.infra.errors import ExitCode
+from gitmodel.repo.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
@@ -28,7 +28,7 @@ def _progress(json_out: bool) -> bool:
 
 
 def _print_verify(report: object) -> None:
-    from gitmodel.transfer import VerifyReport
+    from gitmodel.storage.transfer import VerifyReport
 
     assert isinstance(report, VerifyReport)
     for model in report.models:
@@ -72,7 +72,7 @@ def pull(
 
     Example: gitmodel pull sentiment
     """
-    from gitmodel.transfer import pull as do_pull
+    from gitmodel.storage.transfer import pull as do_pull
 
     _progress(json_out)
     report = do_pull(_root(), names or None, remote=remote, force=force)
@@ -101,7 +101,7 @@ def get(
 
     Nothing is placed unless every file matches the manifest. Example: gitmodel get sentiment@v1.2.0 --out dist/
     """
-    from gitmodel.export import get as do_get
+    from gitmodel.storage.export import get as do_get
 
     progress = _progress(json_out)
     result = do_get(_root(), ref, out_dir, remote=remote, progress=progress)
@@ -125,7 +125,7 @@ def checkout(
 
     HEAD and the index are untouched. Example: gitmodel checkout sentiment@v0.1.0
     """
-    from gitmodel.transfer import checkout as do_checkout
+    from gitmodel.storage.transfer import checkout as do_checkout
 
     _progress(json_out)
     report = do_checkout(_root(), ref, force=force, remote=remote)
@@ -151,7 +151,7 @@ def verify(
 
     Example: gitmodel verify sentiment@v1.2.0   ·   docker inspect IMAGE | gitmodel verify --labels -
     """
-    from gitmodel.transfer import verify as do_verify
+    from gitmodel.storage.transfer import verify as do_verify
 
     if labels is not None:
         from gitmodel.cli.integrations_cmds import verify_labels_file
@@ -170,9 +170,9 @@ def verify(
 
 def check_with_objects(base: str | None, json_out: bool) -> int:
     """`check --base REV --verify-objects`: the gate, then the remote's bytes for what changed since REV."""
-    from gitmodel.check import run_check
-    from gitmodel.errors import InvalidInput
-    from gitmodel.objects_check import verify_objects
+    from gitmodel.gate.check import run_check
+    from gitmodel.gate.objects_check import verify_objects
+    from gitmodel.infra.errors import InvalidInput
 
     if base is None:
         raise InvalidInput("--verify-objects needs --base REV (the objects of manifests changed since REV)",

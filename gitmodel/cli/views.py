@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from gitmodel.cli.output import emit_json, err, out, table, warn
-from gitmodel.errors import ExitCode
-from gitmodel.git import toplevel as _root
+from gitmodel.infra.errors import ExitCode
+from gitmodel.repo.git import toplevel as _root
 
 T = TypeVar("T")
 
@@ -16,9 +16,9 @@ T = TypeVar("T")
 def _memoized(root: Path, fn: Callable[[], T]) -> T:
     """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed.json): 100 manifests gitmodel
     wrote or parsed before need no YAML parse (status on a 100-model repo: about 1 ms each saved)."""
-    from gitmodel import git
-    from gitmodel.fileio import use_parse_memo
-    from gitmodel.hook import ParseMemo
+    from gitmodel.gate.hook import ParseMemo
+    from gitmodel.infra.fileio import use_parse_memo
+    from gitmodel.repo import git
 
     memo = ParseMemo(git.git_dir(root))
     memo.install()
@@ -31,7 +31,7 @@ def _memoized(root: Path, fn: Callable[[], T]) -> T:
 
 
 def show_ls(json_out: bool) -> int:
-    from gitmodel.status import list_models
+    from gitmodel.review.status import list_models
 
     root = _root()
     models, warnings = _memoized(root, lambda: list_models(root))
@@ -50,7 +50,7 @@ def show_ls(json_out: bool) -> int:
 
 
 def show_status(names: list[str] | None, json_out: bool) -> int:
-    from gitmodel.status import model_status
+    from gitmodel.review.status import model_status
 
     root = _root()
     reports, warnings = _memoized(root, lambda: model_status(root, names or None))
@@ -74,7 +74,7 @@ def show_status(names: list[str] | None, json_out: bool) -> int:
 
 
 def show_check(staged: bool, base: str | None, json_out: bool) -> int:
-    from gitmodel.check import run_check
+    from gitmodel.gate.check import run_check
 
     root = _root()
     result = _memoized(root, lambda: run_check(root, mode="index" if staged else "worktree", base=base))
@@ -90,7 +90,7 @@ def show_check(staged: bool, base: str | None, json_out: bool) -> int:
 
 
 def show_versions(name: str, json_out: bool) -> int:
-    from gitmodel.history import versions as list_versions
+    from gitmodel.registry.history import versions as list_versions
 
     result = list_versions(_root(), name)
     for w in result.warnings:
@@ -115,7 +115,7 @@ def progress(json_out: bool) -> bool:
     """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
     import sys
 
-    from gitmodel import storage
+    from gitmodel.storage import dvc as storage
 
     enabled = sys.stderr.isatty() and not json_out
     storage.set_progress(enabled)
@@ -123,7 +123,7 @@ def progress(json_out: bool) -> bool:
 
 
 def show_push(names: list[str] | None, all_releases: bool, remote: str | None, json_out: bool) -> int:
-    from gitmodel.transfer import push as do_push
+    from gitmodel.storage.transfer import push as do_push
 
     progress(json_out)
     report = do_push(_root(), names, all_releases=all_releases, remote=remote)

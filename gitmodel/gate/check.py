@@ -1,0 +1,408 @@
+"""The gate: every manifest fresh, bumped against its latest release, immutable once released, whole.
+
+Lean on purpose: the pre-commit hook runs this, so nothing here imports typer, rich, GitPython or DVC,
+and jsonschema is imported only to validate a manifest that is itself being committed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gitmodel.context.formats import format_from_name, is_code_on_load
+from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.hashing import HashCache
+from gitmodel.model.config import CONFIG_FILE, Config, load_config
+from gitmodel.model.manifest import Manifest
+from gitmodel.model.policy import Change, diff_manifests, version_verdict
+from gitmodel.model.records import Record, field, replace
+from gitmodel.model.semver import Level
+from gitmodel.repo import git
+from gitmodel.repo.reading import (
+    _manifests_at,
+    changed_manifests,
+    config_at,
+    config_of_commit,
+    earlier_releases,
+    load_manifests,
+    make_source,
+    released_manifests,
+)
+from gitmodel.repo.sources import Commit, Index, Source
+from gitmodel.repo.tags import TagIndex, read_tags
+from gitmodel.storage.dvc_pointers import parse_pointer, pointer_path
+
+
+class Finding(Record, frozen=True):
+    """One violation of the bump rule, with the command that fixes it."""
+
+    model: str
+    rule: str             # fresh, bumped, immutable, whole
+    path: str
+    message: str
+    fix: str
+    level: Level | None = None
+    old: str | None = None
+    new: str | None = None
+    unreleased: bool = False  # a fresh finding of a model with no release yet: no version change needed
+
+    def line(self) -> str:
+        what = self.message
+        if self.old or self.new:
+            what += f" ({(self.old or '-')[:8]} → {(self.new or '-')[:8]})"
+        need = f"; requires {self.level}" if self.level not in (None, Level.NONE) else ""
+        if self.unreleased:
+            need = "; requires none (not released yet)"
+        return f"{self.model}: {self.path}: {what}{need} — run `{self.fix}`"
+
+    def to_json(self) -> dict[str, object]:
+        return {"model": self.model, "rule": self.rule, "path": self.path, "message": self.message,
+                "old": self.old, "new": self.new, "level": str(self.level) if self.level is not None else None,
+                "fix": self.fix, "unreleased": self.unreleased}
+
+
+class ModelState(Record):
+    name: str
+    manifest_path: str
+    manifest: Manifest
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)       # vs latest release
+    released: str | None = None                                # latest release version
+    required: Level = Level.NONE
+
+    @property
+    def fresh(self) -> bool:
+        return not any(f.rule in ("fresh", "whole") for f in self.findings)
+
+
+class CheckResult(Record):
+    models: list[ModelState]
+    findings: list[Finding]
+    warnings: list[str]
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"gitmodel: {len(self.models)} model(s) checked in the {self.source}: all fresh and versioned"
+        touched = len({f.model for f in self.findings})
+        return (f"gitmodel: {len(self.findings)} violation(s) in {touched} model(s) "
+                f"({len(self.models)} checked in the {self.source})")
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "source": self.source, "checked": [m.name for m in self.models],
+                "violations": [f.to_json() for f in self.findings], "warnings": self.warnings}
+
+
+def policy_floor(cfg: Config, before: Config | None) -> tuple[Config, dict[str, Level]]:
+    """A change is judged by the stricter of its own policy and the policy it changes (`before`): a pull
+    request cannot soften the rule it is judged by. Returns (config to judge with, components whose level
+    came from `before`)."""
+    if before is None:
+        return cfg, {}
+    floor = {c: level for c, level in before.policy.items() if level > cfg.policy.get(c, Level.NONE)}
+    if not floor:
+        return cfg, {}
+    return replace(cfg, policy={**cfg.policy, **floor}), floor
+
+
+def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
+    """Every recorded hash equals the content in `source` (rules 1 and 4: fresh and whole)."""
+    name, m = state.name, state.manifest
+    fix = f"gitmodel bump {name}"
+    pointer_paths = [pointer_path(e.path) for _, e in m.files() if e.storage == "dvc"]
+    pointers = source.read_many(pointer_paths) if pointer_paths else {}
+    source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
+    source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
+    for component, entry in m.files():
+        linked = [(p, kind) for p in (entry.path, pointer_path(entry.path)) if (kind := source.link_kind(p))]
+        if linked:  # git stores the link's target, not the bytes (and DVC, git, the loader follow it)
+            path, kind = linked[0]
+            state.findings.append(Finding(
+                name, "whole", path, f"{component} file is a {kind} in git, which records the link, not the bytes",
+                fix=f"cp --remove-destination \"$(readlink -f {path})\" {path} && git add {path} && "
+                    f"gitmodel bump {name}" if kind == "symlink" else f"git rm --cached {path}"))
+            continue
+        if entry.storage == "dvc":
+            ptr_path = pointer_path(entry.path)
+            in_git = source.tracked_at(entry.path)
+            if in_git:  # a clone gets git's bytes at (or inside) the DVC-pinned path
+                state.findings.append(Finding(
+                    name, "whole", in_git[0], f"{component} {entry.path} is stored in DVC, but git tracks "
+                    f"{len(in_git)} file(s) there too", fix=f"git rm -r -q --cached -- {in_git[0]}"))
+                continue
+            blob = pointers.get(ptr_path)
+            if blob is None:
+                staged_only = isinstance(source, Index) and (source.root / ptr_path).exists()
+                state.findings.append(Finding(
+                    name, "whole", entry.path,
+                    f"DVC pointer {ptr_path} is {'not staged' if staged_only else 'missing'}",
+                    fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
+                continue
+            pointer = parse_pointer(blob, where=ptr_path, beside=entry.path)
+            if pointer.hash != "md5" or pointer.elsewhere is not None:
+                # the md5 may be the manifest's, but DVC would fetch it from another store, where other
+                # bytes can sit under that name: the pointer must be the one `dvc add` (DVC 3) writes
+                how = f"hash {pointer.hash}" if pointer.hash != "md5" else pointer.elsewhere
+                state.findings.append(Finding(
+                    name, "whole", entry.path, f"DVC pointer {ptr_path} has `{how}`, so DVC would fetch "
+                    f"{(entry.md5 or pointer.md5)[:8]} from elsewhere than its md5 store",
+                    fix=f"rm {ptr_path} && dvc add {entry.path} && git add {ptr_path}"))
+                continue
+            if pointer.md5 != entry.md5:
+                state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
+                                              fix=fix, old=entry.md5, new=pointer.md5))
+                continue
+            if worktree:
+                digest = source.sha256(entry.path, entry.storage)
+                if digest is not None and digest != entry.sha256:
+                    from gitmodel.repo.saved import pinned_before  # only on this mismatch path
+
+                    if digest in pinned_before(source.root, name, state.manifest_path).get(entry.path, set()):
+                        state.findings.append(Finding(name, "whole", entry.path, f"{component} file in the working "
+                                                      "tree is an earlier pinned version", fix=f"gitmodel pull {name}",
+                                                      old=entry.sha256, new=digest))
+                        continue
+                    state.findings.append(Finding(name, "fresh", entry.path,
+                                                  f"{component} changed since it was tracked", fix=fix,
+                                                  old=entry.sha256, new=digest))
+            continue
+        digest = source.sha256(entry.path, entry.storage)
+        if digest is None:
+            if isinstance(source, Index) and os.path.lexists(source.root / entry.path):
+                state.findings.append(Finding(name, "whole", entry.path, f"{component} file is not staged",
+                                              fix=f"git add {entry.path}"))
+                continue
+            state.findings.append(Finding(name, "whole", entry.path, f"{component} file is missing",
+                                          fix=f"restore {entry.path}, or drop it from {state.manifest_path}"))
+        elif digest != entry.sha256:
+            state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
+                                          old=entry.sha256, new=digest))
+    pinned = [(c, e.path) for c, e in m.files()] + [(c, pointer_path(e.path)) for c, e in m.files()
+                                                     if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
+    for component, path in [*pinned, ("manifest", state.manifest_path)]:
+        state.findings += lookalike_findings(source, name, path, component)
+    for component, path, recorded in m.pinned_extras():
+        digest = source.sha256(path, "git")
+        if digest is None:
+            state.findings.append(Finding(name, "whole", path, f"{component} file is missing",
+                                          fix=f"restore {path}"))
+        elif digest != recorded:
+            state.findings.append(Finding(name, "fresh", path, f"{component} file changed", fix=fix,
+                                          old=recorded, new=digest))
+
+
+def lookalike_findings(source: Source, model: str, path: str, what: str) -> list[Finding]:
+    """Paths that are `path` on a macOS or Windows checkout, where git writes both to one file."""
+    return [Finding(model, "whole", other, f"is {path} ({what}) on a macOS or Windows checkout (case, Unicode "
+                    "form, trailing dots), where git writes both to one file", fix=f"git rm --cached -- {other}")
+            for other in source.lookalikes(path)]
+
+
+def versioning(state: ModelState, cfg: Config, tags: TagIndex,
+               released: tuple[str, Manifest | None] | None, warnings: list[str],
+               floor: dict[str, Level] | None = None, floor_label: str = "") -> None:
+    """Rules 2 and 3: bumped against the latest release by the level the policy requires; immutable."""
+    if released is None:
+        # unreleased: the version may stay until the first `gitmodel tag`; say so rather than name no level
+        state.findings[:] = [replace(f, level=Level.NONE, unreleased=True) if f.rule == "fresh" else f
+                             for f in state.findings]
+        used = tags.used_tag(state.name, state.manifest.semver)
+        if used is not None:  # every release deregistered: the versions stay used (issue 13 item 6)
+            state.findings.append(Finding(state.name, "immutable", cfg.manifest_path(state.name),
+                                          f"version {state.manifest.version} was already used by the tag {used} "
+                                          "(deregistered versions are not reused)",
+                                          fix=f"gitmodel bump {state.name}"))
+        return
+    version, old = released
+    state.released = version
+    if old is None:
+        warnings.append(f"{state.name}: the manifest of release {state.name}@v{version} cannot be read at its "
+                        f"commit; changes since that release are not judged")
+    current = state.manifest.semver
+    latest = tags.latest(state.name)
+    assert latest is not None
+    changes = diff_manifests(old, state.manifest, cfg.policy) if old is not None else []
+    level, problem = version_verdict(current, latest.version, changes)
+    state.changes, state.required = changes, level
+    reused = tags.used_tag(state.name, current)
+    if problem is None and reused is not None and reused != latest.tag:
+        problem = f"version {current} was already used by the tag {reused} (deregistered versions are not reused)"
+    fix = f"gitmodel bump {state.name}"
+    held = sorted({c.component for c in changes if floor and c.component in floor and c.level == level})
+    if problem and held:
+        # the change's own config asks less: `bump` would read it, so the fix names the level
+        problem += (f" ({', '.join(held)}: {level} under the policy of {floor_label}; a policy change "
+                    "applies to changes made after it is merged)")
+        fix = f"gitmodel bump {state.name} --{level}"
+    if problem:
+        rule = "immutable" if current <= latest.version or reused is not None else "bumped"
+        state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
+                                      fix=fix, level=level, old=version, new=str(current)))
+    # pending fresh findings: say what level the changed files will require
+    policy_level = {f.path: cfg.policy.get(_component_of(state.manifest, f.path), Level.NONE)
+                    for f in state.findings if f.rule == "fresh"}
+    state.findings[:] = [
+        Finding(f.model, f.rule, f.path, f.message, f.fix, level=policy_level.get(f.path), old=f.old, new=f.new)
+        if f.rule == "fresh" else f for f in state.findings
+    ]
+
+
+def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None,
+               earlier: list[tuple[str, Manifest]] | None = None) -> None:
+    """A pinned file's identity is its (sha256, md5) pair: a pair that contradicts the latest release (the
+    same sha256 with another md5, or the same md5 with another sha256) or another entry of the manifest
+    claims bytes that are not the bytes named, whatever the version says."""
+    name = state.name
+    known: dict[tuple[str, str], tuple[str, str]] = {}  # ("sha256"|"md5", value) → (other hash, where)
+    past = [released] if released is not None and released[1] is not None else []
+    for version, manifest in [*past, *reversed(earlier or [])]:  # the latest first: it names a clash
+        where = f"{name}@v{version}"
+        assert manifest is not None
+        for _, old in manifest.files():
+            if old.storage == "dvc" and old.md5:
+                known.setdefault(("sha256", old.sha256), (old.md5, where))
+                known.setdefault(("md5", old.md5), (old.sha256, where))
+    for component, entry in state.manifest.files():
+        if entry.storage != "dvc" or not entry.md5:
+            continue
+        for kind, value, other_kind, other in (("sha256", entry.sha256, "md5", entry.md5),
+                                               ("md5", entry.md5, "sha256", entry.sha256)):
+            seen = known.get((kind, value))
+            if seen is not None and seen[0] != other:
+                state.findings.append(Finding(
+                    name, "fresh", entry.path,
+                    f"{component}: {kind} {value[:8]} was released with {other_kind} {seen[0][:8]} ({seen[1]}), "
+                    f"this manifest pairs it with {other_kind} {other[:8]} — the hashes name different bytes",
+                    fix=f"gitmodel bump {name}", old=seen[0], new=other))
+                break
+        else:
+            known.setdefault(("sha256", entry.sha256), (entry.md5, state.manifest_path))
+            known.setdefault(("md5", entry.md5), (entry.sha256, state.manifest_path))
+
+
+def lineage_parent(state: ModelState, tags: TagIndex) -> None:
+    """Rule 4 (whole) for lineage: `lineage.parent` names an existing release."""
+    parent = (state.manifest.lineage or {}).get("parent")
+    if parent is None:
+        return
+    from gitmodel.registry.lineage import PARENT_FIELD, parent_problem  # only for models with a parent
+
+    problem = parent_problem(tags, parent, child=state.name, child_version=state.manifest.version)
+    if problem is not None:
+        state.findings.append(Finding(state.name, "whole", f"{state.manifest_path}: {PARENT_FIELD}",
+                                      problem.removeprefix(f"{PARENT_FIELD} "),
+                                      fix=f"gitmodel bump {state.name} --parent NAME@vX.Y.Z"))
+
+
+def _component_of(m: Manifest, path: str) -> str:
+    for component, entry in m.files():
+        if entry.path == path:
+            return component
+    for component, p, _ in m.pinned_extras():
+        if p == path:
+            return component
+    return "metadata"
+
+
+def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
+              names: set[str] | None = None, full_paths: set[str] | None = None,
+              cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None,
+              policy_base: str | None = None) -> CheckResult:
+    """Judge every manifest (or `names`) in the work tree, the index or a commit.
+
+    The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
+    HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
+    """
+    cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
+    if base is not None and mode == "worktree":
+        # CI judges the commit; with --staged the index is judged and --base only adds the history check
+        mode, rev = "rev", rev or "HEAD"
+    source = make_source(root, cache, mode, rev)
+    # the index and a commit are judged by their own config: an unstaged edit of it changes nothing
+    cfg = cfg or (load_config(root) if mode == "worktree" else config_at(source))
+    floor: dict[str, Level] = {}
+    floor_label = policy_base = policy_base or base
+    before: Config | None = None
+    if policy_base is not None:
+        base_commit = git.resolve_commit(root, policy_base)
+        before = config_of_commit(root, base_commit) if base_commit is not None else None
+        cfg, floor = policy_floor(cfg, before)
+    tags = tags if tags is not None else read_tags(root)
+    if full_paths is None:
+        full_paths = changed_manifests(root, cfg, mode, rev, base)
+    loaded = load_manifests(source, cfg, full=full_paths, names=names)
+    states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
+    released = released_manifests(root, cfg, tags, [s.name for s in states])
+    warnings = list(tags.warnings)
+    # one git call for every model's git-stored files (their sha256 is the stored blob's) and LFS pointers
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
+                   + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
+    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
+    # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
+    earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
+    for state in states:
+        freshness(state, source, worktree=mode == "worktree")
+        versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
+        hash_pairs(state, released.get(state.name), earlier.get(state.name))
+        lineage_parent(state, tags)
+    findings = [f for s in states for f in s.findings]
+    if names is None:  # a look-alike of the config replaces it on such a checkout (the hook: config staged)
+        findings += lookalike_findings(source, "gitmodel", CONFIG_FILE, "config")
+    # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
+    deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
+    released_names = set(tags.releases) if names is None else set(tags.releases) & names
+    for name in sorted(released_names - set(loaded) - deprecated):
+        latest = tags.latest(name)
+        if latest is None:
+            continue
+        findings.append(Finding(name, "whole", cfg.manifest_path(name),
+                                f"manifest deleted while release {latest.tag} exists",
+                                fix=f"git checkout {latest.tag} -- {cfg.manifest_path(name)}  "
+                                    f"# or retire it: git tag -a {name}@deprecated -m retired"))
+    if base is not None:
+        findings += _since_base(root, before or cfg, cache, base, loaded)
+    cache.save()
+    label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
+    return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
+
+
+def code_on_load_warnings(states: list[ModelState]) -> list[str]:
+    """A warning (never a violation) per weights file whose loading runs arbitrary code (pickle, joblib, pt)."""
+    warnings = []
+    for state in states:
+        for entry in state.manifest.weights:
+            fmt = entry.format or format_from_name(entry.path)
+            if not is_code_on_load(fmt):
+                continue
+            when = (f"released as {state.name}@v{state.released}" if state.released
+                    else "not released yet")
+            warnings.append(f"{state.name}: {entry.path} is {fmt} ({when}): loading it runs arbitrary code — "
+                            f"load it only from a trusted source, or ship safetensors/ONNX instead")
+    return warnings
+
+
+def _since_base(root: Path, cfg: Config, cache: HashCache, base: str, loaded: dict[str, tuple[str, Manifest]]
+                ) -> list[Finding]:
+    """Manifests changed since `base`: a version never moves backwards (HEAD itself is judged by run_check).
+    `cfg` is base's config (its manifests directory: the directory may have moved since).
+
+    A manifest that is new since `base`, or unreadable there, has nothing to compare against and is skipped.
+    """
+    commit = git.resolve_commit(root, base)
+    if commit is None:
+        raise InvalidInput(f"unknown revision {base!r}", where="--base",
+                           hint="fetch it first (CI: fetch-depth: 0) or name a branch or commit")
+    before = _manifests_at(Commit(root, cache, commit), cfg)
+    findings = []
+    for name, (path, now) in sorted(loaded.items()):
+        then = before.get(name)
+        if then is None:
+            continue
+        if now.semver < then.semver:
+            findings.append(Finding(name, "bumped", path, f"version lowered since {base} ({then.version} → {now.version})",
+                                    fix=f"gitmodel bump {name}", old=then.version, new=now.version))
+    return findings

@@ -1,0 +1,89 @@
+"""Parsed manifests by content, so the commit hook need not import PyYAML for what gitmodel wrote.
+
+`<git dir>/gitmodel/parsed-yaml12.json` maps a git blob id (sha1 of "blob <size>\\0" + bytes) to the parsed YAML
+document. The same bytes always parse the same, so the cache never goes stale. `gitmodel.model.manifest.save`
+records every manifest gitmodel writes (`add`, `bump`, library callers), and the hook records what it had
+to parse itself (the config, released manifests); the hook installs the cache with
+`gitmodel.infra.fileio.use_parse_memo`. A manifest edited by hand is new content and is parsed with PyYAML.
+Standard library only: the hook imports this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+# The name carries the reader: documents parsed by the YAML 1.1 reader of older versions (`yes` as true,
+# dates as dates) must not be served to the YAML 1.2 one (gitmodel/infra/yaml12.py).
+DOCS_FILE = "parsed-yaml12.json"
+KEEP_DOCS = 500  # most recent documents kept (a manifest is a few KB)
+
+
+def _write(path: Path, payload: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(payload)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def load_docs(git_dir: Path) -> dict[str, object]:
+    """Parsed YAML documents by blob id (empty when missing or corrupt: it is only a cache)."""
+    try:
+        data = json.loads((git_dir / "gitmodel" / DOCS_FILE).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember_docs(git_dir: Path, docs: dict[str, object], known_docs: dict[str, object] | None = None) -> None:
+    """Add parsed documents to the cache, keeping the most recent KEEP_DOCS."""
+    if not docs:
+        return
+    current = load_docs(git_dir) if known_docs is None else known_docs
+    merged = {k: v for k, v in current.items() if k not in docs}
+    merged.update(docs)
+    kept = dict(list(merged.items())[-KEEP_DOCS:])
+    _write(git_dir / "gitmodel" / DOCS_FILE, json.dumps(kept, separators=(",", ":")).encode())
+
+
+def git_dir_of(path: Path) -> Path | None:
+    """The git dir of the work tree holding `path`, found on disk (no git call): `.git` dir or file."""
+    here = Path(os.path.abspath(path)).parent
+    for directory in (here, *here.parents):
+        dot_git = directory / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():  # a linked worktree or submodule: "gitdir: <path>"
+            try:
+                line = dot_git.read_text(encoding="utf-8").strip()
+            except OSError:
+                return None
+            if line.startswith("gitdir:"):
+                target = Path(line[len("gitdir:") :].strip())
+                return target if target.is_absolute() else (directory / target).resolve()
+            return None
+    return None
+
+
+def remember_written(path: Path, text: str) -> None:
+    """Record the parse of a manifest gitmodel has just written (best effort: it is only a cache)."""
+    git_dir = git_dir_of(path)
+    if git_dir is None:
+        return
+    from gitmodel.infra.errors import GitmodelError
+    from gitmodel.infra.fileio import blob_id, parse_yaml
+
+    data = text.encode("utf-8")
+    try:
+        doc = parse_yaml(data, where=path.name)
+        if json.loads(json.dumps(doc)) != doc:
+            return  # dates, non-string keys: JSON would not give the same document back
+    except (GitmodelError, TypeError, ValueError):
+        return
+    remember_docs(git_dir, {blob_id(data): doc})

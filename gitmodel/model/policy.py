@@ -1,0 +1,141 @@
+"""The bump rule: what changed between two manifests, and the least version bump that requires."""
+
+from __future__ import annotations
+
+from gitmodel.model import semver
+from gitmodel.model.config import DEFAULT_POLICY
+from gitmodel.model.manifest import FILE_COMPONENTS, FileEntry, Manifest
+from gitmodel.model.records import Record
+from gitmodel.model.semver import Level
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+METADATA_KEYS = ("description", "metrics", "lineage", "card")
+
+
+class Change(Record, frozen=True):
+    """One difference between two manifests."""
+
+    component: str        # weights, data, prompts, params, environment, schema, metadata
+    key: str              # a file path, or a dotted key (params.lr, metrics.accuracy)
+    kind: str             # added, removed, changed
+    old: Any
+    new: Any
+    level: Level
+    note: str = ""        # e.g. "breaking: field text removed"
+
+    def describe(self) -> str:
+        if self.component in FILE_COMPONENTS or self.key.endswith("_file") or self.kind != "changed":
+            text = f"{self.key} {self.kind}"
+        else:
+            text = f"{self.key} {_short(self.old)} → {_short(self.new)}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:8]
+    if isinstance(value, dict | list):
+        text = str(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return str(value)
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+    else:
+        out[prefix] = value
+
+
+def _keyed_diff(component: str, prefix: str, old: Any, new: Any, level: Level) -> list[Change]:
+    flat_old: dict[str, Any] = {}
+    flat_new: dict[str, Any] = {}
+    _flatten(prefix, old if old is not None else {}, flat_old)
+    _flatten(prefix, new if new is not None else {}, flat_new)
+    flat_old = {k: v for k, v in flat_old.items() if not (k == prefix and v in ({}, None))}
+    flat_new = {k: v for k, v in flat_new.items() if not (k == prefix and v in ({}, None))}
+    changes = []
+    for key in sorted(set(flat_old) | set(flat_new)):
+        if key not in flat_new:
+            changes.append(Change(component, key, "removed", flat_old[key], None, level))
+        elif key not in flat_old:
+            changes.append(Change(component, key, "added", None, flat_new[key], level))
+        elif flat_old[key] != flat_new[key]:
+            changes.append(Change(component, key, "changed", flat_old[key], flat_new[key], level))
+    return changes
+
+
+def _file_diff(component: str, old: tuple[FileEntry, ...], new: tuple[FileEntry, ...], level: Level
+               ) -> list[Change]:
+    before = {e.path: e for e in old}
+    after = {e.path: e for e in new}
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        a, b = before.get(path), after.get(path)
+        if b is None:
+            changes.append(Change(component, path, "removed", a, None, level))
+        elif a is None:
+            changes.append(Change(component, path, "added", None, b, level))
+        elif (a.sha256, a.size, a.role) != (b.sha256, b.size, b.role):
+            changes.append(Change(component, path, "changed", a, b, level))
+        elif a.storage == b.storage and a.md5 != b.md5:
+            # a file's identity is its (sha256, md5) pair: a new DVC object is a new component
+            changes.append(Change(component, path, "changed", a, b, level, note="md5 changed"))
+        elif a.storage != b.storage:
+            # same bytes, new home: record it, but the content did not change
+            changes.append(Change(component, path, "changed", a, b, Level.PATCH, note="storage moved"))
+    return changes
+
+
+def schema_changes(old: dict[str, Any] | None, new: dict[str, Any] | None, compatible: Level,
+                   breaking: Level) -> list[Change]:
+    """Input/output schema changes, each marked breaking (major) or compatible (minor)."""
+    from gitmodel.context.signature_diff import classify
+
+    return [Change("schema", key, kind, a, b, breaking if is_breaking else compatible, note)
+            for key, kind, a, b, is_breaking, note in classify(old or {}, new or {})]
+
+
+def diff_manifests(old: Manifest, new: Manifest, policy: dict[str, Level] | None = None) -> list[Change]:
+    """Every component change from `old` to `new`, each with the level the policy requires."""
+    pol = {**DEFAULT_POLICY, **(policy or {})}
+    changes: list[Change] = []
+    for comp in FILE_COMPONENTS:
+        changes += _file_diff(comp, getattr(old, comp), getattr(new, comp), pol[comp])
+    changes += _keyed_diff("params", "params", old.params, new.params, pol["params"])
+    changes += _keyed_diff("params", "params_file", old.params_file, new.params_file, pol["params"])
+    changes += _keyed_diff("environment", "environment", old.environment, new.environment, pol["environment"])
+    breaking = pol["schema"]
+    compatible = min(breaking, Level.MINOR)
+    changes += schema_changes(old.schema, new.schema, compatible, breaking)
+    for key in METADATA_KEYS:
+        changes += _keyed_diff("metadata", key, getattr(old, key), getattr(new, key), pol["metadata"])
+    return changes
+
+
+def required_level(changes: list[Change]) -> Level:
+    return max((c.level for c in changes), default=Level.NONE)
+
+
+def reasons(changes: list[Change], level: Level) -> list[str]:
+    """The changes that set the level (what a reviewer needs to read first)."""
+    return [c.describe() for c in changes if c.level == level]
+
+
+def version_verdict(current: semver.Version, released: semver.Version, changes: list[Change]
+                    ) -> tuple[Level, str | None]:
+    """(required level, problem or None) for a manifest at `current` against its latest release."""
+    level = required_level(changes)
+    if current == released and str(current) == str(released):
+        if changes:
+            return level, f"version {current} is already released and its components changed"
+        return level, None
+    if current < released:
+        return level, f"version {current} is lower than the latest release {released}"
+    if not semver.meets(current, released, level):
+        return level, f"version {current} is not a {level} bump of the latest release {released}"
+    return level, None

@@ -1,0 +1,332 @@
+"""Where file contents come from: the work tree, the index (what is being committed), or a commit.
+
+Each source answers the same questions (does a path exist, its bytes, its sha256) so the bump rule is
+written once and judged against whichever state matters.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gitmodel.infra.hashing import HashCache, sha256_bytes, sha256_dir
+from gitmodel.repo import git
+
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+def lfs_oid(blob: bytes) -> tuple[str, int] | None:
+    """(sha256, size) from a Git LFS pointer, or None when the bytes are not one."""
+    if not blob.startswith(LFS_PREFIX) or len(blob) > 1024:
+        return None
+    oid = size = None
+    for line in blob.decode("utf-8", "replace").splitlines():
+        if line.startswith("oid sha256:"):
+            oid = line[len("oid sha256:") :].strip()
+        elif line.startswith("size "):
+            try:
+                size = int(line[5:].strip())
+            except ValueError:
+                return None
+    return (oid, size) if oid and size is not None else None
+
+
+def _raw_ids(path: Path) -> tuple[str, str, int]:
+    """(git blob id, sha256, size) of a file's bytes as they are, in one read."""
+    import hashlib
+
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        sha1 = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        sha = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            sha1.update(chunk)
+            sha.update(chunk)
+    return sha1.hexdigest(), sha.hexdigest(), size
+
+
+def stored_sha256(cache: HashCache, paths: list[str], *, sizes: bool = False) -> dict[str, tuple[str, int | None]]:
+    """What a git-stored file's sha256 IS, defined once: the sha256 of the blob git stores for it, after
+    git's clean filters and end-of-line conversion (core.autocrlf, `text`/`eol` attributes). `add`, `bump`,
+    `check` and `verify` hash work-tree files this way, so a CRLF checkout of an LF blob is the same file.
+
+    path → (sha256, size of the stored blob, or None when it came from the blob cache and `sizes` is False).
+    Work-tree files only (not directories); one `git hash-object --stdin-paths` for all of them, and the
+    blob is written to the object store only when a filter changed the bytes.
+    """
+    root = cache.root
+    files = [p for p in dict.fromkeys(paths) if (root / p).is_file() and not (root / p).is_symlink()]
+    if not files:
+        return {}
+    oids = git.hash_objects(root, files)
+    out: dict[str, tuple[str, int | None]] = {}
+    converted: list[tuple[str, str]] = []
+    for path, oid in zip(files, oids, strict=True):
+        cached = None if sizes else cache.blob_sha256(oid)
+        if cached is not None:
+            out[path] = (cached, None)
+            continue
+        raw_oid, digest, size = _raw_ids(root / path)
+        if raw_oid == oid:  # no filter changed the bytes (the usual case): nothing more to ask git
+            cache.put_blob(oid, digest)
+            out[path] = (digest, size)
+        else:
+            converted.append((path, oid))
+    if converted:
+        git.hash_objects(root, [p for p, _ in converted], write=True)
+        blobs = git.cat_files(root, [oid for _, oid in converted])
+        for path, oid in converted:
+            blob = blobs.get(oid)
+            if blob is not None:
+                cache.put_blob(oid, sha256_bytes(blob))
+                out[path] = (sha256_bytes(blob), len(blob))
+    return out
+
+
+def stored_dir_sha256(cache: HashCache, directory: str) -> str:
+    """A git-stored directory's sha256 (`gitmodel.infra.hashing.sha256_dir`'s listing) over each file's stored
+    sha256, so that line endings are judged the same way inside a directory as for a single file."""
+    root = cache.root
+    files = [p.relative_to(root).as_posix() for p in (root / directory).rglob("*") if p.is_file()]
+    stored = stored_sha256(cache, files)
+
+    def file_hash(path: Path) -> str:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+        found = stored.get(rel)
+        return found[0] if found is not None else cache.sha256(path)
+
+    return sha256_dir(root / directory, file_hash=file_hash)
+
+
+class Source:
+    """Base: subclasses implement `_listing`, `read` and `sha256`."""
+
+    label = "source"
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        self.root = root
+        self.cache = cache
+
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes | None:
+        raise NotImplementedError
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        return {p: self.read(p) for p in paths}
+
+    def sha256(self, path: str, storage: str = "git") -> str | None:
+        """sha256 of the file (or directory) content as `storage` keeps it.
+
+        Only `storage: lfs` is judged by a pointer (the oid it names): any other file whose text merely
+        looks like an LFS pointer is hashed as the bytes it is.
+        """
+        raise NotImplementedError
+
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of `path` when the source knows it without reading (index, commit)."""
+        return None
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        """Prepare `sha256` of these files of `storage` in one go (one git call rather than one per file)."""
+
+    def manifests(self, directory: str) -> list[str]:
+        """Paths of the YAML files under the manifests directory."""
+        raise NotImplementedError
+
+    def lookalikes(self, pinned: str) -> list[str]:
+        """Paths that are `pinned` on a case-insensitive checkout (a work tree has none of its own)."""
+        return []
+
+    def link_kind(self, path: str) -> str | None:
+        """"symlink" or "submodule" when git records `path` as one (its blob is a target, not bytes)."""
+        return None
+
+    def tracked_at(self, path: str) -> list[str]:
+        """Paths git records at `path` or under it (a work tree answers none: only git's record matters)."""
+        return []
+
+
+class WorkTree(Source):
+    label = "working tree"
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        super().__init__(root, cache)
+        self._stored: dict[str, str] = {}
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "git":
+            todo = [p for p in paths if p not in self._stored]
+            self._stored.update({p: d for p, (d, _) in stored_sha256(self.cache, todo).items()})
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(self.root / path)
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def sha256(self, path: str, storage: str = "git") -> str | None:
+        from gitmodel.infra.fileio import safe_target
+
+        full = safe_target(self.root, path, where=path)  # a link out of the repo is never followed (exit 2)
+        if full.is_dir():
+            return stored_dir_sha256(self.cache, path) if storage == "git" else self.cache.dir_sha256(full)
+        if not full.is_file():
+            return None
+        if storage == "lfs" and full.stat().st_size <= 1024:
+            # an LFS file never smudged here (GIT_LFS_SKIP_SMUDGE, no git-lfs): its pointer names the content
+            pointer = lfs_oid(full.read_bytes())
+            if pointer is not None:
+                return pointer[0]
+        if storage == "git":
+            if path not in self._stored:
+                self.preload([path])
+            if path in self._stored:
+                return self._stored[path]
+        return self.cache.sha256(full)
+
+    def manifests(self, directory: str) -> list[str]:
+        base = self.root / directory
+        if not base.is_dir():
+            return []
+        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.yaml") if p.is_file())
+
+
+class _GitSource(Source):
+    """Index or commit: a listing of (path → blob id), blobs read in batches."""
+
+    def __init__(self, root: Path, cache: HashCache) -> None:
+        super().__init__(root, cache)
+        self._entries: dict[str, git.IndexEntry] | None = None
+        self._preloaded: dict[str, bytes | None] = {}
+        self._folded: dict[str, list[str]] | None = None
+
+    def _spec(self, path: str) -> str:
+        raise NotImplementedError
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        raise NotImplementedError
+
+    @property
+    def entries(self) -> dict[str, git.IndexEntry]:
+        if self._entries is None:
+            self._entries = self._list()
+        return self._entries
+
+    def exists(self, path: str) -> bool:
+        if path in self.entries:
+            return True
+        prefix = path.rstrip("/") + "/"
+        return any(p.startswith(prefix) for p in self.entries)
+
+    def read(self, path: str) -> bytes | None:
+        if path in self._preloaded:
+            return self._preloaded[path]
+        return self.read_many([path])[path]
+
+    def blob_id(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return entry.oid if entry is not None and entry.mode != "120000" else None
+
+    def preload(self, paths: list[str], storage: str = "git") -> None:
+        if storage == "lfs":  # a git-stored blob's sha256 comes from the blob cache; a pointer must be read
+            self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        present = [p for p in paths if p in self.entries]
+        blobs = git.cat_files(self.root, [self._spec(p) for p in present])
+        return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
+
+    def _blob_sha256(self, path: str, storage: str = "git") -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        if entry.mode == "120000":  # a symlink's blob is its target, not content
+            return None
+        if storage == "lfs":
+            # the pointer names the content; a blob that is no pointer is the content itself
+            blob = self.read(path)
+            pointer = lfs_oid(blob) if blob is not None else None
+            if pointer is not None:
+                return pointer[0]
+        # the blob cache holds the sha256 of a blob's own bytes, whatever they look like
+        cached = self.cache.blob_sha256(entry.oid)
+        if cached is not None:
+            return cached
+        blob = self.read(path)
+        if blob is None:
+            return None
+        digest = sha256_bytes(blob)
+        self.cache.put_blob(entry.oid, digest)
+        return digest
+
+    def sha256(self, path: str, storage: str = "git") -> str | None:
+        if path in self.entries:
+            return self._blob_sha256(path, storage)
+        prefix = path.rstrip("/") + "/"
+        inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
+        if not inside:
+            return None
+        lines = []
+        for p in inside:
+            digest = self._blob_sha256(p)
+            if digest is None:
+                return None
+            lines.append(f"{digest}  {p[len(prefix):]}\n")
+        return sha256_bytes("".join(lines).encode("utf-8"))
+
+    def manifests(self, directory: str) -> list[str]:
+        prefix = directory.rstrip("/") + "/"
+        return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+
+    def tracked_at(self, path: str) -> list[str]:
+        inside = path.rstrip("/") + "/"
+        return sorted(p for p in self.entries if p == path or p.startswith(inside))
+
+    def link_kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        return {"120000": "symlink", "160000": "submodule"}.get(entry.mode) if entry is not None else None
+
+    def lookalikes(self, pinned: str) -> list[str]:
+        """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive
+        checkout (`Prompts/x.txt` for `prompts/x.txt`): there git writes both to one file."""
+        if self._folded is None:
+            self._folded = {}
+            for p in self.entries:
+                self._folded.setdefault(git.fold_path(p), []).append(p)
+        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
+        found = [p for p in self._folded.get(key, []) if p != pinned]
+        if pinned not in self.entries and any(p.startswith(inside) for p in self.entries):  # a directory
+            key_inside = key.rstrip("/") + "/"
+            found += [p for k, ps in self._folded.items() if k.startswith(key_inside)
+                      for p in ps if not p.startswith(inside)]
+        return sorted(found)
+
+
+class Index(_GitSource):
+    """What `git commit` would record: the index git gives this hook (GIT_INDEX_FILE respected)."""
+
+    label = "index"
+
+    def _spec(self, path: str) -> str:
+        return f":{path}"
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        return git.ls_files_stage(self.root)
+
+
+class Commit(_GitSource):
+    def __init__(self, root: Path, cache: HashCache, rev: str) -> None:
+        super().__init__(root, cache)
+        self.rev = rev
+        self.label = rev[:12]
+
+    def _spec(self, path: str) -> str:
+        return f"{self.rev}:{path}"
+
+    def _list(self) -> dict[str, git.IndexEntry]:
+        return git.ls_tree(self.root, self.rev)

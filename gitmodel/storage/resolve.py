@@ -1,0 +1,128 @@
+"""The Python API for serving code: `gitmodel.resolve("sentiment#prod")` instead of a hard-coded version.
+
+A release's files are exported (fetched through the DVC cache or remote when missing, each sha256
+verified) into `<git dir>/gitmodel/resolved/<fingerprint>/`, a directory keyed by the release's content.
+It is built under a temporary name and renamed into place only when complete, so a crash or a
+concurrent resolver never leaves a half-written one; later calls reuse it after checking that no file
+changed since (size, mtime and inode, as git's index does), and rebuild it otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitmodel.infra.fileio import remove_stale_temps, temp_prefix
+from gitmodel.model.manifest import Manifest
+from gitmodel.repo import git
+from gitmodel.storage.export import Located, locate_release, stage_release
+
+MARKER = ".gitmodel-resolved.json"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One verified release on local disk."""
+
+    name: str
+    version: str
+    tag: str
+    commit: str
+    fingerprint: str
+    manifest: Manifest
+    root: Path                  # the export directory (repo-relative layout)
+    paths: dict[str, Path]      # manifest path → local file (or directory)
+
+    def component(self, component: str) -> list[Path]:
+        """Local paths of one component's files, in manifest order (`weights`, `data`, `prompts`)."""
+        return [self.paths[e.path] for e in getattr(self.manifest, component)]
+
+    @property
+    def weights(self) -> list[Path]:
+        return self.component("weights")
+
+    @property
+    def prompts(self) -> list[Path]:
+        return self.component("prompts")
+
+    @property
+    def data(self) -> list[Path]:
+        return self.component("data")
+
+    def __str__(self) -> str:
+        return f"{self.name}@v{self.version} (fingerprint {self.fingerprint[:12]})"
+
+
+def _signatures(directory: Path) -> dict[str, list[int]]:
+    sig = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name != MARKER:
+            info = path.stat()
+            sig[path.relative_to(directory).as_posix()] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    return sig
+
+
+def _still_valid(directory: Path, fingerprint: str) -> bool:
+    try:
+        recorded = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(recorded, dict) and recorded.get("fingerprint") == fingerprint
+            and recorded.get("files") == _signatures(directory))
+
+
+def _paths(directory: Path, located: Located) -> dict[str, Path]:
+    m = located.manifest
+    rels = [e.path for _, e in m.files()] + [p for _, p, _ in m.pinned_extras()]
+    return {rel: directory / rel for rel in rels}
+
+
+def _export(root: Path, located: Located, base: Path, remote: str | None) -> Path:
+    target = base / located.fingerprint
+    base.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(base)  # left by a resolver killed mid-way
+    staging = Path(tempfile.mkdtemp(prefix=temp_prefix(located.fingerprint), suffix=".tmp", dir=base))
+    try:
+        stage_release(root, located, staging, remote=remote, include_manifest=False)
+        marker: dict[str, Any] = {"fingerprint": located.fingerprint, "tag": located.tag,
+                                  "files": _signatures(staging)}
+        (staging / MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
+        if target.exists():  # stale or tampered with: move it aside, then replace
+            aside = Path(tempfile.mkdtemp(prefix=temp_prefix("stale"), suffix=".tmp", dir=base))
+            os.rename(target, aside / "old")
+            shutil.rmtree(aside, ignore_errors=True)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not _still_valid(target, located.fingerprint):  # lost a race to a bad copy: unlikely
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def resolve(ref: str, *, repo: str | os.PathLike[str] | None = None, remote: str | None = None,
+            cache_dir: str | os.PathLike[str] | None = None) -> Resolved:
+    """`NAME#STAGE`, `NAME@vX.Y.Z` or `NAME` (latest release) → that release's verified local files.
+
+    `repo` is any path inside the git repository (default: the current directory); `remote` a DVC
+    remote name; `cache_dir` where exports live (default `<git dir>/gitmodel/resolved`). Raises
+    gitmodel's errors: InvalidInput for an unknown model or version, Refused for an integrity
+    mismatch, ExternalFailure when the remote cannot supply an object.
+    """
+    root = git.toplevel(Path(repo) if repo is not None else None)
+    located = locate_release(root, ref)
+    base = Path(cache_dir) if cache_dir is not None else git.git_dir(root) / "gitmodel" / "resolved"
+    directory = base / located.fingerprint
+    if not _still_valid(directory, located.fingerprint):
+        directory = _export(root, located, base, remote)
+    with contextlib.suppress(OSError):
+        os.utime(directory)  # recency, for whoever prunes old exports
+    return Resolved(located.name, located.version, located.tag, located.commit, located.fingerprint,
+                    located.manifest, directory, _paths(directory, located))
