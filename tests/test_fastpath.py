@@ -45,7 +45,7 @@ def test_the_fast_path_imports_no_typer(released: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "0.1.0" in proc.stdout
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
-    assert "gitmodel.registry.history" in imported
+    assert "gitmodel.repo.history" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "dvc", "git", "jsonschema")}
 
 

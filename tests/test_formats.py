@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.context.formats import FORMATS, detect_format, format_from_name, is_code_on_load
+from gitmodel.storage.formats import FORMATS, detect_format, format_from_name, is_code_on_load
 
 
 def _safetensors(path: Path) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitmodel.context.formats import detect_format, is_code_on_load
+from gitmodel.storage.formats import detect_format, is_code_on_load
 from tests.conftest import git, gm
 
 INSTALL = "pip install -e '.[test]' (mlflow-skinny, scikit-learn, skops, pandas)"

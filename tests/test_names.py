@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.fileio import stored_path_problem
 from gitmodel.model.names import (
     MAX_NAME,
     name_problem,
     normalize_repo_path,
-    stored_path_problem,
     validate_name,
 )
 

@@ -13,10 +13,12 @@ import pytest
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.model.manifest import load as load_manifest
 from gitmodel.registry import releases as release
-from gitmodel.registry.releases import approve, changelog, tag_release, versions
+from gitmodel.registry.releases import approve, tag_release
 from gitmodel.registry.stages import promote
 from gitmodel.repo import git as gitcmd
-from gitmodel.review.status import show_model
+from gitmodel.repo.history import versions
+from gitmodel.repo.refs import show_model
+from gitmodel.review.changelog import changelog
 from gitmodel.storage.dvc_yaml import sync_artifact
 from gitmodel.workspace.edit import bump_model
 from tests.conftest import git, gm

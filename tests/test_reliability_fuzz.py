@@ -224,7 +224,7 @@ def test_validate_name_only_raises_invalid_input(value: Any) -> None:
 @FUZZ
 @given(json_values)
 def test_stored_path_problem_never_raises(value: Any) -> None:
-    problem = names.stored_path_problem(value)
+    problem = fileio.stored_path_problem(value)
     if problem is None:
         assert isinstance(value, str)
         assert not value.startswith("/")

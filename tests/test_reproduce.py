@@ -16,7 +16,7 @@ from gitmodel.context.reproduce import env_capture, env_check, validate_input
 from gitmodel.gate.check import run_check
 from gitmodel.infra.errors import ExitCode, InvalidInput, Refused
 from gitmodel.model import manifest as mf
-from gitmodel.registry.lineage import lineage_chain, parent_problem
+from gitmodel.repo.lineage import lineage_chain, parent_problem
 from gitmodel.repo.tags import read_tags
 from gitmodel.review.status import model_status
 from gitmodel.workspace.edit import add_model, bump_model

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gitmodel.context.signature_diff import classify
+from gitmodel.model.signature_diff import classify
 
 BASE = {"inputs": {"type": "object", "required": ["text"],
                    "properties": {"text": {"type": "string"}, "n": {"type": "integer"}}},

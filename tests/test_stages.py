@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from gitmodel.infra.errors import InvalidInput, Refused
-from gitmodel.registry.releases import tag_release, versions
+from gitmodel.registry.releases import tag_release
 from gitmodel.registry.stages import promote, rollback, stages
+from gitmodel.repo.history import versions
 from tests.conftest import git, gm
 from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
 

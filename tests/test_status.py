@@ -9,7 +9,8 @@ import pytest
 from gitmodel.gate.check import run_check
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.repo import tags as tags_mod
-from gitmodel.review.status import list_models, model_status, show_model
+from gitmodel.repo.refs import show_model
+from gitmodel.review.status import list_models, model_status
 from tests.core_helpers import git, model_repo, release, set_version, write
 
 

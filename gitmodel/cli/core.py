@@ -290,7 +290,7 @@ def show(
     Example: gitmodel show sentiment@v0.1.0
     """
     from gitmodel.model import manifest as mf
-    from gitmodel.review.status import show_model
+    from gitmodel.repo.refs import show_model
 
     result = show_model(_root(), ref)
     if json_out:

@@ -137,7 +137,7 @@ def lineage_cmd(
 
     Example: gitmodel lineage sentiment@v1.2.0
     """
-    from gitmodel.registry.lineage import lineage_chain
+    from gitmodel.repo.lineage import lineage_chain
 
     chain = lineage_chain(_root(), ref)
     if json_out:

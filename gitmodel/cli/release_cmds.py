@@ -151,7 +151,7 @@ def changelog(
     """
     from gitmodel.infra.errors import InvalidInput
     from gitmodel.infra.fileio import atomic_write
-    from gitmodel.registry.releases import changelog as build
+    from gitmodel.review.changelog import changelog as build
 
     result = build(_root(), name)
     if json_out and output is None:

@@ -90,7 +90,7 @@ def show_check(staged: bool, base: str | None, json_out: bool) -> int:
 
 
 def show_versions(name: str, json_out: bool) -> int:
-    from gitmodel.registry.history import versions as list_versions
+    from gitmodel.repo.history import versions as list_versions
 
     result = list_versions(_root(), name)
     for w in result.warnings:

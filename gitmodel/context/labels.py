@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.infra.errors import InvalidInput, Refused
+from gitmodel.repo.refs import show_model
 from gitmodel.repo.tags import parse_ref
-from gitmodel.review.status import show_model
 
 NAME, VERSION, FINGERPRINT, COMMIT, MANIFEST = (
     "dev.gitmodel.name", "dev.gitmodel.version", "dev.gitmodel.fingerprint", "dev.gitmodel.commit",

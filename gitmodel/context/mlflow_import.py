@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel.context.formats import detect_format
 from gitmodel.context.mlflow_signature import signature_to_schema
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import load_yaml, temp_beside
 from gitmodel.infra.hashing import sha256_file
 from gitmodel.model.names import normalize_repo_path, validate_name
+from gitmodel.storage.formats import detect_format
 
 MLMODEL = "MLmodel"
 COPY_DIR = "artifacts"  # an MLflow model from outside the repository is copied to COPY_DIR/NAME

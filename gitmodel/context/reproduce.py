@@ -131,7 +131,7 @@ def manifest_at(root: Path, ref: str) -> tuple[str, Manifest]:
         cfg = load_config(root)
         path = _model_path(root, cfg, name)
         return path, mf.load(root / path, full=False)
-    from gitmodel.review.status import show_model
+    from gitmodel.repo.refs import show_model
 
     shown = show_model(root, ref)
     label = f"{shown.release.tag}:{shown.manifest_path}" if shown.release else shown.manifest_path

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gitmodel.context.formats import format_from_name, is_code_on_load
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.hashing import HashCache
 from gitmodel.model.config import CONFIG_FILE, Config, load_config
@@ -31,6 +30,7 @@ from gitmodel.repo.reading import (
 from gitmodel.repo.sources import Commit, Index, Source
 from gitmodel.repo.tags import TagIndex, read_tags
 from gitmodel.storage.dvc_pointers import parse_pointer, pointer_path
+from gitmodel.storage.formats import format_from_name, is_code_on_load
 
 
 class Finding(Record, frozen=True):
@@ -289,7 +289,7 @@ def lineage_parent(state: ModelState, tags: TagIndex) -> None:
     parent = (state.manifest.lineage or {}).get("parent")
     if parent is None:
         return
-    from gitmodel.registry.lineage import PARENT_FIELD, parent_problem  # only for models with a parent
+    from gitmodel.repo.lineage import PARENT_FIELD, parent_problem  # only for models with a parent
 
     problem = parent_problem(tags, parent, child=state.name, child_version=state.manifest.version)
     if problem is not None:

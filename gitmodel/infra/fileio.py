@@ -314,14 +314,25 @@ def path_clash(paths: list[str]) -> str | None:
     return None
 
 
+def stored_path_problem(raw: object) -> str | None:
+    """Cheap check for a path read from a manifest (no file system access)."""
+    if not isinstance(raw, str) or not raw:
+        return "path must be a non-empty string"
+    if raw.startswith("/") or "\\" in raw or any(ord(ch) < 32 for ch in raw):
+        return f"path {raw!r} must be relative, POSIX, without control characters"
+    parts = raw.split("/")
+    if ".." in parts or "" in parts or "." in parts:
+        return f"path {raw!r} must be normalized and stay inside the repository"
+    return None
+
+
+
 def safe_target(base: Path, rel: str, *, where: str, links: str = "inside") -> Path:
     """`base / rel` for a relative path read from data (a manifest, a `.dir` listing, a pointer), checked
     before anything is written there: relative, normalised, no `..`, no `.git`, no name longer than a file
     system takes, and no existing component below `base` that is a symlink leading out of `base` or into its
     `.git` or `.dvc` (`links="inside"`, the work tree), or any symlink at all (`links="none"`, an export
     directory). Raises InvalidInput (exit 2)."""
-    from gitmodel.model.names import stored_path_problem
-
     problem = stored_path_problem(rel)
     if problem is None and any(part.lower() == ".git" for part in rel.split("/")):
         problem = f"path {rel!r} names git's own directory"

@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
-from gitmodel.infra.fileio import load_yaml
-from gitmodel.model.names import stored_path_problem
+from gitmodel.infra.fileio import load_yaml, stored_path_problem
 from gitmodel.model.records import Record, field
 from gitmodel.model.semver import Level
 

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
-from gitmodel.infra.fileio import atomic_write, dump_yaml, load_yaml, parse_yaml
+from gitmodel.infra.fileio import atomic_write, dump_yaml, load_yaml, parse_yaml, stored_path_problem
 from gitmodel.model import semver
-from gitmodel.model.names import name_problem, stored_path_problem
+from gitmodel.model.names import name_problem
 from gitmodel.model.records import Record, field, replace
 from gitmodel.model.schemas import field_path
 

@@ -96,15 +96,3 @@ def normalize_repo_path(raw: object, root: Path, *, where: str, must_exist: bool
     if must_exist and not os.path.lexists(full):
         raise InvalidInput(f"file {text} does not exist", where=where)
     return text
-
-
-def stored_path_problem(raw: object) -> str | None:
-    """Cheap check for a path read from a manifest (no file system access)."""
-    if not isinstance(raw, str) or not raw:
-        return "path must be a non-empty string"
-    if raw.startswith("/") or "\\" in raw or any(ord(ch) < 32 for ch in raw):
-        return f"path {raw!r} must be relative, POSIX, without control characters"
-    parts = raw.split("/")
-    if ".." in parts or "" in parts or "." in parts:
-        return f"path {raw!r} must be normalized and stay inside the repository"
-    return None

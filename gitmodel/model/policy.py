@@ -94,7 +94,7 @@ def _file_diff(component: str, old: tuple[FileEntry, ...], new: tuple[FileEntry,
 def schema_changes(old: dict[str, Any] | None, new: dict[str, Any] | None, compatible: Level,
                    breaking: Level) -> list[Change]:
     """Input/output schema changes, each marked breaking (major) or compatible (minor)."""
-    from gitmodel.context.signature_diff import classify
+    from gitmodel.model.signature_diff import classify
 
     return [Change("schema", key, kind, a, b, breaking if is_breaking else compatible, note)
             for key, kind, a, b, is_breaking, note in classify(old or {}, new or {})]

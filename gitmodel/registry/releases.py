@@ -1,4 +1,4 @@
-"""Releases on annotated git tags (GTO's `NAME@vX.Y.Z`): tag, versions, changelog, gates, approvals.
+"""Releases on annotated git tags (GTO's `NAME@vX.Y.Z`): tag, gates, approvals. Reading them: gitmodel/repo/history.py.
 
 Stages (`NAME#STAGE#N`) live in gitmodel/registry/stages.py. Every read starts from ONE `git for-each-ref`
 (gitmodel.repo.tags.read_tags); every write is one `git tag` without `-f`, so a tag is never moved.
@@ -18,16 +18,8 @@ from gitmodel.model import semver
 from gitmodel.model.config import Config, Gate, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
-from gitmodel.registry.changelog import ChangelogEntry, ChangelogResult, changelog, render_changelog  # noqa: F401
-from gitmodel.registry.history import (  # noqa: F401 - re-exported: release history lives in history.py
-    VersionInfo,
-    VersionsResult,
-    approval_json,
-    known_model,
-    valid_approvals,
-    versions,
-)
 from gitmodel.repo import git
+from gitmodel.repo.history import valid_approvals
 from gitmodel.repo.tags import Release, TagIndex, parse_ref, read_tags, release_tag
 
 _ROLE_RE = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")

@@ -19,17 +19,21 @@ from typing import Any
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.model.config import Config, load_config
 from gitmodel.model.names import validate_name
-from gitmodel.registry.history import Holder, current_holders, rollback_of, stage_stacks  # noqa: F401 - re-exported
 from gitmodel.registry.releases import (
     GateResult,
     evaluate_gates,
     gate_refusal,
-    known_model,
     release_manifest,
     resolve_release,
-    valid_approvals,
 )
 from gitmodel.repo import git
+from gitmodel.repo.history import (
+    Holder,
+    current_holders,
+    known_model,
+    stage_stacks,
+    valid_approvals,
+)
 from gitmodel.repo.tags import TagIndex, counter_ref, read_tags, taken_counters
 
 # GTO's name rule without '/', which would make `NAME#a/b#N` hard to read back by eye

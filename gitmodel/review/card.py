@@ -22,8 +22,8 @@ from gitmodel.model import semver
 from gitmodel.model.config import load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
-from gitmodel.registry.history import user_message
 from gitmodel.repo import git
+from gitmodel.repo.history import user_message
 from gitmodel.repo.reading import load_manifests
 from gitmodel.repo.sources import WorkTree
 from gitmodel.repo.tags import Release, parse_ref, read_tags

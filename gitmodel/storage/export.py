@@ -25,9 +25,9 @@ from gitmodel.model.config import load_config
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.repo import git
+from gitmodel.repo.refs import current_stages
 from gitmodel.repo.sources import lfs_oid
 from gitmodel.repo.tags import TagIndex, parse_ref, read_tags
-from gitmodel.review.status import current_stages
 from gitmodel.storage.dvc_pointers import check_pointers
 from gitmodel.storage.placement import Mismatch, build_entry, check_entry, check_pinned_paths, integrity_error
 

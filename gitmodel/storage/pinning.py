@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmodel.context.formats import detect_format, format_from_name
 from gitmodel.infra.errors import GitmodelError, InvalidInput
 from gitmodel.infra.fileio import read_capped, safe_target
 from gitmodel.infra.hashing import HashCache
@@ -19,6 +18,7 @@ from gitmodel.repo import git
 from gitmodel.repo.sources import stored_dir_sha256, stored_sha256
 from gitmodel.storage import lfs
 from gitmodel.storage.dvc_pointers import parse_pointer, pointer_path
+from gitmodel.storage.formats import detect_format, format_from_name
 
 DVC_THRESHOLD = 1024 * 1024  # bytes: larger files go through DVC by default
 

@@ -321,7 +321,7 @@ def _lineage_update(root: Path, current: dict[str, Any] | None, name: str, versi
     """`lineage` with --parent (which must name an existing release) and --base-model applied."""
     if parent is None and base_model is None:
         return current
-    from gitmodel.registry.lineage import require_parent
+    from gitmodel.repo.lineage import require_parent
 
     lineage = dict(current or {})
     if parent is not None:

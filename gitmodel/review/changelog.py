@@ -13,8 +13,8 @@ from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.model.policy import diff_manifests, required_level
 from gitmodel.model.semver import Level
-from gitmodel.registry.history import known_model, user_message
 from gitmodel.repo import git
+from gitmodel.repo.history import known_model, user_message
 from gitmodel.repo.tags import read_tags
 
 
