@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.git import git
+from tests.kit.manifests import manifest_yaml
 
 WEIGHTS = b"\x80\x04weights-before-gitmodel\x00" * 64
 
@@ -25,15 +25,11 @@ def _legacy_repo(repo: Path) -> Path:
     return repo
 
 
-def _manifest(repo: Path, name: str = "legacy") -> dict:
-    return yaml.safe_load((repo / "models" / f"{name}.yaml").read_text())
-
-
 def test_add_moves_committed_weights_to_dvc_and_says_so(repo: Path) -> None:
     _legacy_repo(repo)
     result = gm(repo, "add", "legacy", "--weights", "artifacts/model.pkl", "--prompt", "prompt.txt")
     assert result.returncode == 0, result.stderr
-    (weights,) = _manifest(repo)["weights"]
+    (weights,) = manifest_yaml(repo, "legacy")["weights"]
     assert weights["storage"] == "dvc"
     assert len(weights["md5"]) == 32
     notes = [line for line in result.stderr.splitlines() if "from git to DVC" in line]
@@ -48,7 +44,7 @@ def test_add_moves_committed_weights_to_dvc_and_says_so(repo: Path) -> None:
     assert git(repo, "ls-files", "artifacts/model.pkl").stdout == ""
     assert (repo / "artifacts" / "model.pkl").read_bytes() == WEIGHTS  # the file itself stays
     # the prompt (small text) stays in git, as the README says
-    assert _manifest(repo)["prompts"][0]["storage"] == "git"
+    assert manifest_yaml(repo, "legacy")["prompts"][0]["storage"] == "git"
     commit = git(repo, "commit", "-q", "-m", "adopt gitmodel", check=False)
     assert commit.returncode == 0, commit.stderr  # the hook accepts the move
     assert git(repo, "ls-tree", "-r", "--name-only", "HEAD").stdout.count("artifacts/model.pkl.dvc") == 1
@@ -83,7 +79,7 @@ def test_git_flag_keeps_one_committed_file_in_git_while_the_other_moves(repo: Pa
     result = gm(repo, "add", "legacy", "--weights", "artifacts/model.pkl", "--weights", "artifacts/tokenizer.bin",
                 "--git", "artifacts/tokenizer.bin")
     assert result.returncode == 0, result.stderr
-    storage = {w["path"]: w["storage"] for w in _manifest(repo)["weights"]}
+    storage = {w["path"]: w["storage"] for w in manifest_yaml(repo, "legacy")["weights"]}
     assert storage == {"artifacts/model.pkl": "dvc", "artifacts/tokenizer.bin": "git"}
     assert git(repo, "ls-files", "artifacts").stdout.split() == ["artifacts/.gitignore", "artifacts/model.pkl.dvc",
                                                                  "artifacts/tokenizer.bin"]
@@ -104,7 +100,7 @@ def test_committed_data_follows_the_storage_rule_as_if_it_were_new(repo: Path) -
     result = gm(repo, "add", "legacy", "--weights", "artifacts/model.pkl", "--data", "data/images",
                 "--data", "data/big.parquet", "--data", "data/labels.csv")
     assert result.returncode == 0, result.stderr
-    storage = {d["path"]: d["storage"] for d in _manifest(repo)["data"]}
+    storage = {d["path"]: d["storage"] for d in manifest_yaml(repo, "legacy")["data"]}
     assert storage == {"data/images": "dvc", "data/big.parquet": "dvc", "data/labels.csv": "git"}
     assert git(repo, "ls-files", "data").stdout.split() == [
         "data/.gitignore", "data/big.parquet.dvc", "data/images.dvc", "data/labels.csv"]

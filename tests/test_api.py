@@ -13,8 +13,8 @@ import pytest
 import gitmodel
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.storage.transfer import push
-from tests.conftest import git
-from tests.test_storage import WEIGHTS_V1, WEIGHTS_V2, drop_local_copies, make_model_repo, second_version
+from tests.kit.dvc import WEIGHTS_V1, WEIGHTS_V2, drop_local_copies, make_model_repo, second_version
+from tests.kit.git import git
 
 
 def commit_of(root: Path, tag: str) -> str:

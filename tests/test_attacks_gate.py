@@ -15,45 +15,16 @@ import pytest
 
 from gitmodel.workspace.edit import add_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.files import replace_in
+from tests.kit.gate import PROMPT, dvc, dvcrepo, gitrepo, refused_and_caught
+from tests.kit.git import commit, git, push
+from tests.kit.manifests import MANIFEST
 
-PROMPT = "prompts/sentiment.txt"
-MANIFEST = "models/sentiment.yaml"
+__all__ = ["dvcrepo", "gitrepo"]  # fixtures
 
 
 # ------------------------------------------------------------------------------------------- helpers
-
-
-def commit(root: Path, message: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-m", message, *args], cwd=root, text=True, capture_output=True)
-
-
-def refused_and_caught(root: Path, message: str, base: str = "base"
-                       ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
-    """Commit what is staged: the hook refuses it (exit 1); committed anyway with --no-verify, CI's
-    `check --base` refuses it too (exit 1). Both results, for the caller's own assertions."""
-    refused = commit(root, message)
-    assert refused.returncode == 1, refused.stderr
-    assert commit(root, "skip the hook", "--no-verify").returncode == 0
-    caught = gm(root, "check", "--base", base)
-    assert caught.returncode == 1, caught.stdout + caught.stderr
-    return refused, caught
-
-
-def push(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "push", "-q", "origin", *args], cwd=root, text=True, capture_output=True)
-
-
-def dvc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, text=True, capture_output=True)
-    assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (old, text)
-    path.write_text(text.replace(old, new))
 
 
 def field_of(root: Path, key: str) -> str:
@@ -61,42 +32,6 @@ def field_of(root: Path, key: str) -> str:
     match = re.search(rf"^\s*-?\s*{key}: (\S+)$", (root / MANIFEST).read_text(), re.M)
     assert match, key
     return match.group(1)
-
-
-@pytest.fixture
-def gitrepo(repo: Path, tmp_path: Path) -> Path:
-    """gitmodel init (hooks, no DVC), a git remote, and `sentiment` released as v0.1.0 and pushed."""
-    init_repo(repo, dvc=False)
-    (repo / "prompts").mkdir()
-    (repo / "artifacts").mkdir()
-    (repo / PROMPT).write_text("You label support tickets.\n")
-    (repo / "artifacts" / "sentiment.bin").write_text("weights v1\n")
-    add_model(repo, "sentiment", weights=["artifacts/sentiment.bin"], prompts=[PROMPT],
-              force_git=["artifacts/sentiment.bin"])
-    assert commit(repo, "add sentiment").returncode == 0
-    git(repo, "tag", "-a", "sentiment@v0.1.0", "-m", "release 0.1.0")
-    bare = tmp_path / "origin.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    git(repo, "remote", "add", "origin", str(bare))
-    pushed = push(repo, "main", "sentiment@v0.1.0")
-    assert pushed.returncode == 0, pushed.stderr
-    return repo
-
-
-@pytest.fixture
-def dvcrepo(repo: Path, tmp_path: Path) -> Path:
-    """gitmodel init with DVC and a local DVC remote; `sentiment`'s weights in DVC, released as v0.1.0."""
-    init_repo(repo, remote=str(tmp_path / "dvc-remote"))
-    git(repo, "add", "-A")
-    assert commit(repo, "init").returncode == 0
-    (repo / "artifacts").mkdir()
-    (repo / "artifacts" / "model.bin").write_bytes(b"\x00weights v1\x01" * 64)
-    add_model(repo, "sentiment", weights=["artifacts/model.bin"], force_dvc=["artifacts/model.bin"])
-    done = commit(repo, "add sentiment")
-    assert done.returncode == 0, done.stderr
-    git(repo, "tag", "-a", "sentiment@v0.1.0", "-m", "release 0.1.0")
-    git(repo, "branch", "base")
-    return repo
 
 
 def retrain(root: Path) -> str:
@@ -117,7 +52,7 @@ def test_md5_only_swap_is_refused_by_hook_check_base_and_pre_push(dvcrepo: Path,
     repo = dvcrepo
     old_md5 = field_of(repo, "md5")
     new_md5 = retrain(repo)
-    edit(repo / MANIFEST, old_md5, new_md5)
+    replace_in(repo / MANIFEST, old_md5, new_md5)
     git(repo, "add", "-A")
     refused, caught = refused_and_caught(repo, "new weights, same version")
     assert "sentiment: artifacts/model.bin:" in refused.stderr
@@ -147,8 +82,8 @@ def test_a_hash_pair_that_disagrees_with_the_release_is_refused_even_when_bumped
     repo = dvcrepo
     old_md5 = field_of(repo, "md5")
     new_md5 = retrain(repo)
-    edit(repo / MANIFEST, old_md5, new_md5)
-    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
+    replace_in(repo / MANIFEST, old_md5, new_md5)
+    replace_in(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
     git(repo, "add", "-A")
     refused = commit(repo, "bumped, but the sha256 lies")
     assert refused.returncode == 1, refused.stderr
@@ -165,8 +100,8 @@ def test_a_hash_pair_that_disagrees_with_the_release_is_refused_even_when_bumped
 def test_a_sha256_only_swap_is_refused(dvcrepo: Path) -> None:
     """sha256 edited (and version bumped) while the pointer and md5 still name the released bytes."""
     repo = dvcrepo
-    edit(repo / MANIFEST, field_of(repo, "sha256"), "ab" * 32)
-    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
+    replace_in(repo / MANIFEST, field_of(repo, "sha256"), "ab" * 32)
+    replace_in(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
     git(repo, "add", "-A")
     refused = commit(repo, "claims other bytes")
     assert refused.returncode == 1, refused.stderr
@@ -466,7 +401,7 @@ def test_a_release_tag_on_a_stale_commit_is_refused_at_push(gitrepo: Path) -> No
     the tag pushed (it carries its commit to the remote): judged against the release before it."""
     repo = gitrepo
     (repo / PROMPT).write_text("edited, manifest untouched\n")
-    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
+    replace_in(repo / MANIFEST, "version: 0.1.0", "version: 0.2.0")
     git(repo, "add", "-A")
     assert commit(repo, "skip", "--no-verify").returncode == 0
     git(repo, "tag", "-a", "sentiment@v0.2.0", "-m", "hand-made release")

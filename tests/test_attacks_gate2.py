@@ -16,28 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, gm
-from tests.test_attacks_gate import (
-    MANIFEST,
-    PROMPT,
-    commit,
-    dvcrepo,
-    edit,
-    gitrepo,
-    push,
-    refused_and_caught,
-)
+from tests.kit.cli import gm
+from tests.kit.files import replace_in
+from tests.kit.gate import PROMPT, dvcrepo, gitrepo, refused_and_caught
+from tests.kit.git import commit, git, push
+from tests.kit.manifests import MANIFEST
 
 __all__ = ["dvcrepo", "gitrepo"]  # fixtures
 
 
 def lower_policy(root: Path, component: str = "prompts", level: str = "patch") -> None:
     """Soften the policy, and bump the version by just what the softer policy asks (0.1.0 → 0.1.1)."""
-    edit(root / ".gitmodel.yaml", f"  {component}: minor", f"  {component}: {level}")
+    replace_in(root / ".gitmodel.yaml", f"  {component}: minor", f"  {component}: {level}")
 
 
 def patch_bump(root: Path) -> None:
-    edit(root / MANIFEST, "version: 0.1.0", "version: 0.1.1")
+    replace_in(root / MANIFEST, "version: 0.1.0", "version: 0.1.1")
 
 
 def change_prompt(root: Path) -> None:
@@ -45,7 +39,7 @@ def change_prompt(root: Path) -> None:
     text = (root / PROMPT).read_bytes()
     new = b"You label support tickets. Say 'positive' for everything.\n"
     (root / PROMPT).write_bytes(new)
-    edit(root / MANIFEST, hashlib.sha256(text).hexdigest(), hashlib.sha256(new).hexdigest())
+    replace_in(root / MANIFEST, hashlib.sha256(text).hexdigest(), hashlib.sha256(new).hexdigest())
     manifest = (root / MANIFEST).read_text()
     manifest = re.sub(rf"(path: {PROMPT}\n(?:\s+\w+: .*\n)*?\s+size: ){len(text)}\n", rf"\g<1>{len(new)}\n", manifest)
     (root / MANIFEST).write_text(manifest)
@@ -106,7 +100,7 @@ def test_manifests_directory_moved_with_the_manifest_in_the_same_commit(gitrepo:
     repo = gitrepo
     git(repo, "branch", "base")
     change_prompt(repo)
-    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
+    replace_in(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
     (repo / "elsewhere").mkdir()
     git(repo, "mv", MANIFEST, "elsewhere/sentiment.yaml")
     git(repo, "add", "-A")
@@ -122,13 +116,13 @@ def test_manifests_directory_moved_with_the_manifest_in_the_same_commit(gitrepo:
 def test_version_lowered_while_the_manifests_directory_moved_is_caught_by_check_base(gitrepo: Path) -> None:
     """`_since_base` reads base's manifests where BASE's config puts them."""
     repo = gitrepo
-    edit(repo / MANIFEST, "version: 0.1.0", "version: 0.3.0")
+    replace_in(repo / MANIFEST, "version: 0.1.0", "version: 0.3.0")
     assert commit(repo, "0.3.0 unreleased", "-a").returncode == 0
     git(repo, "branch", "base")
-    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
+    replace_in(repo / ".gitmodel.yaml", "manifests: models", "manifests: elsewhere")
     (repo / "elsewhere").mkdir()
     git(repo, "mv", MANIFEST, "elsewhere/sentiment.yaml")
-    edit(repo / "elsewhere/sentiment.yaml", "version: 0.3.0", "version: 0.2.0")
+    replace_in(repo / "elsewhere/sentiment.yaml", "version: 0.3.0", "version: 0.2.0")
     assert commit(repo, "moved, lowered", "-a", "--no-verify").returncode == 0
     caught = gm(repo, "check", "--base", "base")
     assert caught.returncode == 1, caught.stdout + caught.stderr
@@ -139,7 +133,7 @@ def test_manifests_directory_moved_away_from_the_manifests(gitrepo: Path) -> Non
     repo = gitrepo
     git(repo, "branch", "base")
     change_prompt(repo)
-    edit(repo / ".gitmodel.yaml", "manifests: models", "manifests: nothing-here")
+    replace_in(repo / ".gitmodel.yaml", "manifests: models", "manifests: nothing-here")
     git(repo, "add", "-A")
     refused, _ = refused_and_caught(repo, "moved")
     assert "sentiment" in refused.stderr
@@ -150,7 +144,7 @@ def test_model_renamed_to_escape_its_release_history(gitrepo: Path) -> None:
     git(repo, "branch", "base")
     change_prompt(repo)
     git(repo, "mv", MANIFEST, "models/sentiment2.yaml")
-    edit(repo / "models/sentiment2.yaml", "name: sentiment", "name: sentiment2")
+    replace_in(repo / "models/sentiment2.yaml", "name: sentiment", "name: sentiment2")
     git(repo, "add", "-A")
     refused_and_caught(repo, "renamed")
 
@@ -275,8 +269,8 @@ def test_a_storage_move_to_dvc_that_keeps_the_sha256_but_pins_other_bytes_is_cau
     """The released git-stored prompt "moves" to DVC (a patch-level change): the manifest keeps its sha256,
     but the new pointer's md5 names other bytes, pushed to the remote. No pair was released with a DVC
     md5, so only the bytes tell: `check --base --verify-objects` fetches them."""
-    from tests.attacks_kit import make_model_repo
-    from tests.test_attacks_gate import dvc
+    from tests.kit.dvc import make_model_repo
+    from tests.kit.gate import dvc
 
     root = make_model_repo(repo)
     prompt = "prompts/system.txt"
@@ -349,7 +343,7 @@ def test_version_tricks_on_an_unbumped_change(gitrepo: Path, version: str, code:
     repo = gitrepo
     git(repo, "branch", "base")
     change_prompt(repo)
-    edit(repo / MANIFEST, "version: 0.1.0", f"version: '{version}'")
+    replace_in(repo / MANIFEST, "version: 0.1.0", f"version: '{version}'")
     git(repo, "add", "-A")
     judged = commit(repo, f"version {version}")
     assert judged.returncode == min(code, 1), judged.stderr  # git reports any hook failure as 1
@@ -376,7 +370,7 @@ def test_a_pointer_whose_md5_stays_but_which_sends_dvc_elsewhere_is_refused(dvcr
     remote) where other bytes may sit under that name: the pointer changed what `dvc pull` brings."""
     repo = dvcrepo
     pointer = repo / "artifacts" / "model.bin.dvc"
-    edit(pointer, old, new)
+    replace_in(pointer, old, new)
     git(repo, "add", "-A")
     refused, _ = refused_and_caught(repo, "pointer")
     line = refused.stderr.splitlines()[0]
@@ -409,7 +403,7 @@ def test_a_file_git_tracks_at_a_dvc_pinned_path_is_refused(dvcrepo: Path) -> Non
 
 
 def test_a_file_added_through_git_inside_a_dvc_pinned_directory_is_refused(repo: Path) -> None:
-    from tests.attacks_kit import make_model_repo
+    from tests.kit.dvc import make_model_repo
 
     root = make_model_repo(repo)
     gm(root, "hooks", "install")
@@ -467,8 +461,8 @@ def test_a_pointer_with_a_second_output_is_refused_and_the_hint_restores_it(dvcr
 def test_a_pair_that_contradicts_an_older_release_is_caught_by_check_base(repo: Path) -> None:
     """0.3.0 pins 0.1.0's sha256 beside an md5 of other bytes (the hook holds pairs against the latest
     release, 0.2.0, for speed): `check --base` holds them against every release."""
-    from tests.attacks_kit import entry, make_model_repo, put_object, set_entry
-    from tests.test_storage import second_version
+    from tests.kit.dvc import make_model_repo, put_object, second_version
+    from tests.kit.manifests import entry, set_entry
 
     root = make_model_repo(repo)
     first = entry(root, "artifacts/model.bin")
@@ -476,7 +470,7 @@ def test_a_pair_that_contradicts_an_older_release_is_caught_by_check_base(repo: 
     git(root, "branch", "base")
     evil = put_object(b"\x00other weights")
     set_entry(root, "artifacts/model.bin", sha256=first.sha256, md5=evil, size=first.size)
-    edit(root / MANIFEST, "version: 0.2.0", "version: 0.3.0")
+    replace_in(root / MANIFEST, "version: 0.2.0", "version: 0.3.0")
     git(root, "commit", "-q", "--no-verify", "-am", "roll back to the first weights, 0.3.0")
     caught = gm(root, "check", "--base", "base")
     assert caught.returncode == 1, caught.stdout + caught.stderr

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from gitmodel.workspace.edit import bump_model
-from tests.attacks_kit import make_model_repo
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.dvc import make_model_repo
+from tests.kit.git import git
 
 FILES = 1500
 BOUND_S = 60.0

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks_kit import copy_template, template_runner
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.git import git
+from tests.kit.templates import copy_template, template_repo, template_runner
 
 SHA = "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4"  # sha256 of "hi\n"
 MD5 = "764efa883dda1e11db47671c4a3bbd9e"
@@ -26,10 +27,8 @@ MANIFEST = "models/m.yaml"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repo after `gitmodel init` and `add m` (one git-stored file), committed, hooks installed."""
-    root = tmp_path_factory.mktemp("attacks") / "repo"
-    root.mkdir()
+    root = template_repo(tmp_path_factory, "attacks")
     run = template_runner(root)
-    run("git", "init", "-q")
     run(sys.executable, "-m", "gitmodel", "init")
     (root / "artifacts").mkdir()
     (root / "artifacts" / "w.txt").write_text("hi\n")

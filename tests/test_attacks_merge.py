@@ -14,8 +14,9 @@ import pytest
 
 from gitmodel.gate import install as hooks
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
-from tests.test_hooks import add_sentiment, commit, head, release
+from tests.kit.cli import gm
+from tests.kit.git import commit, git, head, release
+from tests.kit.repos import add_sentiment
 
 PROMPT = Path("prompts/sentiment.txt")
 
@@ -26,7 +27,7 @@ def released(repo: Path) -> Path:
     init_repo(repo, dvc=False)
     add_sentiment(repo)
     assert commit(repo, "sentiment 0.1.0").returncode == 0
-    release(repo, "sentiment@v0.1.0")
+    release(repo, "sentiment", "0.1.0")
     git(repo, "branch", "feature")
     return repo
 
@@ -123,7 +124,7 @@ def _revert(root: Path) -> subprocess.CompletedProcess[str]:
     (root / PROMPT).write_text("Label tickets, politely.\n")
     assert gm(root, "bump", "sentiment").returncode == 0
     assert commit(root, "sentiment 0.2.0").returncode == 0
-    release(root, "sentiment@v0.2.0")
+    release(root, "sentiment", "0.2.0")
     return git(root, "revert", "--no-edit", "HEAD", check=False)
 
 

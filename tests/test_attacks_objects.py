@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from gitmodel.workspace.edit import bump_model
-from tests.attacks_kit import entry, pushed_model_repo, set_entry
-from tests.conftest import REPO_ROOT, git, gm
+from tests.kit.cli import gm
+from tests.kit.dvc import pushed_model_repo
+from tests.kit.env import REPO_ROOT
+from tests.kit.files import tree
+from tests.kit.git import git
+from tests.kit.manifests import entry, set_entry
 
 WEIGHTS = "artifacts/model.bin"
-
-
-def _tree(path: Path) -> dict[str, int]:
-    return {p.relative_to(path).as_posix(): p.stat().st_size for p in path.rglob("*") if p.is_file()} \
-        if path.exists() else {}
 
 
 @pytest.fixture
@@ -64,13 +63,13 @@ def test_an_honest_change_passes_and_leaves_cache_and_tree_alone(released: Path)
     bump_model(root, "sentiment")
     git(root, "commit", "-q", "-m", "0.2.0")
     assert gm(root, "push").returncode == 0
-    cache, status = _tree(root / ".dvc" / "cache"), git(root, "status", "--porcelain", "--ignored").stdout
+    cache, status = tree(root / ".dvc" / "cache"), git(root, "status", "--porcelain", "--ignored").stdout
     result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
     assert sorted(o["path"] for o in report["objects"]["objects"]) == ["artifacts/model.bin", "data/train"]
-    assert _tree(root / ".dvc" / "cache") == cache
+    assert tree(root / ".dvc" / "cache") == cache
     assert git(root, "status", "--porcelain", "--ignored").stdout == status
 
 
@@ -89,7 +88,7 @@ def test_ci_templates_verify_objects(template: str) -> None:
 
 
 def test_a_damaged_remote_object_is_named_as_such(released: Path) -> None:
-    from tests.attacks_kit import remote_object
+    from tests.kit.dvc import remote_object
 
     root = released
     (root / WEIGHTS).write_bytes(b"\x00v2 weights" * 50)

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.attacks_kit import copy_template, template_runner
-from tests.conftest import git, gm
-from tests.release_helpers import make_model
+from tests.kit.cli import gm
+from tests.kit.git import git
+from tests.kit.repos import make_model
+from tests.kit.templates import copy_template, template_runner
 
 ESC_TITLE = "\x1b]0;pwned\x07"             # sets the terminal title
 ESC_CLEAR = "\x1b[2J\x1b[H"                # clears the screen

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitmodel.infra.errors import InvalidInput
-from tests.attacks_kit import hostile_dir_release, make_model_repo
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.dvc import hostile_dir_release, make_model_repo
+from tests.kit.git import git
 
 
 def _nowhere(tmp_path: Path, name: str) -> None:

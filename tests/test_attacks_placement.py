@@ -11,9 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks_kit import entry, make_model_repo, pushed_model_repo, remote_object, set_entry
-from tests.conftest import git, gm
-from tests.test_storage import WEIGHTS_V1, WEIGHTS_V2, second_version
+from tests.kit.cli import gm
+from tests.kit.dvc import (
+    WEIGHTS_V1,
+    WEIGHTS_V2,
+    make_model_repo,
+    pushed_model_repo,
+    remote_object,
+    second_version,
+)
+from tests.kit.git import git
+from tests.kit.manifests import entry, set_entry
 
 WEIGHTS = "artifacts/model.bin"
 

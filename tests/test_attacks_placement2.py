@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from gitmodel.infra.errors import InvalidInput
-from tests.attacks_kit import entry, make_model_repo, put_object, set_entry
-from tests.conftest import git, gm
-from tests.test_storage import drop_local_copies
+from tests.kit.cli import gm
+from tests.kit.dvc import drop_local_copies, make_model_repo, put_object
+from tests.kit.git import git
+from tests.kit.manifests import entry, set_entry
 
 
 def _commit_dvc_config(root: Path, extra: str) -> None:
@@ -211,7 +212,7 @@ def test_working_files_are_never_links_into_the_cache(repo: Path, kind: str) -> 
     """With `cache.type = symlink|hardlink` committed, a working file that is a link into the DVC cache
     makes an in-place edit rewrite the cache's only copy. gitmodel's writers copy: pull, checkout and bump
     leave independent files, and the cache object survives an edit of the working file."""
-    from tests.test_storage import WEIGHTS_V2
+    from tests.kit.dvc import WEIGHTS_V2
 
     make_model_repo(repo)
     gm(repo, "push")
@@ -365,7 +366,7 @@ def test_concurrent_gets_into_one_out_leave_one_complete_export(repo: Path, tmp_
     import subprocess
     import sys
 
-    from tests.test_storage import drop_local_copies
+    from tests.kit.dvc import drop_local_copies
 
     make_model_repo(repo)
     gm(repo, "push")

@@ -14,8 +14,10 @@ import pytest
 
 from gitmodel.model import manifest as mf
 from gitmodel.model.records import replace
-from tests.conftest import git, gm
-from tests.release_helpers import commit, gto, make_model
+from tests.kit.cli import gm
+from tests.kit.git import commit_all, git
+from tests.kit.repos import make_model
+from tests.kit.tools import gto
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def test_a_deregistered_only_release_keeps_its_version_used(model: Path, delete_
     assert "gitmodel bump sentiment" in checked.stderr
     # the gate CI runs says the same about the commit
     base = git(model, "rev-parse", "HEAD").stdout.strip()
-    commit(model, "reuse 0.1.0")
+    commit_all(model, "reuse 0.1.0")
     ci = gm(model, "check", "--base", base)
     assert ci.returncode == 1, ci.stdout + ci.stderr
     assert "already used by the tag sentiment@v0.1.0" in ci.stderr
@@ -82,7 +84,7 @@ def test_bump_goes_past_a_deregistered_version_and_the_hint_leads_to_a_release(m
     assert bumped.returncode == 0, bumped.stderr
     assert mf.load(model / "models" / "sentiment.yaml").version == "0.1.1"
     assert gm(model, "check").returncode == 0
-    commit(model, "sentiment 0.1.1")
+    commit_all(model, "sentiment 0.1.1")
     released = gm(model, "tag", "sentiment")
     assert released.returncode == 0, released.stderr
     assert "sentiment@v0.1.1" in released.stdout
@@ -92,7 +94,7 @@ def test_bump_and_tag_step_over_a_deregistered_version_above_the_latest(model: P
     assert gm(model, "tag", "sentiment").returncode == 0
     (model / "prompts" / "system.txt").write_text("v2\n")
     assert gm(model, "bump", "sentiment", "--minor").returncode == 0
-    commit(model, "0.2.0")
+    commit_all(model, "0.2.0")
     assert gm(model, "tag", "sentiment").returncode == 0
     deregister(model, "0.2.0", delete_release=True)     # only `sentiment@v0.2.0!` is left of it
     (model / "prompts" / "system.txt").write_text("v3\n")
@@ -102,7 +104,7 @@ def test_bump_and_tag_step_over_a_deregistered_version_above_the_latest(model: P
     # a hand-set version between the two is refused by `tag`
     path = model / "models" / "sentiment.yaml"
     mf.save(mf.load(path).with_version("0.1.5"), path)
-    commit(model, "0.1.5")
+    commit_all(model, "0.1.5")
     refused = gm(model, "tag", "sentiment")
     assert refused.returncode == 1
     assert "not greater than the latest release 0.2.0 (deregistered" in refused.stderr or \
@@ -148,7 +150,7 @@ def test_stage_and_approval_tags_only_on_real_releases(model: Path, kind: str, c
 
 def test_ten_concurrent_promotions_take_ten_distinct_counters(model: Path) -> None:
     (model / ".gitmodel.yaml").write_text("stages: null\n")
-    commit(model, "no stage whitelist")
+    commit_all(model, "no stage whitelist")
     assert gm(model, "tag", "sentiment").returncode == 0
     env = {**os.environ}
     procs = [subprocess.Popen([sys.executable, "-m", "gitmodel", "promote", "sentiment@v0.1.0", f"s{i}"],
@@ -177,7 +179,7 @@ def test_with_tag_gpgsign_stage_tags_are_signed_by_git_and_still_counted(model: 
     for k, v in (("gpg.format", "ssh"), ("user.signingkey", str(key)), ("tag.gpgSign", "true")):
         git(model, "config", k, v)
     (model / ".gitmodel.yaml").write_text("stages: null\n")
-    commit(model, "no stage whitelist")
+    commit_all(model, "no stage whitelist")
     assert gm(model, "tag", "sentiment").returncode == 0
     stamp = {"GIT_COMMITTER_DATE": "@1767225600 +0000"}       # every promotion in the same second
     for stage in ("dev", "prod"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,10 @@ import yaml
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.review.card import hf_metadata, render_card
-from tests.conftest import gm
-from tests.reviewkit import edit, two_releases
-
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("GITMODEL_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+from tests.kit.cli import gm
+from tests.kit.goldens import golden
+from tests.kit.manifests import edit
+from tests.kit.repos import two_releases
 
 
 def header(text: str) -> dict:

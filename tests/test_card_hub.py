@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.git import git
 
 try:
     from huggingface_hub import ModelCard

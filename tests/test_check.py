@@ -14,8 +14,11 @@ from gitmodel.infra.errors import InvalidInput
 from gitmodel.model import manifest as mf
 from gitmodel.model.schemas import validate
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import gm
-from tests.core_helpers import git, model_repo, release, set_version, write
+from tests.kit.cli import gm
+from tests.kit.files import write
+from tests.kit.git import git, git_out, release
+from tests.kit.manifests import set_version
+from tests.kit.repos import model_repo
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> object:
@@ -51,8 +54,8 @@ def test_the_judged_scenario(tmp_path: Path) -> None:
     assert weights.storage == "dvc"
     pointer = (repo / "artifacts" / "model.bin.dvc").read_text()
     assert f"md5: {weights.md5}" in pointer
-    assert "artifacts/model.bin.dvc" in git(repo, "diff", "--cached", "--name-only")
-    assert "artifacts/model.bin\n" not in git(repo, "ls-files")  # the weights themselves are not in git
+    assert "artifacts/model.bin.dvc" in git_out(repo, "diff", "--cached", "--name-only")
+    assert "artifacts/model.bin\n" not in git_out(repo, "ls-files")  # the weights themselves are not in git
 
     check = gm(repo, "check")
     assert check.returncode == 0, check.stderr

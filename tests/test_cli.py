@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,31 +10,21 @@ import typer
 import typer.main
 
 from gitmodel.cli import app, main
-from tests.conftest import gm
-from tests.core_helpers import git, model_repo, snapshot, write
+from tests.kit.cli import gm
+from tests.kit.files import snapshot, write
+from tests.kit.repos import model_repo
+from tests.kit.templates import copy_repo, template_repo
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One committed repo with a DVC-tracked model, built once and copied per case (DVC costs ~1 s)."""
-    home = tmp_path_factory.mktemp("template-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("DVC_NO_ANALYTICS", "1")
-        root = tmp_path_factory.mktemp("template") / "repo"
-        root.mkdir()
-        git(root, "init", "-q")
-        model_repo(root)
-        yield root
+    return model_repo(template_repo(tmp_path_factory, "template"))
 
 
 @pytest.fixture
 def work(template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "work" / "repo"
-    shutil.copytree(template, target, symlinks=True)
-    return target
+    return copy_repo(template, tmp_path / "work" / "repo")
 
 
 def _edit_manifest(old: str, new: str) -> Callable[[Path], None]:

@@ -14,9 +14,10 @@ import pytest
 
 import gitmodel.cli
 from gitmodel.storage import dvc as storage
-from tests.clirun import needs_process, run_in_process
-from tests.conftest import gm, gm_subprocess
-from tests.core_helpers import model_repo
+from tests.kit.cli import gm, gm_subprocess
+from tests.kit.clirun import needs_process, run_in_process
+from tests.kit.repos import model_repo
+from tests.kit.templates import template_repo
 
 CASES = [
     ("ls-json", ["ls", "--json"], None),
@@ -33,15 +34,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("clirun-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        root = tmp_path_factory.mktemp("clirun") / "repo"
-        root.mkdir()
-        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-        return model_repo(root)
+    return model_repo(template_repo(tmp_path_factory, "clirun"))
 
 
 @pytest.mark.parametrize(("argv", "stdin"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

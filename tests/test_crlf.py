@@ -4,19 +4,15 @@ filters and end-of-line conversion), in add, bump, check (every mode) and verify
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.git import commit, git
 
 PROMPT = "prompts/system.txt"
-
-
-def commit(root: Path, message: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-m", message, *args], cwd=root, text=True, capture_output=True)
 
 
 @pytest.fixture(params=["autocrlf", "eol-crlf"])

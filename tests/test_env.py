@@ -27,14 +27,6 @@ from gitmodel.context.env import (
 from gitmodel.infra.errors import ExitCode, ExternalFailure, InvalidInput
 
 
-@pytest.fixture(scope="module")
-def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second interpreter: a fresh venv without pip, so none of this env's packages."""
-    venv = tmp_path_factory.mktemp("venv") / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    return venv / "bin" / "python"
-
-
 @pytest.fixture
 def captured(tmp_path: Path) -> dict[str, object]:
     return capture_environment(lock=None, extra_packages=["PyYAML", "jsonschema"], root=tmp_path)

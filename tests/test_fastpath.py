@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 
 from gitmodel.cli.fast import run_fast
-from gitmodel.workspace.edit import add_model
-from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.repos import released_in_git
 
 
 @pytest.fixture
 def released(repo: Path) -> Path:
-    init_repo(repo, hooks=False, dvc=False)
-    (repo / "model.txt").write_text("weights\n")
-    add_model(repo, "sentiment", weights=["model.txt"], force_git=["model.txt"])
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "sentiment 0.1.0")
-    git(repo, "tag", "-a", "sentiment@v0.1.0", "-m", "gitmodel release sentiment v0.1.0")
+    released_in_git(repo)
     (repo / "model.txt").write_text("weights v2\n")
     return repo
 

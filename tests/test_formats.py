@@ -111,8 +111,8 @@ def test_check_warns_about_pickled_weights_without_failing(repo: Path) -> None:
     from gitmodel.gate.check import run_check
     from gitmodel.workspace.edit import add_model
     from gitmodel.workspace.init_repo import init_repo
-    from tests.conftest import git, gm
-    from tests.integrations_helpers import release
+    from tests.kit.cli import gm
+    from tests.kit.git import git, release
 
     init_repo(repo, hooks=False, dvc=False)
     (repo / "model.pkl").write_bytes(pickle.dumps({"coef": [1.0]}, protocol=4))

@@ -12,13 +12,11 @@ from gitmodel.infra.errors import Refused
 from gitmodel.registry.releases import tag_release
 from gitmodel.registry.stages import promote, stages
 from gitmodel.storage.export import locate_release
-from tests.conftest import gm
-from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
+from tests.kit.cli import gm
+from tests.kit.clock import Clock
+from tests.kit.git import commit_all
+from tests.kit.repos import change_prompt_and_bump, make_model
+from tests.kit.tools import gto
 
 
 @pytest.fixture
@@ -146,7 +144,7 @@ def test_a_dotted_name_is_warned_about_once_with_the_reason(repo: Path) -> None:
     assert "GTO and DVC cannot represent the model name 'llm.chat'" in warnings[0]
     assert "'llm-chat'" in warnings[0]
     # the warning is true: real gto does not see the release gitmodel made
-    commit(repo, "add llm.chat")
+    commit_all(repo, "add llm.chat")
     assert gm(repo, "tag", "llm.chat").returncode == 0
     assert gto(repo, "show", "llm.chat").returncode != 0
     # a name GTO can represent gets no warning, and real gto lists it
@@ -154,7 +152,7 @@ def test_a_dotted_name_is_warned_about_once_with_the_reason(repo: Path) -> None:
     plain = gm(repo, "add", "llm-chat", "--weights", "artifacts/n.bin", "--git", "artifacts/n.bin")
     assert plain.returncode == 0, plain.stderr
     assert "warning:" not in plain.stderr
-    commit(repo, "add llm-chat")
+    commit_all(repo, "add llm-chat")
     assert gm(repo, "tag", "llm-chat").returncode == 0
     shown = gto(repo, "show", "llm-chat", "--json")
     assert shown.returncode == 0, shown.stderr

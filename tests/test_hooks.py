@@ -18,7 +18,11 @@ from gitmodel.gate.prepush import PushedRef, judge_push, parse_push_lines
 from gitmodel.infra.resources import templates_dir
 from gitmodel.workspace.edit import add_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import REPO_ROOT, git, gm
+from tests.kit.cli import gm
+from tests.kit.dvc import dvc_released
+from tests.kit.env import REPO_ROOT
+from tests.kit.git import bare_remote, commit, git, head, push, release
+from tests.kit.repos import add_sentiment
 
 HEAVY = ("typer", "rich", "git", "dvc", "jsonschema", "click")
 ZERO = "0" * 40
@@ -33,28 +37,6 @@ def gmrepo(repo: Path) -> Path:
     init_repo(repo, dvc=False)
     git(repo, "commit", "-q", "-m", "gitmodel init")
     return repo
-
-
-def add_sentiment(root: Path, name: str = "sentiment") -> None:
-    (root / "prompts").mkdir(exist_ok=True)
-    (root / "artifacts").mkdir(exist_ok=True)
-    (root / "prompts" / f"{name}.txt").write_text("You label support tickets.\n")
-    (root / "artifacts" / f"{name}.bin").write_text("weights v1\n")
-    add_model(root, name, weights=[f"artifacts/{name}.bin"], prompts=[f"prompts/{name}.txt"],
-              force_git=[f"artifacts/{name}.bin"])
-
-
-def commit(root: Path, message: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-m", message, *args], cwd=root, text=True, capture_output=True,
-                          env={**os.environ, **(env or {})})
-
-
-def release(root: Path, tag: str) -> None:
-    git(root, "tag", "-a", tag, "-m", f"release {tag}")
-
-
-def head(root: Path) -> str:
-    return git(root, "rev-parse", "HEAD").stdout.strip()
 
 
 def imported_modules(root: Path, *args: str) -> tuple[int, set[str]]:
@@ -98,7 +80,7 @@ def test_new_model_passes_prompt_edit_refused_until_bump(gmrepo: Path) -> None:
 def test_released_model_needs_the_policy_level(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     (gmrepo / "prompts" / "sentiment.txt").write_text("new wording\n")
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "edit")
@@ -248,7 +230,7 @@ def test_index_follows_branch_switches(gmrepo: Path) -> None:
 def test_deleting_a_released_manifest_is_refused(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     git(gmrepo, "rm", "-q", "models/sentiment.yaml")
     refused = commit(gmrepo, "drop it")
     assert refused.returncode == 1
@@ -434,15 +416,7 @@ def test_stub_falls_back_to_gitmodel_hook_on_path(gmrepo: Path, tmp_path: Path) 
 
 @pytest.fixture
 def remote(gmrepo: Path, tmp_path: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    git(gmrepo, "remote", "add", "origin", str(bare))
-    return bare
-
-
-def push(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "push", "-q", "origin", *args], cwd=root, text=True, capture_output=True,
-                          env={**os.environ, **(env or {})})
+    return bare_remote(gmrepo, tmp_path / "remote.git")
 
 
 def test_push_checks_the_pushed_branch(gmrepo: Path, remote: Path) -> None:
@@ -462,7 +436,7 @@ def test_push_checks_the_pushed_branch(gmrepo: Path, remote: Path) -> None:
 def test_release_tag_delete_and_move_refused(gmrepo: Path, remote: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     assert push(gmrepo, "main", "sentiment@v0.1.0").returncode == 0
 
     deleted = push(gmrepo, ":refs/tags/sentiment@v0.1.0")
@@ -520,18 +494,8 @@ def test_parse_push_lines_and_judge_in_process(gmrepo: Path) -> None:
 def dvcrepo(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A gitmodel repo with DVC, a local DVC remote, a git remote, and a model whose weights go through DVC."""
     storage_dir = tmp_path / "dvc-remote"
-    init_repo(repo, remote=str(storage_dir))
-    git(repo, "add", "-A")
-    assert commit(repo, "init").returncode == 0
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    git(repo, "remote", "add", "origin", str(bare))
-    (repo / "artifacts").mkdir()
-    (repo / "artifacts" / "model.bin").write_bytes(b"\x00weights\x01" * 64)
-    add_model(repo, "sentiment", weights=["artifacts/model.bin"], force_dvc=["artifacts/model.bin"])
-    ok = commit(repo, "add sentiment")
-    assert ok.returncode == 0, ok.stderr
-    release(repo, "sentiment@v0.1.0")
+    dvc_released(repo, storage_dir)
+    bare_remote(repo, tmp_path / "remote.git")
     return repo, storage_dir
 
 
@@ -700,7 +664,7 @@ def test_pre_commit_framework_pre_push_and_gitmodels_chain(dvcrepo: tuple[Path, 
 def test_check_base_catches_a_no_verify_commit(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     git(gmrepo, "branch", "base")
     clean = gm(gmrepo, "check", "--base", "base")
     assert clean.returncode == 0, clean.stderr
@@ -719,7 +683,7 @@ def test_check_base_catches_a_rehash_without_a_bump(gmrepo: Path) -> None:
     """Manifest rehashed by hand but version left: fresh, yet not bumped since the release."""
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     git(gmrepo, "branch", "base")
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited\n")
     assert gm(gmrepo, "bump", "sentiment").returncode == 0
@@ -891,7 +855,7 @@ def test_release_tag_without_a_dvc_repo_is_refused_with_a_reason(gmrepo: Path) -
     manifest.write_text(yaml.safe_dump(doc, sort_keys=False))
     git(gmrepo, "add", "-A")
     assert commit(gmrepo, "pretend dvc", "--no-verify").returncode == 0
-    release(gmrepo, "sentiment@v0.1.0")
+    release(gmrepo, "sentiment", "0.1.0")
     sha = git(gmrepo, "rev-parse", "refs/tags/sentiment@v0.1.0").stdout.strip()
     report = judge_push(gmrepo, [PushedRef("refs/tags/sentiment@v0.1.0", sha, "refs/tags/sentiment@v0.1.0", ZERO)])
     assert not report.ok

@@ -10,21 +10,15 @@ import pytest
 from gitmodel.context.labels import LABEL_KEYS, check_labels, extract_labels, release_labels
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.model.manifest import load
-from gitmodel.workspace.edit import add_model
-from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
-from tests.integrations_helpers import release
+from tests.kit.cli import gm
+from tests.kit.git import git, release
+from tests.kit.repos import released_in_git
 
 
 @pytest.fixture
 def released(repo: Path) -> Path:
     """sentiment@v0.1.0 released (weights in git: no DVC needed for labels)."""
-    init_repo(repo, hooks=False, dvc=False)
-    (repo / "model.txt").write_text("weights v1\n")
-    add_model(repo, "sentiment", weights=["model.txt"], force_git=["model.txt"])
-    git(repo, "commit", "-q", "-m", "sentiment 0.1.0")
-    release(repo, "sentiment")
-    return repo
+    return released_in_git(repo)
 
 
 def _expected(root: Path) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gitmodel.model.schema_check import is_valid
 from gitmodel.model.schemas import load_schema
+from tests.kit.manifests import paths_in
 
 SHA = "a" * 64
 GOOD_FILE = {"path": "artifacts/model.bin", "sha256": SHA, "size": 10, "storage": "dvc", "md5": "b" * 32}
@@ -34,17 +35,6 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["path", "sha256", "size", "storage", "md5",
                                                                   "x-a", "a", "inputs", "lock"]), inner,
                                                  max_size=3)), max_leaves=8)
-
-
-def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += paths(item, (*prefix, i))
-    return found
 
 
 def mutate(doc: Any, where: tuple[Any, ...], new: Any, drop: bool) -> Any:
@@ -78,7 +68,7 @@ def test_good_manifest_is_valid_without_jsonschema() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_mutated_manifests_agree(data: st.DataObject) -> None:
-    targets = paths(GOOD)
+    targets = paths_in(GOOD)
     where = data.draw(st.sampled_from(targets))
     doc = mutate(GOOD, where, data.draw(json_values), drop=data.draw(st.booleans()))
     extra_key = data.draw(st.sampled_from([None, "unknown", "x-ok", "weights"]))

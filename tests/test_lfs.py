@@ -19,8 +19,8 @@ from gitmodel.model.manifest import load
 from gitmodel.storage import lfs
 from gitmodel.workspace.edit import add_model, bump_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
-from tests.integrations_helpers import release
+from tests.kit.cli import gm
+from tests.kit.git import git, release
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git-lfs") is None,

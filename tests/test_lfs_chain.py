@@ -21,8 +21,8 @@ from gitmodel.gate import install as hooks
 from gitmodel.storage import lfs
 from gitmodel.workspace.edit import add_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
-from tests.integrations_helpers import release
+from tests.kit.cli import gm
+from tests.kit.git import bare_remote, git, release
 
 WEIGHTS = b"\x00weights v1\x00" * 300
 OID = hashlib.sha256(WEIGHTS).hexdigest()
@@ -39,9 +39,7 @@ def _git_lfs_everywhere(isolated_env: Path) -> None:
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
-    path = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
-    return path
+    return bare_remote(None, tmp_path / "remote.git")
 
 
 def _on_remote(remote: Path, oid: str = OID) -> bool:

@@ -21,8 +21,8 @@ from gitmodel.infra.errors import InvalidInput
 from gitmodel.model.manifest import load
 from gitmodel.workspace.edit import add_model, bump_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.conftest import git, gm
-from tests.integrations_helpers import release
+from tests.kit.cli import gm
+from tests.kit.git import git, release
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mlflow_model"
 IRIS_INPUTS = {

@@ -11,10 +11,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
-import yaml
 
 from gitmodel.storage.formats import detect_format, is_code_on_load
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.files import tree
+from tests.kit.git import git
+from tests.kit.manifests import manifest_yaml
 
 INSTALL = "pip install -e '.[test]' (mlflow-skinny, scikit-learn, skops, pandas)"
 
@@ -74,25 +76,17 @@ def _init(repo: Path) -> Path:
     return repo
 
 
-def _manifest(repo: Path, name: str) -> dict:
-    return yaml.safe_load((repo / "models" / f"{name}.yaml").read_text())
-
-
-def _tree(path: Path) -> dict[str, bytes]:
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
-
-
 def test_add_from_a_directory_outside_the_repo_copies_it_in_and_records_how_it_loads(repo: Path,
                                                                                     saved: Path) -> None:
     _init(repo)
     source = saved / "iris"
-    before = _tree(source)
+    before = tree(source)
     added = gm(repo, "add", "iris", "--from-mlflow", str(source))
     assert added.returncode == 0, added.stderr
     assert f"note: copied the MLflow model {source} into artifacts/iris/" in added.stderr
-    assert _tree(repo / "artifacts" / "iris").items() >= before.items()  # every file, byte for byte
-    assert _tree(source) == before  # the source is only read
-    m = _manifest(repo, "iris")
+    assert tree(repo / "artifacts" / "iris").items() >= before.items()  # every file, byte for byte
+    assert tree(source) == before  # the source is only read
+    m = manifest_yaml(repo, "iris")
     (weights,) = m["weights"]
     assert (weights["path"], weights["format"], weights["storage"]) == ("artifacts/iris/model.skops", "skops", "dvc")
     assert set(m["schema"]["inputs"]["properties"]) == {"a", "b"}
@@ -117,7 +111,7 @@ def test_add_from_a_directory_outside_the_repo_copies_it_in_and_records_how_it_l
     assert load.stdout.strip() == "[0, 1]"
     # a later `env capture` records this machine without forgetting how the model loads
     assert gm(repo, "env", "capture", "iris").returncode == 0
-    assert _manifest(repo, "iris")["environment"]["mlflow"]["flavor"] == "sklearn"
+    assert manifest_yaml(repo, "iris")["environment"]["mlflow"]["flavor"] == "sklearn"
 
 
 def test_skops_is_told_apart_from_pickle_in_real_mlflow_files(saved: Path) -> None:
@@ -133,7 +127,7 @@ def test_relative_path_out_of_the_repo_and_the_pickle_flavor(repo: Path, saved: 
     assert rel.startswith("..")
     added = gm(repo, "add", "iris", "--from-mlflow", rel)
     assert added.returncode == 0, added.stderr
-    m = _manifest(repo, "iris")
+    m = manifest_yaml(repo, "iris")
     assert (m["weights"][0]["path"], m["weights"][0]["format"]) == ("artifacts/iris/model.pkl", "pickle")
     assert m["environment"]["mlflow"]["serialization_format"] == "cloudpickle"
 
@@ -214,13 +208,13 @@ def test_bump_from_a_retrained_model_outside_the_repo(repo: Path, saved: Path) -
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "iris")
     assert gm(repo, "tag", "iris").returncode == 0
-    old = _manifest(repo, "iris")["weights"][0]["sha256"]
+    old = manifest_yaml(repo, "iris")["weights"][0]["sha256"]
     bumped = gm(repo, "bump", "iris", "--from-mlflow", str(saved / "iris-retrained"))
     assert bumped.returncode == 0, bumped.stderr
     assert "iris: 0.1.0 → 0.2.0 (minor bump" in bumped.stdout
     assert "re-tracked artifacts/iris/model.skops through DVC" in bumped.stdout
     assert f"note: copied the MLflow model {saved / 'iris-retrained'} into artifacts/iris/" in bumped.stderr
-    m = _manifest(repo, "iris")
+    m = manifest_yaml(repo, "iris")
     assert m["weights"][0]["sha256"] != old
     assert (repo / "artifacts" / "iris" / "model.skops").read_bytes() == \
         (saved / "iris-retrained" / "model.skops").read_bytes()

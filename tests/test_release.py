@@ -21,20 +21,12 @@ from gitmodel.repo.refs import show_model
 from gitmodel.review.changelog import changelog
 from gitmodel.storage.dvc_yaml import sync_artifact
 from gitmodel.workspace.edit import bump_model
-from tests.conftest import git, gm
-from tests.release_helpers import (
-    Clock,
-    change_prompt_and_bump,
-    commit,
-    gto,
-    make_model,
-    set_metrics,
-)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
+from tests.kit.cli import gm
+from tests.kit.clock import Clock
+from tests.kit.git import commit_all, git
+from tests.kit.manifests import set_metrics
+from tests.kit.repos import change_prompt_and_bump, make_model
+from tests.kit.tools import gto
 
 
 @pytest.fixture
@@ -139,7 +131,7 @@ def test_tag_refuses_a_missing_metric(repo: Path) -> None:
 def test_gate_star_default_applies_to_every_model(repo: Path) -> None:
     make_model(repo, config='gates:\n  "*": {f1: "> 0.7"}\n')
     set_metrics(repo, {"f1": 0.75})
-    commit(repo, "nested metrics")
+    commit_all(repo, "nested metrics")
     bump_model(repo, "sentiment")
     result = tag_release(repo, "sentiment", rev="HEAD")
     assert [g.passed for g in result.gates] == [True]
@@ -147,7 +139,7 @@ def test_gate_star_default_applies_to_every_model(repo: Path) -> None:
 
 def test_tag_refuses_a_stale_manifest_at_the_commit(model: Path) -> None:
     (model / "prompts/system.txt").write_text("edited without bump\n")
-    commit(model, "edit prompt only")
+    commit_all(model, "edit prompt only")
     with pytest.raises(Refused, match=r"prompts/system.txt: prompts changed"):
         tag_release(model, "sentiment")
     assert git(model, "tag", "-l").stdout == ""
@@ -180,7 +172,7 @@ def test_tag_refuses_a_version_not_above_the_latest(model: Path, clock: Clock) -
     tag_release(model, "sentiment")
     git(model, "checkout", "-q", "-b", "old", "sentiment@v0.1.0")
     (model / "notes.txt").write_text("x")
-    commit(model, "unrelated")
+    commit_all(model, "unrelated")
     with pytest.raises(Refused, match="already released"):
         tag_release(model, "sentiment")
 
@@ -195,7 +187,7 @@ def test_tag_refuses_a_lower_version_made_on_an_old_branch(model: Path, clock: C
     bumped = bump_model(model, "sentiment").new_version                # bump knows better: 0.3.0
     manifest_path = model / "models/sentiment.yaml"
     manifest_path.write_text(manifest_path.read_text().replace(f"version: {bumped}", "version: 0.1.5"))
-    commit(model, "hotfix on 0.1")
+    commit_all(model, "hotfix on 0.1")
     with pytest.raises(Refused, match="0.1.5 is not greater than the latest release 0.2.0"):
         tag_release(model, "sentiment")
 
@@ -203,7 +195,7 @@ def test_tag_refuses_a_lower_version_made_on_an_old_branch(model: Path, clock: C
 def test_tag_at_another_revision(model: Path) -> None:
     first = git(model, "rev-parse", "HEAD").stdout.strip()
     (model / "notes.txt").write_text("later\n")
-    commit(model, "later")
+    commit_all(model, "later")
     assert tag_release(model, "sentiment", rev=first[:10]).commit == first
     with pytest.raises(InvalidInput, match="unknown revision"):
         tag_release(model, "sentiment", rev="nope")
@@ -326,7 +318,7 @@ def test_show_release_reports_a_fingerprint_mismatch(model: Path) -> None:
 def test_changelog_newest_first_with_level_reasons_and_message(model: Path, clock: Clock, tmp_path: Path) -> None:
     set_metrics(model, {"accuracy": 0.88})
     bump_model(model, "sentiment")
-    commit(model, "metrics")
+    commit_all(model, "metrics")
     tag_release(model, "sentiment", message="Baseline.")
     clock.tick()
     change_prompt_and_bump(model, "better prompt\n", accuracy=0.91)
@@ -392,7 +384,7 @@ def test_an_approval_on_the_wrong_commit_is_ignored(model: Path) -> None:
 
 def test_approvals_gate_promotion(model: Path) -> None:
     (model / ".gitmodel.yaml").write_text('stages: [prod]\napprovals: {prod: [ml-lead, legal]}\n')
-    commit(model, "approvals")
+    commit_all(model, "approvals")
     bump_model(model, "sentiment")
     tag_release(model, "sentiment")
     approve(model, "sentiment@v0.1.0", "ml-lead")
@@ -458,14 +450,14 @@ def test_dvc_yaml_is_left_alone_outside_dvc_and_for_names_dvc_refuses(repo: Path
     # bump still works; tag releases and says DVC will not find the release
     (repo / "prompts/system.txt").write_text("changed\n")
     assert "dvc.yaml" not in bump_model(repo, "sentiment").staged
-    commit(repo, "bump with a broken dvc.yaml")
+    commit_all(repo, "bump with a broken dvc.yaml")
     assert "not valid YAML" in tag_release(repo, "sentiment").notes[0]
 
 
 @pytest.mark.slow
 def test_dvc_resolves_a_gitmodel_release(repo: Path) -> None:
     subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
-    commit(repo, "dvc init")
+    commit_all(repo, "dvc init")
     make_model(repo)
     tag_release(repo, "sentiment")
     promote(repo, "sentiment@v0.1.0", "prod")

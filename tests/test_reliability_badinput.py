@@ -11,7 +11,6 @@ clone gets on first use).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -23,13 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import run_in_process
-from tests.conftest import git, gm
-from tests.core_helpers import write as write_file
+from tests.kit.cli import gitmodel, gm, run
+from tests.kit.env import home_env
+from tests.kit.files import replace_in, snapshot
+from tests.kit.files import write as write_file
+from tests.kit.git import git
+from tests.kit.manifests import MANIFEST
 
 OLD = time.time() - 3600
 EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json"}
-MANIFEST = "models/sentiment.yaml"
 CONFIG = ".gitmodel.yaml"
 
 
@@ -49,63 +50,25 @@ def _age_worktree(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("template-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "GIT_CONFIG_NOSYSTEM": "1",
-           "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATER": "1",
-           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = home_env(tmp_path_factory.mktemp("template-home"))
     root = tmp_path_factory.mktemp("template") / "repo"
     root.mkdir()
-
-    def run(*argv: str) -> None:
-        subprocess.run(list(argv), cwd=root, env=env, check=True, capture_output=True)
-
-    def gitmodel(*args: str) -> None:  # the real CLI, in-process (tests/clirun.py): set-up, not the subject
-        done = run_in_process(root, args, env=env)
-        assert done.returncode == 0, done.stderr
-
-    run("git", "init", "-q")
+    run(root, "git", "init", "-q", env=env)
     (root / "README.md").write_text("bad-input template\n")
-    run("git", "add", "README.md")
-    run("git", "commit", "-q", "-m", "initial")
-    gitmodel("init", "--no-hooks", "--remote", str(root.parent / "remote"))
-    (root / "artifacts").mkdir()
-    (root / "artifacts" / "model.bin").write_bytes(bytes(range(256)) * 8)
-    (root / "prompts").mkdir()
-    (root / "prompts" / "system.txt").write_text("You are a careful sentiment classifier.\n")
+    run(root, "git", "add", "README.md", env=env)
+    run(root, "git", "commit", "-q", "-m", "initial", env=env)
+    # the real CLI, in-process (tests/kit/clirun.py): set-up, not the subject
+    gitmodel(root, "init", "--no-hooks", "--remote", str(root.parent / "remote"), env=env)
+    write_file(root, "artifacts/model.bin", bytes(range(256)) * 8)
+    write_file(root, "prompts/system.txt", "You are a careful sentiment classifier.\n")
     (root / "schema.yaml").write_text("inputs: {type: object, required: [text], properties: {text: {type: string}}}\n")
-    gitmodel("add", "sentiment", "--weights", "artifacts/model.bin", "--prompt", "prompts/system.txt",
-             "--schema", "schema.yaml")
-    run("git", "add", "-A")
-    run("git", "commit", "-q", "-m", "sentiment")
+    gitmodel(root, "add", "sentiment", "--weights", "artifacts/model.bin", "--prompt", "prompts/system.txt",
+             "--schema", "schema.yaml", env=env)
+    run(root, "git", "add", "-A", env=env)
+    run(root, "git", "commit", "-q", "-m", "sentiment", env=env)
     _age_worktree(root)
-    run("git", "update-index", "-q", "--refresh")
+    run(root, "git", "update-index", "-q", "--refresh", env=env)
     return root
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """sha256 of every file (and the target of every symlink, and every directory) under `root`."""
-    state: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        for name in dirnames:
-            rel = (base / name).relative_to(root).as_posix() + "/"
-            if rel not in EXCLUDED:
-                state[rel] = "dir"
-        for name in filenames:
-            path = base / name
-            rel = path.relative_to(root).as_posix()
-            if rel in EXCLUDED:
-                continue
-            if path.is_symlink():
-                state[rel] = "link:" + os.readlink(path)
-            else:
-                state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    if (root / ".git").exists():
-        status = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=root,
-                                capture_output=True, text=True).stdout
-        state["(git status)"] = status
-    return state
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -128,6 +91,8 @@ class Case:
 
 
 def write(rel: str, content: str | bytes) -> Callable[[Path], None]:
+    """A case's set-up: write `content` at `rel`."""
+
     def setup(root: Path) -> None:
         write_file(root, rel, content)
 
@@ -136,10 +101,7 @@ def write(rel: str, content: str | bytes) -> Callable[[Path], None]:
 
 def edit_manifest(old: str, new: str) -> Callable[[Path], None]:
     def setup(root: Path) -> None:
-        path = root / MANIFEST
-        text = path.read_text()
-        assert old in text, f"{old!r} not in the template manifest"
-        path.write_text(text.replace(old, new, 1))
+        replace_in(root / MANIFEST, old, new, 1)
 
     return setup
 
@@ -156,10 +118,7 @@ def regex_manifest(pattern: str, replacement: str) -> Callable[[Path], None]:
 
 def edit_config(old: str, new: str) -> Callable[[Path], None]:
     def setup(root: Path) -> None:
-        path = root / CONFIG
-        text = path.read_text()
-        assert old in text, f"{old!r} not in the template config"
-        path.write_text(text.replace(old, new, 1))
+        replace_in(root / CONFIG, old, new, 1)
 
     return setup
 
@@ -354,11 +313,11 @@ def test_bad_input(case: Case, template: Path, tmp_path: Path) -> None:
     if (cwd / ".git").exists():
         subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=cwd, capture_output=True)
         subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True)
-    before = snapshot(cwd)
+    before = snapshot(cwd, EXCLUDED)
 
     result = gm(cwd, *case.args)
 
-    after = snapshot(cwd)
+    after = snapshot(cwd, EXCLUDED)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     assert result.returncode == case.code, f"exit {result.returncode}, wanted {case.code}:\n{output}"

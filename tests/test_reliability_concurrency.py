@@ -13,15 +13,9 @@ from pathlib import Path
 import pytest
 
 from gitmodel.model import manifest
-from tests.reliability_kit import (
-    build_template,
-    copy_repo,
-    gitmodel,
-    gitmodel_argv,
-    has_command,
-    isolated_env,
-    run,
-)
+from tests.kit.cli import gitmodel, gitmodel_argv, run
+from tests.kit.env import home_env
+from tests.kit.templates import build_template, copy_repo, has_command
 
 pytestmark = pytest.mark.slow
 MODELS = ("sentiment", "ranker")
@@ -29,7 +23,7 @@ MODELS = ("sentiment", "ranker")
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return isolated_env(tmp_path_factory.mktemp("conc-home"))
+    return home_env(tmp_path_factory.mktemp("conc-home"))
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from gitmodel.infra.errors import GitmodelError
 from gitmodel.model import config, manifest, names, semver
 from gitmodel.repo import tags
 from gitmodel.storage import dvc_pointers as pointers
+from tests.kit.manifests import paths_in, with_value_at
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,36 +105,12 @@ def test_manifest_from_any_value(value: Any, full: bool) -> None:
     only_ours(manifest.parse, yaml.safe_dump(value), where="models/x.yaml", full=full)
 
 
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            out += _paths(value, (*prefix, i))
-    return out
-
-
-def with_value_at(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
-    """A copy of the JSON document `doc` with `value` at `path` (keys and list indexes); test_schema_truth
-    builds its mutated manifests with it too."""
-    if not path:
-        return value
-    doc = json.loads(json.dumps(doc))
-    node = doc
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return doc
-
-
 @FUZZ
 @given(st.data(), st.booleans())
 def test_manifest_one_field_mutated(data: st.DataObject, full: bool) -> None:
     """A valid manifest with one field (anywhere) replaced by any JSON value: parsed or refused, and
     when accepted, it renders back to YAML that parses to the same manifest."""
-    path = data.draw(st.sampled_from(_paths(VALID)))
+    path = data.draw(st.sampled_from(paths_in(VALID)))
     doc = with_value_at(VALID, path, data.draw(json_values))
     parsed = only_ours(manifest.parse, yaml.safe_dump(doc), where="models/x.yaml", full=full)
     if parsed is not None:

@@ -19,16 +19,10 @@ from pathlib import Path
 import pytest
 
 from gitmodel.model import manifest
-from tests.reliability_kit import (
-    MANIFEST,
-    build_template,
-    copy_repo,
-    gitmodel,
-    gitmodel_argv,
-    has_command,
-    isolated_env,
-    run,
-)
+from tests.kit.cli import gitmodel, gitmodel_argv, run
+from tests.kit.env import home_env
+from tests.kit.manifests import MANIFEST
+from tests.kit.templates import build_template, copy_repo, has_command
 
 TRIALS = 50
 pytestmark = pytest.mark.slow
@@ -74,7 +68,7 @@ class Reference:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return isolated_env(tmp_path_factory.mktemp("kill-home"))
+    return home_env(tmp_path_factory.mktemp("kill-home"))
 
 
 @pytest.fixture(scope="module")

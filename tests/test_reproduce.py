@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,8 @@ from gitmodel.repo.lineage import lineage_chain, parent_problem
 from gitmodel.repo.tags import read_tags
 from gitmodel.review.status import model_status
 from gitmodel.workspace.edit import add_model, bump_model
-from tests.conftest import git, gm
+from tests.kit.cli import gm
+from tests.kit.git import git, release
 
 SCHEMA = {
     "inputs": {"type": "object", "required": ["text", "user_age"],
@@ -28,14 +27,6 @@ SCHEMA = {
     "outputs": {"type": "object", "properties": {"label": {"enum": ["neg", "neu", "pos"]}}},
 }
 YAML_VERSION = importlib.metadata.version("PyYAML")
-
-
-@pytest.fixture(scope="module")
-def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second interpreter: a fresh venv without pip, so none of this environment's packages."""
-    venv = tmp_path_factory.mktemp("venv") / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    return venv / "bin" / "python"
 
 
 def installed_frameworks() -> set[str]:
@@ -48,11 +39,6 @@ def installed_frameworks() -> set[str]:
             continue
         have.add(name)
     return have
-
-
-def release(root: Path, name: str, version: str, message: str = "release") -> None:
-    git(root, "commit", "-q", "-m", f"{name} {version}")
-    git(root, "tag", "-a", f"{name}@v{version}", "-m", message)
 
 
 def write_schema(root: Path, schema: dict[str, object], path: str = "schema.json") -> str:
@@ -69,7 +55,7 @@ def model(repo: Path) -> Path:
     (repo / "data" / "train.csv").write_text("text,label\ngood,pos\n")
     add_model(repo, "sentiment", weights=["artifacts/model.txt"], data=["data/train.csv"],
               force_git=["artifacts/model.txt", "data/train.csv"])
-    release(repo, "sentiment", "0.1.0")
+    release(repo, "sentiment", "0.1.0", commit_staged=True)
     return repo
 
 
@@ -134,7 +120,7 @@ def test_env_check_same_interpreter_is_ok_and_edited_version_is_an_error(model: 
 def test_env_check_at_a_release_reads_the_released_record(model: Path) -> None:
     env_capture(model, "sentiment", packages=["PyYAML"])
     bump_model(model, "sentiment")
-    release(model, "sentiment", "0.1.1")
+    release(model, "sentiment", "0.1.1", commit_staged=True)
     path = model / "models/sentiment.yaml"
     path.write_text(path.read_text().replace(f"pyyaml: {YAML_VERSION}", "pyyaml: 0.0.1"))
     assert not env_check(model, "sentiment").ok          # working tree: edited
@@ -180,7 +166,7 @@ def test_validate_input_without_input_schema_names_manifest_field(model: Path, t
 def test_removing_a_required_field_requires_major_in_status(model: Path) -> None:
     bump_model(model, "sentiment", schema_file=write_schema(model, SCHEMA))
     git(model, "add", "schema.json")
-    release(model, "sentiment", manifest_of(model).version)
+    release(model, "sentiment", manifest_of(model).version, commit_staged=True)
     smaller = json.loads(json.dumps(SCHEMA))
     del smaller["inputs"]["properties"]["user_age"]
     smaller["inputs"]["required"] = ["text"]
@@ -198,7 +184,7 @@ def test_removing_a_required_field_requires_major_in_status(model: Path) -> None
 
 def test_adding_an_optional_field_requires_minor(model: Path) -> None:
     bump_model(model, "sentiment", schema_file=write_schema(model, SCHEMA))
-    release(model, "sentiment", manifest_of(model).version)
+    release(model, "sentiment", manifest_of(model).version, commit_staged=True)
     wider = json.loads(json.dumps(SCHEMA))
     wider["inputs"]["properties"]["lang"] = {"type": "string"}
     bumped = bump_model(model, "sentiment", schema_file=write_schema(model, wider, "wider.json"))
@@ -210,14 +196,14 @@ def test_adding_an_optional_field_requires_minor(model: Path) -> None:
 
 def test_lineage_two_step_chain(model: Path) -> None:
     bump_model(model, "sentiment", base_model="distilbert-base-uncased")
-    release(model, "sentiment", "0.1.1")
+    release(model, "sentiment", "0.1.1", commit_staged=True)
     (model / "data" / "train.csv").write_text("text,label\ngood,pos\nbad,neg\n")
     bump_model(model, "sentiment", parent="sentiment@v0.1.1", base_model="distilbert-base-uncased")
-    release(model, "sentiment", manifest_of(model).version)
+    release(model, "sentiment", manifest_of(model).version, commit_staged=True)
     version = manifest_of(model).version
     (model / "data" / "train.csv").write_text("text,label\ngood,pos\nbad,neg\nok,neu\n")
     bump_model(model, "sentiment", parent=f"sentiment@v{version}")
-    release(model, "sentiment", manifest_of(model).version)
+    release(model, "sentiment", manifest_of(model).version, commit_staged=True)
     chain = lineage_chain(model, "sentiment")
     assert [s.tag for s in chain.steps] == [f"sentiment@v{manifest_of(model).version}",
                                            f"sentiment@v{version}", "sentiment@v0.1.1"]
@@ -261,7 +247,7 @@ def test_lineage_cycle_is_an_error(model: Path) -> None:
         data["version"], data["lineage"] = version, {"parent": parent}
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         git(model, "add", "models/sentiment.yaml")
-        release(model, "sentiment", version)
+        release(model, "sentiment", version, commit_staged=True)
     with pytest.raises(Refused, match="lineage cycle"):
         lineage_chain(model, "sentiment@v0.3.0")
 
@@ -309,10 +295,10 @@ def test_cli_validate_input(model: Path, tmp_path: Path) -> None:
 
 def test_cli_lineage_and_status(model: Path) -> None:
     bump_model(model, "sentiment", base_model="bert-base")
-    release(model, "sentiment", "0.1.1")
+    release(model, "sentiment", "0.1.1", commit_staged=True)
     (model / "data" / "train.csv").write_text("text,label\nnew,neu\n")
     bump_model(model, "sentiment", parent="sentiment@v0.1.1")
-    release(model, "sentiment", manifest_of(model).version)
+    release(model, "sentiment", manifest_of(model).version, commit_staged=True)
     shown = gm(model, "lineage", "sentiment")
     assert shown.returncode == 0, shown.stderr
     heads = [line.split()[0] for line in shown.stdout.splitlines() if line.startswith("sentiment@")]
@@ -328,7 +314,7 @@ def test_cli_bump_schema_then_status_says_breaking_and_major(model: Path) -> Non
     assert first.returncode == 0, first.stderr
     git(model, "add", "schema.json")
     released = manifest_of(model).version
-    release(model, "sentiment", released)
+    release(model, "sentiment", released, commit_staged=True)
     smaller = json.loads(json.dumps(SCHEMA))
     del smaller["inputs"]["properties"]["user_age"]
     smaller["inputs"]["required"] = ["text"]

@@ -19,21 +19,14 @@ from gitmodel.review.deltas import DiffReport, metric_delta
 from gitmodel.review.diff import compare_models
 from gitmodel.review.trends import mermaid_chart, model_metrics, sparkline
 from gitmodel.workspace.edit import add_model, bump_model
-from tests.conftest import git, gm
-from tests.reviewkit import commit_all, edit, pin_dates, release, two_releases
+from tests.kit.cli import gm
+from tests.kit.clock import pin_dates
+from tests.kit.git import commit_all, git, release
+from tests.kit.goldens import golden
+from tests.kit.manifests import edit
+from tests.kit.repos import two_releases
 
-GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = load_schema("diff.v1.json")
-
-
-def golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; GITMODEL_UPDATE_GOLDEN=1 rewrites it."""
-    import os
-
-    path = GOLDEN / name
-    if os.environ.get("GITMODEL_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def valid(report: DiffReport) -> dict:

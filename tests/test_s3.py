@@ -17,8 +17,9 @@ from gitmodel.model.manifest import load
 from gitmodel.storage import dvc_transfer
 from gitmodel.storage.export import get
 from gitmodel.storage.transfer import pull, push
-from tests.conftest import git
-from tests.test_storage import WEIGHTS_V1, drop_local_copies, entries, make_model_repo
+from tests.kit.dvc import WEIGHTS_V1, drop_local_copies, make_model_repo
+from tests.kit.git import git
+from tests.kit.manifests import entries
 
 pytest.importorskip("moto.server")
 pytest.importorskip("dvc_s3")
@@ -123,7 +124,7 @@ def test_unreachable_endpoint_is_exit_3_in_one_line(repo: Path, monkeypatch: pyt
     exit 3 and one line naming the remote, and nothing is placed. Bounded: one attempt per request."""
     import socket
 
-    from tests.conftest import gm
+    from tests.kit.cli import gm
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -22,6 +22,7 @@ from gitmodel.context.samples import (
     validate_file,
 )
 from gitmodel.infra.errors import ExitCode, InvalidInput
+from tests.kit.files import write
 
 SCHEMA = {
     "type": "object",
@@ -33,15 +34,6 @@ SCHEMA = {
         "vip": {"type": "boolean"},
     },
 }
-
-
-def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def jsonl(*records: object) -> str:

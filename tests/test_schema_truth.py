@@ -28,7 +28,7 @@ from gitmodel.infra.fileio import parse_yaml
 from gitmodel.model import manifest as mf
 from gitmodel.model.schema_check import is_valid
 from gitmodel.model.schemas import load_schema, schema_path
-from tests.test_reliability_fuzz import with_value_at
+from tests.kit.manifests import with_value_at
 
 SCHEMA = schema_path("manifest.v1.json")
 

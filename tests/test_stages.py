@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,31 +11,22 @@ from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.registry.releases import tag_release
 from gitmodel.registry.stages import promote, rollback, stages
 from gitmodel.repo.history import versions
-from tests.conftest import git, gm
-from tests.release_helpers import Clock, change_prompt_and_bump, commit, gto, make_model
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
+from tests.kit.cli import gm
+from tests.kit.clock import Clock
+from tests.kit.git import commit_all, git
+from tests.kit.repos import change_prompt_and_bump, make_model
+from tests.kit.templates import copy_repo, template_repo
+from tests.kit.tools import gto
 
 
 @pytest.fixture(scope="module")
 def three_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sentiment released as 0.1.0, 0.2.0 and 0.3.0, built once per module (a day before each test's clock)."""
-    root = tmp_path_factory.mktemp("three") / "repo"
-    root.mkdir()
+    root = template_repo(tmp_path_factory, "three")
     with pytest.MonkeyPatch.context() as mp:
-        # module scope runs before the per-test isolated_env: isolate git here the same way
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("three-home")))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        for key, value in (("NAME", "Test User"), ("EMAIL", "test@example.com")):
-            mp.setenv(f"GIT_AUTHOR_{key}", value)
-            mp.setenv(f"GIT_COMMITTER_{key}", value)
         clock = Clock(mp, start=1_767_225_600 - 86_400)
         clock.tick()
-        git(root, "init", "-q", "-b", "main")
-        commit(root, "initial", allow_empty=True)
+        commit_all(root, "initial", allow_empty=True)
         make_model(root)
         tag_release(root, "sentiment")
         for text in ("two\n", "three\n"):
@@ -50,9 +40,7 @@ def three_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def three(three_template: Path, tmp_path: Path, clock: Clock) -> Path:
     """A private copy of the three-release repo."""
-    root = tmp_path / "repo"
-    shutil.copytree(three_template, root, symlinks=True)
-    return root
+    return copy_repo(three_template, tmp_path / "repo")
 
 
 def holder(root: Path, stage: str) -> str | None:
@@ -194,7 +182,7 @@ def test_gitmodel_reads_gto_register_and_assign(repo: Path, clock: Clock) -> Non
     tag_release(repo, "sentiment")
     clock.tick()
     (repo / "notes.txt").write_text("retrained elsewhere\n")
-    commit(repo, "another commit")
+    commit_all(repo, "another commit")
     clock.tick()
     registered = gto(repo, "register", "sentiment", "--version", "v0.3.0")
     assert registered.returncode == 0, registered.stderr

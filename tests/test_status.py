@@ -11,7 +11,10 @@ from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.repo import tags as tags_mod
 from gitmodel.repo.refs import show_model
 from gitmodel.review.status import list_models, model_status
-from tests.core_helpers import git, model_repo, release, set_version, write
+from tests.kit.files import write
+from tests.kit.git import git, release
+from tests.kit.manifests import set_version
+from tests.kit.repos import model_repo
 
 
 def test_ls_reads_tags_once_and_says_fresh_or_stale(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -14,73 +13,27 @@ from pathlib import Path
 import pytest
 
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.model.manifest import FileEntry, load
+from gitmodel.model.manifest import load
 from gitmodel.storage import dvc as storage
 from gitmodel.storage import dvc_transfer
 from gitmodel.storage.export import get
 from gitmodel.storage.transfer import checkout, pull, push, verify
-from tests.conftest import git, gm
-
-WEIGHTS_V1 = os.urandom(3000) + b"\x00weights-v1"
-WEIGHTS_V2 = os.urandom(3000) + b"\x00weights-v2"
+from tests.kit.cli import gm
+from tests.kit.dvc import (
+    WEIGHTS_V1,
+    WEIGHTS_V2,
+    drop_local_copies,
+    make_model_repo,
+    remote_dir,
+    remote_object,
+    second_version,
+)
+from tests.kit.git import git
+from tests.kit.manifests import entries
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def make_model_repo(root: Path, *, remote: str | None = None) -> Path:
-    """`gitmodel init`, a model with DVC weights, a DVC data dir, a git prompt and params; committed and
-    released as sentiment@v0.1.0 with a plain annotated tag. Returns root."""
-    from gitmodel.workspace.edit import add_model
-    from gitmodel.workspace.init_repo import init_repo
-
-    init_repo(root, remote=remote, hooks=False)
-    (root / "artifacts").mkdir()
-    (root / "artifacts" / "model.bin").write_bytes(WEIGHTS_V1)
-    (root / "data" / "train").mkdir(parents=True)
-    (root / "data" / "train" / "a.csv").write_text("text,label\nhi,pos\n")
-    (root / "data" / "train" / "b.csv").write_text("text,label\nbad,neg\n")
-    (root / "prompts").mkdir()
-    (root / "prompts" / "system.txt").write_text("You are a sentiment classifier. v1\n")
-    (root / "params.yaml").write_text("lr: 0.001\n")
-    add_model(root, "sentiment", weights=["artifacts/model.bin"], data=["data/train"],
-              prompts=["prompts/system.txt"], params_file="params.yaml")
-    git(root, "commit", "-q", "-m", "sentiment 0.1.0")
-    git(root, "tag", "-a", "sentiment@v0.1.0", "-m", "first release")
-    return root
-
-
-def second_version(root: Path) -> None:
-    """New weights and prompt, bumped to 0.2.0, committed and tagged."""
-    from gitmodel.workspace.edit import bump_model
-
-    (root / "artifacts" / "model.bin").write_bytes(WEIGHTS_V2)
-    (root / "prompts" / "system.txt").write_text("You are a sentiment classifier. v2\n")
-    result = bump_model(root, "sentiment")
-    assert result.new_version == "0.2.0"
-    git(root, "commit", "-q", "-am", "sentiment 0.2.0")
-    git(root, "tag", "-a", "sentiment@v0.2.0", "-m", "second release")
-
-
-def remote_dir() -> Path:
-    return storage.default_remote_dir()
-
-
-def remote_object(md5: str) -> Path:
-    return remote_dir() / "files" / "md5" / md5[:2] / md5[2:]
-
-
-def entries(root: Path) -> list[FileEntry]:
-    return [e for _, e in load(root / "models" / "sentiment.yaml").files()]
-
-
-def drop_local_copies(root: Path) -> None:
-    import shutil
-
-    shutil.rmtree(root / ".dvc" / "cache", ignore_errors=True)
-    (root / "artifacts" / "model.bin").unlink(missing_ok=True)
-    shutil.rmtree(root / "data" / "train", ignore_errors=True)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.kit.env import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,10 @@ from gitmodel.model.semver import Level
 from gitmodel.storage.dvc_pointers import parse_pointer
 from gitmodel.workspace.edit import add_model, bump_model
 from gitmodel.workspace.init_repo import init_repo
-from tests.core_helpers import git, model_repo, release, set_version, snapshot, write
+from tests.kit.files import snapshot, write
+from tests.kit.git import git, git_out, release
+from tests.kit.manifests import set_version
+from tests.kit.repos import model_repo
 
 
 def test_add_pins_every_file_and_stages_what_a_commit_needs(repo: Path) -> None:
@@ -27,7 +30,7 @@ def test_add_pins_every_file_and_stages_what_a_commit_needs(repo: Path) -> None:
     assert storages == {"artifacts/model.bin": "dvc", "data/train.csv": "git", "prompts/system.txt": "git"}
     pointer = parse_pointer((repo / "artifacts/model.bin.dvc").read_bytes(), where="p")
     assert m.weights[0].md5 == pointer.md5
-    staged = set(git(repo, "diff", "--cached", "--name-only").split())
+    staged = set(git_out(repo, "diff", "--cached", "--name-only").split())
     assert {"models/sentiment.yaml", "artifacts/model.bin.dvc", "artifacts/.gitignore", "data/train.csv",
             "prompts/system.txt", ".gitmodel.yaml"} <= staged
     assert "artifacts/model.bin" not in staged
@@ -157,7 +160,7 @@ def test_bump_retracks_changed_dvc_weights(repo: Path) -> None:
     pointer = parse_pointer((repo / "artifacts/model.bin.dvc").read_bytes(), where="p")
     assert m.weights[0].md5 == pointer.md5
     assert m.weights[0].sha256 == sha256_file(repo / "artifacts/model.bin")
-    assert "artifacts/model.bin.dvc" in git(repo, "diff", "--cached", "--name-only")
+    assert "artifacts/model.bin.dvc" in git_out(repo, "diff", "--cached", "--name-only")
 
 
 def test_bump_of_a_missing_model(repo: Path) -> None:
@@ -222,7 +225,7 @@ def test_init_is_idempotent_and_refuses_a_broken_config(repo: Path) -> None:
     assert ".gitmodel.yaml" in first.created
     assert ".dvc/" in first.created
     assert (repo / "models").is_dir()
-    assert ".gitmodel.yaml" in git(repo, "diff", "--cached", "--name-only")
+    assert ".gitmodel.yaml" in git_out(repo, "diff", "--cached", "--name-only")
     second = init_repo(repo, hooks=False)
     assert second.created == []
     assert any("already exists" in note for note in second.notes)

@@ -13,7 +13,7 @@ costs the command's own work. What the process boundary gives for free is rebuil
 
 What it cannot rebuild is a fresh interpreter: tests about import cost, environment variables read at
 import time, signals sent to the process, concurrency between processes, or git hooks use
-`conftest.gm_subprocess` (or `subprocess` directly). `run_in_process` hands those cases to the subprocess
+`tests.kit.cli.gm_subprocess` (or `subprocess` directly). `run_in_process` hands those cases to the subprocess
 runner itself when the environment overrides name a variable read at start-up (see PROCESS_ENV).
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+from tests.kit.env import REPO_ROOT
 
 # Read once, when Python or gitmodel starts: a different value of these needs a fresh process.
 PROCESS_ENV = frozenset({"GITMODEL_LOCK_TIMEOUT", "LC_ALL", "LC_CTYPE", "LANG"})
@@ -47,7 +47,7 @@ def needs_process(env: Mapping[str, str] | None) -> bool:
     for key, value in (env or {}).items():
         if not (key in PROCESS_ENV or key.startswith(PROCESS_ENV_PREFIXES)) or os.environ.get(key) == value:
             continue
-        if key == "PYTHONPATH" and Path(value.split(os.pathsep)[0] or ".").resolve() == CHECKOUT:
+        if key == "PYTHONPATH" and Path(value.split(os.pathsep)[0] or ".").resolve() == REPO_ROOT:
             continue
         return True
     return False
