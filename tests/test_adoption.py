@@ -7,6 +7,7 @@ from pathlib import Path
 from tests.kit.cli import gm
 from tests.kit.git import git
 from tests.kit.manifests import manifest_yaml
+from tests.kit.repos import initialized
 
 WEIGHTS = b"\x80\x04weights-before-gitmodel\x00" * 64
 
@@ -18,11 +19,7 @@ def _legacy_repo(repo: Path) -> Path:
     (repo / "prompt.txt").write_text("Classify the ticket.\n")
     git(repo, "add", "artifacts/model.pkl", "prompt.txt")
     git(repo, "commit", "-q", "-m", "weights in git, as before gitmodel")
-    done = gm(repo, "init", "--remote", str(repo.parent / "remote"))
-    assert done.returncode == 0, done.stderr
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "gitmodel init")
-    return repo
+    return initialized(repo)
 
 
 def test_add_moves_committed_weights_to_dvc_and_says_so(repo: Path) -> None:

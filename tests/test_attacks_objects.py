@@ -12,7 +12,7 @@ import pytest
 
 from gitmodel.workspace.edit import bump_model
 from tests.kit.cli import gm
-from tests.kit.dvc import pushed_model_repo
+from tests.kit.dvc import flip_byte, pushed_model_repo
 from tests.kit.env import REPO_ROOT
 from tests.kit.files import tree
 from tests.kit.git import git
@@ -88,7 +88,6 @@ def test_ci_templates_verify_objects(template: str) -> None:
 
 
 def test_a_damaged_remote_object_is_named_as_such(released: Path) -> None:
-    from tests.kit.dvc import remote_object
 
     root = released
     (root / WEIGHTS).write_bytes(b"\x00v2 weights" * 50)
@@ -97,11 +96,7 @@ def test_a_damaged_remote_object_is_named_as_such(released: Path) -> None:
     assert gm(root, "push").returncode == 0
     md5 = entry(root, WEIGHTS).md5
     assert md5 is not None
-    obj = remote_object(md5)
-    obj.chmod(0o644)
-    data = bytearray(obj.read_bytes())
-    data[10] ^= 0x01
-    obj.write_bytes(bytes(data))
+    flip_byte(md5, 10)
     result = gm(root, "check", "--base", "sentiment@v0.1.0", "--verify-objects")
     assert result.returncode == 1, result.stderr
     assert f"the remote's object {md5} is damaged" in result.stderr

@@ -17,6 +17,7 @@ from tests.kit.cli import gm
 from tests.kit.files import tree
 from tests.kit.git import git
 from tests.kit.manifests import manifest_yaml
+from tests.kit.repos import initialized
 
 INSTALL = "pip install -e '.[test]' (mlflow-skinny, scikit-learn, skops, pandas)"
 
@@ -68,17 +69,9 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _init(repo: Path) -> Path:
-    done = gm(repo, "init", "--remote", str(repo.parent / "remote"))
-    assert done.returncode == 0, done.stderr
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "gitmodel init")
-    return repo
-
-
 def test_add_from_a_directory_outside_the_repo_copies_it_in_and_records_how_it_loads(repo: Path,
                                                                                     saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     source = saved / "iris"
     before = tree(source)
     added = gm(repo, "add", "iris", "--from-mlflow", str(source))
@@ -122,7 +115,7 @@ def test_skops_is_told_apart_from_pickle_in_real_mlflow_files(saved: Path) -> No
 
 
 def test_relative_path_out_of_the_repo_and_the_pickle_flavor(repo: Path, saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     rel = os.path.relpath(saved / "iris-pickle", repo)
     assert rel.startswith("..")
     added = gm(repo, "add", "iris", "--from-mlflow", rel)
@@ -133,7 +126,7 @@ def test_relative_path_out_of_the_repo_and_the_pickle_flavor(repo: Path, saved: 
 
 
 def test_validate_input_reads_mlflows_own_example_files(repo: Path, saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     assert gm(repo, "add", "iris", "--from-mlflow", str(saved / "iris")).returncode == 0
     examples = repo / "artifacts" / "iris"
     for name in ("input_example.json", "serving_input_example.json"):
@@ -164,7 +157,7 @@ def test_validate_input_reads_mlflows_own_example_files(repo: Path, saved: Path)
 
 
 def test_validate_input_reads_pyfunc_examples_as_mlflow_means_them(repo: Path, saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     assert gm(repo, "add", "texts", "--from-mlflow", str(saved / "texts")).returncode == 0
     assert gm(repo, "add", "tensor", "--from-mlflow", str(saved / "tensor")).returncode == 0
     # `text` is an array column: {"text": [...]} is ONE record, in the example and under `inputs`
@@ -182,7 +175,7 @@ def test_validate_input_reads_pyfunc_examples_as_mlflow_means_them(repo: Path, s
 
 
 def test_a_failed_import_leaves_nothing_behind(repo: Path, saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     bad_version = gm(repo, "add", "iris", "--from-mlflow", str(saved / "iris"), "--version", "one")
     assert bad_version.returncode == 2
     assert not (repo / "artifacts").exists()
@@ -202,7 +195,7 @@ def test_a_failed_import_leaves_nothing_behind(repo: Path, saved: Path) -> None:
 
 
 def test_bump_from_a_retrained_model_outside_the_repo(repo: Path, saved: Path) -> None:
-    _init(repo)
+    initialized(repo)
     added = gm(repo, "add", "iris", "--from-mlflow", str(saved / "iris"))
     assert added.returncode == 0, added.stderr
     git(repo, "add", "-A")

@@ -23,6 +23,7 @@ from tests.kit.dvc import (
     WEIGHTS_V1,
     WEIGHTS_V2,
     drop_local_copies,
+    flip_byte,
     make_model_repo,
     remote_dir,
     remote_object,
@@ -157,11 +158,7 @@ def test_flipped_byte_in_the_remote_refuses_and_places_nothing(model_repo: Path,
     push(root)
     weights = next(e for e in entries(root) if e.path == "artifacts/model.bin")
     assert weights.md5 is not None
-    obj = remote_object(weights.md5)
-    obj.chmod(0o644)
-    data = bytearray(obj.read_bytes())
-    data[100] ^= 0x01
-    obj.write_bytes(bytes(data))
+    data = flip_byte(weights.md5, 100).read_bytes()
     drop_local_copies(root)
 
     out = tmp_path / "export"

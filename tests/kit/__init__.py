@@ -14,10 +14,11 @@
 - `manifests` a manifest edited as a user would: `edit`, `set_metrics`, `set_version`, `entry`,
               `set_entry` (with its DVC pointer), `entries`, `manifest_yaml` (the raw YAML), `MANIFEST`
               (sentiment's path); a JSON document's `paths_in` and `with_value_at` (for mutations).
-- `repos`     repos with models stored in git (no DVC cost): `model_repo`, `make_model`, `add_sentiment`,
+- `repos`     repos with models stored in git (no DVC cost): `initialized` (`gitmodel init`, committed),
+              `model_repo`, `make_model`, `add_sentiment`,
               `released_in_git`, `change_prompt_and_bump`, `two_releases`.
 - `dvc`       repos with DVC-stored models and a local DVC remote: `make_model_repo`, `second_version`,
-              `pushed_model_repo`, `dvc_released`, `drop_local_copies`, `remote_object`, `put_object`,
+              `pushed_model_repo`, `dvc_released`, `drop_local_copies`, `remote_object`, `put_object`, `flip_byte`,
               `hostile_dir_release`.
 - `templates` module-scoped template repos built once and copied per test: `template_repo`,
               `build_template`, `copy_repo`, `copy_template`, `template_runner`, `has_command`.

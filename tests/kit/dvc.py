@@ -94,6 +94,16 @@ def put_object(data: bytes, *, suffix: str = "") -> str:
     return md5
 
 
+def flip_byte(md5: str, offset: int) -> Path:
+    """Damage the remote's copy of object `md5` in place (one bit at `offset`, same size); returns its path."""
+    obj = remote_object(md5)
+    obj.chmod(0o644)
+    data = bytearray(obj.read_bytes())
+    data[offset] ^= 0x01
+    obj.write_bytes(bytes(data))
+    return obj
+
+
 def hostile_dir_release(root: Path, relpath: str, payload: bytes = b"import os  # runs at start-up\n") -> None:
     """Pin `data/train` to a `.dir` listing in the remote whose one file has `relpath` (absolute or with
     `..`), commit it as version 0.2.0 and tag it, and drop every local copy so commands must fetch it."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from gitmodel.workspace.edit import add_model, bump_model
 from gitmodel.workspace.init_repo import init_repo
+from tests.kit.cli import gm
 from tests.kit.clock import pin_dates
 from tests.kit.files import write
 from tests.kit.git import commit_all, git, release
@@ -15,6 +16,15 @@ from tests.kit.manifests import edit, set_metrics
 GATED_CONFIG = 'gates:\n  sentiment: {accuracy: ">= 0.85"}\nstages: [dev, staging, prod]\n'
 PROMPT_V1 = "You are a sentiment classifier.\n"
 PROMPT_V2 = "You are a careful sentiment classifier. Answer pos, neu or neg.\n"
+
+
+def initialized(repo: Path) -> Path:
+    """`gitmodel init --remote ../remote` through the CLI (must succeed), committed."""
+    done = gm(repo, "init", "--remote", str(repo.parent / "remote"))
+    assert done.returncode == 0, done.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "gitmodel init")
+    return repo
 
 
 def model_repo(repo: Path, *, dvc: bool = True, commit: bool = True, name: str = "sentiment") -> Path:
