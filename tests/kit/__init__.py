@@ -15,15 +15,15 @@
               `set_entry` (with its DVC pointer), `entries`, `manifest_yaml` (the raw YAML), `MANIFEST`
               (sentiment's path); a JSON document's `paths_in` and `with_value_at` (for mutations).
 - `repos`     repos with models stored in git (no DVC cost): `initialized` (`gitmodel init`, committed),
-              `model_repo`, `make_model`, `add_sentiment`,
-              `released_in_git`, `change_prompt_and_bump`, `two_releases`.
+              `model_repo`, `make_model`, `add_sentiment`, `released_in_git`, `change_prompt_and_bump`,
+              `two_releases`.
 - `dvc`       repos with DVC-stored models and a local DVC remote: `make_model_repo`, `second_version`,
-              `pushed_model_repo`, `dvc_released`, `drop_local_copies`, `remote_object`, `put_object`, `flip_byte`,
-              `hostile_dir_release`.
+              `pushed_model_repo`, `dvc_released`, `drop_local_copies`; the remote's objects: `remote_object`,
+              `put_object`, `flip_byte`, `hostile_dir_release`.
 - `templates` module-scoped template repos built once and copied per test: `template_repo`,
               `build_template`, `copy_repo`, `copy_template`, `template_runner`, `has_command`.
-- `tools`     the peer tools tests drive: `need_tool` (fails, never skips, with the install command),
-              `gto`, `bare_venv_python`.
+- `tools`     the peer tools tests drive: `gto` (fails, never skips, with the install command),
+              `install_hint` (what conftest's no-skip rule tells you to install), `bare_venv_python`.
 - `gate`      the gate under attack: fixtures `gitrepo` and `dvcrepo` (import them into the test module),
               `refused_and_caught` (hook refuses; with --no-verify, `check --base` does), `dvc` (the DVC CLI).
 - `goldens`   `golden(name, text)`: compare with tests/golden/NAME (GITMODEL_UPDATE_GOLDEN=1 rewrites).
