@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.infra.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix
+from gitmodel.infra.fileio import path_clash, safe_target, temp_beside
 from gitmodel.infra.hashing import sha256_bytes
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
@@ -295,8 +294,7 @@ def _get_locked(root: Path, located: Located, out_dir: Path, wanted: list[str], 
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
-    remove_stale_temps(out_dir, "gitmodel-get")  # left by a `get` killed mid-way
-    staging = Path(tempfile.mkdtemp(prefix=temp_prefix("gitmodel-get"), suffix=".tmp", dir=out_dir))
+    staging = temp_beside(out_dir / "gitmodel-get", directory=True)  # sweeps one a `get` killed mid-way left
     placed: list[Path] = []
     try:
         staged = stage_release(root, located, staging, remote=remote, progress=progress)
