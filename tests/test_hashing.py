@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.infra import hashing
+from gitmodel.infra import cache, hashing
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.hashing import (
     CACHE_FORMAT,
@@ -406,12 +406,12 @@ def test_cache_entry_from_other_stat_is_not_trusted(work: tuple[Path, Path]) -> 
     _age(file)
     info = file.stat()
     # A hand-made entry with a matching stat proves hits come from the file, and a mismatch re-reads.
-    (git_dir / "gitmodel").mkdir()
+    target = cache.cache_file(git_dir, "hashcache.json")
     entry = [info.st_size, info.st_mtime_ns, info.st_ino, "f" * 64]
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
+    cache.save(target, CACHE_FORMAT, {"files": {"model.bin": entry}})
     assert _cache(work).sha256(file) == "f" * 64
     entry[2] += 1
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
+    cache.save(target, CACHE_FORMAT, {"files": {"model.bin": entry}})
     assert _cache(work).sha256(file) == hashlib.sha256(b"real").hexdigest()
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -12,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from gitmodel.infra import cache
 from gitmodel.infra.errors import ExternalFailure, InvalidInput
 
 CHUNK = 4 * 1024 * 1024
@@ -193,7 +192,7 @@ class HashCache:
     """sha256 by (size, mtime_ns, inode) and by git blob id, kept in `<git_dir>/gitmodel/hashcache.json`."""
 
     def __init__(self, git_dir: Path, root: Path, *, hasher: Callable[[Path], str] | None = None) -> None:
-        self.path = Path(git_dir) / "gitmodel" / "hashcache.json"
+        self.path = cache.cache_file(git_dir, "hashcache.json")
         self.root = Path(root)
         self._hasher = hasher or sha256_file
         self._files: dict[str, list[int | str]] = {}
@@ -205,13 +204,7 @@ class HashCache:
         if self._loaded:
             return
         self._loaded = True
-        try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            # Missing, unreadable or corrupt: it is only a cache, so start empty and rewrite it on save.
-            return
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return
+        data = cache.load(self.path, CACHE_FORMAT)  # {} when missing, corrupt or another version's
         files, blobs = data.get("files"), data.get("blobs")
         if isinstance(files, dict):
             self._files = {k: v for k, v in files.items() if isinstance(k, str) and _is_stat_entry(v)}
@@ -287,28 +280,8 @@ class HashCache:
         """Write the cache atomically if anything changed; False if it could not be written."""
         if not self._dirty:
             return False
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "files": self._files, "blobs": self._blobs},
-            sort_keys=True, separators=(",", ":"),
-        ).encode()
-        temp: str | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Not tempfile (its import is ~5 ms of a commit hook) and no fsync: this is a cache, and a
-            # file torn by a power cut reads as empty, which only means hashing again.
-            temp = str(self.path.parent / f".hashcache.{os.getpid()}.{time.monotonic_ns()}.tmp")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(payload)
-            os.replace(temp, self.path)
-            temp = None
-        except OSError:
-            # A read-only repository must not fail a command over its cache; the next run just rehashes.
-            return False
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+        if not cache.save(self.path, CACHE_FORMAT, {"files": self._files, "blobs": self._blobs}):
+            return False  # read-only repository: the next run just rehashes
         self._dirty = False
         return True
 
