@@ -86,16 +86,11 @@ def _environment(cwd: Path, env: Mapping[str, str] | None) -> Iterator[None]:
 @contextlib.contextmanager
 def _gitmodel_state() -> Iterator[None]:
     """gitmodel's module-level state: as a fresh process would have it during the run, as it was after."""
-    storage = sys.modules.get("gitmodel.storage.dvc")
     fileio = sys.modules.get("gitmodel.infra.fileio")
-    progress = getattr(storage, "_progress", False)
     memo = getattr(fileio, "_memo", None)
     try:
         yield
     finally:
-        storage = sys.modules.get("gitmodel.storage.dvc")
-        if storage is not None:
-            storage.set_progress(progress)
         fileio = sys.modules.get("gitmodel.infra.fileio")
         if fileio is not None:
             fileio.use_parse_memo(memo)

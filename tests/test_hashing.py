@@ -45,9 +45,14 @@ def test_sha256_file_matches_hashlib(tmp_path: Path, size: int) -> None:
     assert md5_file(tmp_path / "blob.bin") == hashlib.md5(data).hexdigest()
 
 
-def test_sha256_file_with_progress_bar(tmp_path: Path) -> None:
+def test_sha256_file_with_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _random_file(tmp_path / "blob.bin", CHUNK + 7)
-    assert sha256_file(tmp_path / "blob.bin", progress=True) == hashlib.sha256(data).hexdigest()
+    monkeypatch.setattr(hashing, "PROGRESS_THRESHOLD", 0)  # report for a file this small too
+    reports: list[tuple[str, int, int]] = []
+    assert sha256_file(tmp_path / "blob.bin", progress=lambda *r: reports.append(r)) == hashlib.sha256(data).hexdigest()
+    assert reports[0] == ("hashing blob.bin", 0, CHUNK + 7)
+    assert reports[-1] == ("hashing blob.bin", CHUNK + 7, CHUNK + 7)  # the report ends: the bar goes away
+    assert [done for _, done, _ in reports] == sorted(done for _, done, _ in reports)
 
 
 @needs_sha256sum

@@ -111,22 +111,12 @@ def show_versions(name: str, json_out: bool) -> int:
     return ExitCode.OK
 
 
-def progress(json_out: bool) -> bool:
-    """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
-    import sys
-
-    from gitmodel.storage import dvc as storage
-
-    enabled = sys.stderr.isatty() and not json_out
-    storage.set_progress(enabled)
-    return enabled
-
-
 def show_push(names: list[str] | None, all_releases: bool, remote: str | None, json_out: bool) -> int:
+    from gitmodel.cli.progress import progress_for
     from gitmodel.storage.transfer import push as do_push
 
-    progress(json_out)
-    report = do_push(_root(), names, all_releases=all_releases, remote=remote)
+    with progress_for(json_out) as progress:
+        report = do_push(_root(), names, all_releases=all_releases, remote=remote, progress=progress)
     if json_out:
         emit_json(report.to_json())
         return ExitCode.OK

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitmodel import __version__
+from gitmodel.infra.version import __version__
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
 if TYPE_CHECKING:

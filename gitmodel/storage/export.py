@@ -18,6 +18,7 @@ from typing import Any
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.infra.fileio import path_clash, safe_target, temp_beside
 from gitmodel.infra.hashing import sha256_bytes
+from gitmodel.infra.progress import Progress
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
 from gitmodel.model.config import load_config
@@ -142,7 +143,7 @@ def _git_contents(root: Path, commit: str, items: list[tuple[str, FileEntry]]) -
 
 
 def stage_release(root: Path, located: Located, staging: Path, *, remote: str | None = None,
-                  include_manifest: bool = True, progress: bool = False) -> Staged:
+                  include_manifest: bool = True, progress: Progress | None = None) -> Staged:
     """Write the release's files below `staging` (repo-relative layout) and check every sha256.
 
     A mismatch raises Refused naming each file with the expected and actual hash; a cache object found
@@ -161,7 +162,8 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
         from gitmodel.storage import dvc_transfer
 
         check_pointers([e.path for _, e in dvc_items], lambda p: git.show_file(root, located.commit, p))
-        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
+        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote,
+                                               progress)
         objects = fetched.objects
         staged.fetched = fetched.fetched
         staged.remote = fetched.remote.url if fetched.remote else None
@@ -235,7 +237,8 @@ def _top_paths(files: list[ExportedFile]) -> list[str]:
     return list(dict.fromkeys(f.path for f in files))
 
 
-def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progress: bool = False) -> GetResult:
+def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progress: Progress | None = None
+        ) -> GetResult:
     """Export one release into `out_dir` (repo-relative layout). All or nothing: every file is verified
     under a temporary name before the first is renamed into place."""
     located = locate_release(root, ref)
@@ -286,7 +289,7 @@ def _one_writer(directory: Path) -> Any:
 
 
 def _get_locked(root: Path, located: Located, out_dir: Path, wanted: list[str], targets: dict[str, Path],
-                created: list[Path], *, remote: str | None, progress: bool) -> GetResult:
+                created: list[Path], *, remote: str | None, progress: Progress | None) -> GetResult:
     try:
         _refuse_existing(out_dir, wanted, targets)  # again, under the lock: another `get` may have placed them
     except Refused:
