@@ -265,7 +265,7 @@ def temp_beside(target: Path, *, directory: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(target.parent, target.name)
     if directory:
-        return _new_temp(target, os.mkdir)[0]
+        return _new_temp(target, lambda name: os.mkdir(name, 0o700))[0]  # as tempfile.mkdtemp made it
 
     def free(name: Path) -> None:
         if os.path.lexists(name):
