@@ -42,3 +42,12 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
     git_dir.write_text("a file where the git dir should be")
     assert cache.save(cache.cache_file(git_dir, "x.json"), 1, {"a": 1}) is False
     assert git_dir.read_text() == "a file where the git dir should be"
+
+
+def test_the_stamped_version_is_the_released_one() -> None:
+    """Caches are stamped with gitmodel/infra/version.py's version: it must move with pyproject.toml's, or an
+    upgrade would keep serving the old release's caches."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert gitmodel.__version__ == project["version"]
