@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 
 def _memoized(root: Path, fn: Callable[[], T]) -> T:
-    """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed.json): 100 manifests gitmodel
+    """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed-yaml12.json): 100 manifests gitmodel
     wrote or parsed before need no YAML parse (status on a 100-model repo: about 1 ms each saved)."""
     from gitmodel.gate.hook import ParseMemo
     from gitmodel.infra.fileio import use_parse_memo
