@@ -125,7 +125,7 @@ def status_figures(ctx: Context) -> None:
 # ----------------------------------------------------------------------------------------- hashing
 
 GM_SHA = ("import sys\nfrom pathlib import Path\nfrom gitmodel.infra.hashing import sha256_file\n"
-          "print(sha256_file(Path(sys.argv[1]), progress=False))\n")
+          "print(sha256_file(Path(sys.argv[1])))\n")
 BARE_SHA = ("import hashlib, sys\nh = hashlib.sha256()\nwith open(sys.argv[1], 'rb') as f:\n"
             "    while b := f.read(1 << 20):\n        h.update(b)\nprint(h.hexdigest())\n")
 

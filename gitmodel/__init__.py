@@ -6,13 +6,15 @@ TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing cos
 if TYPE_CHECKING:
     from typing import Any
 
-
-__version__ = "0.1.0"
-__all__ = ["Resolved", "resolve"]
+__all__ = ["Resolved", "__version__", "resolve"]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: `import gitmodel` stays cheap (the git hook imports it); the API loads on first use.
+    if name == "__version__":  # kept in gitmodel/infra/version.py: the caches below are stamped with it
+        from gitmodel.infra.version import __version__
+
+        return __version__
     if name in ("resolve", "Resolved"):
         from gitmodel.storage import resolve as api
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import gitmodel.cli
-from gitmodel.storage import dvc as storage
 from tests.kit.cli import gm, gm_subprocess
 from tests.kit.clirun import needs_process, run_in_process
 from tests.kit.repos import model_repo
@@ -61,7 +60,6 @@ def test_a_run_leaves_the_test_process_as_it_was(tmp_path: Path, monkeypatch: py
         os.environ["GITMODEL_CLIRUN_PROBE"] = "set by the command"
         os.umask(0o077)
         signal.signal(signal.SIGTERM, lambda *_: None)
-        storage.set_progress(True)
         logging.getLogger("dvc").addHandler(logging.StreamHandler(sys.stderr))
         sys.stdout.write(f"argv={argv} cwd={Path.cwd().name}\n")
         sys.stdout.write("stdin=" + sys.stdin.read() + "\n")
@@ -71,7 +69,7 @@ def test_a_run_leaves_the_test_process_as_it_was(tmp_path: Path, monkeypatch: py
         sys.exit(3)
 
     before = (os.getcwd(), dict(os.environ), os.umask(0o022), signal.getsignal(signal.SIGTERM),
-              storage._progress, list(logging.getLogger("dvc").handlers), sys.stdout, sys.stderr, sys.stdin,
+              list(logging.getLogger("dvc").handlers), sys.stdout, sys.stderr, sys.stdin,
               os.fstat(1).st_ino)
     os.umask(before[2])
     monkeypatch.setattr(gitmodel.cli, "main", busy_main)
@@ -82,7 +80,7 @@ def test_a_run_leaves_the_test_process_as_it_was(tmp_path: Path, monkeypatch: py
     assert result.stderr == "child-err\nlast\n"
     umask = os.umask(0o022)
     os.umask(umask)
-    after = (os.getcwd(), dict(os.environ), umask, signal.getsignal(signal.SIGTERM), storage._progress,
+    after = (os.getcwd(), dict(os.environ), umask, signal.getsignal(signal.SIGTERM),
              list(logging.getLogger("dvc").handlers), sys.stdout, sys.stderr, sys.stdin, os.fstat(1).st_ino)
     assert after == before
 

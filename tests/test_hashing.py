@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmodel.infra import hashing
+from gitmodel.infra import cache, hashing
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.hashing import (
     CACHE_FORMAT,
@@ -45,9 +45,14 @@ def test_sha256_file_matches_hashlib(tmp_path: Path, size: int) -> None:
     assert md5_file(tmp_path / "blob.bin") == hashlib.md5(data).hexdigest()
 
 
-def test_sha256_file_with_progress_bar(tmp_path: Path) -> None:
+def test_sha256_file_with_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _random_file(tmp_path / "blob.bin", CHUNK + 7)
-    assert sha256_file(tmp_path / "blob.bin", progress=True) == hashlib.sha256(data).hexdigest()
+    monkeypatch.setattr(hashing, "PROGRESS_THRESHOLD", 0)  # report for a file this small too
+    reports: list[tuple[str, int, int]] = []
+    assert sha256_file(tmp_path / "blob.bin", progress=lambda *r: reports.append(r)) == hashlib.sha256(data).hexdigest()
+    assert reports[0] == ("hashing blob.bin", 0, CHUNK + 7)
+    assert reports[-1] == ("hashing blob.bin", CHUNK + 7, CHUNK + 7)  # the report ends: the bar goes away
+    assert [done for _, done, _ in reports] == sorted(done for _, done, _ in reports)
 
 
 @needs_sha256sum
@@ -406,12 +411,12 @@ def test_cache_entry_from_other_stat_is_not_trusted(work: tuple[Path, Path]) -> 
     _age(file)
     info = file.stat()
     # A hand-made entry with a matching stat proves hits come from the file, and a mismatch re-reads.
-    (git_dir / "gitmodel").mkdir()
+    target = cache.cache_file(git_dir, "hashcache.json")
     entry = [info.st_size, info.st_mtime_ns, info.st_ino, "f" * 64]
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
+    cache.save(target, CACHE_FORMAT, {"files": {"model.bin": entry}})
     assert _cache(work).sha256(file) == "f" * 64
     entry[2] += 1
-    (git_dir / "gitmodel" / "hashcache.json").write_text(json.dumps({"format": CACHE_FORMAT, "files": {"model.bin": entry}}))
+    cache.save(target, CACHE_FORMAT, {"files": {"model.bin": entry}})
     assert _cache(work).sha256(file) == hashlib.sha256(b"real").hexdigest()
 
 

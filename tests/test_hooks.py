@@ -227,6 +227,32 @@ def test_index_follows_branch_switches(gmrepo: Path) -> None:
     assert "prompts/sentiment.txt: prompts changed" in refused.stderr
 
 
+def test_an_index_written_by_another_gitmodel_version_is_rebuilt(gmrepo: Path) -> None:
+    """Issue 15: stale pins must not survive an upgrade. An index stamped by another version, whose entry for
+    the staged manifest blob pins nothing, would wave an unbumped prompt edit through if it were trusted."""
+    import json
+
+    import gitmodel
+
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    index_file = git_dir(gmrepo) / "gitmodel" / "hookindex.json"
+    written = json.loads(index_file.read_text())
+    assert written["gitmodel"] == gitmodel.__version__
+    entry = written["models"]["models/sentiment.yaml"]
+    assert "prompts/sentiment.txt" in entry["pins"]
+    entry["pins"], entry["folds"] = [], []  # what an older release might have computed
+    index_file.write_text(json.dumps({**written, "gitmodel": "0.0.1"}))
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited after the upgrade\n")
+    git(gmrepo, "add", "prompts")
+    refused = commit(gmrepo, "edit without a bump")
+    assert refused.returncode == 1, refused.stderr
+    assert "prompts/sentiment.txt: prompts changed" in refused.stderr
+    rebuilt = json.loads(index_file.read_text())
+    assert rebuilt["gitmodel"] == gitmodel.__version__
+    assert "prompts/sentiment.txt" in rebuilt["models"]["models/sentiment.yaml"]["pins"]
+
+
 def test_deleting_a_released_manifest_is_refused(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0

@@ -147,3 +147,21 @@ def test_records_agree_with_dataclasses(a: tuple, b: tuple, cut: int, change: ob
     moved_d, moved_r = dataclasses.replace(da, y=change), replace(ra, y=change)
     assert repr(moved_r) == repr(moved_d).replace("_DataPoint", "_RecordPoint")
     assert dataclasses.astuple(moved_d) == tuple(getattr(moved_r, name) for name in fields(moved_r))
+
+
+def test_the_layers_below_storage_define_records_not_dataclasses() -> None:
+    """The rule in gitmodel/model/records.py: model/ and repo/ use Record, so the hook can import any of them."""
+    import ast
+    from pathlib import Path
+
+    import gitmodel
+
+    package = Path(gitmodel.__file__).parent
+    offenders = []
+    for path in sorted([*(package / "model").glob("*.py"), *(package / "repo").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "dataclasses" or (
+                    isinstance(node, ast.Import) and any(a.name == "dataclasses" for a in node.names)):
+                offenders.append(path.relative_to(package).as_posix())
+    assert offenders == []
+    assert len(list((package / "repo").glob("*.py"))) > 5  # the scan found the package

@@ -1,4 +1,4 @@
-"""Sample readers and input validation (gitmodel/context/samples.py)."""
+"""Sample readers, CSV coercion and input validation (gitmodel/context/samples.py, sample_coerce.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from jsonschema import validators
 
 from gitmodel.context import samples
 from gitmodel.context.sample_accept import fast_acceptor
+from gitmodel.context.sample_coerce import coerce_csv_record
 from gitmodel.context.samples import (
     RecordError,
     ValidationSummary,
-    coerce_csv_record,
     iter_located,
     iter_records,
     validate_file,

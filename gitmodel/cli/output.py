@@ -77,23 +77,22 @@ def emit_json(data: Any) -> None:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
     """A rich table on a terminal; plain aligned columns otherwise (stable for pipes and golden tests)."""
-    cells = [[printable(str(h)) for h in headers]] + [["" if v is None else printable(str(v)) for v in row]
-                                                       for row in rows]
+    from gitmodel.review.tables import text_table
+
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
-        tbl = Table(*cells[0], title=printable(title) if title else None)
-        for row in cells[1:]:
-            tbl.add_row(*(escape(c) for c in row))
+        tbl = Table(*(printable(str(h)) for h in headers), title=printable(title) if title else None)
+        for row in rows:
+            tbl.add_row(*(escape("" if v is None else printable(str(v))) for v in row))
         Console().print(tbl)
         return
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     if title:
         out(title)
-    for row in cells:
-        out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for line in text_table([list(headers), *rows]):
+        out(line)
 
 
 def rich_out(markup: str) -> None:

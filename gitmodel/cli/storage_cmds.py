@@ -13,18 +13,13 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
+from gitmodel.cli.progress import progress_for
 from gitmodel.infra.errors import ExitCode
 from gitmodel.repo.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
                                                help="DVC remote name (default: .gitmodel.yaml's, else DVC's).")]
-
-
-def _progress(json_out: bool) -> bool:
-    from gitmodel.cli.views import progress
-
-    return progress(json_out)
 
 
 def _print_verify(report: object) -> None:
@@ -74,8 +69,8 @@ def pull(
     """
     from gitmodel.storage.transfer import pull as do_pull
 
-    _progress(json_out)
-    report = do_pull(_root(), names or None, remote=remote, force=force)
+    with progress_for(json_out) as progress:
+        report = do_pull(_root(), names or None, remote=remote, force=force, progress=progress)
     if json_out:
         emit_json(report.to_json())
     else:
@@ -103,8 +98,8 @@ def get(
     """
     from gitmodel.storage.export import get as do_get
 
-    progress = _progress(json_out)
-    result = do_get(_root(), ref, out_dir, remote=remote, progress=progress)
+    with progress_for(json_out) as progress:
+        result = do_get(_root(), ref, out_dir, remote=remote, progress=progress)
     if json_out:
         emit_json(result.to_json())
         return
@@ -127,8 +122,8 @@ def checkout(
     """
     from gitmodel.storage.transfer import checkout as do_checkout
 
-    _progress(json_out)
-    report = do_checkout(_root(), ref, force=force, remote=remote)
+    with progress_for(json_out) as progress:
+        report = do_checkout(_root(), ref, force=force, remote=remote, progress=progress)
     if json_out:
         emit_json(report.to_json())
     else:
@@ -159,7 +154,8 @@ def verify(
         verify_labels_file(labels, ref, json_out=json_out)
         return
 
-    report = do_verify(_root(), ref)
+    with progress_for(json_out) as progress:
+        report = do_verify(_root(), ref, progress=progress)
     if json_out:
         emit_json(report.to_json())
     else:

@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 
 def _memoized(root: Path, fn: Callable[[], T]) -> T:
-    """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed.json): 100 manifests gitmodel
+    """Run `fn` with the parsed-YAML memo the hook keeps (.git/gitmodel/parsed-yaml12.json): 100 manifests gitmodel
     wrote or parsed before need no YAML parse (status on a 100-model repo: about 1 ms each saved)."""
     from gitmodel.gate.hook import ParseMemo
     from gitmodel.infra.fileio import use_parse_memo
@@ -111,22 +111,12 @@ def show_versions(name: str, json_out: bool) -> int:
     return ExitCode.OK
 
 
-def progress(json_out: bool) -> bool:
-    """Progress bars only for a person watching: stderr is a terminal and stdout is not JSON."""
-    import sys
-
-    from gitmodel.storage import dvc as storage
-
-    enabled = sys.stderr.isatty() and not json_out
-    storage.set_progress(enabled)
-    return enabled
-
-
 def show_push(names: list[str] | None, all_releases: bool, remote: str | None, json_out: bool) -> int:
+    from gitmodel.cli.progress import progress_for
     from gitmodel.storage.transfer import push as do_push
 
-    progress(json_out)
-    report = do_push(_root(), names, all_releases=all_releases, remote=remote)
+    with progress_for(json_out) as progress:
+        report = do_push(_root(), names, all_releases=all_releases, remote=remote, progress=progress)
     if json_out:
         emit_json(report.to_json())
         return ExitCode.OK

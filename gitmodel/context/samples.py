@@ -1,4 +1,7 @@
-"""Streaming sample readers (JSON, JSONL, CSV) and record validation for `gitmodel validate-input`."""
+"""Streaming sample readers (JSON, JSONL, CSV) and record validation for `gitmodel validate-input`.
+
+CSV cells become JSON values in gitmodel/context/sample_coerce.py; gitmodel/context/sample_accept.py accepts
+the common valid record without jsonschema."""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ import codecs
 import csv
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from gitmodel.context.sample_accept import fast_acceptor
+from gitmodel.context.sample_coerce import coerce, csv_coercers
 from gitmodel.infra.errors import InvalidInput
 
 SCHEMA_WHERE = "schema.inputs"
@@ -20,8 +23,6 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"
 _JSON_CHUNK = 1 << 16
 _MAX_MESSAGE = 300
 _WS = " \t\r\n"
-_INT_RE = re.compile(r"[+-]?\d+")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 # (row, line, record): row is what messages show; line is where the record starts in the file.
 Located = tuple[int, int, object]
@@ -288,94 +289,6 @@ def iter_records(path: Path) -> Iterator[tuple[int, object]]:
     return ((row, record) for row, _, record in iter_located(path))
 
 
-# --- CSV coercion -------------------------------------------------------------------------------------
-
-Coercer = Callable[[str], object]
-
-
-def _to_int(cell: str) -> object:
-    if not _INT_RE.fullmatch(cell):
-        return cell
-    try:
-        return int(cell)
-    except ValueError:  # past Python's 4,300-digit limit; validation then reports the string
-        return cell
-
-
-def _to_number(cell: str) -> object:
-    if _INT_RE.fullmatch(cell):
-        return _to_int(cell)
-    return float(cell) if _NUMBER_RE.fullmatch(cell) else cell
-
-
-_BOOLEANS = {"true": True, "false": False}
-
-
-def _to_bool(cell: str) -> object:
-    return _BOOLEANS.get(cell.lower(), cell)
-
-
-def _to_null(cell: str) -> object:
-    return None if cell.lower() == "null" else cell
-
-
-def _to_json(cell: str) -> object:
-    try:
-        return json.loads(cell)
-    except (ValueError, RecursionError):
-        return cell
-
-
-_COERCERS: dict[str, Coercer] = {"integer": _to_int, "number": _to_number, "boolean": _to_bool,
-                                 "null": _to_null, "object": _to_json, "array": _to_json}
-
-
-def _coercer(prop: object) -> Coercer | None:
-    if not isinstance(prop, Mapping):
-        return None
-    declared = prop.get("type")
-    types = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
-    if not types or "string" in types:
-        # The cell is already a valid string; converting it could only make a valid value invalid.
-        return None
-    steps = [_COERCERS[t] for t in types if t in _COERCERS]
-    if not steps:
-        return None
-    if len(steps) == 1:
-        return steps[0]
-
-    def first_that_converts(cell: str) -> object:
-        for step in steps:
-            value = step(cell)
-            if value is not cell:
-                return value
-        return cell
-
-    return first_that_converts
-
-
-def _coercers(schema: object) -> dict[str, Coercer]:
-    props = schema.get("properties") if isinstance(schema, Mapping) else None
-    if not isinstance(props, Mapping):
-        return {}
-    return {name: c for name, prop in props.items() if (c := _coercer(prop)) is not None}
-
-
-def _coerce(record: Mapping[str, str], coercers: Mapping[str, Coercer]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, cell in record.items():
-        if cell == "":
-            continue  # an empty cell is an absent value, so `required` catches it
-        convert = coercers.get(key)
-        out[key] = convert(cell) if convert else cell
-    return out
-
-
-def coerce_csv_record(record: dict[str, str], schema: dict[str, Any]) -> dict[str, object]:
-    """CSV cells converted to the JSON types the schema's top-level properties declare."""
-    return _coerce(record, _coercers(schema))
-
-
 # --- validation ---------------------------------------------------------------------------------------
 
 def _build_validator(schema: object) -> Any:
@@ -419,8 +332,8 @@ def validate_file(path: Path, schema: dict[str, Any], *, max_errors: int = 1000)
     kind = sample_format(path)
     summary = ValidationSummary()
     if kind == "csv":
-        coercers = _coercers(schema)
-        records: Iterator[Located] = ((r, ln, _coerce(rec, coercers)) for r, ln, _, rec in _iter_csv_raw(path))
+        coercers = csv_coercers(schema)
+        records: Iterator[Located] = ((r, ln, coerce(rec, coercers)) for r, ln, _, rec in _iter_csv_raw(path))
     else:
         from gitmodel.context.mlflow_examples import mlflow_records
 

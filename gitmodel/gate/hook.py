@@ -17,17 +17,17 @@ and yaml stay out of `sys.modules` on the fast path.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from gitmodel.infra import cache
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
 from gitmodel.repo import git
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
+INDEX_FILE = "hookindex.json"
 INDEX_FORMAT = 2  # 2: each model's `folds` (its pins and manifest as a macOS/Windows checkout names them)
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
 
@@ -55,14 +55,8 @@ class HookIndex:
 
     @classmethod
     def load(cls, git_dir: Path) -> HookIndex:
-        path = git_dir / "gitmodel" / "hookindex.json"
-        index = cls(path)
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return index  # missing or corrupt: only a cache, rebuilt below
-        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
-            return index
+        index = cls(cache.cache_file(git_dir, INDEX_FILE))
+        data = cache.load(index.path, INDEX_FORMAT)  # {} when missing, corrupt or another gitmodel version's
         models = data.get("models")
         if isinstance(data.get("config"), str) and isinstance(data.get("manifests"), str) and isinstance(models, dict):
             index.config, index.manifests_dir = data["config"], data["manifests"]
@@ -72,22 +66,9 @@ class HookIndex:
         return index
 
     def save(self) -> None:
-        if not self.dirty:
-            return
-        payload = json.dumps({"format": INDEX_FORMAT, "config": self.config, "manifests": self.manifests_dir,
-                              "models": self.models}, sort_keys=True, separators=(",", ":")).encode()
-        temp = self.path.with_name(f".hookindex.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temp, "wb") as stream:
-                stream.write(payload)
-            os.replace(temp, self.path)
-        except OSError:
-            # A read-only .git must not block a commit over a cache: the next run rebuilds it.
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            return
-        self.dirty = False
+        if self.dirty and cache.save(self.path, INDEX_FORMAT, {"config": self.config, "manifests": self.manifests_dir,
+                                                               "models": self.models}):
+            self.dirty = False  # not saved (a read-only .git must not block a commit): the next run rebuilds it
 
 
 def pins_of(doc: object) -> list[str]:

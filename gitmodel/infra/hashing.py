@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import stat
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from gitmodel.infra import cache
 from gitmodel.infra.errors import ExternalFailure, InvalidInput
+from gitmodel.infra.progress import PROGRESS_THRESHOLD, Progress
 
 CHUNK = 4 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
-PROGRESS_THRESHOLD = 64 * 1024 * 1024
 # git's racy-clean problem: a write in the same timestamp tick as our stat can leave size and mtime
 # unchanged. Two seconds covers coarse filesystems (FAT's mtime has 2 s resolution).
 RACY_NS = 2_000_000_000
@@ -36,13 +34,11 @@ def _read_error(path: Path, exc: OSError) -> InvalidInput | ExternalFailure:
     return ExternalFailure(f"cannot read: {exc.strerror or exc}", where=str(path))
 
 
-def _hash_file(path: Path, digest: hashlib._Hash, progress: bool | None) -> str:
+def _hash_file(path: Path, digest: hashlib._Hash, progress: Progress | None) -> str:
     try:
         with open(path, "rb", buffering=0) as stream:
             size = os.fstat(stream.fileno()).st_size
-            if progress is None:
-                progress = size > PROGRESS_THRESHOLD and sys.stderr.isatty()
-            if not progress:
+            if progress is None or size <= PROGRESS_THRESHOLD:
                 # Fresh 1 MiB reads beat readinto() of one reused 4 MiB buffer here (0.71 s vs 0.85 s a
                 # GiB on these machines): the bytes stay in L2 between read and hash. Memory stays flat.
                 while chunk := stream.read(READ_CHUNK):
@@ -50,30 +46,27 @@ def _hash_file(path: Path, digest: hashlib._Hash, progress: bool | None) -> str:
                 return digest.hexdigest()
             buffer = bytearray(min(CHUNK, size + 1))
             view = memoryview(buffer)
-            # rich costs tens of milliseconds to import; only a long hash on a terminal pays for it.
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                       TimeRemainingColumn())
-            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task(f"hashing {path.name}", total=size)
-                while count := stream.readinto(buffer):
-                    digest.update(view[:count])
-                    bar.advance(task, count)
+            label, done = f"hashing {path.name}", 0
+            progress(label, done, size)
+            while count := stream.readinto(buffer):
+                digest.update(view[:count])
+                done += count
+                progress(label, min(done, size), size)
+            if done < size:  # the file shrank while it was read: end the report all the same
+                progress(label, size, size)
             return digest.hexdigest()
     except OSError as exc:
         raise _read_error(path, exc) from exc
 
 
-def sha256_file(path: Path, *, progress: bool | None = None) -> str:
-    """Lowercase hex sha256 of a file, streamed; progress=None shows a bar for >64 MiB files on a tty."""
+def sha256_file(path: Path, *, progress: Progress | None = None) -> str:
+    """Lowercase hex sha256 of a file, streamed; reports to `progress` for files over PROGRESS_THRESHOLD."""
     return _hash_file(path, hashlib.sha256(), progress)
 
 
 def md5_file(path: Path) -> str:
     """Lowercase hex md5 of a file, streamed: DVC's content address, not a security check."""
-    return _hash_file(path, hashlib.md5(usedforsecurity=False), False)
+    return _hash_file(path, hashlib.md5(usedforsecurity=False), None)
 
 
 def sha256_and_md5(path: Path) -> tuple[str, str]:
@@ -192,10 +185,11 @@ def _is_stat_entry(value: object) -> bool:
 class HashCache:
     """sha256 by (size, mtime_ns, inode) and by git blob id, kept in `<git_dir>/gitmodel/hashcache.json`."""
 
-    def __init__(self, git_dir: Path, root: Path, *, hasher: Callable[[Path], str] | None = None) -> None:
-        self.path = Path(git_dir) / "gitmodel" / "hashcache.json"
+    def __init__(self, git_dir: Path, root: Path, *, hasher: Callable[[Path], str] | None = None,
+                 progress: Progress | None = None) -> None:
+        self.path = cache.cache_file(git_dir, "hashcache.json")
         self.root = Path(root)
-        self._hasher = hasher or sha256_file
+        self._hasher = hasher or (lambda file: sha256_file(file, progress=progress))
         self._files: dict[str, list[int | str]] = {}
         self._blobs: dict[str, str] = {}
         self._loaded = False
@@ -205,13 +199,7 @@ class HashCache:
         if self._loaded:
             return
         self._loaded = True
-        try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            # Missing, unreadable or corrupt: it is only a cache, so start empty and rewrite it on save.
-            return
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return
+        data = cache.load(self.path, CACHE_FORMAT)  # {} when missing, corrupt or another version's
         files, blobs = data.get("files"), data.get("blobs")
         if isinstance(files, dict):
             self._files = {k: v for k, v in files.items() if isinstance(k, str) and _is_stat_entry(v)}
@@ -287,28 +275,8 @@ class HashCache:
         """Write the cache atomically if anything changed; False if it could not be written."""
         if not self._dirty:
             return False
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "files": self._files, "blobs": self._blobs},
-            sort_keys=True, separators=(",", ":"),
-        ).encode()
-        temp: str | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Not tempfile (its import is ~5 ms of a commit hook) and no fsync: this is a cache, and a
-            # file torn by a power cut reads as empty, which only means hashing again.
-            temp = str(self.path.parent / f".hashcache.{os.getpid()}.{time.monotonic_ns()}.tmp")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(payload)
-            os.replace(temp, self.path)
-            temp = None
-        except OSError:
-            # A read-only repository must not fail a command over its cache; the next run just rehashes.
-            return False
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+        if not cache.save(self.path, CACHE_FORMAT, {"files": self._files, "blobs": self._blobs}):
+            return False  # read-only repository: the next run just rehashes
         self._dirty = False
         return True
 

@@ -5,40 +5,28 @@ document. The same bytes always parse the same, so the cache never goes stale. `
 records every manifest gitmodel writes (`add`, `bump`, library callers), and the hook records what it had
 to parse itself (the config, released manifests); the hook installs the cache with
 `gitmodel.infra.fileio.use_parse_memo`. A manifest edited by hand is new content and is parsed with PyYAML.
-Standard library only: the hook imports this.
+Loaded and saved through `gitmodel.infra.cache` (standard library only: the hook imports this).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
 
+from gitmodel.infra import cache
+
 # The name carries the reader: documents parsed by the YAML 1.1 reader of older versions (`yes` as true,
 # dates as dates) must not be served to the YAML 1.2 one (gitmodel/infra/yaml12.py).
 DOCS_FILE = "parsed-yaml12.json"
+DOCS_FORMAT = 1  # {"docs": {blob id: document}}, stamped by gitmodel.infra.cache
 KEEP_DOCS = 500  # most recent documents kept (a manifest is a few KB)
 
 
-def _write(path: Path, payload: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(payload)
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-
-
 def load_docs(git_dir: Path) -> dict[str, object]:
-    """Parsed YAML documents by blob id (empty when missing or corrupt: it is only a cache)."""
-    try:
-        data = json.loads((git_dir / "gitmodel" / DOCS_FILE).read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    """Parsed YAML documents by blob id (empty when missing, corrupt or another version's: it is only a cache)."""
+    docs = cache.load(cache.cache_file(git_dir, DOCS_FILE), DOCS_FORMAT).get("docs")
+    return docs if isinstance(docs, dict) else {}
 
 
 def remember_docs(git_dir: Path, docs: dict[str, object], known_docs: dict[str, object] | None = None) -> None:
@@ -49,7 +37,7 @@ def remember_docs(git_dir: Path, docs: dict[str, object], known_docs: dict[str, 
     merged = {k: v for k, v in current.items() if k not in docs}
     merged.update(docs)
     kept = dict(list(merged.items())[-KEEP_DOCS:])
-    _write(git_dir / "gitmodel" / DOCS_FILE, json.dumps(kept, separators=(",", ":")).encode())
+    cache.save(cache.cache_file(git_dir, DOCS_FILE), DOCS_FORMAT, {"docs": kept})
 
 
 def git_dir_of(path: Path) -> Path | None:

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.model.names import validate_name
+from gitmodel.model.records import Record
 from gitmodel.repo.tags import Approval, Release, StageEvent, TagIndex, read_tags
 
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 _META_KEYS = ("fingerprint", "manifest", "release", "role", "version", "rollback-of")
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(Record, frozen=True):
     stage: str
     version: str
     event: StageEvent      # the event that gave the stage to this version
@@ -82,8 +81,7 @@ def user_message(message: str) -> str:
     return "\n".join(body).strip()
 
 
-@dataclass
-class VersionInfo:
+class VersionInfo(Record):
     version: str
     tag: str
     date: str
@@ -113,8 +111,7 @@ def approval_json(a: Approval) -> dict[str, Any]:
     return {"role": a.role, "by": a.tagger, "date": a.date, "tag": a.tag, "note": a.note}
 
 
-@dataclass
-class VersionsResult:
+class VersionsResult(Record):
     name: str
     versions: list[VersionInfo]
     warnings: list[str]

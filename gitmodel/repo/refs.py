@@ -3,7 +3,6 @@ holds now) — the manifest there, its release, fingerprint, stages and approval
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from gitmodel.model import semver
 from gitmodel.model.config import load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
+from gitmodel.model.records import Record, field
 from gitmodel.repo import git
 from gitmodel.repo.tags import Approval, Release, TagIndex, parse_ref, read_tags
 
@@ -24,8 +24,7 @@ def current_stages(tags: TagIndex, name: str) -> dict[str, str]:
     return {stage: holder.version for stage, holder in current_holders(tags, name).items()}
 
 
-@dataclass
-class ShowResult:
+class ShowResult(Record):
     name: str
     ref: str
     manifest: Manifest

@@ -2,5 +2,5 @@
 JSON), the registry views (ls, status, show), model cards and metric trends.
 
 May import: gitmodel.gate, gitmodel.registry, gitmodel.storage, gitmodel.repo, gitmodel.model, gitmodel.infra.
-A new output format is a renderer in render.py.
+A new output format is a renderer in render.py; its tables come from tables.py (one renderer per table format).
 """

@@ -27,6 +27,7 @@ from gitmodel.repo.history import user_message
 from gitmodel.repo.reading import load_manifests
 from gitmodel.repo.sources import WorkTree
 from gitmodel.repo.tags import Release, parse_ref, read_tags
+from gitmodel.review.tables import Cell, Code, markdown_table
 from gitmodel.review.trends import is_number
 
 OVERRIDE = ".gitmodel/model-card.md"
@@ -65,12 +66,8 @@ class CardResult:
     metadata: dict[str, Any]
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return ""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(printable(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+def _table(headers: list[str], rows: list[list[Cell]]) -> str:
+    return "\n".join(markdown_table(headers, rows)) if rows else ""
 
 
 def _size(n: int) -> str:
@@ -139,8 +136,8 @@ def hf_metadata(m: Manifest, where: str = "") -> dict[str, Any]:
 
 
 def _files_table(entries: list[tuple[str, Any]]) -> str:
-    rows = [[f"`{e.path}`", c if c != "data" else (e.role or "data"), f"`{e.sha256}`", _size(e.size), e.storage]
-            for c, e in entries]
+    rows: list[list[Cell]] = [[Code(e.path), c if c != "data" else (e.role or "data"), Code(e.sha256), _size(e.size),
+                               e.storage] for c, e in entries]
     return _table(["path", "role", "sha256", "size", "storage"], rows) or "_none recorded_"
 
 
@@ -165,7 +162,7 @@ def _environment(m: Manifest) -> str:
 
 
 def _versions(releases: list[Release], current: str) -> str:
-    rows = []
+    rows: list[list[Cell]] = []
     for r in releases:
         mark = " (this card)" if str(r.version) == current else ""
         tagger = r.tagger.split(" <")[0]
@@ -186,8 +183,8 @@ def _template(root: Path) -> tuple[str, str]:
 def card_fields(m: Manifest, releases: list[Release], manifest_path: str = "") -> dict[str, str]:
     card = m.card or {}
     lineage = m.lineage or {}
-    metrics = [[k, str(v)] for k, v in (m.metrics or {}).items()]
-    params = [[f"`{k}`", f"`{v}`"] for k, v in sorted((m.params or {}).items())]
+    metrics: list[list[Cell]] = [[k, str(v)] for k, v in (m.metrics or {}).items()]
+    params: list[list[Cell]] = [[Code(k), Code(str(v))] for k, v in sorted((m.params or {}).items())]
     lineage_lines = [f"- {k}: `{v}`" for k, v in lineage.items() if k != "datasets"]
     lineage_lines += [f"- dataset: `{d}`" for d in lineage.get("datasets") or []]
     owners = ", ".join(str(o) for o in card.get("owners") or []) or "unknown"

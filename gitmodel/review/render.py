@@ -11,6 +11,7 @@ from typing import Any
 
 from gitmodel.infra.errors import printable
 from gitmodel.review.deltas import DiffReport, FileDelta, MetricDelta, ModelDiff, ValueDelta
+from gitmodel.review.tables import Cell, Code, markdown_table, md_code, md_text, text_table
 from gitmodel.review.trends import MetricsReport, mermaid_chart, sparkline
 
 SHORT = 8
@@ -94,21 +95,15 @@ def versions(m: ModelDiff) -> str:
     return f"{m.old_version or '—'} → {m.new_version or '—'}"
 
 
-def _md(text: str) -> str:
-    """Escape what breaks a Markdown table cell (and, as everywhere, control characters and escapes)."""
-    return printable(text.replace("\n", " ")).replace("|", "\\|")
-
-
 # ---------------------------------------------------------------------------------------- markdown
 
 
-def _md_metric(m: MetricDelta) -> str:
+def _md_metric(m: MetricDelta) -> list[Cell]:
     if m.delta is None:
-        return f"| {_md(m.name)} | {_md(value(m.old))} | {_md(value(m.new))} | {m.kind} | | |"
+        return [m.name, value(m.old), value(m.new), m.kind, None, None]
     arrow = "▲" if m.delta > 0 else "▼" if m.delta < 0 else "="
     verdict = "" if m.better is None else ("better" if m.better else "worse")
-    return (f"| {_md(m.name)} | {value(m.old)} | {value(m.new)} | {arrow} {signed(m.delta)} | "
-            f"{percent(m.relative)} | {verdict} |")
+    return [m.name, value(m.old), value(m.new), f"{arrow} {signed(m.delta)}", percent(m.relative), verdict]
 
 
 def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
@@ -123,18 +118,16 @@ def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
         lines += [f"{mark} required **{m.required}**, given **{m.given}**: {m.reason}", ""]
     if m.stale:
         lines += ["⚠️ **Stale manifest**: these files changed in the working tree since the manifest was written, "
-                  "so this diff cannot show them:", ""] + [f"- `{_md(x)}`" for x in m.stale] + [""]
+                  "so this diff cannot show them:", ""] + [f"- {md_code(x)}" for x in m.stale] + [""]
     if m.files:
-        lines += ["**Components**", "", "| Component | Path | Change | sha256 | Size |", "|---|---|---|---|---|"]
-        for f in m.files:
-            kind = f.kind + (f" ({f.note})" if f.note else "")
-            lines.append(f"| {f.component} | `{_md(f.path)}` | {kind} | `{sha_change(f)}` | {size_change(f)} |")
-        lines.append("")
+        rows = [[f.component, Code(f.path), f.kind + (f" ({f.note})" if f.note else ""), Code(sha_change(f)),
+                 size_change(f)] for f in m.files]
+        lines += ["**Components**", "", *markdown_table(["Component", "Path", "Change", "sha256", "Size"], rows), ""]
     if m.params:
-        lines += ["**Params**", ""] + [f"- `{_md(value_line(p))}`" for p in m.params] + [""]
+        lines += ["**Params**", ""] + [f"- {md_code(value_line(p))}" for p in m.params] + [""]
     if m.metrics:
-        lines += ["**Metrics**", "", "| Metric | Old | New | Δ | Δ % | |", "|---|---:|---:|---:|---:|---|"]
-        lines += [_md_metric(x) for x in m.metrics] + [""]
+        lines += ["**Metrics**", "", *markdown_table(["Metric", "Old", "New", "Δ", "Δ %", None],
+                                                     [_md_metric(x) for x in m.metrics], right=(1, 2, 3, 4)), ""]
         if charts and m.history:
             lines += ["<details><summary>Metric trends across releases</summary>", ""]
             for metric, points in m.history.items():
@@ -144,28 +137,28 @@ def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
         lines += ["**Schema**", ""]
         for s in m.schema:
             flag = "⚠️ **breaking**" if s.breaking else "compatible"
-            lines.append(f"- {flag}: `{_md(s.key)}` {s.kind} — {_md(s.note)}")
+            lines.append(f"- {flag}: {md_code(s.key)} {s.kind} — {md_text(s.note)}")
         lines.append("")
     for title_, items in (("Lineage", m.lineage), ("Environment", m.environment), ("Metadata", m.metadata)):
         if items:
-            lines += [f"**{title_}**", ""] + [f"- `{_md(value_line(v))}`" for v in items] + [""]
+            lines += [f"**{title_}**", ""] + [f"- {md_code(value_line(v))}" for v in items] + [""]
     return lines
 
 
 def diff_markdown(report: DiffReport, *, charts: bool = True) -> str:
-    lines = [f"## gitmodel diff: `{_md(report.old_label)}` → `{_md(report.new_label)}`", ""]
+    lines = [f"## gitmodel diff: {md_code(report.old_label)} → {md_code(report.new_label)}", ""]
     if not report.models:
         lines += ["No model changed.", ""]
     else:
-        lines += ["| Model | Version | Required | Given | Reason |", "|---|---|---|---|---|"]
+        rows: list[list[Cell]] = []
         for m in report.models:
             name = m.name if m.status != "renamed" else f"{m.old_name} → {m.name}"
             if m.ok is None:
                 required, given = "—", f"— ({m.status})"
             else:
                 required, given = str(m.required), f"{m.given} {'✅' if m.ok else '❌'}"
-            lines.append(f"| {_md(name)} | {versions(m)} | {required} | {given} | {_md(m.reason)} |")
-        lines.append("")
+            rows.append([name, versions(m), required, given, m.reason])
+        lines += [*markdown_table(["Model", "Version", "Required", "Given", "Reason"], rows), ""]
         for m in report.models:
             lines += _md_model(m, charts=charts)
     if report.unchanged:
@@ -247,11 +240,12 @@ def diff_text(report: DiffReport, *, styled: bool = False) -> str:
 
 
 def _metrics_cells(report: MetricsReport) -> tuple[list[str], list[list[str]]]:
-    headers = ["version", "date", *(printable(k) for k in report.metric_names)]
+    """Raw cells: each table renderer escapes them for its format."""
+    headers = ["version", "date", *report.metric_names]
     rows = []
     for r in report.rows:
-        rows.append([printable(r.label), printable((r.date or "")[:10]),
-                     *(printable(value(r.metrics.get(k))) if k in r.metrics else "" for k in report.metric_names)])
+        rows.append([r.label, (r.date or "")[:10],
+                     *(value(r.metrics.get(k)) if k in r.metrics else "" for k in report.metric_names)])
     rows.append(["trend", "", *(sparkline([v for _l, v in report.series(k)]) for k in report.metric_names)])
     return headers, rows
 
@@ -260,11 +254,7 @@ def metrics_text(report: MetricsReport) -> str:
     if not report.metric_names:
         return f"{report.name}: no metrics recorded in any release\n"
     headers, rows = _metrics_cells(report)
-    cells = [headers, *rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = [f"{report.name}: metrics across releases"]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    return "\n".join(lines) + "\n"
+    return "\n".join([f"{report.name}: metrics across releases", *text_table([headers, *rows])]) + "\n"
 
 
 def metrics_markdown(report: MetricsReport) -> str:
@@ -272,10 +262,7 @@ def metrics_markdown(report: MetricsReport) -> str:
     if not report.metric_names:
         return "\n".join([*lines, "No metrics recorded in any release."]) + "\n"
     headers, rows = _metrics_cells(report)
-    lines.append("| " + " | ".join(headers) + " |")
-    lines.append("|" + "|".join(["---", "---"] + ["---:"] * len(report.metric_names)) + "|")
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    lines.append("")
+    lines += [*markdown_table(headers, rows, right=range(2, len(headers))), ""]
     for metric in report.metric_names:
         points = [(label, v) for label, v in report.series(metric) if v is not None]
         if points:

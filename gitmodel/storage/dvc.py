@@ -34,30 +34,15 @@ def lock_timeout() -> float:
     return value
 
 
-# ------------------------------------------------------------------------------------------ progress
-
-_progress = False
-
-
-def set_progress(enabled: bool) -> None:
-    """Show transfer progress on stderr (the CLI passes `stderr is a TTY and not --json`)."""
-    global _progress
-    _progress = enabled
-
-
-def progress_enabled() -> bool:
-    return _progress
-
-
-def _silence_dvc_logging() -> None:
+def _silence_dvc_logging(level: int = logging.CRITICAL) -> None:
     # DVC's import installs handlers that write INFO lines ("To track the changes with git...") to the
-    # stdout of the moment; our output module is the only printer. Its tqdm bars (checkout's) stay on
-    # when the logger allows ERROR, so the progress flag picks the level.
+    # stdout of the moment; our output module is the only printer. Its tqdm bars stay on when the logger
+    # allows ERROR: a transfer someone watches (a `progress` callback was given) raises the level for its time.
     for name in ("dvc", "dvc_objects", "dvc_data"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = False
-        logger.setLevel(logging.ERROR if _progress else logging.CRITICAL)
+        logger.setLevel(level)
 
 
 def _quiet_dvc() -> None:

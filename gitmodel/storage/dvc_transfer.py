@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitmodel.infra.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.infra.fileio import path_clash, safe_target
-from gitmodel.storage.dvc import RemoteInfo, _remote, _with_lock_retry, progress_enabled
+from gitmodel.infra.progress import Progress
+from gitmodel.storage.dvc import RemoteInfo, _remote, _silence_dvc_logging, _with_lock_retry
 
 if TYPE_CHECKING:
     from gitmodel.model.manifest import FileEntry
@@ -138,21 +140,25 @@ def _object_ids(sources: Sequence[Any], entries: Sequence[FileEntry]) -> list[An
     return infos
 
 
-def _transfer(repo: Any, src: Any, dest: Any, entries: Sequence[FileEntry], desc: str) -> set[str]:
+def _transfer(repo: Any, src: Any, dest: Any, entries: Sequence[FileEntry], desc: str,
+              progress: Progress | None = None) -> set[str]:
     """Copy the entries' objects (a `.dir` brings its files); the md5s that failed."""
     from dvc_data.hashfile.transfer import transfer
 
     cache = repo.cache.local
     objs = _object_ids([cache, src], entries)
-    if not progress_enabled():
+    if progress is None:
         return {str(hi.value) for hi in transfer(src, dest, objs, cache_odb=cache).failed}
     # DVC's own bars count objects and vanish for a single large file; say what is moving instead.
-    from rich.console import Console
-
     total = sum(max(e.size, 0) for e in entries)
     label = f"{desc}: {len(entries)} file(s), {total / 2**20:,.1f} MiB"
-    with Console(stderr=True).status(label):
+    progress(label, 0, total)
+    _silence_dvc_logging(logging.ERROR)
+    try:
         result = transfer(src, dest, objs, cache_odb=cache)
+    finally:
+        _silence_dvc_logging()
+        progress(label, total, total)
     return {str(hi.value) for hi in result.failed}
 
 
@@ -182,7 +188,8 @@ class PushResult:
         return iter(self.pushed)
 
 
-def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None) -> PushResult:
+def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None,
+                 progress: Progress | None = None) -> PushResult:
     """Send the objects of these DVC-stored entries to the remote; those it already has are skipped."""
     wanted = _dvc_entries(entries)
 
@@ -204,7 +211,7 @@ def push_entries(root: Path, entries: list[FileEntry], remote: str | None = None
                     where=info.url, hint="push it from a machine that has it, or re-track the file with "
                                          "`gitmodel bump NAME`")
             if missing:
-                _transfer(repo, cache, odb, missing, f"Pushing to {info.url}")
+                _transfer(repo, cache, odb, missing, f"Pushing to {info.url}", progress)
                 # DVC skips (rather than fails) an object it finds corrupt in the cache: ask the remote.
                 still = _missing_remote(odb, cache, missing)
                 if still:
@@ -229,7 +236,8 @@ class FetchResult:
         return "remote" if path in self.fetched else "local DVC cache"
 
 
-def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = None) -> FetchResult:
+def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = None,
+                  progress: Progress | None = None) -> FetchResult:
     """Bring these entries' objects into the local DVC cache (by md5: no pointer file needed) and say
     where each file's object lies. A missing object or an unreachable remote is exit 3, naming both."""
     wanted = _dvc_entries(entries)
@@ -247,7 +255,7 @@ def fetch_entries(root: Path, entries: list[FileEntry], remote: str | None = Non
                     names = ", ".join(f"{e.path} (md5 {e.md5})" for e in gone)
                     raise ExternalFailure(f"object missing from the remote for {names}", where=info.url,
                                           hint="push it from a machine that has it: `gitmodel push --all-releases`")
-                _transfer(repo, odb, cache, absent, f"Fetching from {info.url}")
+                _transfer(repo, odb, cache, absent, f"Fetching from {info.url}", progress)
             still = _missing_locally(cache, absent)
             if still:
                 raise ExternalFailure(f"could not download {', '.join(e.path for e in still)}", where=info.url,

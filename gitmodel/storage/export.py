@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
-from gitmodel.infra.fileio import path_clash, remove_stale_temps, safe_target, temp_prefix
+from gitmodel.infra.fileio import path_clash, safe_target, temp_beside
 from gitmodel.infra.hashing import sha256_bytes
+from gitmodel.infra.progress import Progress
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
 from gitmodel.model.config import load_config
@@ -143,7 +143,7 @@ def _git_contents(root: Path, commit: str, items: list[tuple[str, FileEntry]]) -
 
 
 def stage_release(root: Path, located: Located, staging: Path, *, remote: str | None = None,
-                  include_manifest: bool = True, progress: bool = False) -> Staged:
+                  include_manifest: bool = True, progress: Progress | None = None) -> Staged:
     """Write the release's files below `staging` (repo-relative layout) and check every sha256.
 
     A mismatch raises Refused naming each file with the expected and actual hash; a cache object found
@@ -162,7 +162,8 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
         from gitmodel.storage import dvc_transfer
 
         check_pointers([e.path for _, e in dvc_items], lambda p: git.show_file(root, located.commit, p))
-        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote)
+        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote,
+                                               progress)
         objects = fetched.objects
         staged.fetched = fetched.fetched
         staged.remote = fetched.remote.url if fetched.remote else None
@@ -236,7 +237,8 @@ def _top_paths(files: list[ExportedFile]) -> list[str]:
     return list(dict.fromkeys(f.path for f in files))
 
 
-def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progress: bool = False) -> GetResult:
+def get(root: Path, ref: str, out_dir: Path, *, remote: str | None = None, progress: Progress | None = None
+        ) -> GetResult:
     """Export one release into `out_dir` (repo-relative layout). All or nothing: every file is verified
     under a temporary name before the first is renamed into place."""
     located = locate_release(root, ref)
@@ -287,7 +289,7 @@ def _one_writer(directory: Path) -> Any:
 
 
 def _get_locked(root: Path, located: Located, out_dir: Path, wanted: list[str], targets: dict[str, Path],
-                created: list[Path], *, remote: str | None, progress: bool) -> GetResult:
+                created: list[Path], *, remote: str | None, progress: Progress | None) -> GetResult:
     try:
         _refuse_existing(out_dir, wanted, targets)  # again, under the lock: another `get` may have placed them
     except Refused:
@@ -295,8 +297,7 @@ def _get_locked(root: Path, located: Located, out_dir: Path, wanted: list[str], 
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
-    remove_stale_temps(out_dir, "gitmodel-get")  # left by a `get` killed mid-way
-    staging = Path(tempfile.mkdtemp(prefix=temp_prefix("gitmodel-get"), suffix=".tmp", dir=out_dir))
+    staging = temp_beside(out_dir / "gitmodel-get", directory=True)  # sweeps one a `get` killed mid-way left
     placed: list[Path] = []
     try:
         staged = stage_release(root, located, staging, remote=remote, progress=progress)

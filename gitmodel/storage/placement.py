@@ -13,22 +13,21 @@ import contextlib
 import hashlib
 import os
 import shutil
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.infra.fileio import path_clash, safe_target, temp_beside, write_failure
-from gitmodel.infra.hashing import CHUNK, PROGRESS_THRESHOLD, md5_file, sha256_dir
+from gitmodel.infra.hashing import CHUNK, md5_file, sha256_dir
+from gitmodel.infra.progress import PROGRESS_THRESHOLD, Progress
 from gitmodel.model.manifest import FileEntry
 
 LOCAL_CACHE = "local DVC cache"
 REMOTE = "remote"
 
 
-def copy_hashing(src: Path, dest: Path, progress: bool) -> str:
+def copy_hashing(src: Path, dest: Path, progress: Progress | None = None) -> str:
     """Copy `src` to a new file `dest`, hashing the bytes written (one read, bounded memory).
 
     Hashing and writing overlap: hashlib and the write both release the GIL, so a worker hashes one
@@ -43,34 +42,33 @@ def copy_hashing(src: Path, dest: Path, progress: bool) -> str:
             ThreadPoolExecutor(max_workers=1) as pool:
         size = os.fstat(fin.fileno()).st_size
         buffers = [bytearray(min(CHUNK, size + 1)) for _ in range(2)]
-        bar: Any = None
-        if progress and size > PROGRESS_THRESHOLD and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        with bar if bar is not None else contextlib.nullcontext():
-            task = bar.add_task(f"copying {dest.name}", total=size) if bar is not None else None
-            pending = None
-            turn = 0
-            while count := fin.readinto(buffers[turn]):
-                view = memoryview(buffers[turn])[:count]
-                if pending is not None:
-                    pending.result()  # the previous buffer is hashed before this one starts
-                pending = pool.submit(digest.update, view)
-                written = 0
-                while written < count:
-                    written += fout.write(view[written:]) or 0
-                if bar is not None:
-                    bar.advance(task, count)
-                turn ^= 1
+        report = progress if progress is not None and size > PROGRESS_THRESHOLD else None
+        label, done = f"copying {dest.name}", 0
+        if report is not None:
+            report(label, done, size)
+        pending = None
+        turn = 0
+        while count := fin.readinto(buffers[turn]):
+            view = memoryview(buffers[turn])[:count]
             if pending is not None:
-                pending.result()
+                pending.result()  # the previous buffer is hashed before this one starts
+            pending = pool.submit(digest.update, view)
+            written = 0
+            while written < count:
+                written += fout.write(view[written:]) or 0
+            if report is not None:
+                done += count
+                report(label, min(done, size), size)
+            turn ^= 1
+        if pending is not None:
+            pending.result()
+        if report is not None and done < size:  # the object shrank while it was read: end the report
+            report(label, size, size)
     return digest.hexdigest()
 
 
-def build_entry(dest: Path, entry: FileEntry, parts: Sequence[tuple[str, Path]], progress: bool) -> str:
+def build_entry(dest: Path, entry: FileEntry, parts: Sequence[tuple[str, Path]],
+                progress: Progress | None = None) -> str:
     """Write `entry`'s bytes (from its cache objects) as the new path `dest`; returns their sha256.
 
     A directory's files are placed by their listing's relative paths, each checked again here (no
@@ -217,8 +215,8 @@ class Placement:
     links: str = "inside"          # "inside": the work tree; "none": an export directory
 
 
-def place_verified(plan: Placement, *, where: str, retry: str, name: str = "NAME", progress: bool = False
-                   ) -> list[str]:
+def place_verified(plan: Placement, *, where: str, retry: str, name: str = "NAME",
+                   progress: Progress | None = None) -> list[str]:
     """Check every target path, build every entry beside its target and verify it; only when all match,
     rename them into place. Nothing is placed on a mismatch (Refused, see `integrity_error`)."""
     check_pinned_paths([(where, e) for e, _, _ in plan.entries], work_tree=plan.links == "inside")

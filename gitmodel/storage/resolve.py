@@ -13,12 +13,11 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitmodel.infra.fileio import remove_stale_temps, temp_prefix
+from gitmodel.infra.fileio import remove_stale_temps, temp_beside
 from gitmodel.model.manifest import Manifest
 from gitmodel.repo import git
 from gitmodel.storage.export import Located, locate_release, stage_release
@@ -87,14 +86,14 @@ def _export(root: Path, located: Located, base: Path, remote: str | None) -> Pat
     target = base / located.fingerprint
     base.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(base)  # left by a resolver killed mid-way
-    staging = Path(tempfile.mkdtemp(prefix=temp_prefix(located.fingerprint), suffix=".tmp", dir=base))
+    staging = temp_beside(target, directory=True)
     try:
         stage_release(root, located, staging, remote=remote, include_manifest=False)
         marker: dict[str, Any] = {"fingerprint": located.fingerprint, "tag": located.tag,
                                   "files": _signatures(staging)}
         (staging / MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
         if target.exists():  # stale or tampered with: move it aside, then replace
-            aside = Path(tempfile.mkdtemp(prefix=temp_prefix("stale"), suffix=".tmp", dir=base))
+            aside = temp_beside(base / "stale", directory=True)
             os.rename(target, aside / "old")
             shutil.rmtree(aside, ignore_errors=True)
         try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gitmodel.infra.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.infra.fileio import read_capped, safe_target
 from gitmodel.infra.hashing import HashCache, sha256_dir, sha256_file
+from gitmodel.infra.progress import Progress
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
 from gitmodel.model.config import Config, load_config
@@ -74,7 +75,7 @@ class PushReport:
 
 
 def push(root: Path, names: list[str] | None = None, *, all_releases: bool = False,
-         remote: str | None = None) -> PushReport:
+         remote: str | None = None, progress: Progress | None = None) -> PushReport:
     """Send the DVC objects of the models' weights and data (working tree; `NAME@vX.Y.Z` for one release;
     plus every release with `all_releases`) to the remote."""
     from gitmodel.storage import dvc_transfer
@@ -109,7 +110,7 @@ def push(root: Path, names: list[str] | None = None, *, all_releases: bool = Fal
                 take(name, f"v{release.version}", located.manifest)
                 if f"v{release.version}" not in covered.setdefault(name, []):
                     covered[name].append(f"v{release.version}")
-    result = dvc_transfer.push_entries(root, _dedupe(entries), remote or cfg.remote)
+    result = dvc_transfer.push_entries(root, _dedupe(entries), remote or cfg.remote, progress)
     objects = [("pushed", path, pinned_by.get(md5, [])) for path, md5 in zip(result.pushed, result.pushed_md5, strict=True)]
     objects += [("up to date", path, pinned_by.get(md5, []))
                 for path, md5 in zip(result.up_to_date, result.up_to_date_md5, strict=True)]
@@ -192,11 +193,11 @@ def _verify_manifest(root: Path, cache: HashCache, name: str, manifest: Manifest
     return ModelVerify(name, manifest.version, against, checks)
 
 
-def verify(root: Path, ref: str | None = None) -> VerifyReport:
+def verify(root: Path, ref: str | None = None, *, progress: Progress | None = None) -> VerifyReport:
     """Rehash (through the cache) the working tree's files against the manifest: the working tree's for
     `NAME` or all models, the release's for `NAME@vX.Y.Z` / `NAME#STAGE`."""
     cfg = load_config(root)
-    cache = HashCache(git.git_dir(root), root)
+    cache = HashCache(git.git_dir(root), root, progress=progress)
     try:
         if ref is not None and parse_ref(ref)[1:] != (None, None):
             located = locate_release(root, ref)
@@ -239,16 +240,14 @@ def _modified_outputs(root: Path, cache: HashCache, entries: list[FileEntry], al
 
 
 def _place(root: Path, entries: list[FileEntry], fetched: FetchResult | None, *, where: str, retry: str,
-           name: str = "NAME") -> None:
+           name: str = "NAME", progress: Progress | None = None) -> None:
     """Verify, then place the entries' bytes from the DVC cache (see gitmodel/storage/placement.py)."""
     if not entries or fetched is None:
         return
     by_md5 = {e.md5: fetched.objects[e.path] for e in _dedupe(entries) if e.path in fetched.objects}
     origin = {e.md5: fetched.origin(e.path) for e in _dedupe(entries)}
     plan = Placement(root, [(e, by_md5.get(e.md5, []), origin.get(e.md5, "local DVC cache")) for e in entries])
-    from gitmodel.storage import dvc as storage
-
-    place_verified(plan, where=where, retry=retry, name=name, progress=storage.progress_enabled())
+    place_verified(plan, where=where, retry=retry, name=name, progress=progress)
 
 
 def _read_worktree(root: Path) -> Any:
@@ -259,8 +258,8 @@ def _read_worktree(root: Path) -> Any:
     return read
 
 
-def pull(root: Path, names: list[str] | None = None, *, remote: str | None = None, force: bool = False
-         ) -> PullReport:
+def pull(root: Path, names: list[str] | None = None, *, remote: str | None = None, force: bool = False,
+         progress: Progress | None = None) -> PullReport:
     """Fetch the DVC objects of the models at HEAD (working tree manifests), verify them, place them.
 
     A working file that some earlier commit or release pinned (the older weights a `git pull` left) is
@@ -270,7 +269,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
 
     cfg = load_config(root)
     models = _workspace_models(root, cfg, names)
-    cache = HashCache(git.git_dir(root), root)
+    cache = HashCache(git.git_dir(root), root, progress=progress)
     every = models
     if names:  # `pull NAME` must not clobber a file another model pins; a broken other manifest is its own problem
         with contextlib.suppress(GitmodelError):
@@ -294,7 +293,7 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
             full = safe_target(root, entry.path, where=entry.path)
             if os.path.lexists(full):
                 if force:  # read the bytes again: damage that kept size and mtime fools any stat cache
-                    digest = sha256_dir(full) if full.is_dir() else sha256_file(full)
+                    digest = sha256_dir(full) if full.is_dir() else sha256_file(full, progress=progress)
                 else:
                     digest = cache.dir_sha256(full) if full.is_dir() else cache.sha256(full)
                 if digest == entry.sha256:
@@ -308,9 +307,9 @@ def pull(root: Path, names: list[str] | None = None, *, remote: str | None = Non
                                        "`gitmodel pull --force`")
             todo.append(entry)
     cache.save()
-    fetched = dvc_transfer.fetch_entries(root, _dedupe(todo), remote or cfg.remote) if todo else None
-    _place(root, todo, fetched, where="gitmodel pull", retry="gitmodel pull")
-    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), name, m, path)
+    fetched = dvc_transfer.fetch_entries(root, _dedupe(todo), remote or cfg.remote, progress) if todo else None
+    _place(root, todo, fetched, where="gitmodel pull", retry="gitmodel pull", progress=progress)
+    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root, progress=progress), name, m, path)
                            for name, (path, m) in sorted(models.items())])
     in_git = [e.path for _, (_, m) in sorted(models.items()) for _, e in m.files() if e.storage != "dvc"]
     return PullReport(fetched.remote.url if fetched and fetched.remote else None,
@@ -411,7 +410,8 @@ def _smudge_lfs_pointers(root: Path, located: Located) -> None:
             fetch_lfs_file(root, located.commit, entry.path, root / entry.path, expected_sha256=entry.sha256)
 
 
-def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = None) -> CheckoutReport:
+def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = None,
+             progress: Progress | None = None) -> CheckoutReport:
     """Restore one release's components into the working tree: its manifest, DVC pointers, prompts,
     params and environment files from git, and its weights and data from the DVC cache or remote.
 
@@ -444,12 +444,14 @@ def checkout(root: Path, ref: str, *, force: bool = False, remote: str | None = 
             raise Refused("uncommitted changes would be overwritten: " + ", ".join(sorted(dirty)),
                           where=located.manifest_path,
                           hint=f"commit or stash them, or rerun with `gitmodel checkout {ref} --force`")
-    fetched = dvc_transfer.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote) if dvc_entries else None
+    fetched = (dvc_transfer.fetch_entries(root, _dedupe(dvc_entries), remote or cfg.remote, progress)
+               if dvc_entries else None)
     # Every byte is verified (and every path checked) before git restores anything.
-    _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name)
+    _place(root, dvc_entries, fetched, where=located.tag, retry=f"gitmodel checkout {ref}", name=located.name,
+           progress=progress)
     git.run(root, "restore", f"--source={located.commit}", "--worktree", "--", *_literal(git_paths))
     _smudge_lfs_pointers(root, located)
-    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root), located.name,
+    report = VerifyReport([_verify_manifest(root, HashCache(git.git_dir(root), root, progress=progress), located.name,
                                             located.manifest, located.tag)])
     return CheckoutReport(located.name, located.version, located.tag, git_paths + [e.path for e in dvc_entries],
                           fetched.fetched if fetched else [], report)

@@ -8,7 +8,7 @@ costs the command's own work. What the process boundary gives for free is rebuil
   streams over them, so output of child processes (git, hooks) lands in the same place and order as
   Python's own, as with `subprocess.run(..., capture_output=True)`; none of them is a TTY;
 - warnings are shown on stderr under Python's default filters (not collected by pytest);
-- gitmodel's module-level state (the progress flag, the parse memo) and logging handlers bound to
+- gitmodel's module-level state (the parse memo) and logging handlers bound to
   the run's streams.
 
 What it cannot rebuild is a fresh interpreter: tests about import cost, environment variables read at
@@ -86,16 +86,11 @@ def _environment(cwd: Path, env: Mapping[str, str] | None) -> Iterator[None]:
 @contextlib.contextmanager
 def _gitmodel_state() -> Iterator[None]:
     """gitmodel's module-level state: as a fresh process would have it during the run, as it was after."""
-    storage = sys.modules.get("gitmodel.storage.dvc")
     fileio = sys.modules.get("gitmodel.infra.fileio")
-    progress = getattr(storage, "_progress", False)
     memo = getattr(fileio, "_memo", None)
     try:
         yield
     finally:
-        storage = sys.modules.get("gitmodel.storage.dvc")
-        if storage is not None:
-            storage.set_progress(progress)
         fileio = sys.modules.get("gitmodel.infra.fileio")
         if fileio is not None:
             fileio.use_parse_memo(memo)

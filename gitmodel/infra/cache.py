@@ -1,0 +1,55 @@
+"""The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
+
+Three files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
+`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`) and `hookindex.json` (what each
+staged manifest pins, `gitmodel.gate.hook`). Each is only a cache, so:
+
+- a missing, unreadable, corrupt or foreign file loads as empty and is rebuilt;
+- a save that cannot write (read-only `.git`, full disk) is skipped, never an error: the next run rebuilds;
+- every file is stamped with its format AND gitmodel's version, and a file stamped otherwise loads as empty:
+  what another version computed (its pins, its parses) is never served after an upgrade or a downgrade.
+
+Standard library (json, os) only: the commit hook loads its index through here on every commit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gitmodel.infra.version import __version__
+
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def cache_file(git_dir: Path, name: str) -> Path:
+    """Where cache `name` lives: `<git dir>/gitmodel/<name>`."""
+    return Path(git_dir) / "gitmodel" / name
+
+
+def load(path: Path, fmt: int) -> dict[str, Any]:
+    """The cache at `path` when this gitmodel wrote it in format `fmt`; {} when missing, corrupt or foreign."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != fmt or data.get("gitmodel") != __version__:
+        return {}
+    return data
+
+
+def save(path: Path, fmt: int, body: dict[str, Any]) -> bool:
+    """Write `body` stamped with `fmt` and gitmodel's version, atomically; False if it could not be written.
+
+    Keys keep their order (the parse cache keeps its most recent entries last)."""
+    from gitmodel.infra.errors import GitmodelError
+    from gitmodel.infra.fileio import atomic_write
+
+    payload = json.dumps({**body, "format": fmt, "gitmodel": __version__}, separators=(",", ":")).encode()
+    try:
+        atomic_write(path, payload, durable=False)
+    except GitmodelError:
+        return False  # a read-only repository must not fail a command (or block a commit) over a cache
+    return True

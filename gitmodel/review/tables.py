@@ -1,0 +1,71 @@
+"""One renderer per table format, and one escaping rule for Markdown: strings only, no I/O.
+
+- `markdown_table`: GitHub Markdown tables (PR comments from `diff`, `metrics --format markdown`, model cards).
+- `text_table`: plain aligned columns (terminals without colour, pipes, CI logs, golden files). The CLI draws
+  the same cells as a Rich table on a terminal (`gitmodel.cli.output.table`).
+
+The Markdown rule, for every value that came from data (a cell, a list item): on one line, every control
+and format character, a newline included, shown as its escape (`\\n`, `\\x1b`: `gitmodel.infra.errors.printable`,
+so `a b` and `a<newline>b` never look alike in a review), and `|` escaped so it cannot open a column.
+Backticks are left to the writer in text (release notes use them for code); in a code span (`md_code`) the
+fence is made longer than any run of backticks inside, so a path or value holding one cannot end the span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from gitmodel.infra.errors import printable
+
+
+class Code(str):
+    """A table cell shown as a code span (`md_code`) instead of as text."""
+
+    __slots__ = ()
+
+
+Cell = str | None  # None: a blank cell, written `| |` (a column this row has no value for)
+
+
+def md_text(text: str) -> str:
+    """A value from data as Markdown text on one line (the one escaping rule: see the module docstring)."""
+    return printable(text).replace("|", "\\|")
+
+
+def md_code(text: str) -> str:
+    """A value from data as a Markdown code span: the text rule, inside a fence no backtick run can close."""
+    body = md_text(text)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    if not longest:
+        return f"`{body}`"
+    pad = " " if body.startswith("`") or body.endswith("`") else ""  # CommonMark strips one space each side
+    fence = "`" * (longest + 1)
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def _md_cell(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    return md_code(cell) if isinstance(cell, Code) else md_text(cell)
+
+
+def _md_row(cells: Sequence[Cell]) -> str:
+    return "|" + "".join(" |" if c is None else f" {_md_cell(c)} |" for c in cells)
+
+
+def markdown_table(headers: Sequence[Cell], rows: Sequence[Sequence[Cell]], *,
+                   right: Sequence[int] = ()) -> list[str]:
+    """The lines of a Markdown table; every cell is escaped here (`Code` cells become code spans).
+
+    `right`: indexes of the columns aligned right (numbers)."""
+    lines = [_md_row(headers), "|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|"]
+    lines += [_md_row(row) for row in rows]
+    return lines
+
+
+def text_table(rows: Sequence[Sequence[object]]) -> list[str]:
+    """Plain aligned columns, two spaces apart, the first row being the headers; None is an empty cell."""
+    cells = [["" if v is None else printable(str(v)) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
