@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from gitmodel.model import components
 from gitmodel.model import manifest as mf
 from gitmodel.model.records import replace
 from tests.conftest import git, gm
@@ -65,9 +66,9 @@ def set_entry(root: Path, path: str, **changes: object) -> None:
     """Rewrite one manifest entry (and its DVC pointer's md5) by hand, as a hostile commit would."""
     manifest_path = root / "models" / "sentiment.yaml"
     m = mf.load(manifest_path)
-    updates = {comp: tuple(replace(e, **changes) if e.path == path else e for e in getattr(m, comp))
-               for comp in mf.FILE_COMPONENTS}
-    mf.save(replace(m, **updates), manifest_path)
+    updates = {comp: tuple(replace(e, **changes) if e.path == path else e for e in m.get(comp) or ())
+               for comp in components.REGISTRY.file_kinds}
+    mf.save(m.with_values(updates), manifest_path)
     if "md5" in changes:
         pointer = root / f"{path}.dvc"
         text = pointer.read_text()

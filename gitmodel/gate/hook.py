@@ -10,7 +10,8 @@ without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FI
 (`gitmodel.infra.parse_cache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
 are schema-validated by `gitmodel.model.schema_check` (jsonschema only to explain a failure).
 
-Imports here are kept to the standard library and `gitmodel.repo.git` (which imports only `gitmodel.infra.errors`);
+Imports here are kept to the standard library, `gitmodel.repo.git` (which imports only `gitmodel.infra.errors`)
+and the component registry (`gitmodel.model.components`, plain tuples: what a manifest pins);
 everything else is imported where it is needed. A test asserts typer, rich, GitPython, dvc, jsonschema
 and yaml stay out of `sys.modules` on the fast path.
 """
@@ -25,6 +26,7 @@ import sys
 from pathlib import Path
 
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
+from gitmodel.model.components import pinned_paths
 from gitmodel.repo import git
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
@@ -90,28 +92,6 @@ class HookIndex:
         self.dirty = False
 
 
-def pins_of(doc: object) -> list[str]:
-    """The repo paths a parsed manifest pins: files, their `.dvc` pointers, params file, environment lock."""
-    if not isinstance(doc, dict):
-        return []
-    pins: list[str] = []
-    for component in ("weights", "data", "prompts"):
-        entries = doc.get(component)
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                pins.append(entry["path"].rstrip("/"))
-                if entry.get("storage") == "dvc":
-                    pins.append(entry["path"].rstrip("/") + ".dvc")
-    params_file = doc.get("params_file")
-    if isinstance(params_file, dict) and isinstance(params_file.get("path"), str):
-        pins.append(params_file["path"])
-    env = doc.get("environment")
-    lock = env.get("lock") if isinstance(env, dict) else None
-    if isinstance(lock, dict) and isinstance(lock.get("path"), str):
-        pins.append(lock["path"])
-    return sorted(set(pins))
-
-
 def _staged_manifests_dir(root: Path) -> str:
     """The manifests directory the STAGED config names (never the working tree's: issue 13, item 5)."""
     from gitmodel.infra.fileio import parse_yaml
@@ -170,7 +150,8 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
-        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pins_of(doc))
+        name = path[len(prefix) : -len(".yaml")]
+        index.models[path] = index_entry(path, current[path].oid, name, pinned_paths(doc))
         index.dirty = True
 
 
