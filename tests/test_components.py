@@ -84,10 +84,6 @@ def test_hook_pins_of_any_yaml_document_never_raise(doc: Any) -> None:
     assert pins == sorted(set(pins))
 
 
-def test_the_hook_uses_the_registry_walk() -> None:
-    assert hook.pinned_paths is components.pinned_paths
-
-
 def test_pointer_suffixes_are_the_backends() -> None:
     assert pointer_path("w/model.bin") == "w/model.bin" + components.POINTERS["dvc"]
     assert set(components.POINTERS) <= set(components.STORAGES)

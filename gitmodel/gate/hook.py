@@ -10,8 +10,7 @@ without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FI
 (`gitmodel.infra.parse_cache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
 are schema-validated by `gitmodel.model.schema_check` (jsonschema only to explain a failure).
 
-Imports here are kept to the standard library, `gitmodel.repo.git` (which imports only `gitmodel.infra.errors`)
-and the component registry (`gitmodel.model.components`, plain tuples: what a manifest pins);
+Imports here are kept to the standard library and `gitmodel.repo.git` (which imports only `gitmodel.infra.errors`);
 everything else is imported where it is needed. A test asserts typer, rich, GitPython, dvc, jsonschema
 and yaml stay out of `sys.modules` on the fast path.
 """
@@ -26,7 +25,6 @@ import sys
 from pathlib import Path
 
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
-from gitmodel.model.components import pinned_paths
 from gitmodel.repo import git
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
@@ -143,6 +141,7 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
     if memo is not None:
         memo.install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
     from gitmodel.infra.fileio import parse_yaml  # only now: a manifest moved since the last run
+    from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
 
     blobs = git.cat_files(root, [f":{p}" for p in stale])
     for path in stale:
@@ -150,8 +149,7 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
-        name = path[len(prefix) : -len(".yaml")]
-        index.models[path] = index_entry(path, current[path].oid, name, pinned_paths(doc))
+        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pinned_paths(doc))
         index.dirty = True
 
 
