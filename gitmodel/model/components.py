@@ -119,8 +119,12 @@ class Registry:
         # manifest key → (kind name, Key)
         self.keys = {key.name: (kind.name, key) for kind in kinds for key in kind.keys}
         self.manifest_keys = HEADER + tuple(sorted(self.keys, key=lambda name: self.keys[name][1].at))
+        # the component keys of each shape, in YAML order
+        self.shaped = {shape: tuple(name for name in self.manifest_keys[len(HEADER):] if self.keys[name][1].shape == shape)
+                       for shape in (FILES, PINNED, MAPPING, TEXT, SIGNATURE)}
         # (kind name, dotted path) of every {path, sha256} mapping a manifest pins, in review order
         self.pinned = tuple((kind.name, path) for kind in kinds for key in kind.keys for path in key.pinned)
+        self._pinned_parts = tuple((kind, tuple(path.split("."))) for kind, path in self.pinned)
         # `.gitmodel.yaml`'s policy keys: the strictest default first (schema, weights, ..., metadata)
         self.policy_keys = tuple(kind.name for kind in sorted(kinds, key=lambda k: -LEVELS.index(k.level)))
 
@@ -137,7 +141,7 @@ REGISTRY = Registry(KINDS)
 
 def _field(entry: object, name: str) -> object:
     """A field of a file entry: a mapping from the parsed YAML, or a FileEntry record."""
-    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+    return entry.get(name) if entry.__class__ is dict else getattr(entry, name, None)  # type: ignore[attr-defined]
 
 
 def pinned(doc: object) -> list[tuple[str, str, object]]:
@@ -148,18 +152,18 @@ def pinned(doc: object) -> list[tuple[str, str, object]]:
     THE one walk: the commit hook runs it on the parsed YAML (no Manifest built; malformed parts are skipped)
     and `Manifest.files()` / `pinned_extras()` on the record (whose `get(key)` reads as a mapping's does).
     """
-    if not hasattr(doc, "get") or isinstance(doc, str | bytes):
+    get = getattr(doc, "get", None)
+    if get is None or isinstance(doc, str | bytes):
         return []
     registry = REGISTRY
     out: list[tuple[str, str, object]] = []
     for kind in registry.file_kinds:
-        entries = doc.get(kind)
-        for entry in entries if isinstance(entries, list | tuple) else ():
-            if isinstance(_field(entry, "path"), str):
-                out.append((kind, FILES, entry))
-    for kind, dotted in registry.pinned:
+        entries = get(kind)
+        if isinstance(entries, list | tuple):
+            out += [(kind, FILES, entry) for entry in entries if _field(entry, "path").__class__ is str]
+    for kind, parts in registry._pinned_parts:
         value: object = doc
-        for part in dotted.split("."):
+        for part in parts:
             value = value.get(part) if hasattr(value, "get") and not isinstance(value, str | bytes) else None
         if isinstance(value, dict) and isinstance(value.get("path"), str):
             out.append((kind, PINNED, value))

@@ -73,23 +73,31 @@ class Manifest(Record, frozen=True):
 
     def get(self, key: str) -> Any:
         """The value of a manifest key (a component's, or the header's), as a parsed mapping would give it."""
-        return self.__dict__[key] if key in self._fields else self.more.get(key)
+        state = self.__dict__
+        return state[key] if key in state else self.more.get(key)
+
+    def _pinned(self) -> list[tuple[str, str, Any]]:
+        """components.pinned(self), walked once per record (the check asks for it several times a model)."""
+        state = self.__dict__
+        if "_pins" not in state:
+            state["_pins"] = components.pinned(self)  # not a field: equality, hash and replace() ignore it
+        pins: list[tuple[str, str, Any]] = state["_pins"]
+        return pins
 
     def files(self) -> list[tuple[str, FileEntry]]:
         """(component, entry) for every pinned file of a file kind (weights, data, prompts)."""
-        return [(kind, entry) for kind, _, entry in components.pinned(self) if isinstance(entry, FileEntry)]
+        return [(kind, entry) for kind, shape, entry in self._pinned() if shape == FILES]
 
     def pinned_extras(self) -> list[tuple[str, str, str]]:
         """(component, path, sha256) of the git-stored files pinned inside mappings: params file, environment lock."""
-        return [(kind, entry["path"], entry["sha256"])
-                for kind, shape, entry in components.pinned(self) if shape == PINNED and isinstance(entry, dict)]
+        return [(kind, entry["path"], entry["sha256"]) for kind, shape, entry in self._pinned() if shape == PINNED]
 
     def to_dict(self) -> dict[str, Any]:
-        keys = components.REGISTRY.keys
+        files = components.REGISTRY.shaped[FILES]
         out: dict[str, Any] = {}
         for key in components.REGISTRY.manifest_keys:
             value = self.get(key)
-            if value is not None and key in keys and keys[key][1].shape == FILES:
+            if value is not None and key in files:
                 value = [e.to_dict() for e in value] or None
             if value is not None:
                 out[key] = value
@@ -215,8 +223,7 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         else:
             raise _bad(where, [str(key)], "unknown field", hint="extension fields start with x-")
     # each key by its shape (components.py), shape by shape in file order: the first problem is the one named
-    shaped = {shape: [key for key in registry.manifest_keys[len(components.HEADER):]
-                      if registry.keys[key][1].shape == shape] for shape in (FILES, TEXT)}
+    shaped = registry.shaped
     values: dict[str, Any] = {}
     for comp in shaped[FILES]:
         raw = data.get(comp)
@@ -238,23 +245,24 @@ def from_dict(data: Any, *, where: str) -> Manifest:
     for key in registry.manifest_keys:  # the mappings: params, params_file, schema, environment, ...
         if key not in values and key not in components.HEADER:
             values[key] = _mapping(data.get(key), where, [key])
-    for key in registry.manifest_keys[len(components.HEADER):]:
-        shape, value = registry.keys[key][1].shape, values[key]
-        if shape == SIGNATURE and value is not None:
-            for part in value:
-                if part not in ("inputs", "outputs"):
-                    raise _bad(where, [key, part], "unknown field", hint="schema holds inputs and outputs")
-                if not isinstance(value[part], dict):
-                    raise _bad(where, [key, part], "must be a JSON Schema object")
-    for key in registry.manifest_keys[len(components.HEADER):]:
+    for key in shaped[SIGNATURE]:
         value = values[key]
-        if registry.keys[key][1].shape == PINNED and value is not None and (
-                stored_path_problem(value.get("path")) or not isinstance(value.get("sha256"), str)):
+        for part in value or ():
+            if part not in ("inputs", "outputs"):
+                raise _bad(where, [key, part], "unknown field", hint="schema holds inputs and outputs")
+            if not isinstance(value[part], dict):
+                raise _bad(where, [key, part], "must be a JSON Schema object")
+    for key in shaped[PINNED]:
+        value = values[key]
+        if value is not None and (stored_path_problem(value.get("path")) or not isinstance(value.get("sha256"), str)):
             raise _bad(where, [key], "needs path and sha256")
-    fielded = set(Manifest._fields)
+    fielded = _FIELDED
     return Manifest(name=data["name"], version=raw_version, extra=extra,
                     more={k: v for k, v in values.items() if k not in fielded and v not in (None, ())},
                     **{k: v for k, v in values.items() if k in fielded})
+
+
+_FIELDED = frozenset(Manifest._fields)
 
 
 def validate_schema(data: Any, *, where: str) -> None:
