@@ -166,7 +166,7 @@ def test_config_and_diff_schemas_agree_with_the_registry() -> None:
 # ------------------------------------------------------------------------- a new kind: the registry only
 
 ADAPTERS = components.Kind("adapters", "minor", (components.Key("adapters", FILES, at=45, row="files"),),
-                           (components.Flag("add", ("--adapter",), "Adapter file (repeatable)."),))
+                           (components.Flag(("add",), ("--adapter",), "Adapter file (repeatable)."),))
 
 
 @pytest.fixture

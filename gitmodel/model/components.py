@@ -9,8 +9,11 @@ the paths the commit hook watches (gate/hook.py), the CLI flags (cli/core.py), `
 (storage/resolve.py) and the diff rows (review/diff.py). The JSON Schemas in schemas/ are held equal to it
 by tests/test_components.py.
 
-Adding a kind: a `Kind` in KINDS, its keys in schemas/manifest.v1.json (and config.v1.json's policy), plus the
-code that is truly new for it. A kind with no field on the Manifest record lives in `Manifest.more`.
+Adding a kind: a `Kind` in KINDS; its keys in schemas/manifest.v1.json, its policy key in config.v1.json and
+templates/gitmodel.yaml (and, for a kind that pins files, in diff.v1.json's file rows): tests/test_components.py
+names any that is missing. Then only the code truly new for it (an `add` option needs its Typer parameter in
+cli/core.py and its handling in workspace/edit.py). A kind with no field on the Manifest record is kept in
+`Manifest.more`.
 
 The commit hook imports this module: plain classes and tuples, no typing, dataclasses or yaml at run time.
 Read the registry at call time (`components.REGISTRY`), never copy it into a module constant: a test swaps it.
@@ -49,12 +52,12 @@ class Key:
 
 
 class Flag:
-    """An option of `gitmodel add` or `gitmodel bump` that sets a kind: its names and help text."""
+    """An option of `gitmodel add` and/or `gitmodel bump` (`commands`) that sets a kind: its names and help."""
 
-    __slots__ = ("command", "decls", "help")
+    __slots__ = ("commands", "decls", "help")
 
-    def __init__(self, command: str, decls: tuple[str, ...], help: str) -> None:  # noqa: A002 - Typer's word
-        self.command, self.decls, self.help = command, decls, help
+    def __init__(self, commands: tuple[str, ...], decls: tuple[str, ...], help: str) -> None:  # noqa: A002
+        self.commands, self.decls, self.help = commands, decls, help
 
 
 class Kind:
@@ -74,38 +77,32 @@ class Kind:
 # In review order: the order `gitmodel diff` and `bump` list changes in.
 KINDS: tuple[Kind, ...] = (
     Kind("weights", "minor", (Key("weights", FILES, at=20, row="files"),),
-         (Flag("add", ("--weights", "-w"), "Weights file (repeatable)."),)),
+         (Flag(("add",), ("--weights", "-w"), "Weights file (repeatable)."),)),
     Kind("data", "minor", (Key("data", FILES, at=30, row="files"),),
-         (Flag("add", ("--data", "-d"), "Data file or directory (repeatable)."),
-          Flag("add", ("--data-role",), "What a data file is for: train (the default), validation, eval, test or "
-                                         "other (repeatable). The card's model-index reports metrics only against "
-                                         "validation/eval/test data."),
-          Flag("bump", ("--data-role",), "What a data file is for: train (the default), validation, eval, test or "
-                                          "other (repeatable). The card's model-index reports metrics only against "
-                                          "validation/eval/test data."))),
+         (Flag(("add",), ("--data", "-d"), "Data file or directory (repeatable)."),
+          Flag(("add", "bump"), ("--data-role",), "What a data file is for: train (the default), validation, eval, "
+                                                  "test or other (repeatable). The card's model-index reports metrics "
+                                                  "only against validation/eval/test data."))),
     Kind("prompts", "minor", (Key("prompts", FILES, at=40, row="files"),),
-         (Flag("add", ("--prompt", "-p"), "Prompt file (repeatable)."),)),
+         (Flag(("add",), ("--prompt", "-p"), "Prompt file (repeatable)."),)),
     Kind("params", "minor", (Key("params", MAPPING, at=50, row="params"),
                              Key("params_file", PINNED, at=51, row="files", pinned=("params_file",))),
-         (Flag("add", ("--params",), "Params file (YAML/JSON), pinned and shown inline."),)),
+         (Flag(("add",), ("--params",), "Params file (YAML/JSON), pinned and shown inline."),)),
     Kind("environment", "patch", (Key("environment", MAPPING, at=70, row="environment",
                                       pinned=("environment.lock",)),)),
     Kind("schema", "major", (Key("schema", SIGNATURE, at=60, row="schema"),),
-         (Flag("add", ("--schema",), "YAML/JSON {inputs, outputs} JSON Schemas."),
-          Flag("bump", ("--schema",), "Replace the input/output schema from a file."))),
+         (Flag(("add",), ("--schema",), "YAML/JSON {inputs, outputs} JSON Schemas."),
+          Flag(("bump",), ("--schema",), "Replace the input/output schema from a file."))),
     Kind("metadata", "patch", (Key("description", TEXT, at=10, row="metadata"),
                                Key("metrics", MAPPING, at=80, row="metrics"),
                                Key("lineage", MAPPING, at=81, row="lineage"),
                                Key("card", MAPPING, at=82, row="metadata")),
-         (Flag("add", ("--description",), "One-line description."),
-          Flag("add", ("--metrics",), "JSON/YAML file of metric: number."),
-          Flag("bump", ("--metrics",), "Replace metrics from a JSON/YAML file."),
-          Flag("add", ("--parent",), "lineage.parent: the release this version derives from, NAME@vX.Y.Z "
-                                     "(must exist)."),
-          Flag("bump", ("--parent",), "lineage.parent: the release this version derives from, NAME@vX.Y.Z "
-                                      "(must exist)."),
-          Flag("add", ("--base-model",), "lineage.base_model, e.g. distilbert-base-uncased."),
-          Flag("bump", ("--base-model",), "lineage.base_model, e.g. distilbert-base-uncased."))),
+         (Flag(("add",), ("--description",), "One-line description."),
+          Flag(("add",), ("--metrics",), "JSON/YAML file of metric: number."),
+          Flag(("bump",), ("--metrics",), "Replace metrics from a JSON/YAML file."),
+          Flag(("add", "bump"), ("--parent",), "lineage.parent: the release this version derives from, "
+                                               "NAME@vX.Y.Z (must exist)."),
+          Flag(("add", "bump"), ("--base-model",), "lineage.base_model, e.g. distilbert-base-uncased."))),
 )
 
 
@@ -130,7 +127,7 @@ class Registry:
 
     def flag(self, decl: str, command: str) -> Flag:
         """The flag `decl` (its first name) of `command`."""
-        return next(f for kind in self.kinds for f in kind.flags if f.command == command and f.decls[0] == decl)
+        return next(f for kind in self.kinds for f in kind.flags if command in f.commands and f.decls[0] == decl)
 
 
 REGISTRY = Registry(KINDS)
@@ -198,4 +195,4 @@ def kind_of(doc: object, path: str) -> str:
 
 def flags(command: str, kind: str | None = None) -> list[Flag]:
     """The options of `command` ("add" or "bump") that set a component (of `kind`, or of any), in registry order."""
-    return [f for k in REGISTRY.kinds if kind in (None, k.name) for f in k.flags if f.command == command]
+    return [f for k in REGISTRY.kinds if kind in (None, k.name) for f in k.flags if command in f.commands]
