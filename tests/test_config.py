@@ -8,7 +8,7 @@ import pytest
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import parse_yaml
-from gitmodel.model.config import CONFIG_FILE, DEFAULT_POLICY, Config, default_text, from_dict, load_config
+from gitmodel.model.config import CONFIG_FILE, Config, default_policy, default_text, from_dict, load_config
 from gitmodel.model.schemas import validate
 from gitmodel.model.semver import Level
 
@@ -16,7 +16,7 @@ from gitmodel.model.semver import Level
 def test_missing_config_means_defaults(tmp_path: Path) -> None:
     cfg = load_config(tmp_path)
     assert cfg == Config()
-    assert cfg.policy == DEFAULT_POLICY
+    assert cfg.policy == default_policy()
     assert cfg.manifest_path("team/ranker") == "models/team/ranker.yaml"
     assert cfg.name_from_path("models/team/ranker.yaml") == "team/ranker"
     assert cfg.name_from_path("other/x.yaml") is None
@@ -25,7 +25,7 @@ def test_missing_config_means_defaults(tmp_path: Path) -> None:
 def test_the_shipped_template_is_valid_and_equals_the_defaults(tmp_path: Path) -> None:
     (tmp_path / CONFIG_FILE).write_text(default_text())
     cfg = load_config(tmp_path, full=True)
-    assert cfg.policy == DEFAULT_POLICY
+    assert cfg.policy == default_policy()
     assert cfg.manifests == "models"
     assert cfg.pre_push == "check"
     assert cfg.remote is None

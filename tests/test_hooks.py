@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from gitmodel.gate import install as hooks
-from gitmodel.gate.hook import HookIndex, affected_models, index_entry, pins_of
+from gitmodel.gate.hook import HookIndex, affected_models, index_entry
 from gitmodel.gate.prepush import PushedRef, judge_push, parse_push_lines
 from gitmodel.infra.resources import templates_dir
+from gitmodel.model.components import pinned_paths
 from gitmodel.workspace.edit import add_model
 from gitmodel.workspace.init_repo import init_repo
 from tests.kit.cli import gm
@@ -278,11 +279,11 @@ def test_pins_and_affected_models() -> None:
     doc = {"weights": [{"path": "w.bin", "storage": "dvc"}], "data": [{"path": "data/dir/", "storage": "dvc"}],
            "prompts": [{"path": "p.txt", "storage": "git"}], "params_file": {"path": "params.yaml"},
            "environment": {"lock": {"path": "requirements.lock"}}}
-    assert pins_of(doc) == sorted(["w.bin", "w.bin.dvc", "data/dir", "data/dir.dvc", "p.txt", "params.yaml",
-                                   "requirements.lock"])
-    assert pins_of("not a mapping") == []
+    assert pinned_paths(doc) == sorted(["w.bin", "w.bin.dvc", "data/dir", "data/dir.dvc", "p.txt", "params.yaml",
+                                        "requirements.lock"])
+    assert pinned_paths("not a mapping") == []
     index = HookIndex(Path("/nonexistent/hookindex.json"))
-    index.models = {"models/a.yaml": index_entry("models/a.yaml", "1", "a", pins_of(doc)),
+    index.models = {"models/a.yaml": index_entry("models/a.yaml", "1", "a", pinned_paths(doc)),
                     "models/b.yaml": index_entry("models/b.yaml", "2", "b", ["other.txt"])}
     assert affected_models(index, ["src/app.py", "README.md"]) == set()
     assert affected_models(index, ["data/dir/part-1.csv"]) == {"a"}

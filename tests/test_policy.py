@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gitmodel.model import semver
-from gitmodel.model.config import DEFAULT_POLICY
+from gitmodel.model.config import default_policy
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.policy import diff_manifests, reasons, required_level, version_verdict
 from gitmodel.model.records import replace
@@ -50,7 +50,7 @@ def test_default_policy_levels(case: str, level: Level) -> None:
     assert reasons(changes, level)
 
 
-CUSTOM = {**DEFAULT_POLICY, "prompts": Level.PATCH, "weights": Level.MAJOR, "metadata": Level.NONE,
+CUSTOM = {**default_policy(), "prompts": Level.PATCH, "weights": Level.MAJOR, "metadata": Level.NONE,
           "schema": Level.MINOR, "environment": Level.MINOR}
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.infra.errors import ExitCode
+from gitmodel.model import components
 from gitmodel.model.semver import Level
 from gitmodel.repo.git import toplevel as _root
 
@@ -17,15 +18,12 @@ if TYPE_CHECKING:
     from gitmodel.context.mlflow_import import MlflowModel
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
-ParentOpt = Annotated[str | None, typer.Option("--parent", help="lineage.parent: the release this version "
-                                                "derives from, NAME@vX.Y.Z (must exist).")]
-BaseModelOpt = Annotated[str | None, typer.Option("--base-model", help="lineage.base_model, e.g. "
-                                                  "distilbert-base-uncased.")]
-DataRoleOpt = Annotated[list[str] | None, typer.Option("--data-role", metavar="PATH=ROLE",
-                                                     help="What a data file is for: train (the default), "
-                                                          "validation, eval, test or other (repeatable). The "
-                                                          "card's model-index reports metrics only against "
-                                                          "validation/eval/test data.")]
+
+
+def _flag(decl: str, command: str, **kwargs: Any) -> Any:
+    """A component's option on add/bump: its names and help come from the registry (gitmodel/model/components.py)."""
+    flag = components.REGISTRY.flag(decl, command)
+    return typer.Option(*flag.decls, help=flag.help, **kwargs)
 
 
 def _exit(code: int) -> None:
@@ -89,13 +87,13 @@ def init(
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="Model name, e.g. sentiment or team/ranker.")],
-    weights: Annotated[list[str] | None, typer.Option("--weights", "-w", help="Weights file (repeatable).")] = None,
-    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Data file or directory (repeatable).")] = None,
-    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt file (repeatable).")] = None,
-    params: Annotated[str | None, typer.Option(help="Params file (YAML/JSON), pinned and shown inline.")] = None,
+    weights: Annotated[list[str] | None, _flag("--weights", "add")] = None,
+    data: Annotated[list[str] | None, _flag("--data", "add")] = None,
+    prompt: Annotated[list[str] | None, _flag("--prompt", "add")] = None,
+    params: Annotated[str | None, _flag("--params", "add")] = None,
     version: Annotated[str, typer.Option(help="Initial semantic version.")] = "0.1.0",
-    description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
-    schema: Annotated[str | None, typer.Option("--schema", help="YAML/JSON {inputs, outputs} JSON Schemas.")] = None,
+    description: Annotated[str | None, _flag("--description", "add")] = None,
+    schema: Annotated[str | None, _flag("--schema", "add")] = None,
     git_paths: Annotated[list[str] | None, typer.Option("--git", help="Store this file in git (repeatable); "
                                                                   "weights already in git otherwise move to DVC.")] = None,
     dvc_paths: Annotated[list[str] | None, typer.Option("--dvc", help="Store this file through DVC (repeatable).")] = None,
@@ -105,10 +103,10 @@ def add(
                                                          "schema, its flavors the weights, their format and "
                                                          "environment.mlflow, its requirements the environment lock. "
                                                          "A directory outside the repo is copied to artifacts/NAME/.")] = None,
-    metrics: Annotated[str | None, typer.Option("--metrics", help="JSON/YAML file of metric: number.")] = None,
-    data_role: DataRoleOpt = None,
-    parent: ParentOpt = None,
-    base_model: BaseModelOpt = None,
+    metrics: Annotated[str | None, _flag("--metrics", "add")] = None,
+    data_role: Annotated[list[str] | None, _flag("--data-role", "add", metavar="PATH=ROLE")] = None,
+    parent: Annotated[str | None, _flag("--parent", "add")] = None,
+    base_model: Annotated[str | None, _flag("--base-model", "add")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
@@ -182,15 +180,15 @@ def bump(
     major: Annotated[bool, typer.Option("--major", help="Require at least a major bump.")] = False,
     minor: Annotated[bool, typer.Option("--minor", help="Require at least a minor bump.")] = False,
     patch: Annotated[bool, typer.Option("--patch", help="Require at least a patch bump.")] = False,
-    schema: Annotated[str | None, typer.Option("--schema", help="Replace the input/output schema from a file.")] = None,
+    schema: Annotated[str | None, _flag("--schema", "bump")] = None,
     from_mlflow: Annotated[str | None, typer.Option("--from-mlflow", metavar="DIR",
                                                     help="Take schema, weights formats and environment lock from "
                                                          "this MLflow model directory's MLmodel (one outside the "
                                                          "repo is copied over artifacts/NAME/).")] = None,
-    metrics: Annotated[str | None, typer.Option("--metrics", help="Replace metrics from a JSON/YAML file.")] = None,
-    data_role: DataRoleOpt = None,
-    parent: ParentOpt = None,
-    base_model: BaseModelOpt = None,
+    metrics: Annotated[str | None, _flag("--metrics", "bump")] = None,
+    data_role: Annotated[list[str] | None, _flag("--data-role", "bump", metavar="PATH=ROLE")] = None,
+    parent: Annotated[str | None, _flag("--parent", "bump")] = None,
+    base_model: Annotated[str | None, _flag("--base-model", "bump")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.

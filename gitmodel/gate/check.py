@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.hashing import HashCache
+from gitmodel.model.components import kind_of, pinned_by_kind
 from gitmodel.model.config import CONFIG_FILE, Config, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.policy import Change, diff_manifests, version_verdict
@@ -181,9 +182,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
         elif digest != entry.sha256:
             state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
                                           old=entry.sha256, new=digest))
-    pinned = [(c, e.path) for c, e in m.files()] + [(c, pointer_path(e.path)) for c, e in m.files()
-                                                     if e.storage == "dvc"] + [(c, p) for c, p, _ in m.pinned_extras()]
-    for component, path in [*pinned, ("manifest", state.manifest_path)]:
+    for component, path in [*pinned_by_kind(m), ("manifest", state.manifest_path)]:
         state.findings += lookalike_findings(source, name, path, component)
     for component, path, recorded in m.pinned_extras():
         digest = source.sha256(path, "git")
@@ -243,7 +242,7 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
                                       fix=fix, level=level, old=version, new=str(current)))
     # pending fresh findings: say what level the changed files will require
-    policy_level = {f.path: cfg.policy.get(_component_of(state.manifest, f.path), Level.NONE)
+    policy_level = {f.path: cfg.policy.get(kind_of(state.manifest, f.path), Level.NONE)
                     for f in state.findings if f.rule == "fresh"}
     state.findings[:] = [
         Finding(f.model, f.rule, f.path, f.message, f.fix, level=policy_level.get(f.path), old=f.old, new=f.new)
@@ -296,16 +295,6 @@ def lineage_parent(state: ModelState, tags: TagIndex) -> None:
         state.findings.append(Finding(state.name, "whole", f"{state.manifest_path}: {PARENT_FIELD}",
                                       problem.removeprefix(f"{PARENT_FIELD} "),
                                       fix=f"gitmodel bump {state.name} --parent NAME@vX.Y.Z"))
-
-
-def _component_of(m: Manifest, path: str) -> str:
-    for component, entry in m.files():
-        if entry.path == path:
-            return component
-    for component, p, _ in m.pinned_extras():
-        if p == path:
-            return component
-    return "metadata"
 
 
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,

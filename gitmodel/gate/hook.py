@@ -71,28 +71,6 @@ class HookIndex:
             self.dirty = False  # not saved (a read-only .git must not block a commit): the next run rebuilds it
 
 
-def pins_of(doc: object) -> list[str]:
-    """The repo paths a parsed manifest pins: files, their `.dvc` pointers, params file, environment lock."""
-    if not isinstance(doc, dict):
-        return []
-    pins: list[str] = []
-    for component in ("weights", "data", "prompts"):
-        entries = doc.get(component)
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                pins.append(entry["path"].rstrip("/"))
-                if entry.get("storage") == "dvc":
-                    pins.append(entry["path"].rstrip("/") + ".dvc")
-    params_file = doc.get("params_file")
-    if isinstance(params_file, dict) and isinstance(params_file.get("path"), str):
-        pins.append(params_file["path"])
-    env = doc.get("environment")
-    lock = env.get("lock") if isinstance(env, dict) else None
-    if isinstance(lock, dict) and isinstance(lock.get("path"), str):
-        pins.append(lock["path"])
-    return sorted(set(pins))
-
-
 def _staged_manifests_dir(root: Path) -> str:
     """The manifests directory the STAGED config names (never the working tree's: issue 13, item 5)."""
     from gitmodel.infra.fileio import parse_yaml
@@ -144,6 +122,7 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
     if memo is not None:
         memo.install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
     from gitmodel.infra.fileio import parse_yaml  # only now: a manifest moved since the last run
+    from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
 
     blobs = git.cat_files(root, [f":{p}" for p in stale])
     for path in stale:
@@ -151,7 +130,7 @@ def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.
             doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
         except GitmodelError:
             doc = None  # judged (and reported) by the full check whenever it is staged
-        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pins_of(doc))
+        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pinned_paths(doc))
         index.dirty = True
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import load_yaml, stored_path_problem
+from gitmodel.model import components
 from gitmodel.model.records import Record, field
 from gitmodel.model.semver import Level
 
@@ -15,11 +16,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 CONFIG_FILE = ".gitmodel.yaml"
-COMPONENTS = ("schema", "weights", "data", "prompts", "params", "environment", "metadata")
-DEFAULT_POLICY: dict[str, Level] = {
-    "schema": Level.MAJOR, "weights": Level.MINOR, "data": Level.MINOR, "prompts": Level.MINOR,
-    "params": Level.MINOR, "environment": Level.PATCH, "metadata": Level.PATCH,
-}
+
+
+def default_policy() -> dict[str, Level]:
+    """Each component kind's default bump level (gitmodel/model/components.py), the strictest first."""
+    registry = components.REGISTRY
+    return {name: Level.parse(registry.by_name[name].level) for name in registry.policy_keys}
+
 # The pattern of config.v1.json's gates (a test holds them equal): spaces and tabs only, a plain decimal number.
 GATE_PATTERN = r"^[ \t]*(>=|<=|==|>|<)[ \t]*(-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)[ \t]*$(?!\n)"
 _GATE_RE = re.compile(GATE_PATTERN)
@@ -36,7 +39,7 @@ class Gate(Record, frozen=True):
 
 class Config(Record):
     manifests: str = "models"
-    policy: dict[str, Level] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    policy: dict[str, Level] = field(default_factory=default_policy)
     gates: dict[str, list[Gate]] = field(default_factory=dict)
     stages: list[str] | None = None
     approvals: dict[str, list[str]] = field(default_factory=dict)
@@ -81,10 +84,11 @@ def from_dict(data: Any, *, where: str = CONFIG_FILE) -> Config:
     policy = data.get("policy") or {}
     if not isinstance(policy, dict):
         raise InvalidInput("expected a mapping of component: level", where=f"{where}: policy")
+    kinds = components.REGISTRY.policy_keys
     for comp, level in policy.items():
-        if comp not in COMPONENTS:
+        if comp not in kinds:
             raise InvalidInput(f"unknown component {comp!r}", where=f"{where}: policy.{comp}",
-                               hint=f"components: {', '.join(COMPONENTS)}")
+                               hint=f"components: {', '.join(kinds)}")
         try:
             cfg.policy[comp] = Level.parse(str(level))
         except InvalidInput:

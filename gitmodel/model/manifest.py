@@ -9,7 +9,8 @@ from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import atomic_write, dump_yaml, load_yaml, parse_yaml, stored_path_problem
-from gitmodel.model import semver
+from gitmodel.model import components, semver
+from gitmodel.model.components import FILE_FIELDS, FILE_REQUIRED, FILES, PINNED, SIGNATURE, STORAGES, TEXT
 from gitmodel.model.names import name_problem
 from gitmodel.model.records import Record, field, replace
 from gitmodel.model.schemas import field_path
@@ -24,12 +25,6 @@ SCHEMA_DIR_IN_REPO = ".gitmodel/schemas"
 SCHEMA_FILES = ("manifest.v1.json", "config.v1.json")
 SCHEMA_IN_REPO = f"{SCHEMA_DIR_IN_REPO}/manifest.v1.json"
 SCHEMA_COPIES = tuple(f"{SCHEMA_DIR_IN_REPO}/{name}" for name in SCHEMA_FILES)
-FILE_COMPONENTS = ("weights", "data", "prompts")
-STORAGES = ("dvc", "git", "lfs")
-# Key order in the YAML file: what a reviewer reads first comes first.
-_ORDER = ("schema_version", "name", "version", "description", "weights", "data", "prompts", "params",
-          "params_file", "schema", "environment", "metrics", "lineage", "card")
-_FILE_ORDER = ("path", "role", "sha256", "size", "storage", "format", "md5", "nfiles")
 
 
 class FileEntry(Record, frozen=True):
@@ -47,10 +42,14 @@ class FileEntry(Record, frozen=True):
     def to_dict(self) -> dict[str, Any]:
         raw = {"path": self.path, "role": self.role, "sha256": self.sha256, "size": self.size,
                "storage": self.storage, "format": self.format, "md5": self.md5, "nfiles": self.nfiles}
-        return {key: raw[key] for key in _FILE_ORDER if raw[key] is not None}
+        return {key: raw[key] for key in FILE_FIELDS if raw[key] is not None}
 
 
 class Manifest(Record, frozen=True):
+    """One model's manifest. Its component fields are the registry's keys (gitmodel/model/components.py,
+    tests/test_components.py holds them equal); a kind added to the registry without a field here is kept
+    in `more`. `get(key)` reads any of them by its manifest key."""
+
     name: str
     version: str
     description: str | None = None
@@ -66,38 +65,42 @@ class Manifest(Record, frozen=True):
     card: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # x- extension keys, kept verbatim
     schema_version: int = SCHEMA_VERSION
+    more: dict[str, Any] = field(default_factory=dict)  # registry keys with no field above (a new kind)
 
     @property
     def semver(self) -> semver.Version:
         return semver.parse(self.version)
 
+    def get(self, key: str) -> Any:
+        """The value of a manifest key (a component's, or the header's), as a parsed mapping would give it."""
+        state = self.__dict__
+        return state[key] if key in state else self.more.get(key)
+
+    def _pinned(self) -> list[tuple[str, str, Any]]:
+        """components.pinned(self), walked once per record (the check asks for it several times a model)."""
+        state = self.__dict__
+        if "_pins" not in state:
+            state["_pins"] = components.pinned(self)  # not a field: equality, hash and replace() ignore it
+        pins: list[tuple[str, str, Any]] = state["_pins"]
+        return pins
+
     def files(self) -> list[tuple[str, FileEntry]]:
-        """(component, entry) for every pinned file, params_file and lock included as git files."""
-        out: list[tuple[str, FileEntry]] = [(comp, e) for comp in FILE_COMPONENTS for e in getattr(self, comp)]
-        return out
+        """(component, entry) for every pinned file of a file kind (weights, data, prompts)."""
+        return [(kind, entry) for kind, shape, entry in self._pinned() if shape == FILES]
 
     def pinned_extras(self) -> list[tuple[str, str, str]]:
-        """(component, path, sha256) of the params file and environment lock, which are pinned too."""
-        out = []
-        if self.params_file:
-            out.append(("params", self.params_file["path"], self.params_file["sha256"]))
-        lock = (self.environment or {}).get("lock")
-        if isinstance(lock, dict) and "path" in lock:
-            out.append(("environment", lock["path"], lock["sha256"]))
-        return out
+        """(component, path, sha256) of the git-stored files pinned inside mappings: params file, environment lock."""
+        return [(kind, entry["path"], entry["sha256"]) for kind, shape, entry in self._pinned() if shape == PINNED]
 
     def to_dict(self) -> dict[str, Any]:
-        raw: dict[str, Any] = {
-            "schema_version": self.schema_version, "name": self.name, "version": self.version,
-            "description": self.description,
-            "weights": [e.to_dict() for e in self.weights] or None,
-            "data": [e.to_dict() for e in self.data] or None,
-            "prompts": [e.to_dict() for e in self.prompts] or None,
-            "params": self.params, "params_file": self.params_file, "schema": self.schema,
-            "environment": self.environment, "metrics": self.metrics, "lineage": self.lineage,
-            "card": self.card,
-        }
-        out = {key: raw[key] for key in _ORDER if raw[key] is not None}
+        files = components.REGISTRY.shaped[FILES]
+        out: dict[str, Any] = {}
+        for key in components.REGISTRY.manifest_keys:
+            value = self.get(key)
+            if value is not None and key in files:
+                value = [e.to_dict() for e in value] or None
+            if value is not None:
+                out[key] = value
         out.update(self.extra)
         return out
 
@@ -114,6 +117,12 @@ class Manifest(Record, frozen=True):
 
     def with_version(self, version: str) -> Manifest:
         return replace(self, version=version)
+
+    def with_values(self, values: dict[str, Any]) -> Manifest:
+        """A copy with these manifest keys set; a key with no field (a kind new to the registry) goes to `more`."""
+        more = {key: value for key, value in values.items() if key not in self._fields}
+        fielded = {key: value for key, value in values.items() if key in self._fields}
+        return replace(self, **fielded, more={**self.more, **more}) if more else replace(self, **fielded)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -134,7 +143,7 @@ def _mapping(value: Any, where: str, parts: list[str | int]) -> dict[str, Any] |
 def _file_entry(raw: Any, where: str, parts: list[str | int]) -> FileEntry:
     if not isinstance(raw, dict):
         raise _bad(where, parts, f"expected a mapping with path and sha256, got {type(raw).__name__}")
-    for key in ("path", "sha256", "size", "storage"):
+    for key in FILE_REQUIRED:
         if key not in raw:
             raise _bad(where, [*parts, key], "is required", hint="run `gitmodel bump NAME` to rewrite it")
     problem = stored_path_problem(raw["path"])
@@ -146,7 +155,7 @@ def _file_entry(raw: Any, where: str, parts: list[str | int]) -> FileEntry:
     size = _count(raw["size"], where, [*parts, "size"])
     if raw["storage"] not in STORAGES:
         raise _bad(where, [*parts, "storage"], f"{raw['storage']!r} is not one of {', '.join(STORAGES)}")
-    unknown = set(raw) - set(_FILE_ORDER)
+    unknown = set(raw) - set(FILE_FIELDS)
     if unknown:
         raise _bad(where, [*parts, sorted(str(k) for k in unknown)[0]], "unknown field")
     for key in ("md5", "format", "role"):
@@ -204,20 +213,22 @@ def from_dict(data: Any, *, where: str) -> Manifest:
     if not isinstance(raw_version, str):
         raise _bad(where, ["version"], f"{raw_version!r} is not a version string", hint="quote it: version: \"1.2.0\"")
     semver.parse(raw_version, where=f"{where}: version")
-    known = set(_ORDER)
+    registry = components.REGISTRY
     extra = {}
     for key in data:
-        if key in known:
+        if key in registry.manifest_keys:
             continue
         if isinstance(key, str) and key.startswith("x-"):
             extra[key] = data[key]
         else:
             raise _bad(where, [str(key)], "unknown field", hint="extension fields start with x-")
-    files: dict[str, tuple[FileEntry, ...]] = {}
-    for comp in FILE_COMPONENTS:
+    # each key by its shape (components.py), shape by shape in file order: the first problem is the one named
+    shaped = registry.shaped
+    values: dict[str, Any] = {}
+    for comp in shaped[FILES]:
         raw = data.get(comp)
         if raw is None:
-            files[comp] = ()
+            values[comp] = ()
             continue
         if not isinstance(raw, list):
             raise _bad(where, [comp], f"expected a list, got {type(raw).__name__}")
@@ -226,27 +237,32 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         if len(set(paths)) != len(paths):
             dup = next(p for p in paths if paths.count(p) > 1)
             raise _bad(where, [comp], f"path {dup} is listed twice")
-        files[comp] = entries
-    description = data.get("description")
-    if description is not None and not isinstance(description, str):
-        raise _bad(where, ["description"], "must be a string")
-    mappings = {key: _mapping(data.get(key), where, [key]) for key in
-                ("params", "params_file", "schema", "environment", "metrics", "lineage", "card")}
-    schema = mappings["schema"]
-    if schema is not None:
-        for key in schema:
-            if key not in ("inputs", "outputs"):
-                raise _bad(where, ["schema", key], "unknown field", hint="schema holds inputs and outputs")
-            if not isinstance(schema[key], dict):
-                raise _bad(where, ["schema", key], "must be a JSON Schema object")
-    pf = mappings["params_file"]
-    if pf is not None and (stored_path_problem(pf.get("path")) or not isinstance(pf.get("sha256"), str)):
-        raise _bad(where, ["params_file"], "needs path and sha256")
-    return Manifest(name=data["name"], version=raw_version, description=description, extra=extra,
-                    weights=files["weights"], data=files["data"], prompts=files["prompts"],
-                    params=mappings["params"], params_file=mappings["params_file"], schema=mappings["schema"],
-                    environment=mappings["environment"], metrics=mappings["metrics"],
-                    lineage=mappings["lineage"], card=mappings["card"])
+        values[comp] = entries
+    for key in shaped[TEXT]:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise _bad(where, [key], "must be a string")
+        values[key] = data.get(key)
+    for key in registry.manifest_keys:  # the mappings: params, params_file, schema, environment, ...
+        if key not in values and key not in components.HEADER:
+            values[key] = _mapping(data.get(key), where, [key])
+    for key in shaped[SIGNATURE]:
+        value = values[key]
+        for part in value or ():
+            if part not in ("inputs", "outputs"):
+                raise _bad(where, [key, part], "unknown field", hint="schema holds inputs and outputs")
+            if not isinstance(value[part], dict):
+                raise _bad(where, [key, part], "must be a JSON Schema object")
+    for key in shaped[PINNED]:
+        value = values[key]
+        if value is not None and (stored_path_problem(value.get("path")) or not isinstance(value.get("sha256"), str)):
+            raise _bad(where, [key], "needs path and sha256")
+    fielded = _FIELDED
+    return Manifest(name=data["name"], version=raw_version, extra=extra,
+                    more={k: v for k, v in values.items() if k not in fielded and v not in (None, ())},
+                    **{k: v for k, v in values.items() if k in fielded})
+
+
+_FIELDED = frozenset(Manifest._fields)
 
 
 def validate_schema(data: Any, *, where: str) -> None:

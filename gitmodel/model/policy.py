@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from gitmodel.model import semver
-from gitmodel.model.config import DEFAULT_POLICY
-from gitmodel.model.manifest import FILE_COMPONENTS, FileEntry, Manifest
+from gitmodel.model import components, semver
+from gitmodel.model.components import FILES, SIGNATURE
+from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.records import Record
 from gitmodel.model.semver import Level
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
 if TYPE_CHECKING:
     from typing import Any
-
-METADATA_KEYS = ("description", "metrics", "lineage", "card")
 
 
 class Change(Record, frozen=True):
@@ -27,7 +25,7 @@ class Change(Record, frozen=True):
     note: str = ""        # e.g. "breaking: field text removed"
 
     def describe(self) -> str:
-        if self.component in FILE_COMPONENTS or self.key.endswith("_file") or self.kind != "changed":
+        if self.component in components.REGISTRY.file_kinds or self.key.endswith("_file") or self.kind != "changed":
             text = f"{self.key} {self.kind}"
         else:
             text = f"{self.key} {_short(self.old)} → {_short(self.new)}"
@@ -92,28 +90,29 @@ def _file_diff(component: str, old: tuple[FileEntry, ...], new: tuple[FileEntry,
 
 
 def schema_changes(old: dict[str, Any] | None, new: dict[str, Any] | None, compatible: Level,
-                   breaking: Level) -> list[Change]:
+                   breaking: Level, component: str = "schema") -> list[Change]:
     """Input/output schema changes, each marked breaking (major) or compatible (minor)."""
     from gitmodel.model.signature_diff import classify
 
-    return [Change("schema", key, kind, a, b, breaking if is_breaking else compatible, note)
+    return [Change(component, key, kind, a, b, breaking if is_breaking else compatible, note)
             for key, kind, a, b, is_breaking, note in classify(old or {}, new or {})]
 
 
 def diff_manifests(old: Manifest, new: Manifest, policy: dict[str, Level] | None = None) -> list[Change]:
-    """Every component change from `old` to `new`, each with the level the policy requires."""
-    pol = {**DEFAULT_POLICY, **(policy or {})}
+    """Every component change from `old` to `new`, each with the level the policy requires: the registry's
+    kinds in review order, each key by its shape (files by path, a signature by compatibility, others by key)."""
+    pol = policy or {}
     changes: list[Change] = []
-    for comp in FILE_COMPONENTS:
-        changes += _file_diff(comp, getattr(old, comp), getattr(new, comp), pol[comp])
-    changes += _keyed_diff("params", "params", old.params, new.params, pol["params"])
-    changes += _keyed_diff("params", "params_file", old.params_file, new.params_file, pol["params"])
-    changes += _keyed_diff("environment", "environment", old.environment, new.environment, pol["environment"])
-    breaking = pol["schema"]
-    compatible = min(breaking, Level.MINOR)
-    changes += schema_changes(old.schema, new.schema, compatible, breaking)
-    for key in METADATA_KEYS:
-        changes += _keyed_diff("metadata", key, getattr(old, key), getattr(new, key), pol["metadata"])
+    for kind in components.REGISTRY.kinds:
+        level = pol[kind.name] if kind.name in pol else Level.parse(kind.level)
+        for key in kind.keys:
+            a, b = old.get(key.name), new.get(key.name)
+            if key.shape == FILES:
+                changes += _file_diff(kind.name, a or (), b or (), level)
+            elif key.shape == SIGNATURE:  # a compatible change needs no more than minor
+                changes += schema_changes(a, b, min(level, Level.MINOR), level, kind.name)
+            else:
+                changes += _keyed_diff(kind.name, key.name, a, b, level)
     return changes
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitmodel.gate.check import ModelState, freshness
 from gitmodel.infra.errors import GitmodelError, InvalidInput
 from gitmodel.infra.hashing import HashCache
-from gitmodel.model import semver
+from gitmodel.model import components, semver
 from gitmodel.model.config import Config, load_config
-from gitmodel.model.manifest import FILE_COMPONENTS, FileEntry, Manifest
+from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.names import name_problem
 from gitmodel.model.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.model.semver import Level
@@ -138,20 +139,18 @@ def _content_key(m: Manifest) -> tuple[str, ...]:
 
 def _files_from(changes: list[Change], old: Manifest | None, new: Manifest | None) -> list[FileDelta]:
     out: list[FileDelta] = []
+    file_kinds = components.REGISTRY.file_kinds
     for c in changes:
-        if c.component in FILE_COMPONENTS:
+        if c.component in file_kinds:
             a: FileEntry | None = c.old
             b: FileEntry | None = c.new
             out.append(FileDelta(c.component, c.key, c.kind, a.sha256 if a else None, b.sha256 if b else None,
                                  a.size if a else None, b.size if b else None, a.storage if a else None,
                                  b.storage if b else None, c.note))
-    # the params file and the environment lock are pinned files too
-    for component, getter in (("params", lambda m: m.params_file),
-                              ("environment", lambda m: (m.environment or {}).get("lock"))):
-        before = getter(old) if old is not None else None
-        after = getter(new) if new is not None else None
-        before = before if isinstance(before, dict) else None
-        after = after if isinstance(after, dict) else None
+    # the git-stored files pinned in mappings (params file, environment lock) are file rows too
+    for component, dotted in components.REGISTRY.pinned:
+        before = _at(old, dotted)
+        after = _at(new, dotted)
         if before == after or (before is None and after is None):
             continue
         if before and after and before.get("path") == after.get("path") and \
@@ -162,6 +161,21 @@ def _files_from(changes: list[Change], old: Manifest | None, new: Manifest | Non
         out.append(FileDelta(component, path, kind, (before or {}).get("sha256"), (after or {}).get("sha256"),
                              None, None, "git" if before else None, "git" if after else None))
     return out
+
+
+def _row(c: Change) -> components.Key:
+    """The manifest key a change is to: its kind's only key, or the one its dotted key starts with."""
+    keys = components.REGISTRY.by_name[c.component].keys
+    head = c.key.split(".")[0]
+    return next((k for k in keys if k.name == head), keys[0])
+
+
+def _at(m: Manifest | None, dotted: str) -> dict[str, Any] | None:
+    """The mapping at a dotted path of a manifest ("environment.lock"), None when there is none."""
+    value: Any = m
+    for part in dotted.split("."):
+        value = value.get(part) if value is not None and hasattr(value, "get") else None
+    return value if isinstance(value, dict) else None
 
 
 def _strip(key: str, prefix: str) -> str:
@@ -221,22 +235,16 @@ def compare_models(name: str, old: Manifest | None, new: Manifest | None, cfg: C
         diff = ModelDiff(name, status, old_name, old.version, new.version, required, given, ok, reason)
     diff.files = _files_from(changes, old, new)
     for c in changes:
-        if c.component in FILE_COMPONENTS:
-            continue
-        if c.component == "params":
-            if not c.key.startswith("params_file"):
-                diff.params.append(ValueDelta(_strip(c.key, "params"), c.kind, c.old, c.new))
-        elif c.component == "environment":
-            if not c.key.startswith("environment.lock"):
-                diff.environment.append(ValueDelta(_strip(c.key, "environment"), c.kind, c.old, c.new))
-        elif c.component == "schema":
+        row = _row(c)
+        if row.row == "files" or any(c.key.startswith(p) for p in row.pinned):
+            continue  # file rows, above
+        name = _strip(c.key, row.name) if row.row == row.name else c.key
+        if row.row == "schema":
             diff.schema.append(SchemaDelta(c.key, c.kind, c.old, c.new, c.note.startswith("breaking"), c.note))
-        elif c.key.startswith("metrics."):
-            diff.metrics.append(metric_delta(_strip(c.key, "metrics"), c.kind, c.old, c.new))
-        elif c.key.startswith("lineage"):
-            diff.lineage.append(ValueDelta(_strip(c.key, "lineage"), c.kind, c.old, c.new))
-        else:
-            diff.metadata.append(ValueDelta(c.key, c.kind, c.old, c.new))
+        elif row.row == "metrics":
+            diff.metrics.append(metric_delta(name, c.kind, c.old, c.new))
+        else:  # params, environment, lineage, metadata
+            getattr(diff, row.row).append(ValueDelta(name, c.kind, c.old, c.new))
     return diff
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.infra.fileio import remove_stale_temps, temp_beside
+from gitmodel.model import components
 from gitmodel.model.manifest import Manifest
 from gitmodel.repo import git
 from gitmodel.storage.export import Located, locate_release, stage_release
@@ -39,20 +40,17 @@ class Resolved:
     paths: dict[str, Path]      # manifest path → local file (or directory)
 
     def component(self, component: str) -> list[Path]:
-        """Local paths of one component's files, in manifest order (`weights`, `data`, `prompts`)."""
-        return [self.paths[e.path] for e in getattr(self.manifest, component)]
+        """Local paths of one file kind's files, in manifest order (`weights`, `data`, `prompts`)."""
+        return [self.paths[e.path] for e in self.manifest.get(component) or ()]
 
-    @property
-    def weights(self) -> list[Path]:
-        return self.component("weights")
+    def __getattr__(self, name: str) -> list[Path]:
+        """`.weights`, `.data`, `.prompts`: one attribute per file kind of the registry (gitmodel/model/components.py)."""
+        if name in components.REGISTRY.file_kinds:
+            return self.component(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    @property
-    def prompts(self) -> list[Path]:
-        return self.component("prompts")
-
-    @property
-    def data(self) -> list[Path]:
-        return self.component("data")
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *components.REGISTRY.file_kinds})
 
     def __str__(self) -> str:
         return f"{self.name}@v{self.version} (fingerprint {self.fingerprint[:12]})"

@@ -13,8 +13,8 @@ from typing import Any
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.infra.fileio import load_yaml, safe_target
 from gitmodel.infra.hashing import HashCache
+from gitmodel.model import components, semver
 from gitmodel.model import manifest as mf
-from gitmodel.model import semver
 from gitmodel.model.config import Config, load_config
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.names import normalize_repo_path, validate_name
@@ -235,9 +235,10 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     specs: list[FileSpec] = []
     seen: set[str] = set()
     moved: list[str] = []  # files git tracks today that go to DVC: untracked (`git rm --cached`) first
-    for component, flag, raws in (("weights", "--weights", weights), ("data", "--data", data),
-                                  ("prompts", "--prompt", prompts)):
-        for raw in raws:
+    given = {"weights": weights, "data": data, "prompts": prompts}
+    for component in components.REGISTRY.file_kinds:
+        flag = components.flags("add", component)[0].decls[0]  # --weights, --data, --prompt
+        for raw in given.get(component, ()):
             path = normalize_repo_path(raw, root, where=flag, must_exist=True)
             _refuse_links(root, path, flag)
             if path in seen:
@@ -279,12 +280,10 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             entries = pin_files(root, specs, cache, formats)
             manifest = Manifest(
                 name=name, version=version, description=description,
-                weights=tuple(entries[s.path] for s in specs if s.component == "weights"),
-                data=tuple(entries[s.path] for s in specs if s.component == "data"),
-                prompts=tuple(entries[s.path] for s in specs if s.component == "prompts"),
                 params=inline, params_file=pinned, schema=schema, environment=environment, metrics=metrics,
                 lineage=lineage,
-            )
+            ).with_values({kind: tuple(entries[s.path] for s in specs if s.component == kind)
+                           for kind in components.REGISTRY.file_kinds})
             mf.validate_schema(manifest.to_dict(), where=manifest_path)
             mf.save(manifest, root / manifest_path, schema_ref=SCHEMA_REF)
             cache.save()
@@ -377,7 +376,7 @@ def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current
         refreshed.update(describe_dvc(root, [(c, e) for c, e in current.files() if refreshed[e.path] is None],
                                        cache, formats, prehashed))
     updates: dict[str, Any] = {
-        comp: tuple(refreshed[e.path] or e for e in getattr(current, comp)) for comp in mf.FILE_COMPONENTS
+        comp: tuple(refreshed[e.path] or e for e in current.get(comp) or ()) for comp in components.REGISTRY.file_kinds
     }
     if roles:
         updates["data"] = tuple(replace(e, role=roles[e.path]) if e.path in roles else e for e in updates["data"])
@@ -399,7 +398,7 @@ def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current
         updates["metrics"] = new_metrics
     if lineage != current.lineage:
         updates["lineage"] = lineage
-    updated = replace(current, **updates)
+    updated = current.with_values(updates)
     tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)
     latest = tags.latest(name)

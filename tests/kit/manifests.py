@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from gitmodel.model import components
 from gitmodel.model import manifest as mf
 from gitmodel.model.records import replace
 
@@ -57,9 +58,9 @@ def set_entry(root: Path, path: str, name: str = "sentiment", **changes: object)
     """Rewrite one manifest entry (and its DVC pointer's md5) by hand, as a hostile commit would."""
     manifest = manifest_path(root, name)
     m = mf.load(manifest)
-    updates = {comp: tuple(replace(e, **changes) if e.path == path else e for e in getattr(m, comp))
-               for comp in mf.FILE_COMPONENTS}
-    mf.save(replace(m, **updates), manifest)
+    updates = {comp: tuple(replace(e, **changes) if e.path == path else e for e in m.get(comp) or ())
+               for comp in components.REGISTRY.file_kinds}
+    mf.save(m.with_values(updates), manifest)
     if "md5" in changes:
         pointer = root / f"{path}.dvc"
         text = pointer.read_text()
