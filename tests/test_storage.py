@@ -17,8 +17,10 @@ from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.model.manifest import FileEntry, load
 from gitmodel.storage import dvc as storage
 from gitmodel.storage import dvc_transfer
+from gitmodel.storage.checkout import checkout
 from gitmodel.storage.export import get
-from gitmodel.storage.transfer import checkout, pull, push, verify
+from gitmodel.storage.transfer import pull, push
+from gitmodel.storage.verify import verify
 from tests.conftest import git, gm
 
 WEIGHTS_V1 = os.urandom(3000) + b"\x00weights-v1"

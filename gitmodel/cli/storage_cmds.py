@@ -28,7 +28,7 @@ def _progress(json_out: bool) -> bool:
 
 
 def _print_verify(report: object) -> None:
-    from gitmodel.storage.transfer import VerifyReport
+    from gitmodel.storage.verify import VerifyReport
 
     assert isinstance(report, VerifyReport)
     for model in report.models:
@@ -125,7 +125,7 @@ def checkout(
 
     HEAD and the index are untouched. Example: gitmodel checkout sentiment@v0.1.0
     """
-    from gitmodel.storage.transfer import checkout as do_checkout
+    from gitmodel.storage.checkout import checkout as do_checkout
 
     _progress(json_out)
     report = do_checkout(_root(), ref, force=force, remote=remote)
@@ -151,7 +151,7 @@ def verify(
 
     Example: gitmodel verify sentiment@v1.2.0   ·   docker inspect IMAGE | gitmodel verify --labels -
     """
-    from gitmodel.storage.transfer import verify as do_verify
+    from gitmodel.storage.verify import verify as do_verify
 
     if labels is not None:
         from gitmodel.cli.integrations_cmds import verify_labels_file
