@@ -111,7 +111,7 @@ def test_data_role_is_checked_before_anything_is_written(repo: Path) -> None:
 
 def test_roles_the_flag_offers_that_mean_held_out_are_the_ones_the_card_reports() -> None:
     from gitmodel.review.card import EVAL_ROLES, HUB_LICENSES
-    from gitmodel.workspace.edit import DATA_ROLES
+    from gitmodel.workspace.inputs import DATA_ROLES
 
     assert set(DATA_ROLES) - {"train", "other"} <= set(EVAL_ROLES)
     assert "train" not in EVAL_ROLES

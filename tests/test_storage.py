@@ -16,8 +16,10 @@ from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.model.manifest import load
 from gitmodel.storage import dvc as storage
 from gitmodel.storage import dvc_transfer
+from gitmodel.storage.checkout import checkout
 from gitmodel.storage.export import get
-from gitmodel.storage.transfer import checkout, pull, push, verify
+from gitmodel.storage.transfer import pull, push
+from gitmodel.storage.verify import verify
 from tests.kit.cli import gm
 from tests.kit.dvc import (
     WEIGHTS_V1,

@@ -1,4 +1,4 @@
-"""gitmodel/storage/transfer.py without a DVC remote: `verify` (the work tree rehashed against a manifest or a
+"""gitmodel/storage/transfer.py, verify.py and checkout.py without a DVC remote: `verify` (the work tree rehashed against a manifest or a
 release), `checkout` of a release's git-stored components (what it restores, what it refuses to overwrite,
 what it leaves alone), `pull` of a model with nothing in DVC, and the md5 de-duplication behind push/pull."""
 
@@ -11,7 +11,10 @@ import pytest
 
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.model.manifest import FileEntry
-from gitmodel.storage.transfer import FileCheck, _dedupe, checkout, pull, verify
+from gitmodel.storage.checkout import checkout
+from gitmodel.storage.dvc_backend import dedupe
+from gitmodel.storage.transfer import pull
+from gitmodel.storage.verify import FileCheck, verify
 from gitmodel.workspace.edit import bump_model
 from tests.kit.files import write
 from tests.kit.git import commit_all, git, git_out, release
@@ -160,5 +163,5 @@ def test_dedupe_keeps_one_dvc_entry_per_md5_and_drops_the_rest() -> None:
     b = FileEntry("b.bin", "2" * 64, 1, "dvc", md5="m2")
     in_git = FileEntry("p.txt", "3" * 64, 1, "git")
     no_md5 = FileEntry("c.bin", "4" * 64, 1, "dvc")
-    assert _dedupe([a, in_git, same_bytes_elsewhere, no_md5, b]) == [a, b]
-    assert _dedupe([]) == []
+    assert dedupe([a, in_git, same_bytes_elsewhere, no_md5, b]) == [a, b]
+    assert dedupe([]) == []

@@ -48,7 +48,7 @@ def _here_all(root: Path, raws: list[str] | None) -> list[str]:
 
 
 def _roles(root: Path, raws: list[str] | None) -> dict[str, str]:
-    from gitmodel.workspace.edit import data_roles
+    from gitmodel.workspace.inputs import data_roles
 
     mapped = []
     for raw in raws or []:

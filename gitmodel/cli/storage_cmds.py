@@ -23,7 +23,7 @@ RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r",
 
 
 def _print_verify(report: object) -> None:
-    from gitmodel.storage.transfer import VerifyReport
+    from gitmodel.storage.verify import VerifyReport
 
     assert isinstance(report, VerifyReport)
     for model in report.models:
@@ -120,7 +120,7 @@ def checkout(
 
     HEAD and the index are untouched. Example: gitmodel checkout sentiment@v0.1.0
     """
-    from gitmodel.storage.transfer import checkout as do_checkout
+    from gitmodel.storage.checkout import checkout as do_checkout
 
     with progress_for(json_out) as progress:
         report = do_checkout(_root(), ref, force=force, remote=remote, progress=progress)
@@ -146,7 +146,7 @@ def verify(
 
     Example: gitmodel verify sentiment@v1.2.0   ·   docker inspect IMAGE | gitmodel verify --labels -
     """
-    from gitmodel.storage.transfer import verify as do_verify
+    from gitmodel.storage.verify import verify as do_verify
 
     if labels is not None:
         from gitmodel.cli.integrations_cmds import verify_labels_file

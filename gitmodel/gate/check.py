@@ -6,7 +6,6 @@ and jsonschema is imported only to validate a manifest that is itself being comm
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
@@ -28,9 +27,10 @@ from gitmodel.repo.reading import (
     make_source,
     released_manifests,
 )
-from gitmodel.repo.sources import Commit, Index, Source
+from gitmodel.repo.sources import Commit, Source
 from gitmodel.repo.tags import TagIndex, read_tags
-from gitmodel.storage.dvc_pointers import parse_pointer, pointer_path
+from gitmodel.storage.backends import backend_for, preload
+from gitmodel.storage.dvc_pointers import pointer_path
 from gitmodel.storage.formats import format_from_name, is_code_on_load
 
 
@@ -114,10 +114,7 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
     """Every recorded hash equals the content in `source` (rules 1 and 4: fresh and whole)."""
     name, m = state.name, state.manifest
     fix = f"gitmodel bump {name}"
-    pointer_paths = [pointer_path(e.path) for _, e in m.files() if e.storage == "dvc"]
-    pointers = source.read_many(pointer_paths) if pointer_paths else {}
-    source.preload([e.path for _, e in m.files() if e.storage == "lfs"], "lfs")  # LFS pointers: one read
-    source.preload([e.path for _, e in m.files() if e.storage == "git"] + [p for _, p, _ in m.pinned_extras()])
+    preload(source, [e for _, e in m.files()], [p for _, p, _ in m.pinned_extras()])
     for component, entry in m.files():
         linked = [(p, kind) for p in (entry.path, pointer_path(entry.path)) if (kind := source.link_kind(p))]
         if linked:  # git stores the link's target, not the bytes (and DVC, git, the loader follow it)
@@ -127,65 +124,13 @@ def freshness(state: ModelState, source: Source, *, worktree: bool) -> None:
                 fix=f"cp --remove-destination \"$(readlink -f {path})\" {path} && git add {path} && "
                     f"gitmodel bump {name}" if kind == "symlink" else f"git rm --cached {path}"))
             continue
-        if entry.storage == "dvc":
-            ptr_path = pointer_path(entry.path)
-            in_git = source.tracked_at(entry.path)
-            if in_git:  # a clone gets git's bytes at (or inside) the DVC-pinned path
-                state.findings.append(Finding(
-                    name, "whole", in_git[0], f"{component} {entry.path} is stored in DVC, but git tracks "
-                    f"{len(in_git)} file(s) there too", fix=f"git rm -r -q --cached -- {in_git[0]}"))
-                continue
-            blob = pointers.get(ptr_path)
-            if blob is None:
-                staged_only = isinstance(source, Index) and (source.root / ptr_path).exists()
-                state.findings.append(Finding(
-                    name, "whole", entry.path,
-                    f"DVC pointer {ptr_path} is {'not staged' if staged_only else 'missing'}",
-                    fix=f"git add {ptr_path}" if staged_only else f"gitmodel bump {name}"))
-                continue
-            pointer = parse_pointer(blob, where=ptr_path, beside=entry.path)
-            if pointer.hash != "md5" or pointer.elsewhere is not None:
-                # the md5 may be the manifest's, but DVC would fetch it from another store, where other
-                # bytes can sit under that name: the pointer must be the one `dvc add` (DVC 3) writes
-                how = f"hash {pointer.hash}" if pointer.hash != "md5" else pointer.elsewhere
-                state.findings.append(Finding(
-                    name, "whole", entry.path, f"DVC pointer {ptr_path} has `{how}`, so DVC would fetch "
-                    f"{(entry.md5 or pointer.md5)[:8]} from elsewhere than its md5 store",
-                    fix=f"rm {ptr_path} && dvc add {entry.path} && git add {ptr_path}"))
-                continue
-            if pointer.md5 != entry.md5:
-                state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed (DVC pointer)",
-                                              fix=fix, old=entry.md5, new=pointer.md5))
-                continue
-            if worktree:
-                digest = source.sha256(entry.path, entry.storage)
-                if digest is not None and digest != entry.sha256:
-                    from gitmodel.repo.saved import pinned_before  # only on this mismatch path
-
-                    if digest in pinned_before(source.root, name, state.manifest_path).get(entry.path, set()):
-                        state.findings.append(Finding(name, "whole", entry.path, f"{component} file in the working "
-                                                      "tree is an earlier pinned version", fix=f"gitmodel pull {name}",
-                                                      old=entry.sha256, new=digest))
-                        continue
-                    state.findings.append(Finding(name, "fresh", entry.path,
-                                                  f"{component} changed since it was tracked", fix=fix,
-                                                  old=entry.sha256, new=digest))
-            continue
-        digest = source.sha256(entry.path, entry.storage)
-        if digest is None:
-            if isinstance(source, Index) and os.path.lexists(source.root / entry.path):
-                state.findings.append(Finding(name, "whole", entry.path, f"{component} file is not staged",
-                                              fix=f"git add {entry.path}"))
-                continue
-            state.findings.append(Finding(name, "whole", entry.path, f"{component} file is missing",
-                                          fix=f"restore {entry.path}, or drop it from {state.manifest_path}"))
-        elif digest != entry.sha256:
-            state.findings.append(Finding(name, "fresh", entry.path, f"{component} changed", fix=fix,
-                                          old=entry.sha256, new=digest))
+        state.findings += [Finding(name, s.rule, s.path, s.message, s.fix, old=s.old, new=s.new)
+                           for s in backend_for(entry).freshness(source, entry, component, model=name,
+                                                                 manifest_path=state.manifest_path, worktree=worktree)]
     for component, path in [*pinned_by_kind(m), ("manifest", state.manifest_path)]:
         state.findings += lookalike_findings(source, name, path, component)
     for component, path, recorded in m.pinned_extras():
-        digest = source.sha256(path, "git")
+        digest = source.sha256(path)
         if digest is None:
             state.findings.append(Finding(name, "whole", path, f"{component} file is missing",
                                           fix=f"restore {path}"))
@@ -262,11 +207,11 @@ def hash_pairs(state: ModelState, released: tuple[str, Manifest | None] | None,
         where = f"{name}@v{version}"
         assert manifest is not None
         for _, old in manifest.files():
-            if old.storage == "dvc" and old.md5:
-                known.setdefault(("sha256", old.sha256), (old.md5, where))
-                known.setdefault(("md5", old.md5), (old.sha256, where))
+            if old_id := backend_for(old).content_id(old):  # the md5 a DVC store keeps the bytes under
+                known.setdefault(("sha256", old.sha256), (old_id, where))
+                known.setdefault(("md5", old_id), (old.sha256, where))
     for component, entry in state.manifest.files():
-        if entry.storage != "dvc" or not entry.md5:
+        if not entry.md5 or not backend_for(entry).content_id(entry):
             continue
         for kind, value, other_kind, other in (("sha256", entry.sha256, "md5", entry.md5),
                                                ("md5", entry.md5, "sha256", entry.sha256)):
@@ -328,9 +273,8 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     released = released_manifests(root, cfg, tags, [s.name for s in states])
     warnings = list(tags.warnings)
     # one git call for every model's git-stored files (their sha256 is the stored blob's) and LFS pointers
-    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "git"]
-                   + [p for s in states for _, p, _ in s.manifest.pinned_extras()])
-    source.preload([e.path for s in states for _, e in s.manifest.files() if e.storage == "lfs"], "lfs")
+    preload(source, [e for s in states for _, e in s.manifest.files()],
+            [p for s in states for _, p, _ in s.manifest.pinned_extras()])
     # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
     earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
     for state in states:

@@ -16,7 +16,7 @@ from gitmodel.model.records import replace
 from gitmodel.model.semver import parse as parse_version
 from gitmodel.repo import git
 from gitmodel.repo.tags import Release, TagIndex, parse_tag_name, read_tags
-from gitmodel.storage import lfs
+from gitmodel.storage.backends import backend_for, by_backend
 
 ZERO_OIDS = ("0" * 40, "0" * 64)
 ALLOW_TAG_MOVES_ENV = "GITMODEL_ALLOW_TAG_DELETE"
@@ -257,7 +257,8 @@ def release_commit_findings(root: Path, tags: TagIndex, tag: str) -> list[Findin
 
 
 def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[mf.FileEntry] | None:
-    """The DVC- and LFS-stored files of a release, from its manifest at the tagged commit (None: not a release)."""
+    """The files of a release whose bytes live beside git (DVC, LFS), from its manifest at the tagged commit
+    (None: not a release)."""
     parsed = parse_tag_name(tag)
     assert parsed is not None
     name = parsed[1]["name"]
@@ -270,7 +271,7 @@ def release_entries(root: Path, cfg: Config, tags: TagIndex, tag: str) -> list[m
         raise InvalidInput(f"release {tag} has no manifest at {path}", where=f"{tag}: {path}",
                            hint="a release tag must point at a commit with its manifest")
     manifest = mf.parse(blob, where=f"{tag}:{path}", full=False)
-    return [entry for _, entry in manifest.files() if entry.storage in ("dvc", "lfs")]
+    return [entry for _, entry in manifest.files() if backend_for(entry).outside_git]
 
 
 def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push: bool, report: PushReport,
@@ -280,36 +281,7 @@ def _release_objects(root: Path, cfg: Config, tags: TagIndex, tag: str, *, push:
     except GitmodelError as exc:
         report.problems.append(str(exc))
         return
-    notes, problem = objects_in_remote(root, cfg, [e for e in entries or [] if e.storage == "dvc"], tag, push=push)
-    report.notes += notes
-    if problem:
-        report.problems.append(problem)
-    report.problems += lfs.release_objects_on_remote(root, remote, tag, entries or [])
-
-
-def objects_in_remote(root: Path, cfg: Config, entries: list[mf.FileEntry], tag: str, *, push: bool
-                      ) -> tuple[list[str], str | None]:
-    """(what was pushed, the problem or None) for a release's DVC-stored files and the DVC remote: a release
-    is published only when `gitmodel get` can fetch it. With `push`, missing objects are pushed first."""
-    if not entries:
-        return [], None
-    from gitmodel.storage import dvc_transfer
-
-    name = tag.split("@")[0]
-    where = f"DVC remote {cfg.remote!r}" if cfg.remote else "the default DVC remote"
-    notes = []
-    try:
-        missing = dvc_transfer.missing_in_remote(root, entries, remote=cfg.remote)
-        if missing and push:
-            pushed = dvc_transfer.push_entries(root, [e for e in entries if e.path in missing], remote=cfg.remote)
-            notes.append(f"{tag}: pushed {', '.join(pushed)} to {where} (hooks.pre_push: push)")
-            missing = dvc_transfer.missing_in_remote(root, entries, remote=cfg.remote)
-    except GitmodelError as exc:
-        # no DVC remote, no DVC repo, objects nowhere: the release cannot be shown to be fetchable
-        return notes, f"{tag}: cannot confirm its DVC objects are in {where}: {exc}"
-    if missing:
-        # the release's own objects, which may not be the working tree's: `gitmodel push NAME` pushes those
-        fix = f"gitmodel push {tag}" if git.ref_exists(root, f"refs/tags/{tag}") else f"gitmodel push {name}"
-        return notes, (f"{tag}: {len(missing)} file(s) of this release are not in {where}: {', '.join(missing)} — "
-                       f"run `{fix}` first (or set `hooks: {{pre_push: push}}` in .gitmodel.yaml)")
-    return notes, None
+    for backend, group in by_backend(entries or []):
+        notes, problems = backend.publish(root, group, tag=tag, push=push, remote=cfg.remote, git_remote=remote)
+        report.notes += notes
+        report.problems += problems

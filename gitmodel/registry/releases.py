@@ -184,12 +184,17 @@ def _publishable(root: Path, cfg: Config, manifest: Manifest, tag: str, path: st
     """--push publishes the release, so its DVC objects must be in the remote (the pre-push hook's rule,
     which the pre-commit framework does not apply to a tag on a pushed commit). Checked before the tag
     exists: a refusal leaves nothing behind. With `hooks: {pre_push: push}` they are pushed first."""
-    from gitmodel.gate.prepush import objects_in_remote
+    from gitmodel.storage.backends import by_backend
 
-    entries = [entry for _, entry in manifest.files() if entry.storage == "dvc"]
-    notes, problem = objects_in_remote(root, cfg, entries, tag, push=cfg.pre_push == "push")
-    if problem:
-        raise Refused(f"--push: {problem}", where=path)
+    notes: list[str] = []
+    # the objects `gitmodel push` moves (DVC's); `git push` of the tag and its hooks carry the others (Git LFS)
+    for backend, entries in by_backend(entry for _, entry in manifest.files()):
+        if backend.moved_by_gitmodel:
+            more, problems = backend.publish(root, entries, tag=tag, push=cfg.pre_push == "push", remote=cfg.remote,
+                                             git_remote=None)
+            if problems:
+                raise Refused(f"--push: {problems[0]}", where=path)
+            notes += more
     return notes
 
 

@@ -1,7 +1,9 @@
 """Where file contents come from: the work tree, the index (what is being committed), or a commit.
 
 Each source answers the same questions (does a path exist, its bytes, its sha256) so the bump rule is
-written once and judged against whichever state matters.
+written once and judged against whichever state matters. A source knows nothing of storage backends: each
+backend (gitmodel/storage/backends.py) hashes an entry from these answers (a pointer's id, git's stored
+blob, or the raw bytes).
 """
 
 from __future__ import annotations
@@ -11,24 +13,6 @@ from pathlib import Path
 
 from gitmodel.infra.hashing import HashCache, sha256_bytes, sha256_dir
 from gitmodel.repo import git
-
-LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
-
-
-def lfs_oid(blob: bytes) -> tuple[str, int] | None:
-    """(sha256, size) from a Git LFS pointer, or None when the bytes are not one."""
-    if not blob.startswith(LFS_PREFIX) or len(blob) > 1024:
-        return None
-    oid = size = None
-    for line in blob.decode("utf-8", "replace").splitlines():
-        if line.startswith("oid sha256:"):
-            oid = line[len("oid sha256:") :].strip()
-        elif line.startswith("size "):
-            try:
-                size = int(line[5:].strip())
-            except ValueError:
-                return None
-    return (oid, size) if oid and size is not None else None
 
 
 def _raw_ids(path: Path) -> tuple[str, str, int]:
@@ -116,20 +100,25 @@ class Source:
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         return {p: self.read(p) for p in paths}
 
-    def sha256(self, path: str, storage: str = "git") -> str | None:
-        """sha256 of the file (or directory) content as `storage` keeps it.
+    def sha256(self, path: str, *, stored: bool = True) -> str | None:
+        """sha256 of the file (or directory) content: with `stored`, of the blob git stores for it (after its
+        clean filters and end-of-line conversion); else of the bytes as they are. An index or a commit
+        holds only blobs, so both are the blob's."""
+        raise NotImplementedError
 
-        Only `storage: lfs` is judged by a pointer (the oid it names): any other file whose text merely
-        looks like an LFS pointer is hashed as the bytes it is.
-        """
+    def read_small(self, path: str, limit: int) -> bytes | None:
+        """The bytes of a regular file of at most `limit` bytes (a pointer file), else None."""
         raise NotImplementedError
 
     def blob_id(self, path: str) -> str | None:
         """The git blob id of `path` when the source knows it without reading (index, commit)."""
         return None
 
-    def preload(self, paths: list[str], storage: str = "git") -> None:
-        """Prepare `sha256` of these files of `storage` in one go (one git call rather than one per file)."""
+    def preload(self, paths: list[str]) -> None:
+        """Prepare the stored `sha256` of these files in one go (one git call rather than one per file)."""
+
+    def preload_blobs(self, paths: list[str]) -> None:
+        """Read these files' bytes in one go where that costs a git call (pointer files of an index or commit)."""
 
     def manifests(self, directory: str) -> list[str]:
         """Paths of the YAML files under the manifests directory."""
@@ -155,10 +144,9 @@ class WorkTree(Source):
         super().__init__(root, cache)
         self._stored: dict[str, str] = {}
 
-    def preload(self, paths: list[str], storage: str = "git") -> None:
-        if storage == "git":
-            todo = [p for p in paths if p not in self._stored]
-            self._stored.update({p: d for p, (d, _) in stored_sha256(self.cache, todo).items()})
+    def preload(self, paths: list[str]) -> None:
+        todo = [p for p in paths if p not in self._stored]
+        self._stored.update({p: d for p, (d, _) in stored_sha256(self.cache, todo).items()})
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(self.root / path)
@@ -169,25 +157,28 @@ class WorkTree(Source):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def sha256(self, path: str, storage: str = "git") -> str | None:
+    def sha256(self, path: str, *, stored: bool = True) -> str | None:
         from gitmodel.infra.fileio import safe_target
 
         full = safe_target(self.root, path, where=path)  # a link out of the repo is never followed (exit 2)
         if full.is_dir():
-            return stored_dir_sha256(self.cache, path) if storage == "git" else self.cache.dir_sha256(full)
+            return stored_dir_sha256(self.cache, path) if stored else self.cache.dir_sha256(full)
         if not full.is_file():
             return None
-        if storage == "lfs" and full.stat().st_size <= 1024:
-            # an LFS file never smudged here (GIT_LFS_SKIP_SMUDGE, no git-lfs): its pointer names the content
-            pointer = lfs_oid(full.read_bytes())
-            if pointer is not None:
-                return pointer[0]
-        if storage == "git":
+        if stored:
             if path not in self._stored:
                 self.preload([path])
             if path in self._stored:
                 return self._stored[path]
         return self.cache.sha256(full)
+
+    def read_small(self, path: str, limit: int) -> bytes | None:
+        from gitmodel.infra.fileio import safe_target
+
+        full = safe_target(self.root, path, where=path)  # a link out of the repo is never followed (exit 2)
+        if not full.is_file() or full.stat().st_size > limit:
+            return None
+        return full.read_bytes()
 
     def manifests(self, directory: str) -> list[str]:
         base = self.root / directory
@@ -232,27 +223,28 @@ class _GitSource(Source):
         entry = self.entries.get(path)
         return entry.oid if entry is not None and entry.mode != "120000" else None
 
-    def preload(self, paths: list[str], storage: str = "git") -> None:
-        if storage == "lfs":  # a git-stored blob's sha256 comes from the blob cache; a pointer must be read
-            self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
+    def preload_blobs(self, paths: list[str]) -> None:
+        # a blob's sha256 comes from the blob cache (`preload` has nothing to do); a pointer must be read
+        self._preloaded.update(self.read_many([p for p in paths if p not in self._preloaded]))
+
+    def read_small(self, path: str, limit: int) -> bytes | None:
+        entry = self.entries.get(path)
+        if entry is None or entry.mode in ("120000", "160000"):  # a link's blob is its target, not content
+            return None
+        blob = self.read(path)
+        return blob if blob is not None and len(blob) <= limit else None
 
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
         present = [p for p in paths if p in self.entries]
         blobs = git.cat_files(self.root, [self._spec(p) for p in present])
         return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
 
-    def _blob_sha256(self, path: str, storage: str = "git") -> str | None:
+    def _blob_sha256(self, path: str) -> str | None:
         entry = self.entries.get(path)
         if entry is None:
             return None
         if entry.mode == "120000":  # a symlink's blob is its target, not content
             return None
-        if storage == "lfs":
-            # the pointer names the content; a blob that is no pointer is the content itself
-            blob = self.read(path)
-            pointer = lfs_oid(blob) if blob is not None else None
-            if pointer is not None:
-                return pointer[0]
         # the blob cache holds the sha256 of a blob's own bytes, whatever they look like
         cached = self.cache.blob_sha256(entry.oid)
         if cached is not None:
@@ -264,9 +256,9 @@ class _GitSource(Source):
         self.cache.put_blob(entry.oid, digest)
         return digest
 
-    def sha256(self, path: str, storage: str = "git") -> str | None:
+    def sha256(self, path: str, *, stored: bool = True) -> str | None:
         if path in self.entries:
-            return self._blob_sha256(path, storage)
+            return self._blob_sha256(path)
         prefix = path.rstrip("/") + "/"
         inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
         if not inside:

@@ -23,7 +23,7 @@ class Pointer(Record, frozen=True):
 
 
 def pointer_path(path: str) -> str:
-    return f"{path}.dvc"
+    return f"{path}.dvc"  # model/components.py's POINTERS["dvc"]; a test ties them (not imported: the hook reads this)
 
 
 # What `dvc add` writes, byte for byte; anything else (comments, meta, extra keys) goes through YAML.

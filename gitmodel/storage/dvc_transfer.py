@@ -15,6 +15,7 @@ from gitmodel.infra.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.infra.fileio import path_clash, safe_target
 from gitmodel.infra.progress import Progress
 from gitmodel.storage.dvc import RemoteInfo, _remote, _silence_dvc_logging, _with_lock_retry
+from gitmodel.storage.dvc_backend import DvcBackend
 
 if TYPE_CHECKING:
     from gitmodel.model.manifest import FileEntry
@@ -48,7 +49,7 @@ def _hash_info(md5: str) -> Any:
 def _dvc_entries(entries: Sequence[FileEntry]) -> list[FileEntry]:
     """DVC-stored entries with an md5 (two paths may share content); an md5 that is not one is refused
     before it becomes a path in the cache or the remote."""
-    wanted = [e for e in entries if e.storage == "dvc" and e.md5]
+    wanted = [e for e in entries if e.storage == DvcBackend.name and e.md5]  # the documented API takes any entries
     for e in wanted:
         if not _MD5.fullmatch(e.md5 or ""):
             raise InvalidInput(f"md5 {e.md5!r} is not an md5", where=f"{e.path}: md5",

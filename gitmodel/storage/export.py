@@ -1,9 +1,9 @@
 """Export one release, every byte verified: `gitmodel get` and the serving API's `resolve` share this.
 
-Weights and data come from the DVC cache (fetched from the remote by md5 when missing: the release's
-pointer need not be in the workspace); prompts, params and the manifest come from git at the tag. Every
-file is written below a staging directory and its sha256 checked against the manifest; only when all
-match is anything moved into place.
+Each file comes from its backend (gitmodel/storage/backends.py): DVC's from its cache (fetched from the
+remote by md5 when missing: the release's pointer need not be in the workspace), Git LFS's through git-lfs,
+prompts, params and the manifest from git at the tag. Every file is written below a staging directory and
+its sha256 checked against the manifest; only when all match is anything moved into place.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
+from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.infra.fileio import path_clash, safe_target, temp_beside
 from gitmodel.infra.hashing import sha256_bytes
 from gitmodel.infra.progress import Progress
@@ -26,10 +26,10 @@ from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.repo import git
 from gitmodel.repo.refs import current_stages
-from gitmodel.repo.sources import lfs_oid
 from gitmodel.repo.tags import TagIndex, parse_ref, read_tags
-from gitmodel.storage.dvc_pointers import check_pointers
-from gitmodel.storage.placement import Mismatch, build_entry, check_entry, check_pinned_paths, integrity_error
+from gitmodel.storage.backends import backend_for, by_backend
+from gitmodel.storage.git_backend import write_new
+from gitmodel.storage.placement import Mismatch, check_pinned_paths, integrity_error
 
 
 @dataclass(frozen=True)
@@ -116,32 +116,6 @@ def _pinned(manifest: Manifest) -> list[tuple[str, FileEntry]]:
     return items
 
 
-def _write_bytes(dest: Path, data: bytes) -> None:
-    with open(dest, "xb") as fout:
-        fout.write(data)
-        fout.flush()
-        os.fsync(fout.fileno())
-
-
-def _git_contents(root: Path, commit: str, items: list[tuple[str, FileEntry]]) -> dict[str, bytes]:
-    specs = {entry.path: f"{commit}:{entry.path}" for _, entry in items}
-    blobs = git.cat_files(root, list(specs.values()))
-    out: dict[str, bytes] = {}
-    for _component, entry in items:
-        blob = blobs[specs[entry.path]]
-        if blob is None:
-            raise Refused(f"{entry.path} is not in the release's commit", where=f"{commit[:12]}:{entry.path}",
-                          hint="the manifest names a file that was never committed; fix it in a new version")
-        if entry.storage == "lfs" and lfs_oid(blob) is not None:
-            result = git.run(root, "lfs", "smudge", "--", entry.path, input=blob, check=False)
-            if result.returncode != 0:
-                raise ExternalFailure("cannot fetch the Git LFS object", where=entry.path,
-                                      hint="install git-lfs and check `git lfs fetch`")
-            blob = result.stdout
-        out[entry.path] = blob
-    return out
-
-
 def stage_release(root: Path, located: Located, staging: Path, *, remote: str | None = None,
                   include_manifest: bool = True, progress: Progress | None = None) -> Staged:
     """Write the release's files below `staging` (repo-relative layout) and check every sha256.
@@ -152,53 +126,30 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     items = _pinned(located.manifest)
     staged = Staged()
     check_pinned_paths([(located.tag, e) for _, e in items], work_tree=False)
-    dvc_items = [(c, e) for c, e in items if e.storage == "dvc"]
-    git_items = [(c, e) for c, e in items if e.storage == "git"]
-    from gitmodel.storage.dvc_transfer import FetchResult
-
-    fetched = FetchResult(None)
-    objects: dict[str, list[tuple[str, Path]]] = {}
-    if dvc_items:
-        from gitmodel.storage import dvc_transfer
-
-        check_pointers([e.path for _, e in dvc_items], lambda p: git.show_file(root, located.commit, p))
-        fetched = dvc_transfer.fetch_entries(root, [e for _, e in dvc_items], remote or load_config(root).remote,
-                                               progress)
-        objects = fetched.objects
-        staged.fetched = fetched.fetched
-        staged.remote = fetched.remote.url if fetched.remote else None
-    contents = _git_contents(root, located.commit, git_items)
+    # each backend brings its bytes in one go (DVC's from its cache or remote, git's blobs in one call)
+    batches = {backend.name: backend.fetch(root, located.commit, entries, remote=remote, progress=progress)
+               for backend, entries in by_backend(e for _, e in items)}
+    for batch in batches.values():
+        staged.fetched += batch.fetched
+        staged.remote = staged.remote or batch.remote
     mismatches: list[str] = []
     bad_objects: list[Mismatch] = []
     for component, entry in items:
         dest = safe_target(staging, entry.path, where=f"{located.tag}: {entry.path}", links="none")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if entry.storage == "dvc":
-            parts = objects.get(entry.path, [])
-            actual = build_entry(dest, entry, parts, progress)
-            bad = check_entry(entry, actual, parts, fetched.origin(entry.path))
-            if bad is not None:
-                bad_objects.append(bad)
-                continue
-        elif entry.storage == "lfs":
-            # streamed by git-lfs to a temp file and verified against pointer and manifest there
-            from gitmodel.storage.lfs import fetch_lfs_file
-
-            try:
-                fetch_lfs_file(root, located.commit, entry.path, dest, expected_sha256=entry.sha256)
-                actual = entry.sha256
-            except Refused as exc:
-                mismatches.append(f"{entry.path}: {exc.message}")
-                continue
-        else:
-            data = contents[entry.path]
-            _write_bytes(dest, data)
-            actual = sha256_bytes(data)
-        if actual != entry.sha256:
-            mismatches.append(f"{entry.path}: expected sha256 {entry.sha256}, got {actual}")
+        written = backend_for(entry).write(root, located.commit, batches[entry.storage], entry, dest,
+                                           progress=progress)
+        if written.mismatch is not None:
+            bad_objects.append(written.mismatch)
+            continue
+        if written.problem is not None:
+            mismatches.append(written.problem)
+            continue
+        if written.sha256 != entry.sha256:
+            mismatches.append(f"{entry.path}: expected sha256 {entry.sha256}, got {written.sha256}")
             continue
         size = entry.size if entry.size >= 0 else dest.stat().st_size
-        staged.files.append(ExportedFile(entry.path, component, actual, size))
+        staged.files.append(ExportedFile(entry.path, component, entry.sha256, size))
     if bad_objects:
         raise integrity_error(bad_objects, where=located.tag, retry=f"gitmodel get {located.tag} --out DIR",
                               name=located.name)
@@ -209,7 +160,7 @@ def stage_release(root: Path, located: Located, staging: Path, *, remote: str | 
     if include_manifest:
         dest = safe_target(staging, located.manifest_path, where=f"{located.tag}: manifest", links="none")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _write_bytes(dest, located.manifest_bytes)
+        write_new(dest, located.manifest_bytes)
         staged.files.append(ExportedFile(located.manifest_path, "manifest", sha256_bytes(located.manifest_bytes),
                                          len(located.manifest_bytes)))
     return staged

@@ -1,8 +1,5 @@
-"""Git LFS-stored model files (`storage: lfs`): set-up, staged-pointer checks, verified fetches.
-
-An LFS pointer's `oid sha256:` is the sha256 of the file's bytes, so a manifest pins an LFS file by the
-same hash whether the weights are downloaded or not: the hook judges the staged pointer and never reads
-the weights. Every git and git-lfs call goes through `gitmodel.repo.git`.
+"""Git LFS calls for the LFS backend (gitmodel/storage/lfs_backend.py): set-up, staged-pointer checks, verified
+fetches, a release's objects on the LFS server. Every git and git-lfs call goes through `gitmodel.repo.git`.
 """
 
 from __future__ import annotations
@@ -19,19 +16,19 @@ from typing import TYPE_CHECKING
 from gitmodel.infra.errors import ExternalFailure, InvalidInput, Refused
 from gitmodel.infra.fileio import temp_beside
 from gitmodel.repo import git
-from gitmodel.repo.sources import lfs_oid
+from gitmodel.storage.backend import Setup
+from gitmodel.storage.lfs_backend import POINTER_MAX, lfs_oid
 
 if TYPE_CHECKING:
     from gitmodel.model.manifest import FileEntry
 
 INSTALL_HINT = "install Git LFS (Debian/Ubuntu: `apt-get install git-lfs`; macOS: `brew install git-lfs`)"
-POINTER_MAX = 1024  # git-lfs itself treats larger blobs as content, never as a pointer
 # Variables that make a smudge pass the pointer through instead of the content.
 _SKIP_ENV = ("GIT_LFS_SKIP_SMUDGE",)
 
 
 @dataclass
-class LfsSetup:
+class LfsSetup(Setup):
     """What `prepare` changed: files to stage and notes for the user."""
 
     changed: list[str] = field(default_factory=list)
@@ -100,7 +97,7 @@ def release_objects_on_remote(root: Path, remote: str | None, tag: str, entries:
     tag on a commit the remote already has). An object this clone never downloaded cannot be shown to be
     there without downloading it, so the push is refused with the command that does.
     """
-    paths = [e.path for e in entries if e.storage == "lfs"]
+    paths = [e.path for e in entries]  # the LFS backend passes its own entries
     if not paths:
         return []
     remote = remote or "origin"

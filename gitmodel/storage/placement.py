@@ -22,6 +22,7 @@ from gitmodel.infra.fileio import path_clash, safe_target, temp_beside, write_fa
 from gitmodel.infra.hashing import CHUNK, md5_file, sha256_dir
 from gitmodel.infra.progress import PROGRESS_THRESHOLD, Progress
 from gitmodel.model.manifest import FileEntry
+from gitmodel.storage.backends import BACKENDS, backend_for
 
 LOCAL_CACHE = "local DVC cache"
 REMOTE = "remote"
@@ -155,6 +156,7 @@ def integrity_error(mismatches: list[Mismatch], *, where: str, retry: str, name:
 # Top-level names in a work tree that belong to the tools (their config, caches and hooks), and the
 # pointer suffix: a pinned file placed there would rewrite where DVC writes, or another file's pointer.
 _TOOL_NAMES = (".dvc", ".dvcignore", ".gitmodel", ".gitmodel.yaml")
+_POINTERS = tuple(b.pointer_suffix for b in BACKENDS.values() if b.pointer_suffix)
 _HINT = "each path is pinned once, as a file of the model: fix the manifest (or do not use this version)"
 
 
@@ -170,7 +172,8 @@ def check_pinned_paths(items: Sequence[tuple[str, FileEntry]], *, work_tree: boo
     content: dict[str, tuple[str, str, str | None]] = {}
     for where, entry in items:
         first = entry.path.split("/")[0].lower()
-        if work_tree and entry.storage == "dvc" and (first in _TOOL_NAMES or entry.path.lower().endswith(".dvc")):
+        if work_tree and backend_for(entry).moved_by_gitmodel and (first in _TOOL_NAMES
+                                                                  or entry.path.lower().endswith(_POINTERS)):
             raise InvalidInput(f"path {entry.path!r} is one of DVC's or gitmodel's own files", where=where,
                                hint=_HINT)
         seen = content.setdefault(entry.path, (where, entry.sha256, entry.md5))
