@@ -25,7 +25,8 @@ from gitmodel.storage import dvc as dvcstore
 from gitmodel.storage.backend import Backend
 from gitmodel.storage.backends import BACKENDS, backend_for, backend_named, by_backend
 from gitmodel.storage.lfs import routed
-from tests.conftest import git, need_tool
+from tests.kit.git import git
+from tests.kit.tools import need_tool
 
 WEIGHTS = b"\x00weights in DVC\x00" * 200
 DATA = b"\x00data in Git LFS\x00" * 200

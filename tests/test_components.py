@@ -27,7 +27,7 @@ from gitmodel.model.schemas import load_schema
 from gitmodel.model.semver import Level
 from gitmodel.review.diff import compare_models
 from gitmodel.storage.dvc_pointers import pointer_path
-from tests.conftest import git
+from tests.kit.git import git
 
 SHA = "a" * 64
 

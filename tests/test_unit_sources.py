@@ -11,7 +11,9 @@ import pytest
 
 from gitmodel.infra.hashing import HashCache
 from gitmodel.repo import git as gitcmd
-from gitmodel.repo.sources import Commit, Index, WorkTree, lfs_oid, stored_sha256
+from gitmodel.repo.sources import Commit, Index, WorkTree, stored_sha256
+from gitmodel.storage.backends import backend_named
+from gitmodel.storage.lfs_backend import lfs_oid
 from tests.kit.files import write
 from tests.kit.git import commit_all, git, head
 
@@ -143,12 +145,14 @@ def test_lfs_storage_is_judged_by_the_pointer_and_git_storage_by_the_bytes(repo:
     commit_all(repo, "pointer")
     work, index, commit = sources(repo)
     for source in (work, index, commit):
-        assert source.sha256("w.bin", "lfs") == OID
-        assert source.sha256("w.bin", "git") == sha(POINTER)   # merely looking like a pointer proves nothing
+        # storage-specific judgement is the backend's (gitmodel/storage/*_backend.py), over the source's bytes
+        assert backend_named("lfs").sha256(source, "w.bin") == OID
+        assert backend_named("git").sha256(source, "w.bin") == sha(POINTER)   # looking like a pointer proves nothing
     write(repo, "real.bin", b"real bytes")
     commit_all(repo, "real")
     work, index, _ = sources(repo)
-    assert work.sha256("real.bin", "lfs") == index.sha256("real.bin", "lfs") == sha(b"real bytes")
+    lfs = backend_named("lfs")
+    assert lfs.sha256(work, "real.bin") == lfs.sha256(index, "real.bin") == sha(b"real bytes")
 
 
 def test_manifests_lists_yaml_under_the_directory_only(repo: Path) -> None:

@@ -113,24 +113,27 @@ def add(
 
     Example: gitmodel add sentiment --weights artifacts/model.bin --data data/train.csv --prompt prompts/system.txt
     """
+    from gitmodel.cli.progress import progress_for
     from gitmodel.workspace.edit import add_model
 
     root = _root()
     roles = _roles(root, data_role)
     imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=False)
-    try:
-        result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
-                           data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
-                           version=version, description=description, schema_file=_here(root, schema),
-                           force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
-                           force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
-                           environment=imported.environment if imported else None,
-                           formats=imported.formats if imported else None,
-                           metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
-    except BaseException:
-        if imported is not None:
-            imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
-        raise
+    with progress_for(json_out) as progress:
+        try:
+            result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                               data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                               version=version, description=description, schema_file=_here(root, schema),
+                               force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                               force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
+                               environment=imported.environment if imported else None,
+                               formats=imported.formats if imported else None,
+                               metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
+                               progress=progress)
+        except BaseException:
+            if imported is not None:
+                imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
+            raise
     from gitmodel.model.names import gto_name_problem
 
     for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
@@ -195,6 +198,7 @@ def bump(
 
     Example: gitmodel bump sentiment
     """
+    from gitmodel.cli.progress import progress_for
     from gitmodel.infra.errors import InvalidInput
     from gitmodel.workspace.edit import bump_model
 
@@ -204,16 +208,18 @@ def bump(
     root = _root()
     roles = _roles(root, data_role)
     imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=True)
-    try:
-        result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
-                            schema=imported.schema if imported else None,
-                            environment=imported.environment if imported else None,
-                            formats=imported.formats if imported else None,
-                            metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles)
-    except BaseException:
-        if imported is not None:
-            imported.undo_copy()
-        raise
+    with progress_for(json_out) as progress:
+        try:
+            result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
+                                schema=imported.schema if imported else None,
+                                environment=imported.environment if imported else None,
+                                formats=imported.formats if imported else None,
+                                metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
+                                progress=progress)
+        except BaseException:
+            if imported is not None:
+                imported.undo_copy()
+            raise
     for text in imported.warnings if imported else []:
         warn(text)
     if imported is not None and imported.copied:

@@ -174,7 +174,8 @@ def check_with_objects(base: str | None, json_out: bool) -> int:
         raise InvalidInput("--verify-objects needs --base REV (the objects of manifests changed since REV)",
                            where="--verify-objects", hint="gitmodel check --base origin/main --verify-objects")
     root = _root()
-    result = run_check(root, mode="worktree", base=base)
+    with progress_for(json_out) as progress:
+        result = run_check(root, mode="worktree", base=base, progress=progress)
     objects = verify_objects(root, base)
     ok = result.ok and objects.ok
     if json_out:

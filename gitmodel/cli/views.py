@@ -74,10 +74,13 @@ def show_status(names: list[str] | None, json_out: bool) -> int:
 
 
 def show_check(staged: bool, base: str | None, json_out: bool) -> int:
+    from gitmodel.cli.progress import progress_for
     from gitmodel.gate.check import run_check
 
     root = _root()
-    result = _memoized(root, lambda: run_check(root, mode="index" if staged else "worktree", base=base))
+    with progress_for(json_out) as progress:
+        result = _memoized(root, lambda: run_check(root, mode="index" if staged else "worktree", base=base,
+                                                   progress=progress))
     if json_out:
         emit_json(result.to_json())
     else:

@@ -33,6 +33,10 @@ from gitmodel.storage.backends import backend_for, preload
 from gitmodel.storage.dvc_pointers import pointer_path
 from gitmodel.storage.formats import format_from_name, is_code_on_load
 
+TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
+if TYPE_CHECKING:
+    from gitmodel.infra.progress import Progress
+
 
 class Finding(Record, frozen=True):
     """One violation of the bump rule, with the command that fixes it."""
@@ -245,13 +249,13 @@ def lineage_parent(state: ModelState, tags: TagIndex) -> None:
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
               names: set[str] | None = None, full_paths: set[str] | None = None,
               cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None,
-              policy_base: str | None = None) -> CheckResult:
+              policy_base: str | None = None, progress: Progress | None = None) -> CheckResult:
     """Judge every manifest (or `names`) in the work tree, the index or a commit.
 
     The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
     HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
     """
-    cache = HashCache(git_dir or git.git_dir(root), root)  # the hook passes git_dir: one git call fewer
+    cache = HashCache(git_dir or git.git_dir(root), root, progress=progress)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
         mode, rev = "rev", rev or "HEAD"

@@ -9,6 +9,7 @@ from typing import Any
 
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.infra.hashing import HashCache
+from gitmodel.infra.progress import Progress
 from gitmodel.model import components, semver
 from gitmodel.model import manifest as mf
 from gitmodel.model.config import Config, load_config
@@ -81,7 +82,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               metrics_file: str | None = None, stage: bool = True, schema: dict[str, Any] | None = None,
               environment: dict[str, Any] | None = None, formats: Mapping[str, str] | None = None,
               parent: str | None = None, base_model: str | None = None,
-              roles: Mapping[str, str] | None = None) -> AddResult:
+              roles: Mapping[str, str] | None = None, progress: Progress | None = None) -> AddResult:
     """Create `models/NAME.yaml` pinning the given files (data files with `roles`, else `train`)."""
     validate_name(name)
     semver.parse(version, where="--version")
@@ -127,7 +128,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         schema = schema_from_file(root, schema_file)
     metrics = metrics_from_file(root, metrics_file) if metrics_file else None
     lineage = lineage_update(root, None, name, version, parent, base_model)
-    cache = HashCache(git.git_dir(root), root)
+    cache = HashCache(git.git_dir(root), root, progress=progress)
     # Validate everything before touching anything: LFS tracking and DVC write files, so they run last.
     pinned, inline = params_from_file(root, params_path, cache) if params_path else (None, None)
     setups = prepare(root, [(s.storage, s.path) for s in specs])
@@ -162,7 +163,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
                metrics_file: str | None = None, stage: bool = True, cfg: Config | None = None,
                schema: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
                formats: Mapping[str, str] | None = None, parent: str | None = None,
-               base_model: str | None = None, roles: Mapping[str, str] | None = None) -> BumpResult:
+               base_model: str | None = None, roles: Mapping[str, str] | None = None,
+               progress: Progress | None = None) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -175,16 +177,16 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     with all_or_nothing(root, undo_paths(manifest_path, [(e.storage, e.path) for _, e in current.files()])):
         return _bump_loaded(root, name, cfg, manifest_path, current, floor=floor, schema_file=schema_file,
                             metrics_file=metrics_file, stage=stage, schema=schema, environment=environment,
-                            formats=formats, parent=parent, base_model=base_model, roles=roles)
+                            formats=formats, parent=parent, base_model=base_model, roles=roles, progress=progress)
 
 
 def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current: Manifest, *, floor: Level,
                  schema_file: str | None, metrics_file: str | None, stage: bool, schema: dict[str, Any] | None,
                  environment: dict[str, Any] | None, formats: Mapping[str, str] | None, parent: str | None,
-                 base_model: str | None, roles: Mapping[str, str] | None) -> BumpResult:
+                 base_model: str | None, roles: Mapping[str, str] | None, progress: Progress | None) -> BumpResult:
     # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
     lineage = lineage_update(root, current.lineage, name, None, parent, base_model)
-    cache = HashCache(git.git_dir(root), root)
+    cache = HashCache(git.git_dir(root), root, progress=progress)
     # Read every input before DVC rewrites pointers: a bad --schema or params file must leave nothing behind.
     new_schema = schema_from_file(root, schema_file) if schema_file else None
     new_metrics = metrics_from_file(root, metrics_file) if metrics_file else None

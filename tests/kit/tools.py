@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,14 @@ def install_hint(text: str) -> str:
         if word in text:
             return how
     return PIP_INSTALL
+
+
+def need_tool(name: str) -> str:
+    """The path of an executable a test drives; fails (never skips) with the install command when absent."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: {install_hint(name)}", pytrace=False)
+    return found
 
 
 def gto(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
