@@ -37,7 +37,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
 
-# The scale series (10,000 models, 100,000 tags; ~30-40 min on 2 cores) -> benchmarks/SCALE.md and
+# The scale series (10,000 models, 100,000 tags; ~25 min on 2 cores) -> benchmarks/SCALE.md and
 # benchmarks/charts/*.svg. Its charts need matplotlib: the `bench` extra, installed here only.
 # Extra flags: make bench-scale BENCH_SCALE_ARGS='--gto-timeout 300 --note "..."'
 BENCH_SCALE_ARGS ?=
