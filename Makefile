@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 # As root, `make test` apt-get installs the system tools the tests drive that pip cannot (git-lfs,
 # ssh-keygen; scripts/ensure-test-tools.sh); INSTALL_TOOLS=0 opts out (INSTALL_GIT_LFS=0, the old name, too).
 INSTALL_GIT_LFS ?= 1
@@ -11,7 +12,7 @@ INSTALL_TOOLS ?= $(INSTALL_GIT_LFS)
 # a minute or more); module-scoped fixtures are then built once per worker that runs that module.
 TEST_WORKERS ?= auto
 
-.PHONY: venv demo test test-fast bench lint clean
+.PHONY: venv demo test test-fast bench bench-scale lint clean
 
 venv: $(STAMP)
 
@@ -35,6 +36,17 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
+
+# The scale series (10,000 models, 100,000 tags; ~25 min on 2 cores) -> benchmarks/SCALE.md and
+# benchmarks/charts/*.svg. Its charts need matplotlib: the `bench` extra, installed here only.
+# Extra flags: make bench-scale BENCH_SCALE_ARGS='--gto-timeout 300 --note "..."'
+BENCH_SCALE_ARGS ?=
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench-scale: $(BENCH_STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks --scale $(BENCH_SCALE_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitmodel tests benchmarks

@@ -1,4 +1,5 @@
-"""`python -m benchmarks` (`make bench`): build the fixtures, measure every figure, write RESULTS.md."""
+"""`python -m benchmarks` (`make bench`): build the fixtures, measure every figure, write RESULTS.md.
+`--scale` (`make bench-scale`): the scale series instead, written to SCALE.md with its charts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ if str(HERE.parent) not in sys.path:
 
 from benchmarks.figures import FIGURES, GROUPS, Context  # noqa: E402
 from benchmarks.harness import BenchError, Figure, atomic_write_text, render_results  # noqa: E402
+from benchmarks.scale import Sizes  # noqa: E402
+from benchmarks.scale_report import run_scale  # noqa: E402
 from benchmarks.workspace import Workspace, make_writable  # noqa: E402
 
 
@@ -29,7 +32,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="results file (default benchmarks/RESULTS.md; with --only, .work/RESULTS.partial.md)")
     parser.add_argument("--keep", action="store_true", help="keep the generated fixtures afterwards")
     parser.add_argument("--list", action="store_true", help="list the figure keys and exit")
+    scale = parser.add_argument_group("scale series (make bench-scale), written to benchmarks/SCALE.md")
+    scale.add_argument("--scale", action="store_true", help="run the scale series instead of the figures")
+    scale.add_argument("--scale-models", type=sizes_list, default=Sizes.models, metavar="N,N,…",
+                       help="model counts (default 100,1000,10000)")
+    scale.add_argument("--scale-tags", type=sizes_list, default=Sizes.tags, metavar="N,N,…",
+                       help="release-tag counts (default 1000,10000,100000)")
+    scale.add_argument("--scale-diff", type=sizes_list, default=Sizes.diff, metavar="N,N,…",
+                       help="changed-manifest counts for diff, each one of --scale-models (default 100,1000)")
+    scale.add_argument("--gto-timeout", type=float, default=Sizes.gto_timeout,
+                       help="seconds one `gto show` may take before it is killed and reported as timed out")
+    scale.add_argument("--note", default="", help="a line on the conditions of the run, printed in SCALE.md")
     return parser.parse_args(argv)
+
+
+def sizes_list(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated counts, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive counts, got {text!r}")
+    return sizes
 
 
 def log(message: str) -> None:
@@ -44,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     runs = max(5, args.runs)
     work = args.work.resolve()
+    if args.scale:
+        sizes = Sizes(models=args.scale_models, tags=args.scale_tags, diff=args.scale_diff, runs=runs,
+                      hook_runs=max(runs, Sizes.hook_runs), gto_timeout=args.gto_timeout)
+        out = args.out or HERE / "SCALE.md"
+        try:
+            return run_scale(Workspace(work), sizes, out, charts_dir=out.parent / "charts", note=args.note, log=log)
+        finally:
+            if not args.keep and work.exists():
+                make_writable(work)
+                shutil.rmtree(work, ignore_errors=True)
     out = args.out or (work / "RESULTS.partial.md" if args.only else HERE / "RESULTS.md")
     ctx = Context(Workspace(work), runs=runs, rows={key: Figure(name, goal) for key, name, goal in FIGURES})
     selected = [k for k, _, _ in FIGURES if not args.only or any(o in k for o in args.only)]

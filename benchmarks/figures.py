@@ -368,9 +368,9 @@ def install_hook(ws: Workspace, root: Path) -> None:
         raise BenchError(f"no pre-commit hook installed in {root.name}")
 
 
-def require_blocks(ws: Workspace, root: Path) -> None:
+def require_blocks(ws: Workspace, root: Path, models: int = 100) -> None:
     """The hook must refuse a prompt edited without its manifest, or its cost means nothing."""
-    prompt = root / "prompts" / gen.model_name(7) / "system.txt"
+    prompt = root / "prompts" / gen.model_name(7 % models) / "system.txt"
     original = prompt.read_bytes()
     prompt.write_bytes(original + b"unversioned edit\n")
     ws.git(root, "add", prompt.relative_to(root).as_posix())
@@ -389,8 +389,8 @@ def require_blocks(ws: Workspace, root: Path) -> None:
 class Changer:
     """Makes the staged change each timed commit needs (untimed)."""
 
-    def __init__(self, ws: Workspace, root: Path) -> None:
-        self.ws, self.root, self.n = ws, root, 0
+    def __init__(self, ws: Workspace, root: Path, models: int = 100) -> None:
+        self.ws, self.root, self.n, self.models = ws, root, 0, models
 
     def unrelated(self) -> None:
         self.n += 1
@@ -405,7 +405,7 @@ class Changer:
         from gitmodel.model import manifest as mf
 
         self.n += 1
-        name = gen.model_name(10 + self.n % 80)
+        name = gen.model_name((10 + self.n % 80) % self.models)
         rel = f"prompts/{name}/system.txt"
         (self.root / rel).write_text(f"You are model {name}. Revision {self.n}.\n")
         manifest_path = self.root / "models" / f"{name}.yaml"
@@ -423,6 +423,18 @@ def commit(ws: Workspace, root: Path, *, verify: bool) -> Callable[[], Run]:
     return lambda: ws.run(argv, root)
 
 
+def precommit_noop_copy(ws: Workspace, source: Path, name: str, pre_commit: str) -> Path:
+    """A copy of `source` whose pre-commit framework runs one `repo: local` no-op hook (`entry: 'true'`)."""
+    pc_repo = copy_repo(ws, source, name)
+    (pc_repo / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: local\n  hooks:\n  - id: noop\n    name: no-op\n    entry: 'true'\n"
+        "    language: system\n    pass_filenames: false\n    always_run: true\n")
+    ws.git(pc_repo, "add", ".pre-commit-config.yaml")
+    ws.git(pc_repo, "commit", "-q", "-m", "pre-commit config")
+    ws.sh([pre_commit, "install"], pc_repo)
+    return pc_repo
+
+
 def hook_figures(ctx: Context) -> None:
     ws = ctx.ws
     keys = ["hook-unrelated-precommit", "hook-unrelated-dvc", "hook-prompt"]
@@ -434,13 +446,7 @@ def hook_figures(ctx: Context) -> None:
     gm_repo = copy_repo(ws, ctx.repo100(), "hook-gm")
     install_hook(ws, gm_repo)
     require_blocks(ws, gm_repo)
-    pc_repo = copy_repo(ws, ctx.repo100(), "hook-pc")
-    (pc_repo / ".pre-commit-config.yaml").write_text(
-        "repos:\n- repo: local\n  hooks:\n  - id: noop\n    name: no-op\n    entry: 'true'\n"
-        "    language: system\n    pass_filenames: false\n    always_run: true\n")
-    ws.git(pc_repo, "add", ".pre-commit-config.yaml")
-    ws.git(pc_repo, "commit", "-q", "-m", "pre-commit config")
-    ws.sh([pre_commit, "install"], pc_repo)
+    pc_repo = precommit_noop_copy(ws, ctx.repo100(), "hook-pc", pre_commit)
     gm_change, pc_change = Changer(ws, gm_repo), Changer(ws, pc_repo)
     sides = {
         "gm unrelated hook": (gm_change.unrelated, commit(ws, gm_repo, verify=True)),
@@ -510,12 +516,27 @@ def diff_figure(ctx: Context) -> None:
     if reason:
         ctx.unavailable(["diff"], reason)
         return
-    from gitmodel.model import manifest as mf
-
     root = copy_repo(ws, ctx.repo100(), "diff100")
+    argv = change_every_model(ws, root, 100)
+    gm, peer = Series("gitmodel diff"), Series("git diff")
+    alternate([(gm, lambda: ws.run(argv, root, allowed=(0, 1))),
+               (peer, lambda: ws.run(["git", "diff", "HEAD~1", "HEAD", "--", "models"], root))], ctx.runs)
+    row = ctx.row("diff")
+    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(time_ratio(gm, peer))}×"
+    row.verdict, row.runs = verdict(gm.median <= 1.0), runs_label(gm)
+    make_writable(root)
+    shutil.rmtree(root)
+
+
+def change_every_model(ws: Workspace, root: Path, models: int) -> list[str]:
+    """Commit a new prompt, params, metrics and version for each of `models` models; the diff argv to time.
+
+    Checks the fixture: exactly `models` manifests changed, and gitmodel's diff names the last of them."""
     import hashlib
 
-    for i in range(100):
+    from gitmodel.model import manifest as mf
+
+    for i in range(models):
         name = gen.model_name(i)
         rel = f"prompts/{name}/system.txt"
         data = f"You are model {name}, second revision: answer in one word.\n".encode()
@@ -526,22 +547,15 @@ def diff_figure(ctx: Context) -> None:
         mf.save(replace(current, version="1.1.0", prompts=(entry,), params={"learning_rate": 0.0005, "epochs": 3},
                         metrics={"accuracy": 0.91, "f1": 0.87}), path)
     ws.git(root, "add", "-A")
-    ws.git(root, "commit", "-q", "-m", "100 changed models")
+    ws.git(root, "commit", "-q", "-m", f"{models} changed models")
     changed = ws.git(root, "diff", "--name-only", "HEAD~1", "HEAD", "--", "models").split()
-    if len(changed) != 100:
-        raise BenchError(f"diff fixture changed {len(changed)} manifests, wanted 100")
+    if len(changed) != models:
+        raise BenchError(f"diff fixture changed {len(changed)} manifests, wanted {models}")
     argv = [*ws.gm, "diff", "HEAD~1", "HEAD", "--format", "markdown"]
     first = ws.sh(argv, root)
-    if gen.model_name(99) not in first:
+    if gen.model_name(models - 1) not in first:
         raise BenchError("`gitmodel diff HEAD~1 HEAD --format markdown` does not mention every changed model")
-    gm, peer = Series("gitmodel diff"), Series("git diff")
-    alternate([(gm, lambda: ws.run(argv, root, allowed=(0, 1))),
-               (peer, lambda: ws.run(["git", "diff", "HEAD~1", "HEAD", "--", "models"], root))], ctx.runs)
-    row = ctx.row("diff")
-    row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(time_ratio(gm, peer))}×"
-    row.verdict, row.runs = verdict(gm.median <= 1.0), runs_label(gm)
-    make_writable(root)
-    shutil.rmtree(root)
+    return argv
 
 
 # ----------------------------------------------------------------------------------- validate-input

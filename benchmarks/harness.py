@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -87,6 +88,36 @@ def run_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdin
             last = tail.splitlines()[-1] if tail else ""
             shown = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(argv))
             raise BenchError(f"`{shown[:200]}` exited {code}: {last[:300]}")
+        return Run(float(seconds), int(maxrss_kib) * 1024, int(code))
+
+
+def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float) -> Run | None:
+    """`run_process` with a time limit: None when the command ran past `timeout` seconds (then killed).
+
+    The launcher and the command run in their own session, so the kill reaches the command too. A command
+    that finishes but fails is a BenchError, as in `run_process`.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as scratch:
+        result = Path(scratch) / "result"
+        err_path = Path(scratch) / "stderr"
+        with open(err_path, "wb") as errf:
+            proc = subprocess.Popen([sys.executable, "-I", "-S", str(SPAWN), str(result), "--", *argv], cwd=cwd,
+                                    env=dict(env), stdout=subprocess.DEVNULL, stderr=errf,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return None
+        if proc.returncode != 0 or not result.exists():
+            raise BenchError(f"launcher failed for {argv[0]}: {err_path.read_text(errors='replace')[-300:]}")
+        seconds, maxrss_kib, code = result.read_text().split()
+        if int(code) != 0:
+            tail = err_path.read_text(errors="replace").strip().splitlines()
+            raise BenchError(f"`{Path(argv[0]).name} {' '.join(argv[1:])[:200]}` exited {code}: "
+                             f"{tail[-1][:300] if tail else ''}")
         return Run(float(seconds), int(maxrss_kib) * 1024, int(code))
 
 
@@ -203,13 +234,25 @@ def render_results(machine: str, figures: Sequence[Figure], *, started: str, ela
         "",
         f"Run started {started}, took {elapsed:.0f} s.",
         "",
-        "| figure | gitmodel median (min–max) | peer median (min–max) | ratio | goal | result | runs |",
-        "|---|---|---|---|---|---|---|",
+        *figure_table(figures),
+        "",
+        "The scale series (100 to 10,000 models, 1,000 to 100,000 tags) is in [SCALE.md](SCALE.md)"
+        " (`make bench-scale`).",
     ]
-    for f in figures:
-        cells = [f.name, f.gitmodel, f.peer, f.ratio, f.goal, f.verdict, f.runs]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def markdown_row(cells: Sequence[str]) -> str:
+    """One table row; a pipe inside a cell is escaped so it cannot break the table."""
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def figure_table(figures: Sequence[Figure]) -> list[str]:
+    """The goal table RESULTS.md and SCALE.md share: one row per figure, verdict beside its goal."""
+    lines = ["| figure | gitmodel median (min–max) | peer median (min–max) | ratio | goal | result | runs |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [markdown_row([f.name, f.gitmodel, f.peer, f.ratio, f.goal, f.verdict, f.runs]) for f in figures]
+    return lines
 
 
 def atomic_write_text(path: Path, text: str) -> None:

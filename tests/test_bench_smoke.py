@@ -136,3 +136,63 @@ def test_run_process_reports_exit_code_and_peak_rss(tmp_path: Path) -> None:
         run_process([sys.executable, "-c", "import sys; sys.exit(3)"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
     assert run_process([sys.executable, "-c", "import sys; sys.exit(1)"], cwd=tmp_path,
                        env={"PATH": "/usr/bin:/bin"}, allowed=(0, 1)).returncode == 1
+
+
+@pytest.mark.slow
+def test_scale_series_runs_at_a_tiny_size_and_writes_its_tables_and_charts(tmp_path: Path) -> None:
+    """The scale machinery end to end (real git, DVC, gto, pre-commit) at 3 and 5 models and 10 tags:
+    every series gets a point per size, SCALE.md a goal row per goal and a table per series, and an SVG
+    is drawn per series. Nothing about the times is asserted."""
+    import importlib.util
+
+    from benchmarks.scale import Sizes
+    from benchmarks.scale_report import run_scale
+    from benchmarks.workspace import Workspace
+
+    sizes = Sizes(models=(3, 5), tags=(10,), diff=(5,), dvc_models=1, runs=1, hook_runs=1, warmup=0,
+                  gto_timeout=60)
+    out = tmp_path / "out" / "SCALE.md"
+    lines: list[str] = []
+    code = run_scale(Workspace(tmp_path / "work"), sizes, out, charts_dir=out.parent / "charts",
+                     note="smoke test", log=lines.append)
+    text = out.read_text()
+    assert code == 0, text
+    assert "error" not in text
+    assert "**Conditions:** smoke test" in text
+    goals = [line for line in text.split("## Series")[0].splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(goals) == 1 + 8  # header; status, ls, check, status RSS, hook ×2, versions, diff
+    assert all(cell in text for cell in ("`status`, 5 models", "`versions NAME`, 10 release tags",
+                                         "over 5 changed manifests"))
+    keys = ("status", "ls", "check", "hook-unrelated", "hook-prompt", "diff", "versions", "stages")
+    if importlib.util.find_spec("matplotlib") is None:  # the `bench` extra is not installed: tables only, said so
+        assert "Charts not drawn: matplotlib is not installed" in text
+        assert not (out.parent / "charts").exists()
+    else:
+        for key in keys:
+            svg = (out.parent / "charts" / f"{key}.svg").read_text()
+            assert svg.lstrip().startswith("<?xml"), key
+            assert "<svg" in svg, key
+            assert f"](charts/{key}.svg)" in text
+    status_table = text.split("### `gitmodel status`")[1].split("###")[0]
+    assert [row.split(" | ")[0] for row in status_table.splitlines() if row.startswith("| ") and "---" not in row][1:] \
+        == ["| 3", "| 5"]
+    assert "MiB" in status_table  # peak RSS beside the time
+
+
+def test_run_bounded_kills_a_command_past_its_limit_and_reports_one_within_it(tmp_path: Path) -> None:
+    from benchmarks.harness import run_bounded
+
+    env = {"PATH": "/usr/bin:/bin"}
+    marker = tmp_path / "survived"
+    script = f"import time, pathlib; time.sleep(30); pathlib.Path({str(marker)!r}).touch()"
+    assert run_bounded([sys.executable, "-c", script], cwd=tmp_path, env=env, timeout=0.5) is None
+    done = run_bounded([sys.executable, "-c", "pass"], cwd=tmp_path, env=env, timeout=60)
+    assert done is not None
+    assert done.returncode == 0
+    with pytest.raises(BenchError, match="exited 2"):
+        run_bounded([sys.executable, "-c", "import sys; sys.exit(2)"], cwd=tmp_path, env=env, timeout=60)
+    import subprocess
+
+    leftover = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True).stdout.split()
+    assert leftover == []  # the killed command is gone, not orphaned behind its launcher
+    assert not marker.exists()
