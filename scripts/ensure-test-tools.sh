@@ -4,7 +4,7 @@
 # come from pyproject's `test` extra instead.
 #
 #   tool         Debian package   needed by
-#   git-lfs      git-lfs          tests/test_lfs.py and the LFS interop tests
+#   git-lfs      git-lfs          tests/storage/test_lfs.py and the LFS interop tests
 #   ssh-keygen   openssh-client   the signed-tag test (git's ssh signing)
 #   ensurepip    python3.X-venv   `python3.X -m venv` (Debian ships venv support apart from python3.X)
 #

@@ -4,7 +4,7 @@ jsonschema spends about 30 µs on a record of a small schema, too close to the 2
 the plain keywords most input schemas use, a tree of closures says "certainly valid" in a few µs. Whatever
 it cannot vouch for (1.0 where an integer is expected, an enum of objects) it answers False and jsonschema
 decides, and writes every message; a schema with any other keyword skips it. So it must only be right
-when it says True: `tests/test_samples.py` checks that against jsonschema with generated schemas.
+when it says True: `tests/context/test_samples.py` checks that against jsonschema with generated schemas.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ PyYAML resolves plain scalars by YAML 1.1: `yes`, `no`, `on`, `off` are booleans
 `1:20` is sexagesimal 80, `2024-01-02` is a date, while `0o17` and `1e3` stay strings. check-jsonschema
 (ruamel.yaml), the YAML language server and DVC read the same text as YAML 1.2, so a manifest meant one
 thing to gitmodel and another to every other tool. gitmodel reads YAML 1.2 too, exactly as
-check-jsonschema does (tests/test_schema_truth.py holds the two together):
+check-jsonschema does (tests/model/test_schema_truth.py holds the two together):
 
 - plain scalars resolve by ruamel.yaml's 1.2 rules (its extensions included: `0b101`, `1_000`);
 - timestamps stay strings (check-jsonschema loads them as strings: JSON has no dates);

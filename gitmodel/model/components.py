@@ -7,10 +7,10 @@ to it shows in `gitmodel diff`. Everything else reads this table: the Manifest r
 (manifest.py), the policy keys and their defaults (config.py), the walk that diffs two manifests (policy.py),
 the paths the commit hook watches (gate/hook.py), the CLI flags (cli/core.py), `Resolved`'s accessors
 (storage/resolve.py) and the diff rows (review/diff.py). The JSON Schemas in schemas/ are held equal to it
-by tests/test_components.py.
+by tests/model/test_components.py.
 
 Adding a kind: a `Kind` in KINDS; its keys in schemas/manifest.v1.json, its policy key in config.v1.json and
-templates/gitmodel.yaml (and, for a kind that pins files, in diff.v1.json's file rows): tests/test_components.py
+templates/gitmodel.yaml (and, for a kind that pins files, in diff.v1.json's file rows): tests/model/test_components.py
 names any that is missing. Then only the code truly new for it (an `add` option needs its Typer parameter in
 cli/core.py and its handling in workspace/edit.py). A kind with no field on the Manifest record is kept in
 `Manifest.more`.

@@ -47,7 +47,7 @@ class FileEntry(Record, frozen=True):
 
 class Manifest(Record, frozen=True):
     """One model's manifest. Its component fields are the registry's keys (gitmodel/model/components.py,
-    tests/test_components.py holds them equal); a kind added to the registry without a field here is kept
+    tests/model/test_components.py holds them equal); a kind added to the registry without a field here is kept
     in `more`. `get(key)` reads any of them by its manifest key."""
 
     name: str

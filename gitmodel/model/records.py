@@ -16,8 +16,8 @@ type-checks construction through `dataclass_transform` (PEP 681). What it leaves
 The rule (one object model per layer, so a newcomer need not ask):
 - `Record` for every value class in gitmodel/model/ and gitmodel/repo/ (all of them: any module there may
   join the commit hook's path tomorrow), and in the few modules above that the pre-commit hook imports
-  (gitmodel/gate/check.py, gitmodel/storage/dvc_pointers.py). tests/test_records.py asserts model/ and
-  repo/ never import dataclasses; tests/test_hooks.py asserts a hook run that checks a model never does.
+  (gitmodel/gate/check.py, gitmodel/storage/dvc_pointers.py). tests/infra/test_records.py asserts model/ and
+  repo/ never import dataclasses; tests/gate/test_hooks.py asserts a hook run that checks a model never does.
 - `@dataclass` everywhere above (storage, registry, review, context, workspace, gate's install and pre-push):
   those commands import Typer or DVC anyway, and some use what Record leaves out (`asdict`).
 Converting the ~60 dataclasses above would buy no millisecond and lose `asdict`; converting the records to

@@ -78,7 +78,7 @@ def init(root: Path) -> bool:
 def _atomic_dvc_files() -> None:
     """Make DVC write `.dvc` pointers and `dvc.yaml` by temp file and rename, in this process.
 
-    DVC opens the file with "w+" and then writes it: a kill -9 in between (tests/test_reliability_kill.py)
+    DVC opens the file with "w+" and then writes it: a kill -9 in between (tests/reliability/test_reliability_kill.py)
     left an empty pointer, which every later command refuses as invalid input. Its `dump_yaml` is the one
     writer `dvc.dvcfile` uses for both; ours keeps its signature and dumper and changes only how the bytes land.
     """

@@ -8,7 +8,7 @@
 - `clock`     time for git without sleeping: `Clock` (a minute per tick) and `pin_dates`.
 - `cli`       the real CLI: `gm` (in-process, via `clirun`), `gm_subprocess`, `gitmodel` (checked),
               `gitmodel_argv` and `run` (any argv, for trials where the process is the point).
-- `clirun`    the in-process runner behind `gm` (its own tests: tests/test_clirun.py).
+- `clirun`    the in-process runner behind `gm` (its own tests: tests/cli/test_clirun.py).
 - `files`     `write`, `replace_in` (edit a file by hand, asserting the text was there), `snapshot`
               (every byte under a repo plus `git status`), `tree` (a folder's files and their bytes).
 - `manifests` a manifest edited as a user would: `edit`, `set_metrics`, `set_version`, `entry`,

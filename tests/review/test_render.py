@@ -94,7 +94,7 @@ def test_a_pipe_or_newline_in_data_cannot_break_the_markdown_table() -> None:
                       metrics=[metric_delta("f1|macro", "changed", "n/a", 0.5)])
     md = render.diff_markdown(DiffReport("main", "HEAD", [m], []))
     summary = next(line for line in md.splitlines() if line.startswith("| sentiment |"))
-    assert summary.endswith("| a \\| b\\nc |")  # the newline shown, not folded into a space (tests/test_tables.py)
+    assert summary.endswith("| a \\| b\\nc |")  # the newline shown, not folded into a space (tests/review/test_tables.py)
     assert summary.count(" | ") == 4  # still five cells
     assert "`data/a\\|b.csv`" in md
     assert "| f1\\|macro | n/a | 0.5 | changed | | |" in md

@@ -101,7 +101,7 @@ def test_start_up_variables_need_a_new_interpreter(template: Path) -> None:
     assert needs_process({"LC_ALL": "C"})
     assert not needs_process({"GIT_LFS_SKIP_SMUDGE": "1"})
     assert not needs_process(dict(os.environ))  # a whole environment: only changed values count
-    assert not needs_process({"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert not needs_process({"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     timed = gm(template, "ls", env={"GITMODEL_LOCK_TIMEOUT": "3"})
     assert timed.args[0] == sys.executable  # `python -m gitmodel ls`
     assert timed.returncode == 0, timed.stderr

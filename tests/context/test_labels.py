@@ -64,7 +64,7 @@ def test_oci_json_and_build_args_formats(released: Path) -> None:
     args = gm(released, "labels", "sentiment@v0.1.0", "--format", "build-args").stdout.splitlines()
     assert "--build-arg GITMODEL_VERSION=0.1.0" in args
     assert f"--build-arg GITMODEL_FINGERPRINT=sha256:{fingerprint}" in args
-    dockerfile = (Path(__file__).resolve().parent.parent / "templates/Dockerfile").read_text()
+    dockerfile = (Path(__file__).resolve().parents[2] / "templates/Dockerfile").read_text()
     for arg in ("GITMODEL_NAME", "GITMODEL_VERSION", "GITMODEL_FINGERPRINT", "GITMODEL_COMMIT", "GITMODEL_MANIFEST"):
         assert f"ARG {arg}" in dockerfile
         assert f"${{{arg}}}" in dockerfile

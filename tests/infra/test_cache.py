@@ -49,5 +49,5 @@ def test_the_stamped_version_is_the_released_one() -> None:
     upgrade would keep serving the old release's caches."""
     import tomllib
 
-    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert gitmodel.__version__ == project["version"]

@@ -296,7 +296,7 @@ def test_pins_and_affected_models() -> None:
 
 def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
     first = hooks.install(repo)
-    # git-lfs is on PATH here (make test installs it): Git LFS's other hooks come too (tests/test_lfs_chain.py)
+    # git-lfs is on PATH here (make test installs it): Git LFS's other hooks come too (tests/storage/test_lfs_chain.py)
     assert first.installed == ["pre-commit", "pre-merge-commit", "pre-push", "post-checkout", "post-commit",
                                "post-merge"]
     stub = (repo / ".git" / "hooks" / "pre-commit").read_text()

@@ -15,7 +15,7 @@ import yaml
 from gitmodel.cli import app
 from gitmodel.infra.resources import templates_dir
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "gitlab-ci.yml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "gitlab-ci.yml"
 _CALL = re.compile(r"(?:^|[\s;|&({])gitmodel((?:[ \t]+[^\s;|&)]+)+)")
 
 

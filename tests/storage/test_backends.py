@@ -278,7 +278,7 @@ def branches(path: Path) -> list[str]:
 
 
 def test_no_code_outside_storage_branches_on_a_storage_name() -> None:
-    package = Path(__file__).resolve().parent.parent / "gitmodel"
+    package = Path(__file__).resolve().parents[2] / "gitmodel"
     found = {}
     for path in sorted(package.rglob("*.py")):
         rel = path.relative_to(package.parent).as_posix()

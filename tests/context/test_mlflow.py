@@ -24,7 +24,7 @@ from gitmodel.workspace.init_repo import init_repo
 from tests.kit.cli import gm
 from tests.kit.git import git, release
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mlflow_model"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mlflow_model"
 IRIS_INPUTS = {
     "type": "object",
     "properties": {"sepal length (cm)": {"type": "number"}, "sepal width (cm)": {"type": "number"},

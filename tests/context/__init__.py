@@ -1,0 +1,1 @@
+"""context/: environment, input samples, MLflow import, container labels."""

@@ -1,0 +1,1 @@
+"""gate/: the rules (check) and the git hooks, pre-push included."""

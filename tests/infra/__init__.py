@@ -1,0 +1,1 @@
+"""infra/: errors, file writes, hashing, the caches, progress callbacks, records."""

@@ -1,0 +1,1 @@
+"""What ships: the wheel, the CI templates, the benchmark harness's smoke run."""

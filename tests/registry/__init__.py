@@ -1,0 +1,1 @@
+"""registry/: release, stage and approval tags, and GTO reading them."""

@@ -1,0 +1,1 @@
+"""Reliability across layers: bad input, concurrent runs, kill -9, fuzzing."""

@@ -1,0 +1,1 @@
+"""repo/: reading at a revision — sources (work tree, index, commit), tags, history, CRLF."""

@@ -1,0 +1,1 @@
+"""review/: diff, deltas, renderers and tables, status views, model cards."""

@@ -1,0 +1,1 @@
+"""workspace/: init, add and bump, and adopting an existing repository."""
