@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +16,10 @@ from gitmodel.model.semver import Level
 from gitmodel.repo.git import toplevel as _root
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from gitmodel.context.mlflow_import import MlflowModel
+    from gitmodel.infra.progress import Progress
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
 
@@ -63,6 +67,21 @@ def _from_mlflow(root: Path, directory: str | None, name: str, *, replace: bool)
     from gitmodel.context.mlflow_import import read_mlflow_model
 
     return read_mlflow_model(root, directory, name=name, replace=replace)
+
+
+@contextlib.contextmanager
+def _editing(imported: MlflowModel | None, json_out: bool) -> Iterator[Progress | None]:
+    """add/bump: progress bars for a person watching, and a failed edit leaves nothing behind — the MLflow
+    model copied in for it included."""
+    from gitmodel.cli.progress import progress_for
+
+    with progress_for(json_out) as progress:
+        try:
+            yield progress
+        except BaseException:
+            if imported is not None:
+                imported.undo_copy()
+            raise
 
 
 @app.command()
@@ -113,27 +132,21 @@ def add(
 
     Example: gitmodel add sentiment --weights artifacts/model.bin --data data/train.csv --prompt prompts/system.txt
     """
-    from gitmodel.cli.progress import progress_for
     from gitmodel.workspace.edit import add_model
 
     root = _root()
     roles = _roles(root, data_role)
     imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=False)
-    with progress_for(json_out) as progress:
-        try:
-            result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
-                               data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
-                               version=version, description=description, schema_file=_here(root, schema),
-                               force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
-                               force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
-                               environment=imported.environment if imported else None,
-                               formats=imported.formats if imported else None,
-                               metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
-                               progress=progress)
-        except BaseException:
-            if imported is not None:
-                imported.undo_copy()  # a failed add leaves nothing behind, the copied MLflow model included
-            raise
+    with _editing(imported, json_out) as progress:
+        result = add_model(root, name, weights=_here_all(root, weights) or (imported.weights if imported else []),
+                           data=_here_all(root, data), prompts=_here_all(root, prompt), params_file=_here(root, params),
+                           version=version, description=description, schema_file=_here(root, schema),
+                           force_git=_here_all(root, git_paths), force_dvc=_here_all(root, dvc_paths),
+                           force_lfs=_here_all(root, lfs_paths), schema=imported.schema if imported else None,
+                           environment=imported.environment if imported else None,
+                           formats=imported.formats if imported else None,
+                           metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
+                           progress=progress)
     from gitmodel.model.names import gto_name_problem
 
     for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
@@ -198,7 +211,6 @@ def bump(
 
     Example: gitmodel bump sentiment
     """
-    from gitmodel.cli.progress import progress_for
     from gitmodel.infra.errors import InvalidInput
     from gitmodel.workspace.edit import bump_model
 
@@ -208,18 +220,13 @@ def bump(
     root = _root()
     roles = _roles(root, data_role)
     imported = _from_mlflow(root, _here(root, from_mlflow), name, replace=True)
-    with progress_for(json_out) as progress:
-        try:
-            result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
-                                schema=imported.schema if imported else None,
-                                environment=imported.environment if imported else None,
-                                formats=imported.formats if imported else None,
-                                metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
-                                progress=progress)
-        except BaseException:
-            if imported is not None:
-                imported.undo_copy()
-            raise
+    with _editing(imported, json_out) as progress:
+        result = bump_model(root, name, floor=floor, schema_file=_here(root, schema),
+                            schema=imported.schema if imported else None,
+                            environment=imported.environment if imported else None,
+                            formats=imported.formats if imported else None,
+                            metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
+                            progress=progress)
     for text in imported.warnings if imported else []:
         warn(text)
     if imported is not None and imported.copied:
