@@ -46,3 +46,34 @@ def test_a_failed_operation_leaves_no_bar_behind() -> None:
     assert bars._bars is not None
     bars.close()  # what progress_for does when the command raises half-way
     assert bars._bars is None
+
+
+def test_check_and_bump_report_rehashing_to_the_callback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The domain's long hashes reach the CLI's bars: check and bump pass their callback down to the hash cache
+    that rehashes a changed file (over PROGRESS_THRESHOLD; the threshold is lowered so the file stays small).
+    `add` takes the callback too; DVC-tracked files are hashed while DVC copies them, a pass with no report."""
+    from gitmodel.gate.check import run_check
+    from gitmodel.infra import hashing
+    from gitmodel.workspace.edit import add_model, bump_model
+    from gitmodel.workspace.init_repo import init_repo
+    from tests.kit.files import write
+    from tests.kit.git import git
+
+    monkeypatch.setattr(hashing, "PROGRESS_THRESHOLD", 0)
+    init_repo(repo, hooks=False, dvc=True)
+    write(repo, "artifacts/model.bin", b"\x00weights" * 1000)
+    seen: list[tuple[str, int, int]] = []
+
+    def report(label: str, done: int, total: int) -> None:
+        seen.append((label, done, total))
+
+    add_model(repo, "sentiment", weights=["artifacts/model.bin"], progress=report)  # weights: stored by DVC
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "add")
+    write(repo, "artifacts/model.bin", b"\x01weights" * 1000)
+    seen.clear()
+    assert not run_check(repo, progress=report).ok  # the changed file is hashed (and refused) with a report
+    assert ("hashing model.bin", 8000, 8000) in seen, seen
+    seen.clear()
+    bump_model(repo, "sentiment", progress=report)
+    assert ("hashing model.bin", 8000, 8000) in seen, seen
