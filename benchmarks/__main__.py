@@ -15,10 +15,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # the checkout under test, before any installed gitmodel
 
-from benchmarks.figures import FIGURES, GROUPS, Context  # noqa: E402
+from benchmarks.figures import FIGURES, GROUPS  # noqa: E402
 from benchmarks.harness import BenchError, Figure, atomic_write_text, render_results  # noqa: E402
 from benchmarks.scale import Sizes  # noqa: E402
 from benchmarks.scale_report import run_scale  # noqa: E402
+from benchmarks.session import Context  # noqa: E402
 from benchmarks.workspace import Workspace, make_writable  # noqa: E402
 
 
