@@ -15,11 +15,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # the checkout under test, before any installed gitmodel
 
-from benchmarks.figures import FIGURES, GROUPS, Context  # noqa: E402
-from benchmarks.harness import BenchError, Figure, atomic_write_text, render_results  # noqa: E402
+from benchmarks.figures import FIGURES, GROUPS  # noqa: E402
+from benchmarks.harness import BenchError, Figure, render_results  # noqa: E402
 from benchmarks.scale import Sizes  # noqa: E402
 from benchmarks.scale_report import run_scale  # noqa: E402
+from benchmarks.session import Context  # noqa: E402
 from benchmarks.workspace import Workspace, make_writable  # noqa: E402
+from gitmodel.infra.fileio import atomic_write  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         rows = [ctx.rows[k] for k in selected]
         elapsed = time.perf_counter() - start
-        atomic_write_text(out, render_results(machine, rows, started=started, elapsed=elapsed))
+        atomic_write(out, render_results(machine, rows, started=started, elapsed=elapsed))
         log(f"wrote {out} in {elapsed:.0f} s")
         if not args.keep and work.exists():
             make_writable(work)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmarks import generators as gen
 from benchmarks.harness import BenchError, Run, Series, alternate, fmt_ratio, fmt_series, time_ratio, verdict
+from benchmarks.session import Context, runs_label
 from benchmarks.workspace import drop_local_copies
 
 KEY = "verify-objects"
@@ -21,10 +22,7 @@ FIGURE = (KEY, "`check --base REV --verify-objects` of a change pinning 1 GiB (D
           "`dvc pull` of the same objects; time per GiB", "time ≤ 1.5×")
 
 
-def verify_objects_figure(ctx: object) -> None:
-    from benchmarks.figures import Context, runs_label
-
-    assert isinstance(ctx, Context)
+def verify_objects_figure(ctx: Context) -> None:
     ws = ctx.ws
     big = ctx.big()
     dvc = ws.need_tool("dvc")

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitmodel.review.tables import markdown_table
+
 MIB = 1024 * 1024
 
 
@@ -242,30 +244,7 @@ def render_results(machine: str, figures: Sequence[Figure], *, started: str, ela
     return "\n".join(lines) + "\n"
 
 
-def markdown_row(cells: Sequence[str]) -> str:
-    """One table row; a pipe inside a cell is escaped so it cannot break the table."""
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-
 def figure_table(figures: Sequence[Figure]) -> list[str]:
     """The goal table RESULTS.md and SCALE.md share: one row per figure, verdict beside its goal."""
-    lines = ["| figure | gitmodel median (min–max) | peer median (min–max) | ratio | goal | result | runs |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [markdown_row([f.name, f.gitmodel, f.peer, f.ratio, f.goal, f.verdict, f.runs]) for f in figures]
-    return lines
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, rename: a reader never sees half a RESULTS.md."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    return markdown_table(["figure", "gitmodel median (min–max)", "peer median (min–max)", "ratio", "goal", "result",
+                           "runs"], [[f.name, f.gitmodel, f.peer, f.ratio, f.goal, f.verdict, f.runs] for f in figures])

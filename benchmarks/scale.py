@@ -11,16 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import generators as gen
-from benchmarks.figures import (
-    Changer,
-    change_every_model,
-    commit,
-    copy_repo,
-    install_hook,
-    precommit_noop_copy,
-    require_blocks,
-)
-from benchmarks.harness import BenchError, Run, Series, alternate, paired_differences, run_bounded
+from benchmarks.figures_hooks import commit_sides, hook_cost, hook_repos, time_sides
+from benchmarks.figures_views import change_every_model
+from benchmarks.gen_tags import tag_repo
+from benchmarks.harness import BenchError, Run, Series, alternate, run_bounded
 from benchmarks.workspace import Workspace, remove_tree
 
 
@@ -156,27 +150,13 @@ def hooks(run: ScaleRun, root: Path, models: int) -> None:
     pre-commit framework's no-op hook cost, on copies of the same repo, all sides alternating."""
     ws = run.ws
     pre_commit = ws.need_tool("pre-commit")
-    gm_repo = copy_repo(ws, root, f"scale{models}-hook-gm")
-    install_hook(ws, gm_repo)
-    require_blocks(ws, gm_repo, models)
-    pc_repo = precommit_noop_copy(ws, root, f"scale{models}-hook-pc", pre_commit)
-    gm_change, pc_change = Changer(ws, gm_repo, models), Changer(ws, pc_repo, models)
-    sides: dict[str, tuple[Callable[[], None], Callable[[], Run]]] = {
-        "gm unrelated hook": (gm_change.unrelated, commit(ws, gm_repo, verify=True)),
-        "gm unrelated no-verify": (gm_change.unrelated, commit(ws, gm_repo, verify=False)),
-        "gm prompt hook": (gm_change.prompt, commit(ws, gm_repo, verify=True)),
-        "gm prompt no-verify": (gm_change.prompt, commit(ws, gm_repo, verify=False)),
-        "pc hook": (pc_change.unrelated, commit(ws, pc_repo, verify=True)),
-        "pc no-verify": (pc_change.unrelated, commit(ws, pc_repo, verify=False)),
-    }
-    samples = {label: Series(label) for label in sides}
-    alternate([(samples[label], action) for label, (_, action) in sides.items()], run.sizes.hook_runs,
-              warmup=run.sizes.warmup, before_each=lambda label: sides[label][0]())
-    noop = paired_differences(samples["pc hook"], samples["pc no-verify"], "pre-commit no-op")
+    gm_repo, pc_repo = hook_repos(ws, root, f"scale{models}-hook", pre_commit, models)
+    samples = time_sides(commit_sides(ws, gm_repo, pc_repo, models), run.sizes.hook_runs, warmup=run.sizes.warmup)
+    noop = hook_cost(samples, "pc", "pre-commit no-op")
     costs = {}
     for key, kind in (("hook-unrelated", "unrelated"), ("hook-prompt", "prompt")):
         point = run.series[key].point(models)
-        point.gitmodel = paired_differences(samples[f"gm {kind} hook"], samples[f"gm {kind} no-verify"], key)
+        point.gitmodel = hook_cost(samples, f"gm {kind}", key)
         point.peer = noop
         costs[kind] = point.gitmodel.median * 1000
     run.log(f"  {models:,} models: hook unrelated {costs['unrelated']:.0f} ms, prompt {costs['prompt']:.0f} ms, "
@@ -187,7 +167,7 @@ def hooks(run: ScaleRun, root: Path, models: int) -> None:
 
 def diff(run: ScaleRun, root: Path, models: int) -> None:
     ws = run.ws
-    copy = copy_repo(ws, root, f"scale{models}-diff")
+    copy = gen.copy_repo(ws, root, f"scale{models}-diff")
     argv = change_every_model(ws, copy, models)
     gm, peer = Series("gitmodel diff"), Series("git diff")
     alternate([(gm, lambda: ws.run(argv, copy, allowed=(0, 1))),
@@ -217,7 +197,7 @@ def tag_series(run: ScaleRun, tags: int) -> None:
     ws = run.ws
     models = tag_models(tags)
     started = time.perf_counter()
-    repo = gen.tag_repo(ws, f"scale-tags{tags}", tags=tags, models=models)
+    repo = tag_repo(ws, f"scale-tags{tags}", tags=tags, models=models)
     name = gen.model_name(min(42, models - 1))
     last = tags // models - 1
     ws.sh([*ws.gm, "promote", f"{name}@v1.{last}.0", "prod"], repo.root)

@@ -11,18 +11,18 @@ from pathlib import Path
 from benchmarks.harness import (
     Figure,
     Series,
-    atomic_write_text,
     figure_table,
     fmt_ratio,
     fmt_rss,
     fmt_series,
-    markdown_row,
     speedup,
     time_ratio,
     verdict,
 )
 from benchmarks.scale import Point, ScaleRun, ScaleSeries, Sizes, measure
 from benchmarks.workspace import Workspace
+from gitmodel.infra.fileio import atomic_write
+from gitmodel.review.tables import markdown_table
 
 
 def runs_cell(point: Point) -> str:
@@ -128,18 +128,17 @@ def series_table(series: ScaleSeries) -> list[str]:
     if series.rss:
         header += [f"{series.gitmodel_label} peak RSS", f"{series.peer_label} peak RSS"]
     header.append("runs")
-    lines = [markdown_row(header), "|" + "---|" * len(header)]
+    rows: list[list[str]] = []
     for point in sorted(series.points, key=lambda p: p.size):
         if point.error or point.gitmodel is None:
-            lines.append(markdown_row([f"{point.size:,}", f"error: {point.error or 'no samples'}"]
-                                      + [""] * (len(header) - 2)))
+            rows.append([f"{point.size:,}", f"error: {point.error or 'no samples'}"] + [""] * (len(header) - 2))
             continue
         cells = [f"{point.size:,}", fmt_series(point.gitmodel), peer_cell(point), ratio_cell(point)]
         if series.rss:
             cells += [fmt_rss(point.gitmodel), fmt_rss(point.peer) if point.peer else "—"]
         cells.append(runs_cell(point))
-        lines.append(markdown_row(cells))
-    return lines
+        rows.append(cells)
+    return markdown_table(header, rows)
 
 
 def render_scale(machine: str, all_series: dict[str, ScaleSeries], *, started: str, elapsed: float,
@@ -248,7 +247,7 @@ def run_scale(ws: Workspace, sizes: Sizes, out: Path, *, charts_dir: Path, note:
     finally:
         charts = write_charts(run.series, charts_dir, out.parent, run.notes)
         elapsed = time.perf_counter() - start
-        atomic_write_text(out, render_scale(machine, run.series, started=started, elapsed=elapsed, note=note,
-                                            notes=run.notes, charts=charts))
+        atomic_write(out, render_scale(machine, run.series, started=started, elapsed=elapsed, note=note,
+                                       notes=run.notes, charts=charts))
         log(f"wrote {out} and {len([c for c in charts.values() if c])} charts in {elapsed:.0f} s")
     return 1 if any(p.error for s in run.series.values() for p in s.points) else 0

@@ -13,7 +13,6 @@ from benchmarks.harness import (
     Run,
     Series,
     alternate,
-    atomic_write_text,
     fmt_ratio,
     fmt_rss,
     fmt_seconds,
@@ -24,6 +23,7 @@ from benchmarks.harness import (
     speedup,
     time_ratio,
 )
+from gitmodel.infra.fileio import atomic_write
 
 
 def series(label: str, seconds: list[float], rss: list[int] | None = None) -> Series:
@@ -104,7 +104,7 @@ def test_render_results_has_machine_line_and_one_row_per_figure() -> None:
 def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "RESULTS.md"
     target.write_text("old\n")
-    atomic_write_text(target, "new\n")
+    atomic_write(target, "new\n")
     assert target.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]  # no temp file left behind
 
