@@ -31,7 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure after one warm-up (min 5)")
     parser.add_argument("--work", type=Path, default=HERE / ".work", help="where fixtures are generated")
     parser.add_argument("--out", type=Path, default=None,
-                        help="results file (default benchmarks/RESULTS.md; with --only, .work/RESULTS.partial.md)")
+                        help="results file (default benchmarks/RESULTS.md; with --only, benchmarks/RESULTS.partial.md, git-ignored)")
     parser.add_argument("--keep", action="store_true", help="keep the generated fixtures afterwards")
     parser.add_argument("--list", action="store_true", help="list the figure keys and exit")
     scale = parser.add_argument_group("scale series (make bench-scale), written to benchmarks/SCALE.md")
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep and work.exists():
                 make_writable(work)
                 shutil.rmtree(work, ignore_errors=True)
-    out = args.out or (work / "RESULTS.partial.md" if args.only else HERE / "RESULTS.md")
+    # a subset never overwrites RESULTS.md, and outlives the fixtures in .work/ (deleted below without --keep)
+    out = args.out or (HERE / "RESULTS.partial.md" if args.only else HERE / "RESULTS.md")
     ctx = Context(Workspace(work), runs=runs, rows={key: Figure(name, goal) for key, name, goal in FIGURES})
     selected = [k for k, _, _ in FIGURES if not args.only or any(o in k for o in args.only)]
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
