@@ -1,0 +1,241 @@
+"""The judged-models index: what `check` found for each model of the work tree, kept for the next run.
+
+`status`, `ls` and `check` on a repository where nothing moved answer from `<git dir>/gitmodel/judged.json`
+instead of parsing every manifest and hashing every pinned file again. Loaded and saved through
+`gitmodel.infra.cache` (stamped with its format and gitmodel's version: an upgrade rebuilds it; a missing,
+corrupt or truncated file loads as empty; the save is one atomic replace, so a reader never sees half a file
+and two writers each leave a whole one, every entry of which still carries its own key).
+
+An entry is served only when every input it was judged from is provably the same, else the model is judged
+again (and the entry replaced):
+
+- for the whole run (`Scope`): the config (its parsed value), what makes git store a file differently
+  (`git config -l`, the attribute files outside the work tree, the `.gitattributes` blobs of the index);
+- for each model: the manifest's stat signature (size, mtime, ctime, inode, device) and whether it is
+  validated fully (it differs from HEAD); the same signature of every pinned path, of its DVC pointer and of
+  the `.gitattributes` beside each directory above it (each of which must be a real directory); the release
+  tags of the model and of its lineage parent.
+
+A signature younger than `RACY_NS` is never stored (git's racy-clean rule: a write in the same tick keeps size
+and mtime), a pinned directory or symlink is never stored (its content is not in one stat), and an entry is
+stored only when decoding it gives back exactly the state that was judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+from gitmodel.infra import cache
+from gitmodel.infra.hashing import RACY_NS
+from gitmodel.model.manifest import FileEntry, Manifest
+from gitmodel.model.policy import Change
+from gitmodel.model.semver import Level
+from gitmodel.repo import git
+from gitmodel.repo.tags import TagIndex
+from gitmodel.storage.backends import backend_for
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from gitmodel.gate.check import ModelState
+    from gitmodel.model.config import Config
+
+FILE = "judged.json"
+FORMAT = 1  # {"scope": str, "models": {manifest path: entry}}
+FILE_KINDS = ("weights", "data", "prompts")
+
+
+def _signature(path: str) -> list[int] | str | None:
+    """lstat signature of a path; "x" when it cannot be trusted (a directory, a symlink, too recent)."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return "x"
+    if not stat.S_ISREG(info.st_mode):
+        return "x"
+    if max(info.st_mtime_ns, info.st_ctime_ns) > time.time_ns() - RACY_NS:
+        return "x"
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
+def scope_key(root: Path, git_dir: Path, cfg: Config) -> str:
+    """What every entry depends on: the config, and what makes git store a file's bytes differently."""
+    digest = hashlib.sha256(repr(cfg).encode())
+    listing = git.config_listing(root)
+    digest.update(listing)
+    for entry in sorted(git.ls_files_stage(root, [":(glob)**/.gitattributes"]).values()):
+        digest.update(f"{entry.path}\0{entry.oid}\0".encode())
+    named = [item.split(b"\n", 1)[1] for item in listing.split(b"\0")
+             if item.lower().startswith(b"core.attributesfile\n")]
+    global_attrs = os.fsdecode(named[-1]) if named else os.path.join(
+        os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
+    for path in (str(git_dir / "info" / "attributes"), os.path.expanduser(global_attrs)):
+        digest.update(json.dumps(_signature(path)).encode())
+    return digest.hexdigest()
+
+
+class Inputs:
+    """Stat signatures of one run; each directory's chain (itself real, its `.gitattributes`) looked up once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self._chains: dict[str, list[object] | None] = {}
+
+    def _chain(self, rel: str) -> list[object] | None:
+        """The signatures of the `.gitattributes` of `rel` and of each directory above it; None when one of
+        them is not a real directory (a symlinked directory may be retargeted under an unchanged file)."""
+        if rel in self._chains:
+            return self._chains[rel]
+        above = self._chain(rel.rpartition("/")[0]) if rel else []
+        chain: list[object] | None = None
+        if above is not None:
+            full = os.path.join(self.root, rel) if rel else self.root
+            try:
+                mode = os.lstat(full).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                chain = [*above, "-"]  # missing, and so is everything below it
+            except OSError:
+                chain = None
+            else:
+                found = _signature(os.path.join(full, ".gitattributes")) if stat.S_ISDIR(mode) else "x"
+                chain = None if found == "x" else [*above, found]
+        self._chains[rel] = chain
+        return chain
+
+    def pins(self, paths: list[str]) -> list[object] | None:
+        """The signatures of `paths` and of the directories above them; None when one cannot be trusted."""
+        out: list[object] = []
+        for path in paths:
+            chain = self._chain(path.rpartition("/")[0])
+            sig = _signature(os.path.join(self.root, path))
+            if chain is None or sig == "x":
+                return None
+            out.append([chain, sig])
+        return out
+
+
+def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
+    """Every path the work-tree check of this manifest reads: itself, each entry and its pointers, the extras."""
+    paths = [manifest_path]
+    for _, entry in manifest.files():
+        paths += backend_for(entry).pins(entry)
+    paths += [path for _, path, _ in manifest.pinned_extras()]
+    return paths
+
+
+def tags_key(tags: TagIndex, manifest: Manifest) -> str:
+    """The release tags the model is judged against: its own, and its lineage parent's."""
+    from gitmodel.repo.lineage import parse_parent
+
+    names = [manifest.name]
+    parent = parse_parent((manifest.lineage or {}).get("parent"))
+    if parent is not None:
+        names.append(parent[0])
+    parts: list[list[Any]] = []
+    for name in names:
+        parts.append([[r.tag, r.commit, r.message] for r in tags.releases.get(name, [])])
+        parts.append(sorted(tags.deregistered.get(name, set())))
+    if not any(parts):
+        return ""
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ encoding
+
+
+def _level(level: Level | None) -> int | None:
+    return None if level is None else int(level)
+
+
+def _encode(state: ModelState) -> list[Any]:
+    m = state.manifest
+    values: list[Any] = list(m._values())
+    manifest = [[[getattr(e, f) for f in FileEntry._fields] for e in value] if key in FILE_KINDS else value
+                for key, value in zip(Manifest._fields, values, strict=True)]
+    findings = [[f.model, f.rule, f.path, f.message, f.fix, _level(f.level), f.old, f.new, f.unreleased]
+                for f in state.findings]
+    changes = [[c.component, c.key, c.kind, c.old, c.new, int(c.level), c.note] for c in state.changes]
+    return [state.name, manifest, findings, changes, state.released, int(state.required)]
+
+
+def _decode(manifest_path: str, data: list[Any]) -> ModelState:
+    from gitmodel.gate.check import Finding, ModelState
+
+    name, fields, findings, changes, released, required = data
+    values: list[Any] = [tuple(FileEntry(*e) for e in value) if key in FILE_KINDS else value
+                         for key, value in zip(Manifest._fields, fields, strict=True)]
+    made: list[Any] = [[*f[:5], None if f[5] is None else Level(f[5]), *f[6:]] for f in findings]
+    moved: list[Any] = [[*c[:5], Level(c[5]), c[6]] for c in changes]
+    return ModelState(name, manifest_path, Manifest(*values), [Finding(*f) for f in made],
+                      [Change(*c) for c in moved], released, Level(required))
+
+
+class JudgedIndex:
+    """The entries of one run: `reuse` what still holds, `record` what was judged again, `save` once."""
+
+    def __init__(self, root: Path, git_dir: Path, cfg: Config) -> None:
+        self.path = cache.cache_file(git_dir, FILE)
+        self.scope = scope_key(root, git_dir, cfg)
+        data = cache.load(self.path, FORMAT)
+        models = data.get("models") if data.get("scope") == self.scope else None
+        self.models: dict[str, Any] = models if isinstance(models, dict) else {}
+        self.inputs = Inputs(root)
+        self.dirty = False
+
+    def reuse(self, manifest_paths: dict[str, str], full: set[str] | None, tags: TagIndex
+              ) -> dict[str, ModelState]:
+        """name → state judged before, for each manifest (path → name) whose inputs are all unchanged."""
+        out: dict[str, ModelState] = {}
+        for path, name in manifest_paths.items():
+            entry = self.models.get(path)
+            if not isinstance(entry, dict):
+                continue
+            try:
+                if (entry["full"] != (full is None or path in full) or entry["name"] != name
+                        or self.inputs.pins(entry["paths"]) != entry["pins"]):
+                    continue
+                state = _decode(path, entry["state"])
+                if tags_key(tags, state.manifest) != entry["tags"]:
+                    continue
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # not an entry this version writes: judge the model again
+            out[name] = state
+        return out
+
+    def record(self, state: ModelState, full: bool, tags: TagIndex, warnings: list[str]) -> None:
+        """Keep `state` for the next run when its inputs can be trusted and it survives the round trip."""
+        path = state.manifest_path
+        self.models.pop(path, None)
+        self.dirty = True
+        if warnings:
+            return  # a warning of this model (an unreadable release) is said again each run
+        paths = pinned_paths(path, state.manifest)
+        pins = self.inputs.pins(paths)
+        if pins is None:
+            return
+        try:
+            encoded = json.loads(json.dumps(_encode(state)))
+            if _decode(path, encoded) != state:
+                return  # a value JSON does not give back (a tuple, a date): judged again each run
+        except (TypeError, ValueError):
+            return
+        self.models[path] = {"name": state.name, "full": full, "paths": paths, "pins": pins,
+                             "tags": tags_key(tags, state.manifest), "state": encoded}
+
+    def forget_missing(self, present: set[str]) -> None:
+        gone = set(self.models) - present
+        for path in gone:
+            del self.models[path]
+        self.dirty = self.dirty or bool(gone)
+
+    def save(self) -> None:
+        if self.dirty:
+            cache.save(self.path, FORMAT, {"scope": self.scope, "models": self.models})
