@@ -16,8 +16,8 @@ again (and the entry replaced):
   the `.gitattributes` beside each directory above it (each of which must be a real directory); the release
   tags of the model and of its lineage parent.
 
-A signature younger than `RACY_NS` is never stored (git's racy-clean rule: a write in the same tick keeps size
-and mtime), a pinned directory or symlink is never stored (its content is not in one stat), and an entry is
+A file modified less than `RACY_NS` ago is never stored (git's racy-clean rule: a write in the same tick keeps
+size and mtime; the ctime in the signature catches an mtime put back with `touch -d`/`os.utime`), a pinned directory or symlink is never stored (its content is not in one stat), and an entry is
 stored only when decoding it gives back exactly the state that was judged.
 """
 
@@ -61,8 +61,8 @@ def _signature(path: str) -> list[int] | str | None:
         return "x"
     if not stat.S_ISREG(info.st_mode):
         return "x"
-    if max(info.st_mtime_ns, info.st_ctime_ns) > time.time_ns() - RACY_NS:
-        return "x"
+    if info.st_mtime_ns > time.time_ns() - RACY_NS:
+        return "x"  # a write later in the same tick would keep size and mtime (the ctime is the second guard)
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
 
@@ -155,6 +155,16 @@ def _level(level: Level | None) -> int | None:
     return None if level is None else int(level)
 
 
+def _value(value: Any) -> Any:
+    """A change's old or new value: a pinned file's entry is tagged (a value that only looks like one does
+    not survive the round trip `record` makes, so it is never stored)."""
+    return {"$file": list(value._values())} if isinstance(value, FileEntry) else value
+
+
+def _unvalue(value: Any) -> Any:
+    return FileEntry(*value["$file"]) if isinstance(value, dict) and list(value) == ["$file"] else value
+
+
 def _encode(state: ModelState) -> list[Any]:
     m = state.manifest
     values: list[Any] = list(m._values())
@@ -162,7 +172,7 @@ def _encode(state: ModelState) -> list[Any]:
                 for key, value in zip(Manifest._fields, values, strict=True)]
     findings = [[f.model, f.rule, f.path, f.message, f.fix, _level(f.level), f.old, f.new, f.unreleased]
                 for f in state.findings]
-    changes = [[c.component, c.key, c.kind, c.old, c.new, int(c.level), c.note] for c in state.changes]
+    changes = [[c.component, c.key, c.kind, _value(c.old), _value(c.new), int(c.level), c.note] for c in state.changes]
     return [state.name, manifest, findings, changes, state.released, int(state.required)]
 
 
@@ -173,7 +183,7 @@ def _decode(manifest_path: str, data: list[Any]) -> ModelState:
     values: list[Any] = [tuple(FileEntry(*e) for e in value) if key in FILE_KINDS else value
                          for key, value in zip(Manifest._fields, fields, strict=True)]
     made: list[Any] = [[*f[:5], None if f[5] is None else Level(f[5]), *f[6:]] for f in findings]
-    moved: list[Any] = [[*c[:5], Level(c[5]), c[6]] for c in changes]
+    moved: list[Any] = [[*c[:3], _unvalue(c[3]), _unvalue(c[4]), Level(c[5]), c[6]] for c in changes]
     return ModelState(name, manifest_path, Manifest(*values), [Finding(*f) for f in made],
                       [Change(*c) for c in moved], released, Level(required))
 
