@@ -47,8 +47,9 @@ if TYPE_CHECKING:
     from gitmodel.model.config import Config
 
 FILE = "judged.json"
-FORMAT = 1  # {"scope": str, "models": {manifest path: entry}}
+FORMAT = 2  # {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest
 FILE_KINDS = ("weights", "data", "prompts")
+_FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
 
 
 def _signature(path: str) -> list[int] | str | None:
@@ -110,16 +111,17 @@ class Inputs:
         self._chains[rel] = chain
         return chain
 
-    def pins(self, paths: list[str]) -> list[object] | None:
-        """The signatures of `paths` and of the directories above them; None when one cannot be trusted."""
+    def pins(self, paths: list[str]) -> str | None:
+        """A digest of the signatures of `paths` and of the directories above them; None when one cannot be
+        trusted. (One digest rather than the signatures: the index is read whole on every run.)"""
         out: list[object] = []
         for path in paths:
             chain = self._chain(path.rpartition("/")[0])
-            sig = _signature(os.path.join(self.root, path))
+            sig = _signature(f"{self.root}/{path}")
             if chain is None or sig == "x":
                 return None
-            out.append([chain, sig])
-        return out
+            out.append([path, chain, sig])
+        return hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
 
 
 def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
@@ -180,8 +182,9 @@ def _decode(manifest_path: str, data: list[Any]) -> ModelState:
     from gitmodel.gate.check import Finding, ModelState
 
     name, fields, findings, changes, released, required = data
-    values: list[Any] = [tuple(FileEntry(*e) for e in value) if key in FILE_KINDS else value
-                         for key, value in zip(Manifest._fields, fields, strict=True)]
+    values: list[Any] = list(fields)
+    for at in _FILES_AT:
+        values[at] = tuple(FileEntry(*e) for e in values[at])
     made: list[Any] = [[*f[:5], None if f[5] is None else Level(f[5]), *f[6:]] for f in findings]
     moved: list[Any] = [[*c[:3], _unvalue(c[3]), _unvalue(c[4]), Level(c[5]), c[6]] for c in changes]
     return ModelState(name, manifest_path, Manifest(*values), [Finding(*f) for f in made],
