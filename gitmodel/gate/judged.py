@@ -9,7 +9,7 @@ and two writers each leave a whole one, every entry of which still carries its o
 An entry is served only when every input it was judged from is provably the same, else the model is judged
 again (and the entry replaced):
 
-- for the whole run (`Scope`): the config (its parsed value), what makes git store a file differently
+- for the whole run (`scope_key`): the config (its parsed value), what makes git store a file differently
   (`git config -l`, the attribute files outside the work tree, the `.gitattributes` blobs of the index);
 - for each model: the manifest's stat signature (size, mtime, ctime, inode, device) and whether it is
   validated fully (it differs from HEAD); the same signature of every pinned path, of its DVC pointer and of
@@ -17,8 +17,9 @@ again (and the entry replaced):
   tags of the model and of its lineage parent.
 
 A file modified less than `RACY_NS` ago is never stored (git's racy-clean rule: a write in the same tick keeps
-size and mtime; the ctime in the signature catches an mtime put back with `touch -d`/`os.utime`), a pinned directory or symlink is never stored (its content is not in one stat), and an entry is
-stored only when decoding it gives back exactly the state that was judged.
+size and mtime; the ctime in the signature catches an mtime put back with `touch -d`/`os.utime`), nor one
+written after the run began to read; a pinned directory or symlink is never stored (its content is not in one
+stat); an entry is stored only when decoding it gives back exactly the state that was judged.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ FILE_KINDS = ("weights", "data", "prompts")
 _FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
 
 
-def _signature(path: str) -> list[int] | str | None:
-    """lstat signature of a path; "x" when it cannot be trusted (a directory, a symlink, too recent)."""
+def _signature(path: str, since: int | None = None) -> list[int] | str | None:
+    """lstat signature of a path; "x" when it cannot be trusted (a directory, a symlink, or modified later than
+    RACY_NS before `since`, the moment the run began reading: default now)."""
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -62,7 +64,7 @@ def _signature(path: str) -> list[int] | str | None:
         return "x"
     if not stat.S_ISREG(info.st_mode):
         return "x"
-    if info.st_mtime_ns > time.time_ns() - RACY_NS:
+    if info.st_mtime_ns > (time.time_ns() if since is None else since) - RACY_NS:
         return "x"  # a write later in the same tick would keep size and mtime (the ctime is the second guard)
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
@@ -88,6 +90,8 @@ class Inputs:
 
     def __init__(self, root: Path) -> None:
         self.root = str(root)
+        # before anything is read: a file written during the run (18 s to judge 10,000 models) is never stored
+        self.since = time.time_ns()
         self._chains: dict[str, list[object] | None] = {}
 
     def _chain(self, rel: str) -> list[object] | None:
@@ -106,7 +110,7 @@ class Inputs:
             except OSError:
                 chain = None
             else:
-                found = _signature(os.path.join(full, ".gitattributes")) if stat.S_ISDIR(mode) else "x"
+                found = _signature(os.path.join(full, ".gitattributes"), self.since) if stat.S_ISDIR(mode) else "x"
                 chain = None if found == "x" else [*above, found]
         self._chains[rel] = chain
         return chain
@@ -117,7 +121,7 @@ class Inputs:
         out: list[object] = []
         for path in paths:
             chain = self._chain(path.rpartition("/")[0])
-            sig = _signature(f"{self.root}/{path}")
+            sig = _signature(f"{self.root}/{path}", self.since)
             if chain is None or sig == "x":
                 return None
             out.append([path, chain, sig])
