@@ -48,29 +48,14 @@ if TYPE_CHECKING:
     from gitmodel.model.config import Config
 
 FILE = "judged.json"
-FORMAT = 2  # {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest
+FORMAT = 3  # {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest; 3: of text
 FILE_KINDS = ("weights", "data", "prompts")
 _FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
 
 
-def _signature(path: str, since: int | None = None) -> list[int] | str | None:
-    """lstat signature of a path; "x" when it cannot be trusted (a directory, a symlink, or modified later than
-    RACY_NS before `since`, the moment the run began reading: default now)."""
-    try:
-        info = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError:
-        return "x"
-    if not stat.S_ISREG(info.st_mode):
-        return "x"
-    if info.st_mtime_ns > (time.time_ns() if since is None else since) - RACY_NS:
-        return "x"  # a write later in the same tick would keep size and mtime (the ctime is the second guard)
-    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
-
-
-def scope_key(root: Path, git_dir: Path, cfg: Config) -> str:
-    """What every entry depends on: the config, and what makes git store a file's bytes differently."""
+def scope_key(root: Path, git_dir: Path, cfg: Config, inputs: Inputs) -> str:
+    """What every entry depends on: the config, and what makes git store a file's bytes differently. An
+    attributes file too recent to trust makes a scope no later run matches."""
     digest = hashlib.sha256(repr(cfg).encode())
     listing = git.config_listing(root)
     digest.update(listing)
@@ -81,51 +66,67 @@ def scope_key(root: Path, git_dir: Path, cfg: Config) -> str:
     global_attrs = os.fsdecode(named[-1]) if named else os.path.join(
         os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
     for path in (str(git_dir / "info" / "attributes"), os.path.expanduser(global_attrs)):
-        digest.update(json.dumps(_signature(path)).encode())
+        sig = inputs.signature(path)
+        if sig is None:
+            return f"untrusted {inputs.since}"
+        digest.update(f"{sig}\0".encode())
     return digest.hexdigest()
 
 
 class Inputs:
-    """Stat signatures of one run; each directory's chain (itself real, its `.gitattributes`) looked up once."""
+    """Stat signatures of one run, as text; each directory's chain (itself real, its `.gitattributes`) looked up once."""
 
     def __init__(self, root: Path) -> None:
         self.root = str(root)
         # before anything is read: a file written during the run (18 s to judge 10,000 models) is never stored
         self.since = time.time_ns()
-        self._chains: dict[str, list[object] | None] = {}
+        self._chains: dict[str, str | None] = {}
 
-    def _chain(self, rel: str) -> list[object] | None:
+    def signature(self, path: str) -> str | None:
+        """lstat signature of a file as text, "-" when missing; None when it cannot be trusted: not a regular
+        file, or modified later than RACY_NS before the run began to read (git's racy-clean rule)."""
+        try:
+            info = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return "-"
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > self.since - RACY_NS:
+            return None
+        return f"{info.st_size},{info.st_mtime_ns},{info.st_ctime_ns},{info.st_ino},{info.st_dev}"
+
+    def _chain(self, rel: str) -> str | None:
         """The signatures of the `.gitattributes` of `rel` and of each directory above it; None when one of
         them is not a real directory (a symlinked directory may be retargeted under an unchanged file)."""
         if rel in self._chains:
             return self._chains[rel]
-        above = self._chain(rel.rpartition("/")[0]) if rel else []
-        chain: list[object] | None = None
+        above = self._chain(rel.rpartition("/")[0]) if rel else ""
+        chain: str | None = None
         if above is not None:
-            full = os.path.join(self.root, rel) if rel else self.root
+            full = f"{self.root}/{rel}" if rel else self.root
             try:
                 mode = os.lstat(full).st_mode
             except (FileNotFoundError, NotADirectoryError):
-                chain = [*above, "-"]  # missing, and so is everything below it
+                chain = f"{above}/-"  # missing, and so is everything below it
             except OSError:
                 chain = None
             else:
-                found = _signature(os.path.join(full, ".gitattributes"), self.since) if stat.S_ISDIR(mode) else "x"
-                chain = None if found == "x" else [*above, found]
+                found = self.signature(f"{full}/.gitattributes") if stat.S_ISDIR(mode) else None
+                chain = None if found is None else f"{above}/{found}"
         self._chains[rel] = chain
         return chain
 
     def pins(self, paths: list[str]) -> str | None:
         """A digest of the signatures of `paths` and of the directories above them; None when one cannot be
         trusted. (One digest rather than the signatures: the index is read whole on every run.)"""
-        out: list[object] = []
+        out: list[str] = []
         for path in paths:
             chain = self._chain(path.rpartition("/")[0])
-            sig = _signature(f"{self.root}/{path}", self.since)
-            if chain is None or sig == "x":
+            sig = self.signature(f"{self.root}/{path}")
+            if chain is None or sig is None:
                 return None
-            out.append([path, chain, sig])
-        return hashlib.blake2b(repr(out).encode(), digest_size=20).hexdigest()
+            out.append(f"{path}\0{chain}\0{sig}")
+        return hashlib.blake2b("\n".join(out).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
 def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
@@ -200,11 +201,11 @@ class JudgedIndex:
 
     def __init__(self, root: Path, git_dir: Path, cfg: Config) -> None:
         self.path = cache.cache_file(git_dir, FILE)
-        self.scope = scope_key(root, git_dir, cfg)
+        self.inputs = Inputs(root)
+        self.scope = scope_key(root, git_dir, cfg, self.inputs)
         data = cache.load(self.path, FORMAT)
         models = data.get("models") if data.get("scope") == self.scope else None
         self.models: dict[str, Any] = models if isinstance(models, dict) else {}
-        self.inputs = Inputs(root)
         self.dirty = False
 
     def reuse(self, manifest_paths: dict[str, str], full: set[str] | None, tags: TagIndex
