@@ -167,3 +167,29 @@ def test_an_index_written_by_another_version_or_for_another_config_is_not_served
         assert answers(repo) == expected
     index_file(repo).write_text(json.dumps(doc))
     assert "9.9.9" in answers(repo)[1][1]  # the same file, stamped by this version, is served: the test can fail
+
+
+def test_a_new_gitattributes_that_changes_what_git_stores_is_seen(repo: Path) -> None:
+    released_repo(repo)
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")  # defined before the index is built: not the change
+    before = built(repo)
+    assert before[2][0] == 0
+    attributes = write(repo, "prompts/.gitattributes", "system.txt filter=upper\n")  # untracked, in a subdirectory
+    os.utime(attributes, (OLD, OLD))
+    after = answers(repo)
+    assert after != before
+    assert after[2][0] == 1
+    assert "prompts/system.txt" in after[2][1]  # the stored blob is no longer the pinned one
+    assert after == without_index(repo)
+
+
+def test_a_commit_that_moves_head_judges_the_manifest_it_committed_again(repo: Path) -> None:
+    released_repo(repo)
+    set_version(repo, "sentiment", "0.1.1")
+    age(repo)
+    before = built(repo)  # the manifest differs from HEAD: validated fully
+    git(repo, "commit", "-q", "-am", "0.1.1")
+    after = answers(repo)
+    assert after == before  # the verdict does not depend on HEAD ...
+    assert after == without_index(repo)  # ... and the entry judged with the other validation was not served blindly
+    assert entries(repo)["models/sentiment.yaml"]["full"] is False  # type: ignore[index]
