@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitmodel.gate.judged import JudgedIndex
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.hashing import HashCache
 from gitmodel.model.components import kind_of, pinned_by_kind
@@ -25,6 +26,7 @@ from gitmodel.repo.reading import (
     earlier_releases,
     load_manifests,
     make_source,
+    manifest_names,
     released_manifests,
 )
 from gitmodel.repo.sources import Commit, Source
@@ -272,7 +274,12 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     tags = tags if tags is not None else read_tags(root)
     if full_paths is None:
         full_paths = changed_manifests(root, cfg, mode, rev, base)
-    loaded = load_manifests(source, cfg, full=full_paths, names=names)
+    listing = manifest_names(source, cfg, names)
+    # the work tree of a plain `check`/`status`/`ls`: models whose inputs did not move are not judged again
+    judged = JudgedIndex(root, cache.path.parent.parent, cfg) if mode == "worktree" and policy_base is None else None
+    reused = judged.reuse(listing, full_paths, tags) if judged is not None else {}
+    loaded = load_manifests(source, cfg, full=full_paths,
+                            listing={p: n for p, n in listing.items() if n not in reused})
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
     warnings = list(tags.warnings)
@@ -282,17 +289,22 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
     earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
     for state in states:
+        said = len(warnings)
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
         hash_pairs(state, released.get(state.name), earlier.get(state.name))
         lineage_parent(state, tags)
+        if judged is not None:
+            judged.record(state, full_paths is None or state.manifest_path in full_paths, tags, warnings[said:])
+    if reused:
+        states = sorted([*states, *reused.values()], key=lambda s: s.name)
     findings = [f for s in states for f in s.findings]
     if names is None:  # a look-alike of the config replaces it on such a checkout (the hook: config staged)
         findings += lookalike_findings(source, "gitmodel", CONFIG_FILE, "config")
     # a manifest deleted while releases exist (for `names`, only theirs: the hook narrows to what is staged)
     deprecated = {t.split("@")[0] for t in tags.other if t.endswith("@deprecated")}
     released_names = set(tags.releases) if names is None else set(tags.releases) & names
-    for name in sorted(released_names - set(loaded) - deprecated):
+    for name in sorted(released_names - set(listing.values()) - deprecated):
         latest = tags.latest(name)
         if latest is None:
             continue
@@ -303,6 +315,10 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     if base is not None:
         findings += _since_base(root, before or cfg, cache, base, loaded)
     cache.save()
+    if judged is not None:
+        if names is None:
+            judged.forget_missing(set(listing))
+        judged.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
 

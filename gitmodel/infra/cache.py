@@ -1,8 +1,9 @@
 """The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
 
-Three files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
-`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`) and `hookindex.json` (what each
-staged manifest pins, `gitmodel.gate.hook`). Each is only a cache, so:
+Four files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
+`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookindex.json` (what each
+staged manifest pins, `gitmodel.gate.hook`) and `judged.json` (each work-tree model's check, keyed by the stat
+of everything it read, `gitmodel.gate.judged`). Each is only a cache, so:
 
 - a missing, unreadable, corrupt or foreign file loads as empty and is rebuilt;
 - a save that cannot write (read-only `.git`, full disk) is skipped, never an error: the next run rebuilds;

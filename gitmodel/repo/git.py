@@ -255,6 +255,11 @@ def hash_objects(root: Path, paths: Sequence[str], *, write: bool = False) -> li
     return run(root, "hash-object", *(["-w"] if write else []), "--stdin-paths", input=listing).text.split()
 
 
+def config_listing(root: Path) -> bytes:
+    """Every config value git sees here (`git config -l -z`: `key\\nvalue\\0`, includes and `-c` too)."""
+    return run(root, "config", "--list", "-z", check=False).stdout
+
+
 def config_get(root: Path, key: str) -> str | None:
     result = run(root, "config", "--get", key, check=False)
     return result.text.strip() if result.returncode == 0 else None

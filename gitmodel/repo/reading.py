@@ -51,16 +51,24 @@ def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None)
     return WorkTree(root, cache)
 
 
-def load_manifests(source: Source, cfg: Config, *, full: set[str] | None = None,
-                   names: set[str] | None = None) -> dict[str, tuple[str, Manifest]]:
-    """name → (manifest path, Manifest) for every manifest in the source; `full` paths get jsonschema."""
-    paths = source.manifests(cfg.manifests)
-    wanted = []
-    for path in paths:
+def manifest_names(source: Source, cfg: Config, names: set[str] | None = None) -> dict[str, str]:
+    """manifest path → model name for every manifest in the source (or only those of `names`)."""
+    out: dict[str, str] = {}
+    for path in source.manifests(cfg.manifests):
         name = cfg.name_from_path(path)
-        if name is None or (names is not None and name not in names):
-            continue
-        wanted.append((name, path))
+        if name is not None and (names is None or name in names):
+            out[path] = name
+    return out
+
+
+def load_manifests(source: Source, cfg: Config, *, full: set[str] | None = None,
+                   names: set[str] | None = None, listing: dict[str, str] | None = None
+                   ) -> dict[str, tuple[str, Manifest]]:
+    """name → (manifest path, Manifest) for every manifest in the source; `full` paths get jsonschema.
+
+    `listing` (path → name, from `manifest_names`) reads only those manifests."""
+    wanted = [(name, path) for path, name in
+              (listing if listing is not None else manifest_names(source, cfg, names)).items()]
     blobs = source.read_many([p for _, p in wanted])
     out: dict[str, tuple[str, Manifest]] = {}
     for name, path in wanted:

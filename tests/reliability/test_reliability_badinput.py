@@ -30,7 +30,8 @@ from tests.kit.git import git
 from tests.kit.manifests import MANIFEST
 
 OLD = time.time() - 3600
-EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json"}
+# the caches a read command may refresh (gitmodel/infra/cache.py): hashes, and the judged index of the work tree
+EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json", ".git/gitmodel/judged.json"}
 CONFIG = ".gitmodel.yaml"
 
 

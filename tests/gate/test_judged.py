@@ -1,0 +1,195 @@
+"""The judged-models index (`gitmodel/gate/judged.py`) is never wrong: whatever moved, `status`, `ls` and `check`
+answer with it exactly as they answer without it (the index deleted), and the answer does change."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from gitmodel.gate import judged
+from gitmodel.infra import cache
+from tests.kit.cli import gitmodel_argv, gm
+from tests.kit.files import write
+from tests.kit.git import git, release
+from tests.kit.manifests import manifest_path, set_version
+from tests.kit.repos import model_repo
+
+OLD = 1_600_000_000  # files older than the racy window, as in a checkout of yesterday
+
+
+def index_file(root: Path) -> Path:
+    return cache.cache_file(root / ".git", judged.FILE)
+
+
+def age(root: Path) -> None:
+    for path in root.rglob("*"):
+        if ".git" not in path.relative_to(root).parts and path.is_file():
+            os.utime(path, (OLD, OLD))
+
+
+def answers(root: Path) -> list[tuple[int, str, str]]:
+    out = []
+    for command in (["status", "--json"], ["ls", "--json"], ["check", "--json"], ["status"]):
+        done = gm(root, *command)
+        out.append((done.returncode, done.stdout, done.stderr))
+    return out
+
+
+def without_index(root: Path) -> list[tuple[int, str, str]]:
+    index_file(root).unlink(missing_ok=True)
+    return answers(root)
+
+
+def entries(root: Path) -> dict[str, object]:
+    models = cache.load(index_file(root), judged.FORMAT).get("models")
+    assert isinstance(models, dict)
+    return models
+
+
+def released_repo(repo: Path, models: int = 1) -> Path:
+    """sentiment (git-stored files) released as 0.1.0, plus `models - 1` unreleased ones, all aged."""
+    model_repo(repo, dvc=False)
+    for i in range(1, models):
+        write(repo, f"artifacts/m{i}/weights.bin", f"weights {i}\n")
+        done = gm(repo, "add", f"m{i}", "--weights", f"artifacts/m{i}/weights.bin",
+                "--git", f"artifacts/m{i}/weights.bin")
+        assert done.returncode == 0, done.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "models")
+    release(repo, "sentiment", "0.1.0")
+    age(repo)
+    return repo
+
+
+def built(repo: Path) -> list[tuple[int, str, str]]:
+    """The answers of a first run, after which the index holds every model."""
+    first = answers(repo)
+    assert "models/sentiment.yaml" in entries(repo)
+    return first
+
+
+def test_a_pinned_file_changed_with_its_size_and_mtime_kept_is_seen(repo: Path) -> None:
+    released_repo(repo)
+    before = built(repo)
+    prompt = repo / "prompts" / "system.txt"
+    info = prompt.stat()
+    text = prompt.read_bytes()
+    prompt.write_bytes(text.replace(b"a", b"b", 1))  # same size
+    os.utime(prompt, ns=(info.st_atime_ns, info.st_mtime_ns))  # same mtime, to the nanosecond
+    assert prompt.stat().st_size == info.st_size
+    after = answers(repo)
+    assert after != before
+    assert '"prompts/system.txt"' in after[0][1]
+    assert after == without_index(repo)
+
+
+def test_a_manifest_edited_behind_the_index_is_seen(repo: Path) -> None:
+    released_repo(repo)
+    before = built(repo)
+    path = manifest_path(repo, "sentiment")
+    info = path.stat()
+    set_version(repo, "sentiment", "0.1.1")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    after = answers(repo)
+    assert after != before
+    assert '"version": "0.1.1"' in after[1][1]
+    assert after == without_index(repo)
+
+
+def test_a_config_change_is_seen(repo: Path) -> None:
+    released_repo(repo)
+    write(repo, "prompts/system.txt", "You label tickets, politely.\n")
+    from gitmodel.workspace.edit import bump_model
+
+    bump_model(repo, "sentiment")  # 0.2.0: a prompt is a minor change by default
+    age(repo)
+    before = built(repo)
+    assert before[2][0] == 0
+    config = repo / ".gitmodel.yaml"
+    config.write_text(config.read_text().replace("prompts: minor", "prompts: major"))
+    os.utime(config, (OLD, OLD))
+    after = answers(repo)
+    assert after[2][0] == 1  # 0.2.0 is no longer enough
+    assert "major" in after[2][1]
+    assert after == without_index(repo)
+
+
+def test_a_tag_added_then_deleted_is_seen(repo: Path) -> None:
+    released_repo(repo, models=3)
+    before = built(repo)
+    assert set(entries(repo)) == {"models/sentiment.yaml", "models/m1.yaml", "models/m2.yaml"}
+    release(repo, "m1", "0.1.0")
+    tagged = answers(repo)
+    assert tagged != before
+    assert json.loads(tagged[1][1])[0]["latest_release"] == "0.1.0"  # ls is sorted: m1 first
+    assert tagged == without_index(repo)
+    answers(repo)  # the index now holds the release
+    git(repo, "tag", "-d", "m1@v0.1.0")
+    assert answers(repo) == before
+    assert before == without_index(repo)
+
+
+def test_two_status_runs_at_once_agree_and_leave_a_whole_index(repo: Path) -> None:
+    released_repo(repo, models=12)
+    expected = without_index(repo)[0]
+    index_file(repo).unlink()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    runs = [subprocess.Popen(gitmodel_argv("status", "--json"), cwd=repo, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [(p.wait(), *p.communicate()) for p in runs]
+    assert outputs == [expected, expected]
+    assert len(entries(repo)) == 12  # one writer's whole file, never a mix or half of one
+    assert answers(repo)[0] == expected
+
+
+def test_a_truncated_or_corrupt_index_is_rebuilt(repo: Path) -> None:
+    released_repo(repo, models=3)
+    write(repo, "prompts/system.txt", "changed\n")
+    age(repo)
+    expected = built(repo)
+    data = index_file(repo).read_bytes()
+    for broken in (data[: len(data) // 2], b"\x00garbage", b"[]", json.dumps({"format": judged.FORMAT}).encode()):
+        index_file(repo).write_bytes(broken)
+        assert answers(repo) == expected
+        assert len(entries(repo)) == 3
+
+
+def test_an_index_written_by_another_version_or_for_another_config_is_not_served(repo: Path) -> None:
+    released_repo(repo)
+    expected = built(repo)
+    doc = json.loads(index_file(repo).read_bytes())
+    # a lying entry: the model judged fresh at another version; served, it would change every answer
+    doc["models"]["models/sentiment.yaml"]["state"][1][1] = "9.9.9"
+    for stamp in ({"gitmodel": "0.0.1"}, {"format": judged.FORMAT + 1}, {"scope": "another config"}):
+        index_file(repo).write_text(json.dumps({**doc, **stamp}))
+        assert answers(repo) == expected
+    index_file(repo).write_text(json.dumps(doc))
+    assert "9.9.9" in answers(repo)[1][1]  # the same file, stamped by this version, is served: the test can fail
+
+
+def test_a_new_gitattributes_that_changes_what_git_stores_is_seen(repo: Path) -> None:
+    released_repo(repo)
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")  # defined before the index is built: not the change
+    before = built(repo)
+    assert before[2][0] == 0
+    attributes = write(repo, "prompts/.gitattributes", "system.txt filter=upper\n")  # untracked, in a subdirectory
+    os.utime(attributes, (OLD, OLD))
+    after = answers(repo)
+    assert after != before
+    assert after[2][0] == 1
+    assert "prompts/system.txt" in after[2][1]  # the stored blob is no longer the pinned one
+    assert after == without_index(repo)
+
+
+def test_a_commit_that_moves_head_judges_the_manifest_it_committed_again(repo: Path) -> None:
+    released_repo(repo)
+    set_version(repo, "sentiment", "0.1.1")
+    age(repo)
+    before = built(repo)  # the manifest differs from HEAD: validated fully
+    git(repo, "commit", "-q", "-am", "0.1.1")
+    after = answers(repo)
+    assert after == before  # the verdict does not depend on HEAD ...
+    assert after == without_index(repo)  # ... and the entry judged with the other validation was not served blindly
+    assert entries(repo)["models/sentiment.yaml"]["full"] is False  # type: ignore[index]
