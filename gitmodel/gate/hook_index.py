@@ -1,0 +1,229 @@
+"""The commit hook's path index: which models a staged path concerns, in time proportional to the commit.
+
+`<git dir>/gitmodel/hookpaths` describes HEAD's manifests. Its first line (after the stamp of
+`gitmodel.infra.cache`: format and gitmodel version) names what it describes by git's own ids — the blob
+id of HEAD's `.gitmodel.yaml`, the tree id of HEAD's manifests directory, and that directory — and each
+other line is `<folded path>\\t<model>`: every path a manifest pins and the manifest itself, as a macOS or
+Windows checkout names them (`gitmodel.repo.git.fold_path`). It stays text so the hook never parses it
+whole: a lookup is a substring search of the bytes (~0.1 ms at 10,000 models).
+
+Kept current against HEAD, never against the index: a path that is not staged is HEAD's, so HEAD's pins
+decide which models it concerns, and a staged manifest concerns its own model by name. One
+`git cat-file --batch-check` gives HEAD's config blob and manifests tree; when only the tree moved (the
+last commit changed a manifest), `git diff-tree` between the tree the file describes and HEAD's names the
+manifests to re-read — only those are parsed. A new config, a moved manifests directory, or a missing,
+corrupt or foreign file (another gitmodel version's) rebuilds it from `git ls-tree`.
+
+Standard library, `gitmodel.repo.git` and `gitmodel.infra` only, like the hook; yaml only to parse a
+manifest the parse cache has not seen.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gitmodel.infra import cache
+from gitmodel.repo import git
+
+FILE = "hookpaths"
+FORMAT = 1
+CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
+DEFAULT_MANIFESTS = "models"
+MANY = 64       # more candidate keys than this: split the file into a dict once rather than search it each time
+REBUILD = 2000  # more changed manifests than this since the last run: rebuild rather than patch
+
+
+def _esc(text: str) -> bytes:
+    """`text` as one field of a line (tab, newline and backslash escaped: git paths may hold them)."""
+    data = text.encode("utf-8", "surrogateescape")
+    if b"\\" in data or b"\t" in data or b"\n" in data:
+        data = data.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+    return data
+
+
+def _unesc(data: bytes) -> str:
+    if b"\\" in data:
+        data = re.sub(rb"\\(.)", lambda m: {b"t": b"\t", b"n": b"\n"}.get(m.group(1), m.group(1)), data)
+    return data.decode("utf-8", "surrogateescape")
+
+
+def model_lines(manifest: str, name: str, pins: list[str]) -> bytes:
+    """One model's lines: its pins and manifest, folded as a macOS/Windows checkout names them."""
+    value = _esc(name)
+    return b"".join(_esc(key) + b"\t" + value + b"\n" for key in sorted({git.fold_path(p) for p in [*pins, manifest]}))
+
+
+class PathIndex:
+    """HEAD's folded pins → model names, as the bytes of `hookpaths` (see the module docstring)."""
+
+    def __init__(self, path: Path, config: str = "", tree: str = "", manifests: str = DEFAULT_MANIFESTS,
+                 body: bytes = b"\n") -> None:
+        self.path = path
+        self.config = config        # blob id of HEAD's config, or "absent"
+        self.tree = tree            # tree id of HEAD's manifests directory, or "none"
+        self.manifests = manifests
+        self.body = body            # b"\n" + lines: every record follows a newline
+        self._dict: dict[bytes, set[str]] | None = None
+
+    @classmethod
+    def load(cls, git_dir: Path) -> PathIndex:
+        index = cls(cache.cache_file(git_dir, FILE))
+        data = cache.load_text(index.path, FORMAT)  # None when missing or another gitmodel version's
+        if data is None or not data.startswith(b"head ") or b"\n" not in data:
+            return index
+        header, rest = data.split(b"\n", 1)
+        fields = header.decode("utf-8", "surrogateescape").split(" ", 3)
+        if len(fields) != 4:
+            return index
+        index.config, index.tree = fields[1], fields[2]
+        index.manifests = _unesc(fields[3].encode("utf-8", "surrogateescape"))
+        index.body = b"\n" + rest
+        return index
+
+    def save(self) -> bool:
+        header = f"head {self.config} {self.tree} ".encode() + _esc(self.manifests) + b"\n"
+        return cache.save_text(self.path, FORMAT, header + self.body[1:])
+
+    # ------------------------------------------------------------------------------------------- lookup
+
+    def names_for(self, keys: list[str]) -> set[str]:
+        """Models whose pins or manifest fold to one of `keys` (folded paths)."""
+        found: set[str] = set()
+        if len(keys) > MANY:
+            if self._dict is None:
+                self._dict = {}
+                for line in self.body.split(b"\n"):
+                    key, _, value = line.partition(b"\t")
+                    if value:
+                        self._dict.setdefault(key, set()).add(_unesc(value))
+            for key in keys:
+                found |= self._dict.get(_esc(key), set())
+            return found
+        for key in keys:
+            needle = b"\n" + _esc(key) + b"\t"
+            at = self.body.find(needle)
+            while at >= 0:
+                start = at + len(needle)
+                found.add(_unesc(self.body[start : self.body.index(b"\n", start)]))
+                at = self.body.find(needle, start)
+        return found
+
+    def affected(self, staged: list[str]) -> set[str]:
+        """Names of the models a staged path concerns: its manifest, or a path it pins (or a file inside a
+        pinned directory), also as a macOS/Windows checkout names them (`Prompts/x.txt`, NFD, `x.txt.`)."""
+        prefix = self.manifests.rstrip("/") + "/"
+        names: set[str] = set()
+        keys: set[str] = set()
+        for path in staged:
+            if path.startswith(prefix) and path.endswith(".yaml"):
+                names.add(path[len(prefix) : -len(".yaml")])
+                continue
+            parts = path.split("/")
+            keys.update(git.fold_path("/".join(parts[:i])) for i in range(len(parts), 0, -1))
+        return names | self.names_for(sorted(keys))
+
+    # ------------------------------------------------------------------------------------------- update
+
+    def drop(self, name: str) -> None:
+        self.body = re.sub(rb"(?m)^[^\t\n]*\t" + re.escape(_esc(name)) + rb"\n", b"", self.body)
+        self._dict = None
+
+    def add(self, lines: bytes) -> None:
+        self.body += lines
+        self._dict = None
+
+
+def _head_ids(root: Path, manifests: str) -> tuple[str, str]:
+    """(blob id | "absent", tree id | "none") of HEAD's config and manifests directory: one git call."""
+    specs = [f"HEAD:{CONFIG_FILE}", f"HEAD:{manifests.rstrip('/')}"]
+    out = git.run(root, "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode(), check=False).text
+    lines = out.splitlines()
+    ids = []
+    for want, line in zip(("blob", "tree"), lines + [""] * (2 - len(lines)), strict=False):
+        parts = line.split(" ")
+        ids.append(parts[0] if len(parts) == 3 and parts[1] == want else "")
+    return ids[0] or "absent", ids[1] or "none"
+
+
+def _pins_of(root: Path, oids: dict[str, str], memo: object) -> dict[str, list[str]]:
+    """Manifest path → pinned paths, for manifests given by blob id (parsed through the parse cache)."""
+    if not oids:
+        return {}
+    install = getattr(memo, "install", None)
+    if install is not None:
+        install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
+    from gitmodel.infra.errors import GitmodelError
+    from gitmodel.infra.fileio import parse_yaml, parsed_blob
+    from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
+
+    out: dict[str, list[str]] = {}
+    unknown = [p for p, oid in oids.items() if not parsed_blob(oid)[0]]
+    blobs = git.cat_files(root, [oids[p] for p in unknown])
+    for path, oid in oids.items():
+        known, doc = parsed_blob(oid)
+        if not known:
+            try:
+                doc = parse_yaml(blobs.get(oid) or b"", where=path)
+            except GitmodelError:
+                doc = None  # judged (and reported) by the full check whenever it is staged
+        out[path] = pinned_paths(doc)
+    return out
+
+
+def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
+    prefix = index.manifests.rstrip("/") + "/"
+    listing = git.ls_tree(root, "HEAD", [prefix]) if index.tree != "none" else {}
+    oids = {p: e.oid for p, e in listing.items() if p.startswith(prefix) and p.endswith(".yaml")}
+    pins = _pins_of(root, oids, memo)
+    index.body = b"\n" + b"".join(model_lines(p, p[len(prefix) : -len(".yaml")], pins[p]) for p in sorted(pins))
+    index._dict = None
+
+
+def _patch(root: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
+    """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
+    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, index.tree, check=False)
+    if raw.returncode != 0:
+        return False
+    fields = raw.stdout.split(b"\0")
+    prefix = index.manifests.rstrip("/") + "/"
+    changed: dict[str, str] = {}  # manifest path → new blob id ("" when deleted)
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].decode().split(" ")
+        path = prefix + fields[i + 1].decode("utf-8", "surrogateescape")
+        if path.endswith(".yaml") and len(meta) == 5:
+            changed[path] = "" if meta[4] == "D" else meta[3]
+    if len(changed) > REBUILD:
+        return False
+    pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo)
+    for path in changed:
+        name = path[len(prefix) : -len(".yaml")]
+        index.drop(name)
+        if path in pins:
+            index.add(model_lines(path, name, pins[path]))
+    return True
+
+
+def for_head(root: Path, git_dir: Path, memo: object = None, manifests_of: object = None) -> PathIndex:
+    """The path index brought up to date with HEAD (see the module docstring); saved when it moved.
+
+    `manifests_of(config_spec)` names the manifests directory a config blob sets (only on a config change:
+    it parses YAML)."""
+    index = PathIndex.load(git_dir)
+    config, tree = _head_ids(root, index.manifests)
+    if config == index.config and tree == index.tree:
+        return index
+    if config != index.config:
+        manifests = manifests_of(f"HEAD:{CONFIG_FILE}") if callable(manifests_of) and config != "absent" \
+            else DEFAULT_MANIFESTS
+        if manifests != index.manifests:
+            index.manifests = manifests
+            config, tree = _head_ids(root, manifests)
+        index.config, index.tree = config, tree
+        _rebuild(root, index, memo)
+    else:
+        old, index.tree = index.tree, tree
+        if old in ("", "none") or tree == "none" or not _patch(root, index, old, memo):
+            _rebuild(root, index, memo)
+    index.save()
+    return index
