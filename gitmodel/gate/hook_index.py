@@ -94,14 +94,14 @@ class PathIndex:
             if self._dict is None:
                 self._dict = {}
                 for line in self.body.split(b"\n"):
-                    key, _, value = line.partition(b"\t")
+                    field, _, value = line.partition(b"\t")
                     if value:
-                        self._dict.setdefault(key, set()).add(_unesc(value))
-            for key in keys:
-                found |= self._dict.get(_esc(key), set())
+                        self._dict.setdefault(field, set()).add(_unesc(value))
+            for wanted in keys:
+                found |= self._dict.get(_esc(wanted), set())
             return found
-        for key in keys:
-            needle = b"\n" + _esc(key) + b"\t"
+        for wanted in keys:
+            needle = b"\n" + _esc(wanted) + b"\t"
             at = self.body.find(needle)
             while at >= 0:
                 start = at + len(needle)
