@@ -127,6 +127,10 @@ def pre_commit(root: Path, git_dir: Path) -> int:
 
     memo.install()
     result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir, policy_base=policy_base)
+    if result.ok and full:
+        from gitmodel.gate.hook_index import note_staged
+
+        note_staged(root, git_dir, sorted(full), memo)  # the next commit's index update then parses nothing
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

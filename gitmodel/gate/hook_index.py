@@ -146,10 +146,18 @@ def _head_ids(root: Path, manifests: str) -> tuple[str, str]:
     return ids[0] or "absent", ids[1] or "none"
 
 
-def _pins_of(root: Path, oids: dict[str, str], memo: object) -> dict[str, list[str]]:
-    """Manifest path → pinned paths, for manifests given by blob id (parsed through the parse cache)."""
+def _pins_of(root: Path, oids: dict[str, str], memo: object, git_dir: Path | None = None
+             ) -> dict[str, list[str]]:
+    """Manifest path → pinned paths, for manifests given by blob id: from `hookpins.json` (what the hook
+    noted when the manifest was staged: the commit after a model changed then imports no YAML), else
+    parsed through the parse cache."""
     if not oids:
         return {}
+    noted = load_pins(git_dir) if git_dir is not None else {}
+    out = {p: noted[oid] for p, oid in oids.items() if oid in noted}
+    rest = {p: oid for p, oid in oids.items() if p not in out}
+    if not rest:
+        return out
     install = getattr(memo, "install", None)
     if install is not None:
         install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
@@ -157,10 +165,9 @@ def _pins_of(root: Path, oids: dict[str, str], memo: object) -> dict[str, list[s
     from gitmodel.infra.fileio import parse_yaml, parsed_blob
     from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
 
-    out: dict[str, list[str]] = {}
-    unknown = [p for p, oid in oids.items() if not parsed_blob(oid)[0]]
-    blobs = git.cat_files(root, [oids[p] for p in unknown])
-    for path, oid in oids.items():
+    unknown = [p for p, oid in rest.items() if not parsed_blob(oid)[0]]
+    blobs = git.cat_files(root, [rest[p] for p in unknown])
+    for path, oid in rest.items():
         known, doc = parsed_blob(oid)
         if not known:
             try:
@@ -169,6 +176,31 @@ def _pins_of(root: Path, oids: dict[str, str], memo: object) -> dict[str, list[s
                 doc = None  # judged (and reported) by the full check whenever it is staged
         out[path] = pinned_paths(doc)
     return out
+
+
+PINS_FILE = "hookpins.json"
+PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-addressed, so never stale
+KEEP_PINS = 256
+
+
+def load_pins(git_dir: Path) -> dict[str, list[str]]:
+    pins = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("pins")
+    if not isinstance(pins, dict):
+        return {}
+    return {k: v for k, v in pins.items() if isinstance(v, list) and all(isinstance(p, str) for p in v)}
+
+
+def note_staged(root: Path, git_dir: Path, paths: list[str], memo: object) -> None:
+    """Remember the pins of the staged manifests `paths` by blob id, for the run after they are committed."""
+    staged = {p: e.oid for p, e in git.ls_files_stage(root, paths).items() if p in paths}
+    noted = load_pins(git_dir)
+    if not staged or all(oid in noted for oid in staged.values()):
+        return
+    pins = _pins_of(root, staged, memo)
+    fresh = {staged[p]: pins[p] for p in staged}
+    kept = {k: v for k, v in noted.items() if k not in fresh}
+    kept.update(fresh)
+    cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, {"pins": dict(list(kept.items())[-KEEP_PINS:])})
 
 
 def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
@@ -180,7 +212,7 @@ def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
     index._dict = None
 
 
-def _patch(root: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
+def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
     """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
     raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, index.tree, check=False)
     if raw.returncode != 0:
@@ -195,7 +227,7 @@ def _patch(root: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
             changed[path] = "" if meta[4] == "D" else meta[3]
     if len(changed) > REBUILD:
         return False
-    pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo)
+    pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo, git_dir)
     for path in changed:
         name = path[len(prefix) : -len(".yaml")]
         index.drop(name)
@@ -223,7 +255,7 @@ def for_head(root: Path, git_dir: Path, memo: object = None, manifests_of: objec
         _rebuild(root, index, memo)
     else:
         old, index.tree = index.tree, tree
-        if old in ("", "none") or tree == "none" or not _patch(root, index, old, memo):
+        if old in ("", "none") or tree == "none" or not _patch(root, git_dir, index, old, memo):
             _rebuild(root, index, memo)
     index.save()
     return index
