@@ -179,7 +179,8 @@ def _pins_of(root: Path, oids: dict[str, str], memo: object, git_dir: Path | Non
 
 
 PINS_FILE = "hookpins.json"
-PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-addressed, so never stale
+PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-addressed, so never stale; and
+# "expect": {"from": tree, "tree": tree, "changes": {path: blob id}}, the commit the hook last let in
 KEEP_PINS = 256
 
 
@@ -194,13 +195,21 @@ def note_staged(root: Path, git_dir: Path, paths: list[str], memo: object) -> No
     """Remember the pins of the staged manifests `paths` by blob id, for the run after they are committed."""
     staged = {p: e.oid for p, e in git.ls_files_stage(root, paths).items() if p in paths}
     noted = load_pins(git_dir)
-    if not staged or all(oid in noted for oid in staged.values()):
+    if not staged:
         return
     pins = _pins_of(root, staged, memo)
     fresh = {staged[p]: pins[p] for p in staged}
     kept = {k: v for k, v in noted.items() if k not in fresh}
     kept.update(fresh)
-    cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, {"pins": dict(list(kept.items())[-KEEP_PINS:])})
+    body: dict[str, object] = {"pins": dict(list(kept.items())[-KEEP_PINS:])}
+    index = PathIndex.load(git_dir)
+    prefix = index.manifests.rstrip("/") + "/"
+    if set(staged) == set(paths) and all(p.startswith(prefix) for p in paths):
+        # the tree the commit will give the manifests directory: the next run then needs no diff-tree
+        tree = expected_tree(root, index.tree, prefix, staged)
+        if tree is not None:
+            body["expect"] = {"from": index.tree, "tree": tree, "changes": staged}
+    cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, body)
 
 
 def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
@@ -212,20 +221,55 @@ def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
     index._dict = None
 
 
-def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
-    """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
-    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, index.tree, check=False)
+def _changed_trees(root: Path, prefix: str, old_tree: str, new_tree: str) -> dict[str, str] | None:
+    """Manifest path → new blob id ("" when deleted) between two manifests trees (`git diff-tree`)."""
+    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, new_tree, check=False)
     if raw.returncode != 0:
-        return False
+        return None
     fields = raw.stdout.split(b"\0")
-    prefix = index.manifests.rstrip("/") + "/"
-    changed: dict[str, str] = {}  # manifest path → new blob id ("" when deleted)
+    changed: dict[str, str] = {}
     for i in range(0, len(fields) - 1, 2):
         meta = fields[i].decode().split(" ")
         path = prefix + fields[i + 1].decode("utf-8", "surrogateescape")
         if path.endswith(".yaml") and len(meta) == 5:
             changed[path] = "" if meta[4] == "D" else meta[3]
-    if len(changed) > REBUILD:
+    return changed
+
+
+def expected_tree(root: Path, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
+    """The id the manifests tree `tree` gets when the manifests `staged` (path → blob id, each already in
+    it, directly under it) change to those blobs; None when that is not so simple (then diff-tree decides).
+
+    A guess only ever spares a git call: it is used when HEAD's tree id equals it, which proves the tree."""
+    if tree in ("", "none") or not staged:
+        return None
+    import hashlib
+
+    raw = git.run(root, "cat-file", "tree", tree, check=False)
+    content = bytearray(raw.stdout if raw.returncode == 0 else b"")
+    width = len(tree) // 2
+    for path, oid in staged.items():
+        name = path[len(prefix) :].encode("utf-8", "surrogateescape")
+        at = content.find(b" " + name + b"\0")
+        if b"/" in name or at < 0 or len(oid) != len(tree):
+            return None
+        start = at + len(name) + 2
+        content[start : start + width] = bytes.fromhex(oid)
+    digest = hashlib.sha1 if width == 20 else hashlib.sha256
+    return digest(b"tree %d\0" % len(content) + bytes(content)).hexdigest()
+
+
+def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
+    """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
+    prefix = index.manifests.rstrip("/") + "/"
+    expect = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("expect")
+    changed: dict[str, str] | None = None  # manifest path → new blob id ("" when deleted)
+    if isinstance(expect, dict) and expect.get("from") == old_tree and expect.get("tree") == index.tree \
+            and isinstance(expect.get("changes"), dict):
+        changed = {str(p): str(oid) for p, oid in expect["changes"].items()}  # the commit the hook let in
+    if changed is None:
+        changed = _changed_trees(root, prefix, old_tree, index.tree)
+    if changed is None or len(changed) > REBUILD:
         return False
     pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo, git_dir)
     for path in changed:

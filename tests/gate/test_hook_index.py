@@ -120,3 +120,21 @@ def test_an_index_from_another_format_or_version_is_rebuilt(many: Path, stamp: s
     git(many, "add", "-A")
     refused(many, f"{target}: prompts/{target}.txt: prompts changed")
     assert f"\nprompts/{target}.txt\t{target}\n".encode() in index.read_bytes()
+
+
+def test_a_repin_the_hook_let_in_is_followed_by_the_next_commit(many: Path) -> None:
+    """The hook notes the tree its commit will give the manifests (gitmodel.gate.hook_index.expected_tree) and
+    the pins of the staged manifest: the next run uses them instead of diff-tree, and must still be right."""
+    moved = name(151)
+    write(many, f"prompts/{moved}-v2.txt", "You label support tickets.\n")  # the same bytes: still fresh
+    manifest = many / "models" / f"{moved}.yaml"
+    manifest.write_text(manifest.read_text().replace(f"prompts/{moved}.txt", f"prompts/{moved}-v2.txt"))
+    git(many, "add", "-A")
+    let_in = commit(many, "repin through the hook")
+    assert let_in.returncode == 0, let_in.stderr
+    write(many, f"prompts/{moved}-v2.txt", "edited without a bump\n")
+    git(many, "add", "-A")
+    refused(many, f"{moved}: prompts/{moved}-v2.txt: prompts changed")
+    write(many, f"prompts/{moved}.txt", "no model pins this any more\n")
+    git(many, "add", "-A")
+    assert commit(many, "free prompt").returncode == 0
