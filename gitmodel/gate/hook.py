@@ -35,22 +35,6 @@ def _say(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
-# ------------------------------------------------------------------------------------------ config
-
-
-def _manifests_dir(root: Path, spec: str) -> str:
-    """The manifests directory the config at `spec` names (`:<config>`: the STAGED one, never the working
-    tree's: issue 13, item 5; `HEAD:<config>` for the path index)."""
-    from gitmodel.infra.fileio import parse_yaml
-    from gitmodel.model.config import from_dict
-
-    blob = git.cat_files(root, [spec]).get(spec)
-    if blob is None:
-        return "models"
-    where = f"{CONFIG_FILE} ({'index' if spec.startswith(':') else spec.split(':', 1)[0]})"
-    return from_dict(parse_yaml(blob, where=where), where=where).manifests
-
-
 class ParseMemo:
     """The parsed-YAML cache for this run (`gitmodel.infra.fileio.use_parse_memo`): loaded on first need."""
 
@@ -88,32 +72,38 @@ def _repo() -> tuple[Path, Path]:
     return Path(lines[0]), Path(lines[1])
 
 
-def staged_paths(root: Path) -> list[str]:
-    """Paths whose staged content differs from HEAD (added, modified, deleted), from GIT_INDEX_FILE's index."""
-    raw = git.run(root, "diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff").stdout
-    return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+def staged_blobs(root: Path) -> dict[str, str]:
+    """Path → staged blob id ("" when deleted) of each path whose staged content differs from HEAD (added,
+    modified, deleted), from GIT_INDEX_FILE's index."""
+    raw = git.run(root, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff").stdout
+    fields = raw.split(b"\0")
+    out: dict[str, str] = {}
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].decode().split(" ")  # ":<old mode> <new mode> <old id> <new id> <status>"
+        out[fields[i + 1].decode("utf-8", "surrogateescape")] = "" if meta[-1] == "D" else meta[3]
+    return out
 
 
 def pre_commit(root: Path, git_dir: Path) -> int:
-    staged = staged_paths(root)
+    blobs = staged_blobs(root)
+    staged = list(blobs)
     if not staged:
         return 0
     memo = ParseMemo(git_dir)
+    from gitmodel.gate.hook_index import config_touched, for_head, manifests_dir
+
     policy_base = None
-    config_key = git.fold_path(CONFIG_FILE)
-    if any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == config_key for p in staged if "/" not in p):
+    if config_touched(staged):
         # the config (or a path that IS it on a macOS/Windows checkout) is staged: a new policy or manifests
         # directory, so judge every model ...
         names: set[str] | None = None
         policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
         memo.install()
-        prefix = _manifests_dir(root, f":{CONFIG_FILE}").rstrip("/") + "/"
+        prefix = manifests_dir(root, f":{CONFIG_FILE}").rstrip("/") + "/"
     else:
         # the staged config is HEAD's: HEAD's pins say which models an unstaged-manifest path concerns, and
         # a staged manifest concerns its own model (gitmodel.gate.hook_index)
-        from gitmodel.gate.hook_index import for_head
-
-        paths = for_head(root, git_dir, memo, lambda spec: _manifests_dir(root, spec))
+        paths = for_head(root, git_dir, memo)
         names = paths.affected(staged)
         memo.save()
         if not names:
@@ -130,7 +120,8 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     if result.ok and full:
         from gitmodel.gate.hook_index import note_staged
 
-        note_staged(root, git_dir, sorted(full), memo)  # the next commit's index update then parses nothing
+        # the next commit's index update then parses nothing
+        note_staged(root, git_dir, {p: blobs[p] for p in sorted(full)}, memo)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

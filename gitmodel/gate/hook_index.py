@@ -191,9 +191,10 @@ def load_pins(git_dir: Path) -> dict[str, list[str]]:
     return {k: v for k, v in pins.items() if isinstance(v, list) and all(isinstance(p, str) for p in v)}
 
 
-def note_staged(root: Path, git_dir: Path, paths: list[str], memo: object) -> None:
-    """Remember the pins of the staged manifests `paths` by blob id, for the run after they are committed."""
-    staged = {p: e.oid for p, e in git.ls_files_stage(root, paths).items() if p in paths}
+def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) -> None:
+    """Remember the pins of the staged manifests `paths` (path → blob id, "" when deleted) by blob id, for
+    the run after they are committed."""
+    staged = {p: oid for p, oid in paths.items() if oid}
     noted = load_pins(git_dir)
     if not staged:
         return
@@ -280,18 +281,18 @@ def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: obj
     return True
 
 
-def for_head(root: Path, git_dir: Path, memo: object = None, manifests_of: object = None) -> PathIndex:
-    """The path index brought up to date with HEAD (see the module docstring); saved when it moved.
-
-    `manifests_of(config_spec)` names the manifests directory a config blob sets (only on a config change:
-    it parses YAML)."""
+def for_head(root: Path, git_dir: Path, memo: object = None) -> PathIndex:
+    """The path index brought up to date with HEAD (see the module docstring); saved when it moved."""
     index = PathIndex.load(git_dir)
     config, tree = _head_ids(root, index.manifests)
     if config == index.config and tree == index.tree:
         return index
     if config != index.config:
-        manifests = manifests_of(f"HEAD:{CONFIG_FILE}") if callable(manifests_of) and config != "absent" \
-            else DEFAULT_MANIFESTS
+        if config != "absent":
+            install = getattr(memo, "install", None)
+            if install is not None:
+                install()
+        manifests = manifests_dir(root, f"HEAD:{CONFIG_FILE}") if config != "absent" else DEFAULT_MANIFESTS
         if manifests != index.manifests:
             index.manifests = manifests
             config, tree = _head_ids(root, manifests)
@@ -303,3 +304,46 @@ def for_head(root: Path, git_dir: Path, memo: object = None, manifests_of: objec
             _rebuild(root, index, memo)
     index.save()
     return index
+
+
+# ----------------------------------------------------------------------------- what a change concerns
+
+
+def manifests_dir(root: Path, spec: str) -> str:
+    """The manifests directory the config at `spec` names (`:<config>`: the STAGED one, never the working
+    tree's: issue 13, item 5; `HEAD:<config>` for the path index)."""
+    from gitmodel.infra.fileio import parse_yaml
+    from gitmodel.model.config import from_dict
+
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return DEFAULT_MANIFESTS
+    where = f"{CONFIG_FILE} ({'index' if spec.startswith(':') else spec.split(':', 1)[0]})"
+    return from_dict(parse_yaml(blob, where=where), where=where).manifests
+
+
+def config_touched(paths: list[str]) -> bool:
+    """The config, or a path that IS it on a macOS/Windows checkout, is among `paths`: every model is concerned
+    (a new policy or manifests directory)."""
+    key = git.fold_path(CONFIG_FILE)
+    return any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == key for p in paths if "/" not in p)
+
+
+def check_scope(root: Path, *, staged: bool, base: str | None) -> set[str] | None:
+    """The models `check --staged` and `check --base REV` judge: those whose manifest or pinned paths changed
+    (staged against HEAD; the index, or HEAD, against REV), as the hook narrows a commit. None (every model)
+    when the config changed, REV is unknown (the check then says so) or there is no commit yet."""
+    if git.head_commit(root) is None:
+        return None
+    args = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
+    if base is not None:
+        commit = git.resolve_commit(root, base)
+        if commit is None:
+            return None
+        args += ["--cached", commit] if staged else [commit, "HEAD"]
+    else:
+        args += ["--cached"]
+    paths = [p.decode("utf-8", "surrogateescape") for p in git.run(root, *args).stdout.split(b"\0") if p]
+    if config_touched(paths):
+        return None
+    return for_head(root, git.git_dir(root)).affected(paths)

@@ -138,3 +138,30 @@ def test_a_repin_the_hook_let_in_is_followed_by_the_next_commit(many: Path) -> N
     write(many, f"prompts/{moved}.txt", "no model pins this any more\n")
     git(many, "add", "-A")
     assert commit(many, "free prompt").returncode == 0
+
+
+def test_check_staged_and_base_judge_only_what_changed_and_everything_on_a_config_change(many: Path) -> None:
+    import json
+
+    from tests.kit.cli import gm
+
+    git(many, "branch", "base")
+    write(many, f"prompts/{name(10)}.txt", "edited without a bump\n")
+    git(many, "add", "-A")
+    staged = gm(many, "check", "--staged", "--json")
+    assert staged.returncode == 1
+    report = json.loads(staged.stdout)
+    assert report["checked"] == [name(10)]
+    assert [v["path"] for v in report["violations"]] == [f"prompts/{name(10)}.txt"]
+    assert commit(many, "past the hook", "--no-verify").returncode == 0
+    caught = gm(many, "check", "--base", "base", "--json")
+    assert caught.returncode == 1
+    assert json.loads(caught.stdout)["checked"] == [name(10)]
+    # the config changed since base: every model is judged again
+    with open(many / ".gitmodel.yaml", "a") as stream:
+        stream.write("# a comment is a change\n")
+    git(many, "add", "-A")
+    assert commit(many, "config", "--no-verify").returncode == 0
+    everything = gm(many, "check", "--base", "base", "--json")
+    assert everything.returncode == 1
+    assert len(json.loads(everything.stdout)["checked"]) == MODELS + 1
