@@ -331,19 +331,28 @@ def config_touched(paths: list[str]) -> bool:
 
 def check_scope(root: Path, *, staged: bool, base: str | None) -> set[str] | None:
     """The models `check --staged` and `check --base REV` judge: those whose manifest or pinned paths changed
-    (staged against HEAD; the index, or HEAD, against REV), as the hook narrows a commit. None (every model)
-    when the config changed, REV is unknown (the check then says so) or there is no commit yet."""
+    (staged against HEAD; the index, or HEAD, against REV), as the hook narrows a commit, and with --base also
+    every model with a tag on a commit REV does not contain (a release made since REV can make an unchanged
+    manifest's version a step back: a revert). None (every model) when the config changed, REV is unknown
+    (the check then says so) or there is no commit yet."""
     if git.head_commit(root) is None:
         return None
     args = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
+    tagged: set[str] = set()
     if base is not None:
         commit = git.resolve_commit(root, base)
         if commit is None:
             return None
         args += ["--cached", commit] if staged else [commit, "HEAD"]
+        from gitmodel.repo.tags import parse_tag_name
+
+        for row in git.for_each_ref(root, [f"--no-merged={commit}", "refs/tags"], ["%(refname:strip=2)"]):
+            parsed = parse_tag_name(row[0]) if row else None
+            if parsed is not None:
+                tagged.add(parsed[1]["name"])
     else:
         args += ["--cached"]
     paths = [p.decode("utf-8", "surrogateescape") for p in git.run(root, *args).stdout.split(b"\0") if p]
     if config_touched(paths):
         return None
-    return for_head(root, git.git_dir(root)).affected(paths)
+    return for_head(root, git.git_dir(root)).affected(paths) | tagged
