@@ -1,9 +1,10 @@
 """The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
 
-Three files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
-`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`) and `hookpaths` (which model each
+Four files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
+`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookpaths` (which model each
 path HEAD's manifests pin concerns, `gitmodel.gate.hook_index`: text, so the commit hook searches it without
-parsing it whole; `load_text`/`save_text`). Each is only a cache, so:
+parsing it whole; `load_text`/`save_text`) and `hookpins.json` (the pins of manifests the hook let in, by
+blob id, `gitmodel.gate.hook_index`). Each is only a cache, so:
 
 - a missing, unreadable, corrupt or foreign file loads as empty and is rebuilt;
 - a save that cannot write (read-only `.git`, full disk) is skipped, never an error: the next run rebuilds;
