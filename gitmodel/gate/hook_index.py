@@ -126,7 +126,16 @@ class PathIndex:
     # ------------------------------------------------------------------------------------------- update
 
     def drop(self, name: str) -> None:
-        self.body = re.sub(rb"(?m)^[^\t\n]*\t" + re.escape(_esc(name)) + rb"\n", b"", self.body)
+        """Remove the model's lines: each ends in `\t<name>\n`, which no other line holds (no field holds a tab)."""
+        needle, body = b"\t" + _esc(name) + b"\n", self.body
+        kept, pos = [], 0
+        at = body.find(needle)
+        while at >= 0:
+            kept.append(body[pos : body.rfind(b"\n", 0, at) + 1])
+            pos = at + len(needle)
+            at = body.find(needle, pos)
+        if kept:
+            self.body = b"".join([*kept, body[pos:]])
         self._dict = None
 
     def add(self, lines: bytes) -> None:

@@ -165,3 +165,17 @@ def test_check_staged_and_base_judge_only_what_changed_and_everything_on_a_confi
     everything = gm(many, "check", "--base", "base", "--json")
     assert everything.returncode == 1
     assert len(json.loads(everything.stdout)["checked"]) == MODELS + 1
+
+
+def test_dropping_a_model_keeps_every_other_models_lines() -> None:
+    from gitmodel.gate.hook_index import PathIndex, model_lines
+
+    index = PathIndex(Path("/nonexistent/hookpaths"))
+    index.add(model_lines("models/a.yaml", "a", ["p/a.txt", "shared.txt"]) + model_lines("models/ba.yaml", "ba", ["p/ba.txt"])
+              + model_lines("models/a\tb.yaml", "a\tb", ["shared.txt"]))
+    index.drop("a")
+    assert index.affected(["p/a.txt"]) == set()
+    assert index.affected(["p/ba.txt", "shared.txt"]) == {"ba", "a\tb"}
+    index.drop("a\tb")
+    assert index.affected(["shared.txt", "models/x.yaml"]) == {"x"}
+    assert index.affected(["P/BA.TXT"]) == {"ba"}
