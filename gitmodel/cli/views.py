@@ -75,12 +75,19 @@ def show_status(names: list[str] | None, json_out: bool) -> int:
 
 def show_check(staged: bool, base: str | None, json_out: bool) -> int:
     from gitmodel.cli.progress import progress_for
-    from gitmodel.gate.check import run_check
+    from gitmodel.gate.check import CheckResult, run_check
+    from gitmodel.gate.hook_index import check_scope
+    from gitmodel.infra.progress import Progress
 
     root = _root()
+
+    def check(progress: Progress | None) -> CheckResult:
+        # --staged and --base judge only the models their change concerns (every model on a config change)
+        names = check_scope(root, staged=staged, base=base) if staged or base is not None else None
+        return run_check(root, mode="index" if staged else "worktree", base=base, names=names, progress=progress)
+
     with progress_for(json_out) as progress:
-        result = _memoized(root, lambda: run_check(root, mode="index" if staged else "worktree", base=base,
-                                                   progress=progress))
+        result = _memoized(root, lambda: check(progress))
     if json_out:
         emit_json(result.to_json())
     else:

@@ -1,11 +1,12 @@
 """The lean git-hook entry point: `python -m gitmodel.hook pre-commit|pre-merge-commit|pre-push [--legacy PATH]
 [-- ARGS]`. pre-merge-commit (`git merge` creating a merge commit) is judged as pre-commit is: on the index.
 
-Runs on every `git commit`, so it pays only for what the commit touches. The fast path costs Python's
-start-up plus three git calls and one small JSON file: `git diff --cached` names the staged paths, and
-`.git/gitmodel/hookindex.json` maps each manifest's staged blob id to the paths it pins (files, `.dvc`
-pointers, params file, environment lock). A commit that stages no manifest and no pinned path leaves
-without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
+Runs on every `git commit`, so it pays only for what the commit touches, not for the number of models.
+The fast path costs Python's start-up plus three git calls and one substring search per staged path:
+`git diff --cached` names the staged paths, one `git cat-file --batch-check` names HEAD's config blob and
+manifests tree, and `.git/gitmodel/hookpaths` (`gitmodel.gate.hook_index`, kept current with HEAD by those
+ids) says which model pins each path (files, `.dvc` pointers, params file, environment lock). A commit that
+stages no manifest and no pinned path leaves without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
 `commit PATH` are judged on what they commit), narrowed to the affected models. A content-keyed cache
 (`gitmodel.infra.parse_cache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
 are schema-validated by `gitmodel.model.schema_check` (jsonschema only to explain a failure).
@@ -22,66 +23,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitmodel.infra import cache
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
 from gitmodel.repo import git
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
-INDEX_FILE = "hookindex.json"
-INDEX_FORMAT = 2  # 2: each model's `folds` (its pins and manifest as a macOS/Windows checkout names them)
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
 
 
 def _say(line: str) -> None:
     # Hooks talk to the person committing through stderr (git shows it; stdout may be a pipe).
     sys.stderr.write(line + "\n")
-
-
-# --------------------------------------------------------------------------------------- hook index
-
-
-class HookIndex:
-    """What the fast path needs to know without parsing YAML, kept in `<git dir>/gitmodel/hookindex.json`.
-
-    A plain class: importing dataclasses (and inspect) would cost the hook ~20 ms.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.config = ""              # "blob <id>" of the staged config when the index was built
-        self.manifests_dir = "models"
-        self.models: dict[str, dict[str, object]] = {}  # manifest path → {oid, name, pins}
-        self.dirty = False
-
-    @classmethod
-    def load(cls, git_dir: Path) -> HookIndex:
-        index = cls(cache.cache_file(git_dir, INDEX_FILE))
-        data = cache.load(index.path, INDEX_FORMAT)  # {} when missing, corrupt or another gitmodel version's
-        models = data.get("models")
-        if isinstance(data.get("config"), str) and isinstance(data.get("manifests"), str) and isinstance(models, dict):
-            index.config, index.manifests_dir = data["config"], data["manifests"]
-            index.models = {k: v for k, v in models.items() if isinstance(v, dict)
-                            and isinstance(v.get("oid"), str) and isinstance(v.get("pins"), list)
-                            and isinstance(v.get("folds"), list)}
-        return index
-
-    def save(self) -> None:
-        if self.dirty and cache.save(self.path, INDEX_FORMAT, {"config": self.config, "manifests": self.manifests_dir,
-                                                               "models": self.models}):
-            self.dirty = False  # not saved (a read-only .git must not block a commit): the next run rebuilds it
-
-
-def _staged_manifests_dir(root: Path) -> str:
-    """The manifests directory the STAGED config names (never the working tree's: issue 13, item 5)."""
-    from gitmodel.infra.fileio import parse_yaml
-    from gitmodel.model.config import from_dict
-
-    spec = f":{CONFIG_FILE}"
-    blob = git.cat_files(root, [spec]).get(spec)
-    if blob is None:
-        return "models"
-    where = f"{CONFIG_FILE} (index)"
-    return from_dict(parse_yaml(blob, where=where), where=where).manifests
 
 
 class ParseMemo:
@@ -108,63 +59,6 @@ class ParseMemo:
             self.new.clear()
 
 
-def refresh_index(root: Path, index: HookIndex, staged_manifests: dict[str, git.IndexEntry],
-                  memo: ParseMemo | None = None) -> None:
-    """Bring the index up to date with the staged manifests, parsing (YAML) only the ones whose blob moved."""
-    prefix = index.manifests_dir.rstrip("/") + "/"
-    current = {p: e for p, e in staged_manifests.items() if p.startswith(prefix) and p.endswith(".yaml")}
-    for gone in set(index.models) - set(current):
-        del index.models[gone]
-        index.dirty = True
-    stale = [p for p, e in current.items() if index.models.get(p, {}).get("oid") != e.oid]
-    if not stale:
-        return
-    if memo is not None:
-        memo.install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
-    from gitmodel.infra.fileio import parse_yaml  # only now: a manifest moved since the last run
-    from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
-
-    blobs = git.cat_files(root, [f":{p}" for p in stale])
-    for path in stale:
-        try:
-            doc = parse_yaml(blobs.get(f":{path}") or b"", where=path)
-        except GitmodelError:
-            doc = None  # judged (and reported) by the full check whenever it is staged
-        index.models[path] = index_entry(path, current[path].oid, path[len(prefix) : -len(".yaml")], pinned_paths(doc))
-        index.dirty = True
-
-
-def index_entry(manifest: str, oid: str, name: str, pins: list[str]) -> dict[str, object]:
-    """One model in the hook index: its pins, and those and its manifest as a macOS/Windows checkout names them."""
-    return {"oid": oid, "name": name, "pins": pins, "folds": sorted({git.fold_path(p) for p in [*pins, manifest]})}
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-
-def affected_models(index: HookIndex, staged: list[str]) -> set[str]:
-    """Names of the models whose manifest or a pinned path (or a file inside a pinned directory) is staged."""
-    prefix = index.manifests_dir.rstrip("/") + "/"
-    # pinned paths as a macOS/Windows checkout names them (folded once, when the manifest moved): a staged
-    # path that IS a pinned path there (`Prompts/x.txt`, NFD, `x.txt.`) concerns the model too, and so does
-    # one that is its manifest there (`models/x.yaml.` is no manifest here)
-    folded: dict[str, set[str]] = {}
-    for entry in index.models.values():
-        name, folds = str(entry.get("name")), entry.get("folds")
-        for key in folds if isinstance(folds, list) else ():  # load() keeps only entries that have them
-            folded.setdefault(str(key), set()).add(name)
-    names: set[str] = set()
-    for path in staged:
-        if path.startswith(prefix) and path.endswith(".yaml"):
-            names.add(path[len(prefix) : -len(".yaml")])
-            continue
-        for candidate in _ancestors(path):
-            names |= folded.get(git.fold_path(candidate), set())
-    return names
-
-
 # -------------------------------------------------------------------------------------------- pre-commit
 
 
@@ -178,53 +72,56 @@ def _repo() -> tuple[Path, Path]:
     return Path(lines[0]), Path(lines[1])
 
 
-def staged_paths(root: Path) -> list[str]:
-    """Paths whose staged content differs from HEAD (added, modified, deleted), from GIT_INDEX_FILE's index."""
-    raw = git.run(root, "diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff").stdout
-    return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+def staged_blobs(root: Path) -> dict[str, str]:
+    """Path → staged blob id ("" when deleted) of each path whose staged content differs from HEAD (added,
+    modified, deleted), from GIT_INDEX_FILE's index."""
+    raw = git.run(root, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff").stdout
+    fields = raw.split(b"\0")
+    out: dict[str, str] = {}
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].decode().split(" ")  # ":<old mode> <new mode> <old id> <new id> <status>"
+        out[fields[i + 1].decode("utf-8", "surrogateescape")] = "" if meta[-1] == "D" else meta[3]
+    return out
 
 
 def pre_commit(root: Path, git_dir: Path) -> int:
-    staged = staged_paths(root)
+    blobs = staged_blobs(root)
+    staged = list(blobs)
     if not staged:
         return 0
-    index = HookIndex.load(git_dir)
     memo = ParseMemo(git_dir)
-    # Everything is read from the index, the config too: the staged config's blob id is its key, and the
-    # same ls-files call that lists the staged manifests names it (no extra git call when it is unchanged).
-    listing = git.ls_files_stage(root, [index.manifests_dir + "/", CONFIG_FILE])
-    config_entry = listing.pop(CONFIG_FILE, None)
-    config = f"blob {config_entry.oid}" if config_entry is not None else "absent"
-    if config != index.config:
-        manifests_dir = "models"
-        if config_entry is not None:
-            memo.install()
-            manifests_dir = _staged_manifests_dir(root)
-        if manifests_dir != index.manifests_dir:
-            index.models = {}
-            listing = git.ls_files_stage(root, [manifests_dir + "/"])
-        index.config, index.manifests_dir, index.dirty = config, manifests_dir, True
-    refresh_index(root, index, listing, memo)
-    names: set[str] | None = affected_models(index, staged)
-    index.save()
-    memo.save()
+    from gitmodel.gate.hook_index import config_touched, for_head, manifests_dir
+
     policy_base = None
-    config_key = git.fold_path(CONFIG_FILE)
-    if any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == config_key for p in staged if "/" not in p):
+    if config_touched(staged):
         # the config (or a path that IS it on a macOS/Windows checkout) is staged: a new policy or manifests
-        # directory, so judge every model
-        names = None
+        # directory, so judge every model ...
+        names: set[str] | None = None
         policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
-    elif not names:
-        return 0
+        memo.install()
+        prefix = manifests_dir(root, f":{CONFIG_FILE}").rstrip("/") + "/"
+    else:
+        # the staged config is HEAD's: HEAD's pins say which models an unstaged-manifest path concerns, and
+        # a staged manifest concerns its own model (gitmodel.gate.hook_index)
+        paths = for_head(root, git_dir, memo)
+        names = paths.affected(staged)
+        memo.save()
+        if not names:
+            return 0
+        prefix = paths.manifests.rstrip("/") + "/"
     # staged manifests are schema-validated; gitmodel.model.schema_check answers "valid" without importing
     # jsonschema, which is loaded only to decide and explain a manifest that fails
-    full = {p for p in staged if p in index.models}
+    full = {p for p in staged if p.startswith(prefix) and p.endswith(".yaml")}
 
     from gitmodel.gate.check import run_check
 
     memo.install()
     result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir, policy_base=policy_base)
+    if result.ok and full:
+        from gitmodel.gate.hook_index import note_staged
+
+        # the next commit's index update then parses nothing
+        note_staged(root, git_dir, {p: blobs[p] for p in sorted(full)}, memo)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

@@ -1,9 +1,11 @@
 """The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
 
-Four files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
-`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookindex.json` (what each
-staged manifest pins, `gitmodel.gate.hook`) and `judged.json` (each work-tree model's check, keyed by the stat
-of everything it read, `gitmodel.gate.judged`). Each is only a cache, so:
+Five files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
+`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookpaths` (which model each
+path HEAD's manifests pin concerns, `gitmodel.gate.hook_index`: text, so the commit hook searches it without
+parsing it whole; `load_text`/`save_text`), `hookpins.json` (the pins of manifests the hook let in, by
+blob id, `gitmodel.gate.hook_index`) and `judged.json` (each work-tree model's check, keyed by the stat of
+everything it read, `gitmodel.gate.judged`). Each is only a cache, so:
 
 - a missing, unreadable, corrupt or foreign file loads as empty and is rebuilt;
 - a save that cannot write (read-only `.git`, full disk) is skipped, never an error: the next run rebuilds;
@@ -53,4 +55,30 @@ def save(path: Path, fmt: int, body: dict[str, Any]) -> bool:
         atomic_write(path, payload, durable=False)
     except GitmodelError:
         return False  # a read-only repository must not fail a command (or block a commit) over a cache
+    return True
+
+
+def _text_stamp(fmt: int) -> bytes:
+    return f"gitmodel-cache {fmt} {__version__}\n".encode()
+
+
+def load_text(path: Path, fmt: int) -> bytes | None:
+    """The body of the text cache at `path` when this gitmodel wrote it in format `fmt`; None otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    stamp = _text_stamp(fmt)
+    return data[len(stamp) :] if data.startswith(stamp) else None
+
+
+def save_text(path: Path, fmt: int, body: bytes) -> bool:
+    """Write `body` under a first line stamping `fmt` and gitmodel's version, atomically; False if it could not."""
+    from gitmodel.infra.errors import GitmodelError
+    from gitmodel.infra.fileio import atomic_write
+
+    try:
+        atomic_write(path, _text_stamp(fmt) + body, durable=False)
+    except GitmodelError:
+        return False
     return True

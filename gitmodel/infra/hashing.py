@@ -201,10 +201,16 @@ class HashCache:
         self._loaded = True
         data = cache.load(self.path, CACHE_FORMAT)  # {} when missing, corrupt or another version's
         files, blobs = data.get("files"), data.get("blobs")
+        # each entry is checked when read (`_file_entry`, `blob_sha256`), not all on load: the commit hook
+        # reads two of 20,000 (validating all cost it ~50 ms at 10,000 models); a bad one is never served
         if isinstance(files, dict):
-            self._files = {k: v for k, v in files.items() if isinstance(k, str) and _is_stat_entry(v)}
+            self._files = files
         if isinstance(blobs, dict):
-            self._blobs = {k: v for k, v in blobs.items() if _is_oid(k) and _is_sha256(v)}
+            self._blobs = blobs
+
+    def _file_entry(self, key: str) -> list[int | str] | None:
+        cached = self._files.get(key)
+        return cached if _is_stat_entry(cached) else None
 
     def _key(self, path: Path) -> str | None:
         # Keys are relative to the work tree so the cache survives moving the checkout; a path outside
@@ -227,7 +233,7 @@ class HashCache:
         key = self._key(Path(path))
         signature = [info.st_size, info.st_mtime_ns, info.st_ino]
         if key is not None:
-            cached = self._files.get(key)
+            cached = self._file_entry(key)
             if cached is not None and cached[:3] == signature:
                 return str(cached[3])
         digest = self._hasher(Path(path))
@@ -259,7 +265,8 @@ class HashCache:
     def blob_sha256(self, oid: str) -> str | None:
         """The sha256 recorded for a git blob id, or None."""
         self._load()
-        return self._blobs.get(oid)
+        found = self._blobs.get(oid)
+        return found if _is_sha256(found) else None
 
     def put_blob(self, oid: str, sha256: str) -> None:
         """Record the sha256 of a git blob; blobs are content-addressed, so this never goes stale."""

@@ -171,13 +171,13 @@ def ls_files_stage(root: Path, paths: Iterable[str] = ()) -> dict[str, IndexEntr
     """Staged entries (mode, blob id) for `paths` (all when empty), from the index git uses for this commit."""
     args = ["ls-files", "--stage", "-z", "--"] + list(paths)
     entries: dict[str, IndexEntry] = {}
-    for record in run(root, *args).stdout.split(b"\0"):
+    make = tuple.__new__  # IndexEntry(...) runs Python code per entry: 30,000 of them at 10,000 models
+    for record in run(root, *args).stdout.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
             continue
-        meta, path = record.split(b"\t", 1)
-        mode, oid, _stage = meta.decode().split(" ")
-        text = path.decode("utf-8", "surrogateescape")
-        entries[text] = IndexEntry(mode, oid, text)
+        meta, _, text = record.partition("\t")
+        mode, oid, _stage = meta.split(" ")
+        entries[text] = make(IndexEntry, (mode, oid, text))
     return entries
 
 

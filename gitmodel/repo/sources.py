@@ -216,6 +216,7 @@ class _GitSource(Source):
         self._entries: dict[str, git.IndexEntry] | None = None
         self._preloaded: dict[str, bytes | None] = {}
         self._folded: dict[str, list[str]] | None = None
+        self._joined: tuple[str, str] | None = None  # (NUL-joined listing, lowered when that folds it)
 
     def _spec(self, path: str) -> str:
         raise NotImplementedError
@@ -307,16 +308,47 @@ class _GitSource(Source):
     def lookalikes(self, pinned: str) -> list[str]:
         """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive
         checkout (`Prompts/x.txt` for `prompts/x.txt`): there git writes both to one file."""
+        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
+        if self._joined is None:
+            joined = "\0" + "\0".join(self.entries) + "\0"
+            # when no path needs more than lower() to fold (ASCII, no component ending in a dot or space),
+            # the folded listing is the listing lowered at once: searched, not folded path by path
+            plain = joined.isascii() and not any(s in joined for s in (" /", "./", " \0", ".\0"))
+            self._joined = (joined, joined.lower() if plain else "")
+        joined, lowered = self._joined
+        if lowered:
+            return self._lookalikes_in(joined, lowered, pinned, key, inside)
         if self._folded is None:
             self._folded = {}
             for p in self.entries:
                 self._folded.setdefault(git.fold_path(p), []).append(p)
-        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
         found = [p for p in self._folded.get(key, []) if p != pinned]
         if pinned not in self.entries and any(p.startswith(inside) for p in self.entries):  # a directory
             key_inside = key.rstrip("/") + "/"
             found += [p for k, ps in self._folded.items() if k.startswith(key_inside)
                       for p in ps if not p.startswith(inside)]
+        return sorted(found)
+
+    @staticmethod
+    def _lookalikes_in(joined: str, lowered: str, pinned: str, key: str, inside: str) -> list[str]:
+        """`lookalikes` over the NUL-joined listing and its lowered copy (same offsets: ASCII)."""
+        found = []
+        needle = "\0" + key + "\0"
+        at = lowered.find(needle)
+        while at >= 0:
+            path = joined[at + 1 : at + len(needle) - 1]
+            if path != pinned:
+                found.append(path)
+            at = lowered.find(needle, at + len(needle) - 1)
+        if f"\0{pinned}\0" not in joined and f"\0{inside}" in joined:  # a directory
+            needle = "\0" + key.rstrip("/") + "/"
+            at = lowered.find(needle)
+            while at >= 0:
+                end = joined.index("\0", at + 1)
+                path = joined[at + 1 : end]
+                if not path.startswith(inside):
+                    found.append(path)
+                at = lowered.find(needle, end)
         return sorted(found)
 
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from gitmodel.gate import install as hooks
-from gitmodel.gate.hook import HookIndex, affected_models, index_entry
+from gitmodel.gate.hook_index import PathIndex, model_lines
 from gitmodel.gate.prepush import PushedRef, judge_push, parse_push_lines
 from gitmodel.infra.resources import templates_dir
 from gitmodel.model.components import pinned_paths
@@ -145,7 +145,7 @@ def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None
     code, mods = imported_modules(gmrepo, "pre-commit")
     assert code == 0
     assert not mods & {*HEAVY, "yaml"}, mods & {*HEAVY, "yaml"}
-    assert (git_dir(gmrepo) / "gitmodel" / "hookindex.json").is_file()
+    assert (git_dir(gmrepo) / "gitmodel" / "hookpaths").is_file()
     ok = commit(gmrepo, "unrelated")
     assert ok.returncode == 0, ok.stderr
     assert ok.stderr == ""  # silent when no model is touched
@@ -231,27 +231,28 @@ def test_index_follows_branch_switches(gmrepo: Path) -> None:
 def test_an_index_written_by_another_gitmodel_version_is_rebuilt(gmrepo: Path) -> None:
     """Issue 15: stale pins must not survive an upgrade. An index stamped by another version, whose entry for
     the staged manifest blob pins nothing, would wave an unbumped prompt edit through if it were trusted."""
-    import json
-
     import gitmodel
 
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
-    index_file = git_dir(gmrepo) / "gitmodel" / "hookindex.json"
-    written = json.loads(index_file.read_text())
-    assert written["gitmodel"] == gitmodel.__version__
-    entry = written["models"]["models/sentiment.yaml"]
-    assert "prompts/sentiment.txt" in entry["pins"]
-    entry["pins"], entry["folds"] = [], []  # what an older release might have computed
-    index_file.write_text(json.dumps({**written, "gitmodel": "0.0.1"}))
+    (gmrepo / "notes.txt").write_text("the next commit brings the index up to HEAD\n")
+    git(gmrepo, "add", "notes.txt")
+    assert commit(gmrepo, "notes").returncode == 0
+    index_file = git_dir(gmrepo) / "gitmodel" / "hookpaths"
+    stamp, written = index_file.read_bytes().split(b"\n", 1)
+    assert stamp.decode().endswith(f" {gitmodel.__version__}")
+    assert b"\nprompts/sentiment.txt\tsentiment\n" in written
+    # what an older release might have computed: the manifest pins nothing
+    dropped = b"".join(line for line in written.splitlines(keepends=True) if b"\tsentiment" not in line)
+    index_file.write_bytes(stamp.replace(gitmodel.__version__.encode(), b"0.0.1") + b"\n" + dropped)
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited after the upgrade\n")
     git(gmrepo, "add", "prompts")
     refused = commit(gmrepo, "edit without a bump")
     assert refused.returncode == 1, refused.stderr
     assert "prompts/sentiment.txt: prompts changed" in refused.stderr
-    rebuilt = json.loads(index_file.read_text())
-    assert rebuilt["gitmodel"] == gitmodel.__version__
-    assert "prompts/sentiment.txt" in rebuilt["models"]["models/sentiment.yaml"]["pins"]
+    stamp, rebuilt = index_file.read_bytes().split(b"\n", 1)
+    assert stamp.decode().endswith(f" {gitmodel.__version__}")
+    assert b"\nprompts/sentiment.txt\tsentiment\n" in rebuilt
 
 
 def test_deleting_a_released_manifest_is_refused(gmrepo: Path) -> None:
@@ -282,13 +283,12 @@ def test_pins_and_affected_models() -> None:
     assert pinned_paths(doc) == sorted(["w.bin", "w.bin.dvc", "data/dir", "data/dir.dvc", "p.txt", "params.yaml",
                                         "requirements.lock"])
     assert pinned_paths("not a mapping") == []
-    index = HookIndex(Path("/nonexistent/hookindex.json"))
-    index.models = {"models/a.yaml": index_entry("models/a.yaml", "1", "a", pinned_paths(doc)),
-                    "models/b.yaml": index_entry("models/b.yaml", "2", "b", ["other.txt"])}
-    assert affected_models(index, ["src/app.py", "README.md"]) == set()
-    assert affected_models(index, ["data/dir/part-1.csv"]) == {"a"}
-    assert affected_models(index, ["w.bin.dvc", "other.txt"]) == {"a", "b"}
-    assert affected_models(index, ["models/new.yaml"]) == {"new"}
+    index = PathIndex(Path("/nonexistent/hookpaths"))
+    index.add(model_lines("models/a.yaml", "a", pinned_paths(doc)) + model_lines("models/b.yaml", "b", ["other.txt"]))
+    assert index.affected(["src/app.py", "README.md"]) == set()
+    assert index.affected(["data/dir/part-1.csv"]) == {"a"}
+    assert index.affected(["w.bin.dvc", "other.txt"]) == {"a", "b"}
+    assert index.affected(["models/new.yaml"]) == {"new"}
 
 
 # ------------------------------------------------------------------------------------------ install
@@ -405,7 +405,7 @@ def test_linked_worktree_shares_the_hooks(gmrepo: Path, tmp_path: Path) -> None:
     refused = commit(wt, "edit")
     assert refused.returncode == 1
     assert "prompts/sentiment.txt: prompts changed" in refused.stderr
-    assert (git_dir(wt) / "gitmodel" / "hookindex.json").is_file()
+    assert (git_dir(wt) / "gitmodel" / "hookpaths").is_file()
 
 
 def test_core_hooks_path_is_respected(gmrepo: Path) -> None:

@@ -181,6 +181,25 @@ def test_case_and_unicode_lookalikes_of_a_pinned_path(repo: Path) -> None:
     assert work.lookalikes("prompts/x.txt") == []                    # a work tree has none of its own
 
 
+def test_lookalikes_in_an_ascii_listing_match_the_path_by_path_fold(repo: Path) -> None:
+    """An ASCII listing is searched lowered at once (no fold per path): the same answers, prefixes and
+    look-alike directories included; a trailing dot anywhere sends it back to the path-by-path fold."""
+    for path in ("prompts/x.txt", "Prompts/x.txt", "prompts/x.txt.bak", "data/dir/a", "DATA/Dir/b",
+                 "data/dirt", "PROMPTS/X.TXT"):
+        write(repo, path, path + "\n")
+    commit_all(repo, "ascii lookalikes")
+    _, index, commit = sources(repo)
+    for source in (index, commit):
+        assert source.lookalikes("prompts/x.txt") == ["PROMPTS/X.TXT", "Prompts/x.txt"]
+        assert source.lookalikes("data/dir") == ["DATA/Dir/b"]
+        assert source.lookalikes("data/dirt") == []
+        assert source.lookalikes("Data/Dir/a") == ["data/dir/a"]
+    write(repo, "prompts/x.txt.", "trailing dot\n")
+    commit_all(repo, "a trailing dot")
+    _, index, _ = sources(repo)
+    assert index.lookalikes("prompts/x.txt") == ["PROMPTS/X.TXT", "Prompts/x.txt", "prompts/x.txt."]
+
+
 def test_tracked_at_is_the_path_or_what_is_under_it(repo: Path) -> None:
     write(repo, "data/a", "1")
     write(repo, "data/b/c", "2")

@@ -1,0 +1,367 @@
+"""The commit hook's path index: which models a staged path concerns, in time proportional to the commit.
+
+`<git dir>/gitmodel/hookpaths` describes HEAD's manifests. Its first line (after the stamp of
+`gitmodel.infra.cache`: format and gitmodel version) names what it describes by git's own ids — the blob
+id of HEAD's `.gitmodel.yaml`, the tree id of HEAD's manifests directory, and that directory — and each
+other line is `<folded path>\\t<model>`: every path a manifest pins and the manifest itself, as a macOS or
+Windows checkout names them (`gitmodel.repo.git.fold_path`). It stays text so the hook never parses it
+whole: a lookup is a substring search of the bytes (~0.1 ms at 10,000 models).
+
+Kept current against HEAD, never against the index: a path that is not staged is HEAD's, so HEAD's pins
+decide which models it concerns, and a staged manifest concerns its own model by name. One
+`git cat-file --batch-check` gives HEAD's config blob and manifests tree; when only the tree moved (the
+last commit changed a manifest), `git diff-tree` between the tree the file describes and HEAD's names the
+manifests to re-read — only those are parsed. A new config, a moved manifests directory, or a missing,
+corrupt or foreign file (another gitmodel version's) rebuilds it from `git ls-tree`.
+
+Standard library, `gitmodel.repo.git` and `gitmodel.infra` only, like the hook; yaml only to parse a
+manifest the parse cache has not seen.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gitmodel.infra import cache
+from gitmodel.repo import git
+
+FILE = "hookpaths"
+FORMAT = 1
+CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
+DEFAULT_MANIFESTS = "models"
+MANY = 64       # more candidate keys than this: split the file into a dict once rather than search it each time
+REBUILD = 2000  # more changed manifests than this since the last run: rebuild rather than patch
+
+
+def _esc(text: str) -> bytes:
+    """`text` as one field of a line (tab, newline and backslash escaped: git paths may hold them)."""
+    data = text.encode("utf-8", "surrogateescape")
+    if b"\\" in data or b"\t" in data or b"\n" in data:
+        data = data.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+    return data
+
+
+def _unesc(data: bytes) -> str:
+    if b"\\" in data:
+        data = re.sub(rb"\\(.)", lambda m: {b"t": b"\t", b"n": b"\n"}.get(m.group(1), m.group(1)), data)
+    return data.decode("utf-8", "surrogateescape")
+
+
+def model_lines(manifest: str, name: str, pins: list[str]) -> bytes:
+    """One model's lines: its pins and manifest, folded as a macOS/Windows checkout names them."""
+    value = _esc(name)
+    return b"".join(_esc(key) + b"\t" + value + b"\n" for key in sorted({git.fold_path(p) for p in [*pins, manifest]}))
+
+
+class PathIndex:
+    """HEAD's folded pins → model names, as the bytes of `hookpaths` (see the module docstring)."""
+
+    def __init__(self, path: Path, config: str = "", tree: str = "", manifests: str = DEFAULT_MANIFESTS,
+                 body: bytes = b"\n") -> None:
+        self.path = path
+        self.config = config        # blob id of HEAD's config, or "absent"
+        self.tree = tree            # tree id of HEAD's manifests directory, or "none"
+        self.manifests = manifests
+        self.body = body            # b"\n" + lines: every record follows a newline
+        self._dict: dict[bytes, set[str]] | None = None
+
+    @classmethod
+    def load(cls, git_dir: Path) -> PathIndex:
+        index = cls(cache.cache_file(git_dir, FILE))
+        data = cache.load_text(index.path, FORMAT)  # None when missing or another gitmodel version's
+        if data is None or not data.startswith(b"head ") or b"\n" not in data:
+            return index
+        header, rest = data.split(b"\n", 1)
+        fields = header.decode("utf-8", "surrogateescape").split(" ", 3)
+        if len(fields) != 4:
+            return index
+        index.config, index.tree = fields[1], fields[2]
+        index.manifests = _unesc(fields[3].encode("utf-8", "surrogateescape"))
+        index.body = b"\n" + rest
+        return index
+
+    def save(self) -> bool:
+        header = f"head {self.config} {self.tree} ".encode() + _esc(self.manifests) + b"\n"
+        return cache.save_text(self.path, FORMAT, header + self.body[1:])
+
+    # ------------------------------------------------------------------------------------------- lookup
+
+    def names_for(self, keys: list[str]) -> set[str]:
+        """Models whose pins or manifest fold to one of `keys` (folded paths)."""
+        found: set[str] = set()
+        if len(keys) > MANY:
+            if self._dict is None:
+                self._dict = {}
+                for line in self.body.split(b"\n"):
+                    field, _, value = line.partition(b"\t")
+                    if value:
+                        self._dict.setdefault(field, set()).add(_unesc(value))
+            for wanted in keys:
+                found |= self._dict.get(_esc(wanted), set())
+            return found
+        for wanted in keys:
+            needle = b"\n" + _esc(wanted) + b"\t"
+            at = self.body.find(needle)
+            while at >= 0:
+                start = at + len(needle)
+                found.add(_unesc(self.body[start : self.body.index(b"\n", start)]))
+                at = self.body.find(needle, start)
+        return found
+
+    def affected(self, staged: list[str]) -> set[str]:
+        """Names of the models a staged path concerns: its manifest, or a path it pins (or a file inside a
+        pinned directory), also as a macOS/Windows checkout names them (`Prompts/x.txt`, NFD, `x.txt.`)."""
+        prefix = self.manifests.rstrip("/") + "/"
+        names: set[str] = set()
+        keys: set[str] = set()
+        for path in staged:
+            if path.startswith(prefix) and path.endswith(".yaml"):
+                names.add(path[len(prefix) : -len(".yaml")])
+                continue
+            parts = path.split("/")
+            keys.update(git.fold_path("/".join(parts[:i])) for i in range(len(parts), 0, -1))
+        return names | self.names_for(sorted(keys))
+
+    # ------------------------------------------------------------------------------------------- update
+
+    def drop(self, name: str) -> None:
+        """Remove the model's lines: each ends in `\t<name>\n`, which no other line holds (no field holds a tab)."""
+        needle, body = b"\t" + _esc(name) + b"\n", self.body
+        kept, pos = [], 0
+        at = body.find(needle)
+        while at >= 0:
+            kept.append(body[pos : body.rfind(b"\n", 0, at) + 1])
+            pos = at + len(needle)
+            at = body.find(needle, pos)
+        if kept:
+            self.body = b"".join([*kept, body[pos:]])
+        self._dict = None
+
+    def add(self, lines: bytes) -> None:
+        self.body += lines
+        self._dict = None
+
+
+def _head_ids(root: Path, manifests: str) -> tuple[str, str]:
+    """(blob id | "absent", tree id | "none") of HEAD's config and manifests directory: one git call."""
+    specs = [f"HEAD:{CONFIG_FILE}", f"HEAD:{manifests.rstrip('/')}"]
+    out = git.run(root, "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode(), check=False).text
+    lines = out.splitlines()
+    ids = []
+    for want, line in zip(("blob", "tree"), lines + [""] * (2 - len(lines)), strict=False):
+        parts = line.split(" ")
+        ids.append(parts[0] if len(parts) == 3 and parts[1] == want else "")
+    return ids[0] or "absent", ids[1] or "none"
+
+
+def _pins_of(root: Path, oids: dict[str, str], memo: object, git_dir: Path | None = None
+             ) -> dict[str, list[str]]:
+    """Manifest path → pinned paths, for manifests given by blob id: from `hookpins.json` (what the hook
+    noted when the manifest was staged: the commit after a model changed then imports no YAML), else
+    parsed through the parse cache."""
+    if not oids:
+        return {}
+    noted = load_pins(git_dir) if git_dir is not None else {}
+    out = {p: noted[oid] for p, oid in oids.items() if oid in noted}
+    rest = {p: oid for p, oid in oids.items() if p not in out}
+    if not rest:
+        return out
+    install = getattr(memo, "install", None)
+    if install is not None:
+        install()  # a manifest `gitmodel bump` wrote is known already: no YAML parse
+    from gitmodel.infra.errors import GitmodelError
+    from gitmodel.infra.fileio import parse_yaml, parsed_blob
+    from gitmodel.model.components import pinned_paths  # what a manifest pins: the registry's one walk
+
+    unknown = [p for p, oid in rest.items() if not parsed_blob(oid)[0]]
+    blobs = git.cat_files(root, [rest[p] for p in unknown])
+    for path, oid in rest.items():
+        known, doc = parsed_blob(oid)
+        if not known:
+            try:
+                doc = parse_yaml(blobs.get(oid) or b"", where=path)
+            except GitmodelError:
+                doc = None  # judged (and reported) by the full check whenever it is staged
+        out[path] = pinned_paths(doc)
+    return out
+
+
+PINS_FILE = "hookpins.json"
+PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-addressed, so never stale; and
+# "expect": {"from": tree, "tree": tree, "changes": {path: blob id}}, the commit the hook last let in
+KEEP_PINS = 256
+
+
+def load_pins(git_dir: Path) -> dict[str, list[str]]:
+    pins = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("pins")
+    if not isinstance(pins, dict):
+        return {}
+    return {k: v for k, v in pins.items() if isinstance(v, list) and all(isinstance(p, str) for p in v)}
+
+
+def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) -> None:
+    """Remember the pins of the staged manifests `paths` (path → blob id, "" when deleted) by blob id, for
+    the run after they are committed."""
+    staged = {p: oid for p, oid in paths.items() if oid}
+    noted = load_pins(git_dir)
+    if not staged:
+        return
+    pins = _pins_of(root, staged, memo)
+    fresh = {staged[p]: pins[p] for p in staged}
+    kept = {k: v for k, v in noted.items() if k not in fresh}
+    kept.update(fresh)
+    body: dict[str, object] = {"pins": dict(list(kept.items())[-KEEP_PINS:])}
+    index = PathIndex.load(git_dir)
+    prefix = index.manifests.rstrip("/") + "/"
+    if set(staged) == set(paths) and all(p.startswith(prefix) for p in paths):
+        # the tree the commit will give the manifests directory: the next run then needs no diff-tree
+        tree = expected_tree(root, index.tree, prefix, staged)
+        if tree is not None:
+            body["expect"] = {"from": index.tree, "tree": tree, "changes": staged}
+    cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, body)
+
+
+def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
+    prefix = index.manifests.rstrip("/") + "/"
+    listing = git.ls_tree(root, "HEAD", [prefix]) if index.tree != "none" else {}
+    oids = {p: e.oid for p, e in listing.items() if p.startswith(prefix) and p.endswith(".yaml")}
+    pins = _pins_of(root, oids, memo)
+    index.body = b"\n" + b"".join(model_lines(p, p[len(prefix) : -len(".yaml")], pins[p]) for p in sorted(pins))
+    index._dict = None
+
+
+def _changed_trees(root: Path, prefix: str, old_tree: str, new_tree: str) -> dict[str, str] | None:
+    """Manifest path → new blob id ("" when deleted) between two manifests trees (`git diff-tree`)."""
+    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, new_tree, check=False)
+    if raw.returncode != 0:
+        return None
+    fields = raw.stdout.split(b"\0")
+    changed: dict[str, str] = {}
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].decode().split(" ")
+        path = prefix + fields[i + 1].decode("utf-8", "surrogateescape")
+        if path.endswith(".yaml") and len(meta) == 5:
+            changed[path] = "" if meta[4] == "D" else meta[3]
+    return changed
+
+
+def expected_tree(root: Path, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
+    """The id the manifests tree `tree` gets when the manifests `staged` (path → blob id, each already in
+    it, directly under it) change to those blobs; None when that is not so simple (then diff-tree decides).
+
+    A guess only ever spares a git call: it is used when HEAD's tree id equals it, which proves the tree."""
+    if tree in ("", "none") or not staged:
+        return None
+    import hashlib
+
+    raw = git.run(root, "cat-file", "tree", tree, check=False)
+    content = bytearray(raw.stdout if raw.returncode == 0 else b"")
+    width = len(tree) // 2
+    for path, oid in staged.items():
+        name = path[len(prefix) :].encode("utf-8", "surrogateescape")
+        at = content.find(b" " + name + b"\0")
+        if b"/" in name or at < 0 or len(oid) != len(tree):
+            return None
+        start = at + len(name) + 2
+        content[start : start + width] = bytes.fromhex(oid)
+    digest = hashlib.sha1 if width == 20 else hashlib.sha256
+    return digest(b"tree %d\0" % len(content) + bytes(content)).hexdigest()
+
+
+def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
+    """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
+    prefix = index.manifests.rstrip("/") + "/"
+    expect = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("expect")
+    changed: dict[str, str] | None = None  # manifest path → new blob id ("" when deleted)
+    if isinstance(expect, dict) and expect.get("from") == old_tree and expect.get("tree") == index.tree \
+            and isinstance(expect.get("changes"), dict):
+        changed = {str(p): str(oid) for p, oid in expect["changes"].items()}  # the commit the hook let in
+    if changed is None:
+        changed = _changed_trees(root, prefix, old_tree, index.tree)
+    if changed is None or len(changed) > REBUILD:
+        return False
+    pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo, git_dir)
+    for path in changed:
+        name = path[len(prefix) : -len(".yaml")]
+        index.drop(name)
+        if path in pins:
+            index.add(model_lines(path, name, pins[path]))
+    return True
+
+
+def for_head(root: Path, git_dir: Path, memo: object = None) -> PathIndex:
+    """The path index brought up to date with HEAD (see the module docstring); saved when it moved."""
+    index = PathIndex.load(git_dir)
+    config, tree = _head_ids(root, index.manifests)
+    if config == index.config and tree == index.tree:
+        return index
+    if config != index.config:
+        if config != "absent":
+            install = getattr(memo, "install", None)
+            if install is not None:
+                install()
+        manifests = manifests_dir(root, f"HEAD:{CONFIG_FILE}") if config != "absent" else DEFAULT_MANIFESTS
+        if manifests != index.manifests:
+            index.manifests = manifests
+            config, tree = _head_ids(root, manifests)
+        index.config, index.tree = config, tree
+        _rebuild(root, index, memo)
+    else:
+        old, index.tree = index.tree, tree
+        if old in ("", "none") or tree == "none" or not _patch(root, git_dir, index, old, memo):
+            _rebuild(root, index, memo)
+    index.save()
+    return index
+
+
+# ----------------------------------------------------------------------------- what a change concerns
+
+
+def manifests_dir(root: Path, spec: str) -> str:
+    """The manifests directory the config at `spec` names (`:<config>`: the STAGED one, never the working
+    tree's: issue 13, item 5; `HEAD:<config>` for the path index)."""
+    from gitmodel.infra.fileio import parse_yaml
+    from gitmodel.model.config import from_dict
+
+    blob = git.cat_files(root, [spec]).get(spec)
+    if blob is None:
+        return DEFAULT_MANIFESTS
+    where = f"{CONFIG_FILE} ({'index' if spec.startswith(':') else spec.split(':', 1)[0]})"
+    return from_dict(parse_yaml(blob, where=where), where=where).manifests
+
+
+def config_touched(paths: list[str]) -> bool:
+    """The config, or a path that IS it on a macOS/Windows checkout, is among `paths`: every model is concerned
+    (a new policy or manifests directory)."""
+    key = git.fold_path(CONFIG_FILE)
+    return any(len(p) >= len(CONFIG_FILE) and git.fold_path(p) == key for p in paths if "/" not in p)
+
+
+def check_scope(root: Path, *, staged: bool, base: str | None) -> set[str] | None:
+    """The models `check --staged` and `check --base REV` judge: those whose manifest or pinned paths changed
+    (staged against HEAD; the index, or HEAD, against REV), as the hook narrows a commit, and with --base also
+    every model with a tag on a commit REV does not contain (a release made since REV can make an unchanged
+    manifest's version a step back: a revert). None (every model) when the config changed, REV is unknown
+    (the check then says so) or there is no commit yet."""
+    if git.head_commit(root) is None:
+        return None
+    args = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
+    tagged: set[str] = set()
+    if base is not None:
+        commit = git.resolve_commit(root, base)
+        if commit is None:
+            return None
+        args += ["--cached", commit] if staged else [commit, "HEAD"]
+        from gitmodel.repo.tags import parse_tag_name
+
+        for row in git.for_each_ref(root, [f"--no-merged={commit}", "refs/tags"], ["%(refname:strip=2)"]):
+            parsed = parse_tag_name(row[0]) if row else None
+            if parsed is not None:
+                tagged.add(parsed[1]["name"])
+    else:
+        args += ["--cached"]
+    paths = [p.decode("utf-8", "surrogateescape") for p in git.run(root, *args).stdout.split(b"\0") if p]
+    if config_touched(paths):
+        return None
+    return for_head(root, git.git_dir(root)).affected(paths) | tagged
