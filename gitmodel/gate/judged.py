@@ -33,12 +33,12 @@ from pathlib import Path
 
 from gitmodel.infra import cache
 from gitmodel.infra.hashing import RACY_NS
+from gitmodel.model.components import pinned_by_kind
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.policy import Change
 from gitmodel.model.semver import Level
 from gitmodel.repo import git
 from gitmodel.repo.tags import TagIndex
-from gitmodel.storage.backends import backend_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -130,12 +130,9 @@ class Inputs:
 
 
 def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
-    """Every path the work-tree check of this manifest reads: itself, each entry and its pointers, the extras."""
-    paths = [manifest_path]
-    for _, entry in manifest.files():
-        paths += backend_for(entry).pins(entry)
-    paths += [path for _, path, _ in manifest.pinned_extras()]
-    return paths
+    """Every path the work-tree check of this manifest reads: itself and what it pins — its files, their
+    pointers and the pinned mappings, by the component registry's one walk (the hook's pins too)."""
+    return [manifest_path, *(path for _, path in pinned_by_kind(manifest))]
 
 
 def tags_key(tags: TagIndex, manifest: Manifest) -> str:

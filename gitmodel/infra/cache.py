@@ -47,10 +47,14 @@ def save(path: Path, fmt: int, body: dict[str, Any]) -> bool:
     """Write `body` stamped with `fmt` and gitmodel's version, atomically; False if it could not be written.
 
     Keys keep their order (the parse cache keeps its most recent entries last)."""
+    return _write(path, json.dumps({**body, "format": fmt, "gitmodel": __version__}, separators=(",", ":")).encode())
+
+
+def _write(path: Path, payload: bytes) -> bool:
+    """Replace the cache file atomically (no fsync: it is only a cache); False if it could not be written."""
     from gitmodel.infra.errors import GitmodelError
     from gitmodel.infra.fileio import atomic_write
 
-    payload = json.dumps({**body, "format": fmt, "gitmodel": __version__}, separators=(",", ":")).encode()
     try:
         atomic_write(path, payload, durable=False)
     except GitmodelError:
@@ -74,11 +78,4 @@ def load_text(path: Path, fmt: int) -> bytes | None:
 
 def save_text(path: Path, fmt: int, body: bytes) -> bool:
     """Write `body` under a first line stamping `fmt` and gitmodel's version, atomically; False if it could not."""
-    from gitmodel.infra.errors import GitmodelError
-    from gitmodel.infra.fileio import atomic_write
-
-    try:
-        atomic_write(path, _text_stamp(fmt) + body, durable=False)
-    except GitmodelError:
-        return False
-    return True
+    return _write(path, _text_stamp(fmt) + body)

@@ -97,10 +97,6 @@ class Backend(abc.ABC):
             return []
         return [f"{entry.path.rstrip('/')}{self.pointer_suffix}"]
 
-    def pins(self, entry: FileEntry) -> list[str]:
-        """Every repo path the entry pins: the file and its pointers."""
-        return [entry.path, *self.pointers(entry)]
-
     def stage_paths(self, root: Path, entry: FileEntry) -> list[str]:
         """What `git add` stages for the entry when `add`/`bump` pin it."""
         return [entry.path]
