@@ -126,11 +126,16 @@ def add(
     data_role: Annotated[list[str] | None, _flag("--data-role", "add", metavar="PATH=ROLE")] = None,
     parent: Annotated[str | None, _flag("--parent", "add")] = None,
     base_model: Annotated[str | None, _flag("--base-model", "add")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="What the unit is: model (the default), prompt (pins "
+                                                         "--prompt files), dataset (--data) or system (built from "
+                                                         "--use references).")] = None,
+    use: Annotated[list[str] | None, _flag("--use", "add", metavar="ROLE=UNIT@vX.Y.Z")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create models/NAME.yaml pinning weights, data and prompts by sha256 (large/binary files via DVC).
 
     Example: gitmodel add sentiment --weights artifacts/model.bin --data data/train.csv --prompt prompts/system.txt
+    Example: gitmodel add support-bot --kind system --use prompt=support-prompt@v0.1.0 --use model=sentiment@v1.2.0
     """
     from gitmodel.workspace.edit import add_model
 
@@ -146,7 +151,7 @@ def add(
                            environment=imported.environment if imported else None,
                            formats=imported.formats if imported else None,
                            metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
-                           progress=progress)
+                           progress=progress, kind=kind, uses=use or ())
     from gitmodel.model.names import gto_name_problem
 
     for text in [*(imported.warnings if imported else []), *filter(None, [gto_name_problem(result.name)])]:
@@ -161,6 +166,8 @@ def add(
     out(f"created {result.manifest_path} ({result.name} {result.manifest.version})")
     for component, entry in result.manifest.files():
         out(f"  {component:8} {entry.path}  sha256:{entry.sha256[:12]}  {entry.storage}")
+    for role, ref in (result.manifest.uses or {}).items():
+        out(f"  uses     {role}={ref}")
     out(f"staged: {' '.join(result.staged)}")
     out("next: git commit, then `gitmodel tag " + result.name + "` to release it")
 
@@ -205,11 +212,14 @@ def bump(
     data_role: Annotated[list[str] | None, _flag("--data-role", "bump", metavar="PATH=ROLE")] = None,
     parent: Annotated[str | None, _flag("--parent", "bump")] = None,
     base_model: Annotated[str | None, _flag("--base-model", "bump")] = None,
+    use: Annotated[list[str] | None, _flag("--use", "bump", metavar="ROLE=UNIT@vX.Y.Z")] = None,
+    latest: Annotated[list[str] | None, _flag("--latest", "bump", metavar="ROLE")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Re-track and rehash a model's files and set the version its changes require.
 
     Example: gitmodel bump sentiment
+    Example: gitmodel bump support-bot --use prompt=support-prompt@v1.5.0
     """
     from gitmodel.infra.errors import InvalidInput
     from gitmodel.workspace.edit import bump_model
@@ -226,7 +236,7 @@ def bump(
                             environment=imported.environment if imported else None,
                             formats=imported.formats if imported else None,
                             metrics_file=_here(root, metrics), parent=parent, base_model=base_model, roles=roles,
-                            progress=progress)
+                            progress=progress, uses=use or (), latest=latest or ())
     for text in imported.warnings if imported else []:
         warn(text)
     if imported is not None and imported.copied:

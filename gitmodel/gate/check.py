@@ -188,6 +188,9 @@ def versioning(state: ModelState, cfg: Config, tags: TagIndex,
         problem += (f" ({', '.join(held)}: {level} under the policy of {floor_label}; a policy change "
                     "applies to changes made after it is merged)")
         fix = f"gitmodel bump {state.name} --{level}"
+    moved = [c.describe() for c in changes if c.component == "uses" and c.level == level]
+    if problem and moved:  # a moved reference is named by its field: the file is the same, its line moved
+        problem += f" ({'; '.join(moved)})"
     if problem:
         rule = "immutable" if current <= latest.version or reused is not None else "bumped"
         state.findings.append(Finding(state.name, rule, cfg.manifest_path(state.name), problem,
@@ -288,6 +291,10 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
             [p for s in states for _, p, _ in s.manifest.pinned_extras()])
     # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
     earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
+    if any(s.manifest.uses for s in states):
+        from gitmodel.gate.references import reference_findings  # only when some unit references another
+
+        reference_findings(root, cfg, tags, states)
     for state in states:
         said = len(warnings)
         freshness(state, source, worktree=mode == "worktree")

@@ -144,6 +144,8 @@ def tags_key(tags: TagIndex, manifest: Manifest) -> str:
     if parent is not None:
         names.append(parent[0])
     parts: list[list[Any]] = []
+    if manifest.uses:  # a reference is judged through every release it leads to: any release event counts
+        names = sorted(set(tags.releases) | set(tags.deregistered))
     for name in names:
         parts.append([[r.tag, r.commit, r.message] for r in tags.releases.get(name, [])])
         parts.append(sorted(tags.deregistered.get(name, set())))

@@ -27,8 +27,20 @@ PINNED = "pinned"        # one {path, sha256} mapping: a git-stored file (params
 MAPPING = "mapping"      # any mapping; Key.pinned names {path, sha256} mappings inside it (environment.lock)
 TEXT = "text"            # a string
 SIGNATURE = "signature"  # {inputs, outputs}, a JSON Schema each
+REFS = "refs"            # {role: UNIT@vX.Y.Z}: releases of other units this one is built from (`uses`)
 
-HEADER = ("schema_version", "name", "version")
+# `kind` is written only when given: a manifest without it is a model, and stays byte-identical.
+HEADER = ("schema_version", "name", "version", "kind")
+# What a unit is (`kind:`), and the file kinds it may and must pin. None: any file kind, none required.
+# A model pins anything (as before units); a prompt unit only prompt files, a dataset only data; a system pins
+# nothing of its own or anything, and is built from its `uses`.
+UNIT_KINDS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
+    "model": (None, None), "prompt": (("prompts",), "prompts"), "dataset": (("data",), "data"),
+    "system": (None, None)}
+DEFAULT_UNIT = "model"
+# A reference's role: a policy key `uses.ROLE`, so no '.'
+ROLE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$(?!\\n)"
+DERIVED = "release"  # a kind whose bump level comes from what moved: a reference takes the referenced release's
 # A file entry's fields, in the order a manifest writes them; the first four are required.
 FILE_FIELDS = ("path", "role", "sha256", "size", "storage", "format", "md5", "nfiles")
 FILE_REQUIRED = ("path", "sha256", "size", "storage")
@@ -36,7 +48,7 @@ FILE_REQUIRED = ("path", "sha256", "size", "storage")
 # (pinned too: a changed pointer is a changed component). What each backend does is gitmodel/storage/'s.
 STORAGES = ("dvc", "git", "lfs")
 POINTERS = {"dvc": ".dvc"}
-LEVELS = ("none", "patch", "minor", "major")  # semver.Level's names, weakest first
+LEVELS = ("none", "patch", "minor", "major")  # semver.Level's names, weakest first (and DERIVED, above)
 
 
 class Key:
@@ -76,6 +88,10 @@ class Kind:
 
 # In review order: the order `gitmodel diff` and `bump` list changes in.
 KINDS: tuple[Kind, ...] = (
+    Kind("uses", DERIVED, (Key("uses", REFS, at=15, row="uses"),),
+         (Flag(("add", "bump"), ("--use",), "A release this unit is built from, ROLE=UNIT@vX.Y.Z (repeatable), "
+                                           "e.g. --use prompt=support-prompt@v1.4.0; on bump, moves the reference."),
+          Flag(("bump",), ("--latest",), "Move the reference ROLE to its unit's latest release (repeatable)."))),
     Kind("weights", "minor", (Key("weights", FILES, at=20, row="files"),),
          (Flag(("add",), ("--weights", "-w"), "Weights file (repeatable)."),)),
     Kind("data", "minor", (Key("data", FILES, at=30, row="files"),),
@@ -118,12 +134,14 @@ class Registry:
         self.manifest_keys = HEADER + tuple(sorted(self.keys, key=lambda name: self.keys[name][1].at))
         # the component keys of each shape, in YAML order
         self.shaped = {shape: tuple(name for name in self.manifest_keys[len(HEADER):] if self.keys[name][1].shape == shape)
-                       for shape in (FILES, PINNED, MAPPING, TEXT, SIGNATURE)}
+                       for shape in (FILES, PINNED, MAPPING, TEXT, SIGNATURE, REFS)}
         # (kind name, dotted path) of every {path, sha256} mapping a manifest pins, in review order
         self.pinned = tuple((kind.name, path) for kind in kinds for key in kind.keys for path in key.pinned)
         self._pinned_parts = tuple((kind, tuple(path.split("."))) for kind, path in self.pinned)
-        # `.gitmodel.yaml`'s policy keys: the strictest default first (schema, weights, ..., metadata)
-        self.policy_keys = tuple(kind.name for kind in sorted(kinds, key=lambda k: -LEVELS.index(k.level)))
+        # `.gitmodel.yaml`'s policy keys: the strictest default first (schema, weights, ..., metadata); a DERIVED
+        # kind has no default, its key is optional (`uses`, `uses.ROLE`: gitmodel/model/config.py)
+        self.policy_keys = tuple(kind.name for kind in sorted((k for k in kinds if k.level != DERIVED),
+                                                              key=lambda k: -LEVELS.index(k.level)))
 
     def flag(self, decl: str, command: str) -> Flag:
         """The flag `decl` (its first name) of `command`."""

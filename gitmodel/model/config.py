@@ -59,6 +59,15 @@ class Config(Record):
         return self.gates.get(name, self.gates.get("*", []))
 
 
+def _reference_key(key: object) -> bool:
+    """`uses` (every reference) or `uses.ROLE` (one role): the level a moved reference requires."""
+    from gitmodel.model.units import USES, role_problem
+
+    if key == USES:
+        return True
+    return isinstance(key, str) and key.startswith(f"{USES}.") and role_problem(key[len(USES) + 1:]) is None
+
+
 def default_text() -> str:
     from gitmodel.infra.resources import templates_dir
 
@@ -86,9 +95,9 @@ def from_dict(data: Any, *, where: str = CONFIG_FILE) -> Config:
         raise InvalidInput("expected a mapping of component: level", where=f"{where}: policy")
     kinds = components.REGISTRY.policy_keys
     for comp, level in policy.items():
-        if comp not in kinds:
+        if comp not in kinds and not _reference_key(comp):
             raise InvalidInput(f"unknown component {comp!r}", where=f"{where}: policy.{comp}",
-                               hint=f"components: {', '.join(kinds)}")
+                               hint=f"components: {', '.join(kinds)}; references: uses, uses.ROLE")
         try:
             cfg.policy[comp] = Level.parse(str(level))
         except InvalidInput:

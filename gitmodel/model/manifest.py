@@ -9,8 +9,17 @@ from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import atomic_write, dump_yaml, load_yaml, parse_yaml, stored_path_problem
-from gitmodel.model import components, semver
-from gitmodel.model.components import FILE_FIELDS, FILE_REQUIRED, FILES, PINNED, SIGNATURE, STORAGES, TEXT
+from gitmodel.model import components, semver, units
+from gitmodel.model.components import (
+    FILE_FIELDS,
+    FILE_REQUIRED,
+    FILES,
+    PINNED,
+    REFS,
+    SIGNATURE,
+    STORAGES,
+    TEXT,
+)
 from gitmodel.model.names import name_problem
 from gitmodel.model.records import Record, field, replace
 from gitmodel.model.schemas import field_path
@@ -52,7 +61,9 @@ class Manifest(Record, frozen=True):
 
     name: str
     version: str
+    kind: str | None = None  # model, prompt, dataset, system; None (not written) is a model
     description: str | None = None
+    uses: dict[str, str] | None = None  # role → UNIT@vX.Y.Z: the releases this unit is built from
     weights: tuple[FileEntry, ...] = ()
     data: tuple[FileEntry, ...] = ()
     prompts: tuple[FileEntry, ...] = ()
@@ -70,6 +81,11 @@ class Manifest(Record, frozen=True):
     @property
     def semver(self) -> semver.Version:
         return semver.parse(self.version)
+
+    @property
+    def unit(self) -> str:
+        """The unit kind: `kind`, or model when the manifest does not say."""
+        return self.kind or components.DEFAULT_UNIT
 
     def get(self, key: str) -> Any:
         """The value of a manifest key (a component's, or the header's), as a parsed mapping would give it."""
@@ -242,6 +258,12 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise _bad(where, [key], "must be a string")
         values[key] = data.get(key)
+    for key in shaped[REFS]:
+        values[key] = _references(data.get(key), where, key, data["name"])
+    kind_wrong = units.kind_problem(data.get("kind"), {comp: len(values[comp]) for comp in shaped[FILES]
+                                                       if data.get(comp) is not None})
+    if kind_wrong is not None:
+        raise _bad(where, [kind_wrong[0]], kind_wrong[1], hint="set kind: model, prompt, dataset or system")
     for key in registry.manifest_keys:  # the mappings: params, params_file, schema, environment, ...
         if key not in values and key not in components.HEADER:
             values[key] = _mapping(data.get(key), where, [key])
@@ -257,12 +279,28 @@ def from_dict(data: Any, *, where: str) -> Manifest:
         if value is not None and (stored_path_problem(value.get("path")) or not isinstance(value.get("sha256"), str)):
             raise _bad(where, [key], "needs path and sha256")
     fielded = _FIELDED
-    return Manifest(name=data["name"], version=raw_version, extra=extra,
+    return Manifest(name=data["name"], version=raw_version, kind=data.get("kind"), extra=extra,
                     more={k: v for k, v in values.items() if k not in fielded and v not in (None, ())},
                     **{k: v for k, v in values.items() if k in fielded})
 
 
 _FIELDED = frozenset(Manifest._fields)
+
+
+def _references(raw: Any, where: str, key: str, name: str) -> dict[str, str] | None:
+    """`uses`: role → UNIT@vX.Y.Z, each role and reference well formed, never the unit itself."""
+    refs = _mapping(raw, where, [key])
+    if not refs:
+        return None if refs is None else refs
+    hint = "write it as ROLE: UNIT@vX.Y.Z, e.g. prompt: support-prompt@v1.4.0"
+    for role, ref in refs.items():
+        problem = units.role_problem(role) or units.ref_problem(ref)
+        if problem is not None:
+            raise _bad(where, [key, str(role)], problem, hint=hint)
+        if units.parse_release_ref(ref)[0] == name:  # type: ignore[index]
+            raise _bad(where, [key, role], f"{ref} is this unit itself: a unit cannot be built from its own release",
+                       hint="reference another unit, or drop the reference")
+    return dict(refs)
 
 
 def validate_schema(data: Any, *, where: str) -> None:

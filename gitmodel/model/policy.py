@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitmodel.model import components, semver
-from gitmodel.model.components import FILES, SIGNATURE
+from gitmodel.model.components import DERIVED, FILES, REFS, SIGNATURE
 from gitmodel.model.manifest import FileEntry, Manifest
 from gitmodel.model.records import Record
 from gitmodel.model.semver import Level
@@ -103,16 +103,36 @@ def diff_manifests(old: Manifest, new: Manifest, policy: dict[str, Level] | None
     kinds in review order, each key by its shape (files by path, a signature by compatibility, others by key)."""
     pol = policy or {}
     changes: list[Change] = []
+    if old.unit != new.unit:  # a prompt that becomes a system is not the same thing to its users
+        changes.append(Change("kind", "kind", "changed", old.unit, new.unit, Level.MAJOR))
     for kind in components.REGISTRY.kinds:
-        level = pol[kind.name] if kind.name in pol else Level.parse(kind.level)
+        level = pol.get(kind.name, Level.NONE) if kind.level == DERIVED else \
+            pol[kind.name] if kind.name in pol else Level.parse(kind.level)
         for key in kind.keys:
             a, b = old.get(key.name), new.get(key.name)
-            if key.shape == FILES:
+            if key.shape == REFS:
+                changes += _reference_diff(kind.name, a or {}, b or {}, pol)
+            elif key.shape == FILES:
                 changes += _file_diff(kind.name, a or (), b or (), level)
             elif key.shape == SIGNATURE:  # a compatible change needs no more than minor
                 changes += schema_changes(a, b, min(level, Level.MINOR), level, kind.name)
             else:
                 changes += _keyed_diff(kind.name, key.name, a, b, level)
+    return changes
+
+
+def _reference_diff(component: str, old: dict[str, str], new: dict[str, str], policy: dict[str, Level]
+                    ) -> list[Change]:
+    """A moved, added or dropped reference, each at the level its role requires (gitmodel/model/units.py)."""
+    from gitmodel.model.units import reference_level
+
+    changes = []
+    for role in sorted(set(old) | set(new)):
+        a, b = old.get(role), new.get(role)
+        if a == b:
+            continue
+        kind = "added" if a is None else "removed" if b is None else "changed"
+        changes.append(Change(component, f"{component}.{role}", kind, a, b, reference_level(role, a, b, policy)))
     return changes
 
 

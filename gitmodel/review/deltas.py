@@ -83,6 +83,23 @@ class SchemaDelta:
                 "note": self.note}
 
 
+@dataclass
+class MemberMove:
+    """A reference (`uses.ROLE`) that moved: from which release to which, the bump it requires, and with
+    `gitmodel diff --expand` the member's own diff between the two releases."""
+
+    role: str
+    kind: str                      # added, removed, changed
+    old: str | None                # UNIT@vX.Y.Z
+    new: str | None
+    level: Level
+    member: ModelDiff | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind, "old": self.old, "new": self.new, "level": str(self.level),
+                "diff": self.member.to_json() if self.member is not None else None}
+
+
 @dataclass(frozen=True)
 class MetricPoint:
     """One metric value at one version, for the trend chart."""
@@ -109,6 +126,7 @@ class ModelDiff:
     lineage: list[ValueDelta] = field(default_factory=list)
     environment: list[ValueDelta] = field(default_factory=list)
     metadata: list[ValueDelta] = field(default_factory=list)
+    uses: list[MemberMove] = field(default_factory=list)  # moved references, each with its member's diff
     history: dict[str, list[MetricPoint]] = field(default_factory=dict)   # metric → points, oldest first
     stale: list[str] = field(default_factory=list)   # working tree files that no longer match the manifest
 
@@ -125,6 +143,7 @@ class ModelDiff:
             "lineage": [v.to_json() for v in self.lineage],
             "environment": [v.to_json() for v in self.environment],
             "metadata": [v.to_json() for v in self.metadata],
+            "uses": [u.to_json() for u in self.uses],
             "metric_history": {k: [{"label": p.label, "value": p.value} for p in pts]
                                for k, pts in self.history.items()},
             "stale": self.stale,

@@ -27,6 +27,7 @@ from gitmodel.repo.tags import Release, TagIndex, parse_tag_name, read_tags
 from gitmodel.review.deltas import (
     DiffReport,
     FileDelta,
+    MemberMove,
     MetricPoint,
     ModelDiff,
     SchemaDelta,
@@ -235,7 +236,13 @@ def compare_models(name: str, old: Manifest | None, new: Manifest | None, cfg: C
         diff = ModelDiff(name, status, old_name, old.version, new.version, required, given, ok, reason)
     diff.files = _files_from(changes, old, new)
     for c in changes:
+        if c.component == "kind":  # the unit's kind: not a registry kind (gitmodel/model/units.py)
+            diff.metadata.append(ValueDelta(c.key, c.kind, c.old, c.new))
+            continue
         row = _row(c)
+        if row.shape == components.REFS:
+            diff.uses.append(MemberMove(_strip(c.key, row.name), c.kind, c.old, c.new, c.level))
+            continue
         if row.row == "files" or any(c.key.startswith(p) for p in row.pinned):
             continue  # file rows, above
         name = _strip(c.key, row.name) if row.row == row.name else c.key

@@ -27,6 +27,7 @@ from gitmodel.model.names import validate_name
 from gitmodel.repo import git
 from gitmodel.repo.refs import current_stages
 from gitmodel.repo.tags import TagIndex, parse_ref, read_tags
+from gitmodel.repo.unit_refs import release_problem
 from gitmodel.storage.backends import backend_for, by_backend
 from gitmodel.storage.git_backend import write_new
 from gitmodel.storage.placement import Mismatch, check_pinned_paths, integrity_error
@@ -83,13 +84,10 @@ def locate_release(root: Path, ref: str, *, tags: TagIndex | None = None) -> Loc
         raise InvalidInput(f"the tag's commit has no {path}", where=release.tag,
                            hint="the release tag points at a commit without the manifest; re-tag it")
     manifest = mf.parse(blob, where=f"{release.tag}:{path}", full=False)
-    if manifest.version != str(release.version) or manifest.name != name:
-        raise Refused(f"the manifest at the tag says {manifest.name} {manifest.version}", where=release.tag,
-                      hint="the tag is on the wrong commit; delete it and re-tag")
-    if release.fingerprint and release.fingerprint != manifest.fingerprint():
-        raise Refused(f"fingerprint mismatch: the tag records {release.fingerprint}, the manifest at the tag "
-                      f"gives {manifest.fingerprint()}", where=release.tag,
-                      hint=f"the release was altered after tagging; compare with `gitmodel show {release.tag}`")
+    problem = release_problem(release, manifest, path)  # the one release-integrity rule (references use it too)
+    if problem is not None:
+        raise Refused(problem, where=release.tag,
+                      hint=f"compare with `gitmodel show {release.tag}`; a moved tag: delete it and re-tag")
     return Located(name, str(release.version), release.tag, release.commit, path, manifest, blob)
 
 

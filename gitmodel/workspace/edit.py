@@ -18,6 +18,7 @@ from gitmodel.model.names import normalize_repo_path, validate_name
 from gitmodel.model.policy import Change, diff_manifests, reasons, required_level
 from gitmodel.model.records import replace
 from gitmodel.model.semver import Level
+from gitmodel.model.units import kind_problem as unit_kind_problem
 from gitmodel.repo import git
 from gitmodel.repo.reading import released_manifest
 from gitmodel.repo.tags import TagIndex, read_tags
@@ -48,6 +49,7 @@ from gitmodel.workspace.staging import (
     undo_paths,
     untrack,
 )
+from gitmodel.workspace.units import latest_uses, parse_uses, require_usable, unit_kind_option
 
 SCHEMA_REF = mf.SCHEMA_IN_REPO  # written relative to each manifest (gitmodel/model/manifest.py)
 
@@ -82,19 +84,30 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
               metrics_file: str | None = None, stage: bool = True, schema: dict[str, Any] | None = None,
               environment: dict[str, Any] | None = None, formats: Mapping[str, str] | None = None,
               parent: str | None = None, base_model: str | None = None,
-              roles: Mapping[str, str] | None = None, progress: Progress | None = None) -> AddResult:
-    """Create `models/NAME.yaml` pinning the given files (data files with `roles`, else `train`)."""
+              roles: Mapping[str, str] | None = None, progress: Progress | None = None,
+              kind: str | None = None, uses: Sequence[str] = ()) -> AddResult:
+    """Create `models/NAME.yaml` pinning the given files (data files with `roles`, else `train`); a unit of
+    another `kind` (prompt, dataset, system) and the releases it `uses` (ROLE=UNIT@vX.Y.Z)."""
     validate_name(name)
     semver.parse(version, where="--version")
+    unit = unit_kind_option(kind)
+    references = parse_uses(uses, name=name)
     cfg = load_config(root)
     manifest_path = cfg.manifest_path(name)
     preflight(root, manifest_path, stage=stage)
     if (root / manifest_path).exists():
         raise InvalidInput("model already exists", where=manifest_path,
                            hint=f"use `gitmodel bump {name}` to update it")
-    if not weights:
+    if not weights and unit is None:
         raise InvalidInput("at least one --weights file is required", where="--weights",
-                           hint="pass --weights PATH (or --from-mlflow DIR)")
+                           hint="pass --weights PATH (or --from-mlflow DIR), or add another kind of unit: --kind "
+                                "prompt|dataset|system")
+    given_files = {"weights": len(weights), "data": len(data), "prompts": len(prompts)}
+    wrong = unit_kind_problem(unit, {kind: count for kind, count in given_files.items() if count})
+    if wrong is not None:
+        flag = {"weights": "--weights", "data": "--data", "prompts": "--prompt"}.get(wrong[0], "--kind")
+        raise InvalidInput(wrong[1], where=flag, hint=f"--kind {unit}: see `gitmodel add --help`")
+    require_usable(root, cfg, read_tags(root), name, references)
     forced: dict[str, str] = {}
     for flag, storage_name, paths in (("--git", "git", force_git), ("--dvc", "dvc", force_dvc),
                                       ("--lfs", "lfs", force_lfs)):
@@ -137,7 +150,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
         with all_or_nothing(root, undo_paths(manifest_path, [(s.storage, s.path) for s in specs])):
             entries = pin_files(root, specs, cache, formats)
             manifest = Manifest(
-                name=name, version=version, description=description,
+                name=name, version=version, kind=unit, description=description, uses=references or None,
                 params=inline, params_file=pinned, schema=schema, environment=environment, metrics=metrics,
                 lineage=lineage,
             ).with_values({kind: tuple(entries[s.path] for s in specs if s.component == kind)
@@ -164,7 +177,8 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
                schema: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
                formats: Mapping[str, str] | None = None, parent: str | None = None,
                base_model: str | None = None, roles: Mapping[str, str] | None = None,
-               progress: Progress | None = None) -> BumpResult:
+               progress: Progress | None = None, uses: Sequence[str] = (), latest: Sequence[str] = ()
+               ) -> BumpResult:
     """Make a manifest fresh (re-track, rehash) and set the version its changes require."""
     validate_name(name)
     cfg = cfg or load_config(root)
@@ -177,15 +191,21 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     with all_or_nothing(root, undo_paths(manifest_path, [(e.storage, e.path) for _, e in current.files()])):
         return _bump_loaded(root, name, cfg, manifest_path, current, floor=floor, schema_file=schema_file,
                             metrics_file=metrics_file, stage=stage, schema=schema, environment=environment,
-                            formats=formats, parent=parent, base_model=base_model, roles=roles, progress=progress)
+                            formats=formats, parent=parent, base_model=base_model, roles=roles, progress=progress,
+                            uses=uses, latest_roles=latest)
 
 
 def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current: Manifest, *, floor: Level,
                  schema_file: str | None, metrics_file: str | None, stage: bool, schema: dict[str, Any] | None,
                  environment: dict[str, Any] | None, formats: Mapping[str, str] | None, parent: str | None,
-                 base_model: str | None, roles: Mapping[str, str] | None, progress: Progress | None) -> BumpResult:
+                 base_model: str | None, roles: Mapping[str, str] | None, progress: Progress | None,
+                 uses: Sequence[str] = (), latest_roles: Sequence[str] = ()) -> BumpResult:
     # Checked before anything is written; the version is not final yet, so `check` judges a self-reference.
     lineage = lineage_update(root, current.lineage, name, None, parent, base_model)
+    tags = read_tags(root)
+    moved_refs = parse_uses(uses, name=name)
+    moved_refs.update(latest_uses(tags, {**(current.uses or {}), **moved_refs}, latest_roles, name=name))
+    require_usable(root, cfg, tags, name, moved_refs)
     cache = HashCache(git.git_dir(root), root, progress=progress)
     # Read every input before DVC rewrites pointers: a bad --schema or params file must leave nothing behind.
     new_schema = schema_from_file(root, schema_file) if schema_file else None
@@ -224,8 +244,9 @@ def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current
         updates["metrics"] = new_metrics
     if lineage != current.lineage:
         updates["lineage"] = lineage
+    if moved_refs:
+        updates["uses"] = {**(current.uses or {}), **moved_refs}
     updated = current.with_values(updates)
-    tags = read_tags(root)
     released = released_manifest(root, cfg, tags, name)
     latest = tags.latest(name)
     changes: list[Change] = []

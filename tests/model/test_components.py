@@ -97,7 +97,7 @@ def test_manifest_record_has_a_field_per_registry_key() -> None:
     assert set(mf.Manifest._fields) - {"extra", "more"} == keys
     assert set(mf.FileEntry._fields) == set(components.FILE_FIELDS)
     for kind in components.KINDS:
-        assert kind.level in components.LEVELS
+        assert kind.level in (*components.LEVELS, components.DERIVED)
         if kind.files:
             assert [k.name for k in kind.keys if k.shape == FILES] == [kind.name]
 
@@ -146,6 +146,23 @@ def test_manifest_schema_agrees_with_the_registry() -> None:
             assert node == {"$ref": "#/$defs/pinned"}, dotted
         if key.shape == MAPPING and not key.pinned:
             assert "$defs/pinned" not in str(props[name])
+    # units: the kind enum and what each kind must and may pin (UNIT_KINDS), the reference roles and values
+    assert props["kind"]["enum"] == list(components.UNIT_KINDS)
+    # "if kind is K then ..." as anyOf [not K, then] (the keywords the hook's lean validator knows)
+    rules = {rule["anyOf"][0]["not"]["properties"]["kind"]["const"]: rule["anyOf"][1] for rule in schema["allOf"]}
+    for unit, (allowed, required) in components.UNIT_KINDS.items():
+        if allowed is None:
+            assert unit not in rules
+            continue
+        then = rules[unit]
+        assert then["required"] == [required]
+        assert then["properties"][required] == {"not": {"const": []}}
+        assert [r["required"][0] for r in then["not"]["anyOf"]] == \
+            [k for k in components.REGISTRY.file_kinds if k not in allowed]
+    for name, (_, key) in components.REGISTRY.keys.items():
+        if key.shape == components.REFS:
+            assert props[name]["patternProperties"] == {components.ROLE_PATTERN: {"$ref": "#/$defs/release_ref"}}
+            assert props[name]["additionalProperties"] is False
     entry = schema["$defs"]["file"]
     assert set(entry["properties"]) == set(components.FILE_FIELDS)
     assert set(entry["required"]) == set(components.FILE_REQUIRED)
@@ -156,6 +173,10 @@ def test_config_and_diff_schemas_agree_with_the_registry() -> None:
     policy = load_schema("config.v1.json")["properties"]["policy"]
     assert list(policy["properties"]) == list(components.REGISTRY.policy_keys)
     assert policy["additionalProperties"] is False
+    derived = [kind.name for kind in components.KINDS if kind.level == components.DERIVED]
+    end = "$(?!\\n)"
+    role = components.ROLE_PATTERN.removeprefix("^").removesuffix(end)
+    assert list(policy["patternProperties"]) == [f"^{name}(\\.{role})?{end}" for name in derived]
     rows = load_schema("diff.v1.json")["$defs"]
     file_row_kinds = [*components.REGISTRY.file_kinds, *dict.fromkeys(k for k, _ in components.REGISTRY.pinned)]
     assert rows["file_change"]["properties"]["component"] == {"enum": file_row_kinds}
