@@ -33,15 +33,18 @@ def diff(
     json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when a model's version bump is smaller "
                                             "than its changes require.")] = False,
+    expand: Annotated[bool, typer.Option("--expand", help="Under each moved reference (uses.ROLE), show that "
+                                         "member's own diff between the two releases.")] = False,
 ) -> None:
     """Review diff of the model manifests: versions, required vs given bump, files, params, metrics, schema.
 
     Example: gitmodel diff sentiment@v0.1.0 sentiment@v0.2.0 --format markdown
+    Example: gitmodel diff support-bot@v0.1.0 support-bot@v0.2.0 --expand
     """
     from gitmodel.review import diff as review
     from gitmodel.review import render
 
-    report = review.diff(_root(), a, b, model=model)
+    report = review.diff(_root(), a, b, model=model, expand=expand)
     for warning in report.warnings:
         warn(warning)
     if json_out or fmt is DiffFormat.json:

@@ -94,19 +94,28 @@ def get(
 ) -> None:
     """Export one release: weights and data from DVC, prompts, params and manifest from git, each sha256-checked.
 
-    Nothing is placed unless every file matches the manifest. Example: gitmodel get sentiment@v1.2.0 --out dist/
+    Nothing is placed unless every file matches the manifest. A unit that `uses` others gets each member in a
+    subfolder named after its role. Example: gitmodel get sentiment@v1.2.0 --out dist/
     """
-    from gitmodel.storage.export import get as do_get
+    from gitmodel.storage.members import SetResult, get_set
 
     with progress_for(json_out) as progress:
-        result = do_get(_root(), ref, out_dir, remote=remote, progress=progress)
+        placed = get_set(_root(), ref, out_dir, remote=remote, progress=progress)
     if json_out:
-        emit_json(result.to_json())
+        emit_json(placed.to_json())
         return
-    source = f" (fetched {len(result.fetched)} from {result.remote})" if result.fetched else ""
-    out(f"{result.tag} → {result.out_dir}{source}")
-    for f in result.files:
-        out(f"  {f.component:11} {f.path}  sha256:{f.sha256[:12]}  ok")
+
+    def show(unit: SetResult, prefix: str) -> None:
+        result = unit.result
+        source = f" (fetched {len(result.fetched)} from {result.remote})" if result.fetched else ""
+        out(f"{prefix}{result.tag} → {result.out_dir}{source}")
+        for f in result.files:
+            out(f"{prefix}  {f.component:11} {f.path}  sha256:{f.sha256[:12]}  ok")
+        for role, member in unit.members.items():
+            out(f"{prefix}  uses.{role}:")
+            show(member, prefix + "    ")
+
+    show(placed, "")
 
 
 @app.command()

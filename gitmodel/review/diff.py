@@ -331,8 +331,10 @@ def _attach_history(root: Path, cfg: Config, tags: TagIndex, diff: ModelDiff, ne
 # ------------------------------------------------------------------------------------------- entry
 
 
-def diff(root: Path, a: str | None = None, b: str | None = None, model: str | None = None) -> DiffReport:
-    """Review diff of the manifests from A to B (defaults: each model's latest release → working tree)."""
+def diff(root: Path, a: str | None = None, b: str | None = None, model: str | None = None, *,
+         expand: bool = False) -> DiffReport:
+    """Review diff of the manifests from A to B (defaults: each model's latest release → working tree);
+    `expand`: under each moved reference, the member's own diff (gitmodel/review/members_diff.py)."""
     if a is None and b is not None:
         raise InvalidInput("B given without A", where="B", hint="gitmodel diff A B")
     cfg = load_config(root)
@@ -386,4 +388,9 @@ def diff(root: Path, a: str | None = None, b: str | None = None, model: str | No
     released.load([r for d in trends for r in history_releases(tags, d.name, new_m[d.name])])
     for d in trends:
         _attach_history(root, cfg, tags, d, new_m[d.name], released)
-    return DiffReport(old_side.label, new_side.label, models, unchanged, list(tags.warnings))
+    report = DiffReport(old_side.label, new_side.label, models, unchanged, list(tags.warnings))
+    if expand:
+        from gitmodel.review.members_diff import expand_members
+
+        expand_members(root, cfg, tags, report)
+    return report

@@ -142,6 +142,14 @@ def _md_model(m: ModelDiff, *, charts: bool) -> list[str]:
     for title_, items in (("Lineage", m.lineage), ("Environment", m.environment), ("Metadata", m.metadata)):
         if items:
             lines += [f"**{title_}**", ""] + [f"- {md_code(value_line(v))}" for v in items] + [""]
+    if m.uses:
+        lines += ["**Members**", ""]
+        lines += [f"- {md_code(u.role)}: {md_code(u.old or '—')} → {md_code(u.new or '—')} ({u.kind}, {u.level})"
+                  for u in m.uses] + [""]
+        for u in m.uses:
+            if u.member is not None:
+                lines += [f"<details><summary>{md_text(u.role)}: the member's own diff</summary>", "",
+                          *_md_model(u.member, charts=False), "</details>", ""]
     return lines
 
 
@@ -179,6 +187,64 @@ def _style(text: str, style: str, styled: bool) -> str:
     return f"[{style}]{_esc(text, True)}[/]" if styled else text
 
 
+def _text_model(m: ModelDiff, styled: bool) -> list[str]:
+    """One model's part of the terminal view; a moved reference shows the member's own part below it."""
+    e = lambda t: _esc(t, styled)  # noqa: E731
+    lines: list[str] = []
+    name = m.name if m.status != "renamed" else f"{m.old_name} → {m.name}"
+    head = f"{_style(name, 'bold', styled)}  {e(versions(m))}"
+    if m.ok is None:
+        head += f"  {e(m.status)}"
+    else:
+        mark = _style("✓ ok", "green", styled) if m.ok else _style("✗ FAIL", "bold red", styled)
+        head += f"  required {m.required}, given {m.given}  {mark}"
+    lines.append(head)
+    lines.append(f"  {e(m.reason)}")
+    if m.stale:
+        lines.append("  " + _style("stale:", "bold yellow", styled))
+        lines += [f"    {e(x)}" for x in m.stale]
+    if m.files:
+        lines.append("  components:")
+        for f in m.files:
+            kind = f.kind + (f" ({f.note})" if f.note else "")
+            size = size_change(f)
+            lines.append(f"    {f.component:<11} {e(f.path)}  {kind}  {sha_change(f)}" + (f"  {size}" if size else ""))
+    if m.params:
+        lines.append("  params:")
+        lines += [f"    {e(value_line(p))}" for p in m.params]
+    if m.metrics:
+        lines.append("  metrics:")
+        for x in m.metrics:
+            if x.delta is None:
+                lines.append(f"    {e(x.name)}: {e(value(x.old))} → {e(value(x.new))} ({x.kind})")
+                continue
+            delta = f"{signed(x.delta)} {percent(x.relative)}".rstrip()
+            if x.better is not None:
+                delta = _style(f"{delta} {'better' if x.better else 'worse'}", "green" if x.better else "red",
+                               styled)
+            trend = ""
+            if x.name in m.history:
+                trend = "  " + sparkline([p.value for p in m.history[x.name]])
+            lines.append(f"    {e(x.name)}: {value(x.old)} → {value(x.new)}  {delta}{trend}")
+    if m.schema:
+        lines.append("  schema:")
+        for s in m.schema:
+            flag = _style("BREAKING", "bold red", styled) if s.breaking else "compatible"
+            lines.append(f"    {flag} {e(s.key)} {s.kind}: {e(s.note)}")
+    for title, items in (("lineage", m.lineage), ("environment", m.environment), ("metadata", m.metadata)):
+        if items:
+            lines.append(f"  {title}:")
+            lines += [f"    {e(value_line(v))}" for v in items]
+    if m.uses:
+        lines.append("  uses:")
+        for u in m.uses:
+            lines.append(f"    {e(u.role)}: {e(u.old or '—')} → {e(u.new or '—')} ({u.kind}, {u.level})")
+            if u.member is not None:
+                lines += [f"      {line}" if line else line for line in _text_model(u.member, styled)]
+    lines.append("")
+    return lines
+
+
 def diff_text(report: DiffReport, *, styled: bool = False) -> str:
     """A terminal view; `styled` adds rich markup (colour only where the CLI found a terminal)."""
     e = lambda t: _esc(t, styled)  # noqa: E731
@@ -186,51 +252,7 @@ def diff_text(report: DiffReport, *, styled: bool = False) -> str:
     if not report.models:
         lines.append("no model changed")
     for m in report.models:
-        name = m.name if m.status != "renamed" else f"{m.old_name} → {m.name}"
-        head = f"{_style(name, 'bold', styled)}  {e(versions(m))}"
-        if m.ok is None:
-            head += f"  {e(m.status)}"
-        else:
-            mark = _style("✓ ok", "green", styled) if m.ok else _style("✗ FAIL", "bold red", styled)
-            head += f"  required {m.required}, given {m.given}  {mark}"
-        lines.append(head)
-        lines.append(f"  {e(m.reason)}")
-        if m.stale:
-            lines.append("  " + _style("stale:", "bold yellow", styled))
-            lines += [f"    {e(x)}" for x in m.stale]
-        if m.files:
-            lines.append("  components:")
-            for f in m.files:
-                kind = f.kind + (f" ({f.note})" if f.note else "")
-                size = size_change(f)
-                lines.append(f"    {f.component:<11} {e(f.path)}  {kind}  {sha_change(f)}" + (f"  {size}" if size else ""))
-        if m.params:
-            lines.append("  params:")
-            lines += [f"    {e(value_line(p))}" for p in m.params]
-        if m.metrics:
-            lines.append("  metrics:")
-            for x in m.metrics:
-                if x.delta is None:
-                    lines.append(f"    {e(x.name)}: {e(value(x.old))} → {e(value(x.new))} ({x.kind})")
-                    continue
-                delta = f"{signed(x.delta)} {percent(x.relative)}".rstrip()
-                if x.better is not None:
-                    delta = _style(f"{delta} {'better' if x.better else 'worse'}", "green" if x.better else "red",
-                                   styled)
-                trend = ""
-                if x.name in m.history:
-                    trend = "  " + sparkline([p.value for p in m.history[x.name]])
-                lines.append(f"    {e(x.name)}: {value(x.old)} → {value(x.new)}  {delta}{trend}")
-        if m.schema:
-            lines.append("  schema:")
-            for s in m.schema:
-                flag = _style("BREAKING", "bold red", styled) if s.breaking else "compatible"
-                lines.append(f"    {flag} {e(s.key)} {s.kind}: {e(s.note)}")
-        for title, items in (("lineage", m.lineage), ("environment", m.environment), ("metadata", m.metadata)):
-            if items:
-                lines.append(f"  {title}:")
-                lines += [f"    {e(value_line(v))}" for v in items]
-        lines.append("")
+        lines += _text_model(m, styled)
     if report.unchanged:
         lines.append(f"unchanged: {e(', '.join(report.unchanged))}")
     return "\n".join(lines).rstrip("\n") + "\n"

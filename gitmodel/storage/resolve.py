@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from gitmodel.model import components
 from gitmodel.model.manifest import Manifest
 from gitmodel.repo import git
 from gitmodel.storage.export import Located, locate_release, stage_release
+from gitmodel.storage.members import locate_members, remove_placed, resolve_members
 
 MARKER = ".gitmodel-resolved.json"
 
@@ -38,6 +39,7 @@ class Resolved:
     manifest: Manifest
     root: Path                  # the export directory (repo-relative layout)
     paths: dict[str, Path]      # manifest path → local file (or directory)
+    members: dict[str, Resolved] = field(default_factory=dict)  # role → the verified release `uses` pins
 
     def component(self, component: str) -> list[Path]:
         """Local paths of one file kind's files, in manifest order (`weights`, `data`, `prompts`)."""
@@ -115,11 +117,22 @@ def resolve(ref: str, *, repo: str | os.PathLike[str] | None = None, remote: str
     """
     root = git.toplevel(Path(repo) if repo is not None else None)
     located = locate_release(root, ref)
+    members = locate_members(root, located)  # every member's release checked before any byte is exported
     base = Path(cache_dir) if cache_dir is not None else git.git_dir(root) / "gitmodel" / "resolved"
-    directory = base / located.fingerprint
-    if not _still_valid(directory, located.fingerprint):
-        directory = _export(root, located, base, remote)
-    with contextlib.suppress(OSError):
-        os.utime(directory)  # recency, for whoever prunes old exports
-    return Resolved(located.name, located.version, located.tag, located.commit, located.fingerprint,
-                    located.manifest, directory, _paths(directory, located))
+    placed: list[Path] = []
+
+    def materialize(located: Located, members: dict[str, Resolved]) -> Resolved:
+        directory = base / located.fingerprint
+        if not _still_valid(directory, located.fingerprint):
+            directory = _export(root, located, base, remote)
+            placed.append(directory)
+        with contextlib.suppress(OSError):
+            os.utime(directory)  # recency, for whoever prunes old exports
+        return Resolved(located.name, located.version, located.tag, located.commit, located.fingerprint,
+                        located.manifest, directory, _paths(directory, located), members)
+
+    try:  # members first, the unit last: one set, placed whole or not at all (gitmodel/storage/members.py)
+        return materialize(located, resolve_members(members, materialize, placed))
+    except BaseException:
+        remove_placed(placed)
+        raise
