@@ -193,3 +193,31 @@ def approve(
         out(f"pushed {result.tag} to {result.pushed_to}")
     else:
         out(f"share it: git push origin {quote(result.tag)}  (or --push)")
+
+
+@app.command("used-by")
+def used_by_cmd(
+    ref: Annotated[str | None, typer.Argument(metavar="[UNIT@vX.Y.Z]", help="The release to look for.")] = None,
+    path: Annotated[str | None, typer.Option("--path", help="Look for the releases pinning this file (or a "
+                                             "directory holding it) instead.")] = None,
+    sha256: Annotated[str | None, typer.Option("--sha256", help="Look for the releases pinning this content "
+                                               "instead.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every release, of every unit and from all history, that pinned a release, a file or a content —
+    directly or through references — with the stages each holds now.
+
+    Example: gitmodel used-by tickets@v3.0.0
+    """
+    from gitmodel.review.used_by import used_by
+
+    result = used_by(_root(), ref, path=path, sha256=sha256)
+    for warning in result.warnings:
+        warn(warning)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    if not result.users:
+        out(f"no release pins {result.target}")
+        return
+    table(["release", "kind", "how", "stages now"], result.rows(), title=f"used by: {result.target}")
