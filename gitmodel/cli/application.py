@@ -22,3 +22,4 @@ from gitmodel.cli import integrations_cmds as _integrations  # noqa: E402,F401
 from gitmodel.cli import release_cmds as _release  # noqa: E402,F401
 from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
 from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401
+from gitmodel.cli import units_cmds as _units  # noqa: E402,F401

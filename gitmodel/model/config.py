@@ -55,8 +55,9 @@ class Config(Record):
             return path[len(prefix) : -len(".yaml")]
         return None
 
-    def gates_for(self, name: str) -> list[Gate]:
-        return self.gates.get(name, self.gates.get("*", []))
+    def gates_for(self, name: str, unit: str = "model") -> list[Gate]:
+        """The gates of `name`; `*` stands for every model (a prompt, dataset or system has only its own)."""
+        return self.gates.get(name, self.gates.get("*", []) if unit == "model" else [])
 
 
 def _reference_key(key: object) -> bool:

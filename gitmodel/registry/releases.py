@@ -54,7 +54,7 @@ _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a
 def evaluate_gates(cfg: Config, manifest: Manifest) -> list[GateResult]:
     """Every gate of the model against its manifest's metrics; missing or non-numeric metrics fail."""
     results = []
-    for gate in cfg.gates_for(manifest.name):
+    for gate in cfg.gates_for(manifest.name, manifest.unit):
         value = (manifest.metrics or {}).get(gate.metric)
         passed = isinstance(value, int | float) and not isinstance(value, bool) \
             and bool(_OPS[gate.op](float(value), gate.threshold))
