@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_objects
+from benchmarks import bench_objects, bench_units
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
@@ -42,6 +42,7 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
+    bench_units.FIGURE,
 ]
 
 # Groups in run order: cheap ones first, so a slow machine still gets most rows.
@@ -49,6 +50,7 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["status"], status_figures),
     (["sha256-hashlib", "sha256-sum", "sha256-rss", "recheck"], hashing_figures),
     (["versions-10k", "versions-1k"], versions_figures),
+    ([bench_units.KEY], bench_units.used_by_figure),
     (["hook-unrelated-precommit", "hook-unrelated-dvc", "hook-prompt"], hook_figures),
     (["hook-lfs"], lfs_figure),
     (["diff"], diff_figure),

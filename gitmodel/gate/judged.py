@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from gitmodel.model.config import Config
 
 FILE = "judged.json"
-FORMAT = 3  # {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest; 3: of text
+# {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest; 3: of text; 4: manifests have
+# kind and uses (the record's fields are stored by position)
+FORMAT = 4
 FILE_KINDS = ("weights", "data", "prompts")
 _FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
 

@@ -162,3 +162,13 @@ def test_unit_kinds_pin_what_they_must(units: Path) -> None:
     assert "a dataset unit pins at least one data file" in empty.stderr
     assert not (units / "models" / "p2.yaml").exists()
     assert not (units / "models" / "d2.yaml").exists()
+
+
+def test_check_judges_a_reference_again_when_its_release_is_deregistered(units: Path) -> None:
+    assert gm(units, "check").returncode == 0  # the verdict is now kept in .git/gitmodel/judged.json
+    git(units, "tag", "-a", "tickets@v1.0.0!", "-m", "withdrawn: consent revoked")
+    done = gm(units, "check")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "sentiment: models/sentiment.yaml: uses.train: tickets@v1.0.0 was deregistered" in out
+    assert "support-bot: models/support-bot.yaml: uses.eval: tickets@v1.0.0 was deregistered" in out
