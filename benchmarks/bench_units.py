@@ -17,7 +17,7 @@ FIGURE = (KEY, "`used-by --path FILE` over 1,000 release tags of 100 units — v
           "manifest (shell loop) and grep", "time ≤ 0.5×")
 # every release tag's manifest, one git process per tag: what a script does without gitmodel
 LOOP = ('for t in $(git tag -l "*@v*"); do git show "$t:models/${t%@v*}.yaml"; done '
-        '| grep -c "path: {path}"')
+        '| grep -c "path: PATH"')
 
 
 def used_by_figure(ctx: Context) -> None:
@@ -33,7 +33,7 @@ def used_by_figure(ctx: Context) -> None:
         raise BenchError(f"`gitmodel used-by --path {path}` does not list the 10 releases pinning it")
     gm, peer = Series("gitmodel used-by"), Series("git show per tag")
     alternate([(gm, lambda: ws.run([*ws.gm, "used-by", "--path", path], repo.root)),
-               (peer, lambda: ws.run(["sh", "-c", LOOP.format(path=path)], repo.root))], ctx.runs)
+               (peer, lambda: ws.run(["sh", "-c", LOOP.replace("PATH", path)], repo.root))], ctx.runs)
     ratio = time_ratio(gm, peer)
     row = ctx.row(KEY)
     row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"
