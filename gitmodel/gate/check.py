@@ -327,7 +327,7 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
     if judged is not None:
         if names is None:
             judged.forget_missing(set(listing))
-        judged.save()
+        judged.save(every_model=names is None)
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
 
