@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gitmodel.gate.judged import JudgedIndex
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.gcpause import paused_gc
 from gitmodel.infra.hashing import HashCache
 from gitmodel.model.components import kind_of, pinned_by_kind
 from gitmodel.model.config import CONFIG_FILE, Config, load_config
@@ -260,6 +261,14 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
     HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
     """
+    with paused_gc():  # every state lives to the end of the run (gitmodel/infra/gcpause.py)
+        return _run_check(root, mode=mode, rev=rev, base=base, names=names, full_paths=full_paths, cfg=cfg,
+                          tags=tags, git_dir=git_dir, policy_base=policy_base, progress=progress)
+
+
+def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, names: set[str] | None,
+               full_paths: set[str] | None, cfg: Config | None, tags: TagIndex | None, git_dir: Path | None,
+               policy_base: str | None, progress: Progress | None) -> CheckResult:
     cache = HashCache(git_dir or git.git_dir(root), root, progress=progress)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
@@ -325,7 +334,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     if judged is not None:
         if names is None:
             judged.forget_missing(set(listing))
-        judged.save()
+        judged.save(every_model=names is None)
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
 

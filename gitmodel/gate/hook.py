@@ -239,6 +239,9 @@ def run(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console script `gitmodel-hook`: exit 0 to let git go on, non-zero to block."""
+    import gc
+
+    gc.disable()  # one commit's check, then exit: no collection walks what it read (gitmodel/infra/gcpause.py)
     try:
         code = run(sys.argv[1:] if argv is None else argv)
     except GitmodelError as exc:

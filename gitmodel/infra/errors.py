@@ -24,6 +24,8 @@ def printable(text: str, *, newlines: bool = False) -> str:
     """
     if text.isprintable():
         return text
+    if newlines and "\n" in text:  # line by line: most lines take the isprintable() path above
+        return "\n".join(printable(line, newlines=True) for line in text.split("\n"))
     if text.isascii():  # the common case (multi-line output): one regex pass instead of a loop per character
         import re
 

@@ -181,6 +181,11 @@ def ls_files_stage(root: Path, paths: Iterable[str] = ()) -> dict[str, IndexEntr
     return entries
 
 
+def ls_files_text(root: Path) -> str:
+    """`git ls-files --stage -z` of the whole index as text (gitmodel/repo/listing.py searches it)."""
+    return run(root, "ls-files", "--stage", "-z").stdout.decode("utf-8", "surrogateescape")
+
+
 def ls_tree(root: Path, rev: str, paths: Iterable[str] = ()) -> dict[str, IndexEntry]:
     """Blobs (recursively) of a commit, limited to `paths`."""
     args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--"] + list(paths)
