@@ -138,11 +138,19 @@ def get_set(root: Path, ref: str, out_dir: Path, *, remote: str | None = None,
     except BaseException:
         for role_dir in reversed(created_roles):
             shutil.rmtree(role_dir, ignore_errors=True)
-        for placed in reversed(done):  # only what `get` placed (a pinned directory is placed whole)
+        # only what this call's `get`s placed (a pinned directory is placed whole), then the directories
+        # that left empty; a `get` that failed itself removed its own, and nothing another process placed
+        # (a concurrent `get` into the same --out) is touched
+        for placed in reversed(done):
             for f in placed.result.files:
                 target = placed.result.out_dir / f.path
                 with contextlib.suppress(OSError):
                     shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
-        if not existed:
-            shutil.rmtree(out_dir, ignore_errors=True)
+                for parent in Path(f.path).parents:
+                    if parent != Path("."):
+                        with contextlib.suppress(OSError):
+                            (placed.result.out_dir / parent).rmdir()
+        if done and not existed:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
         raise
