@@ -300,12 +300,14 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
             [p for s in states for _, p, _ in s.manifest.pinned_extras()])
     # CI (`--base`) holds a pair against every release; the hook, for speed, against the latest
     earlier = earlier_releases(root, cfg, tags, [s.name for s in states]) if base is not None else {}
+    mismatched: dict[str, list[str]] = {}
     if any(s.manifest.uses for s in states):
         from gitmodel.gate.references import reference_findings  # only when some unit references another
 
-        reference_findings(root, cfg, tags, states)
+        mismatched = reference_findings(root, cfg, tags, states)
     for state in states:
         said = len(warnings)
+        warnings += mismatched.get(state.name, [])  # said every run: a warned model is not kept as judged
         freshness(state, source, worktree=mode == "worktree")
         versioning(state, cfg, tags, released.get(state.name), warnings, floor, floor_label or "")
         hash_pairs(state, released.get(state.name), earlier.get(state.name))

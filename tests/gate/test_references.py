@@ -172,3 +172,17 @@ def test_check_judges_a_reference_again_when_its_release_is_deregistered(units: 
     out = done.stdout + done.stderr
     assert "sentiment: models/sentiment.yaml: uses.train: tickets@v1.0.0 was deregistered" in out
     assert "support-bot: models/support-bot.yaml: uses.eval: tickets@v1.0.0 was deregistered" in out
+
+
+def test_a_unit_reached_at_two_versions_is_said_not_refused(units: Path) -> None:
+    (units / "data" / "tickets.csv").write_text("text,label\nslow reply,neg\nthanks,pos\nlate,neg\n")
+    ok(units, "bump", "tickets")
+    committed(units, "tickets 1.1.0")
+    ok(units, "tag", "tickets")
+    ok(units, "bump", "support-bot", "--use", "eval=tickets@v1.1.0")
+    committed(units, "support-bot 0.2.0: the new eval set")  # a mismatch is allowed
+    for _ in range(2):  # said on every run, not only the first (the judged index does not keep it)
+        done = gm(units, "check")
+        assert done.returncode == 0, done.stderr
+        assert ("support-bot: tickets at 2 versions through its references: tickets@v1.0.0 (uses.model → "
+                "uses.train), tickets@v1.1.0 (uses.eval)") in done.stderr
