@@ -160,6 +160,7 @@ def add(
         err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "manifest": result.manifest_path, "version": result.manifest.version,
+                   "kind": result.manifest.unit, "uses": result.manifest.uses or {},
                    "files": [dict(e.to_dict(), component=c) for c, e in result.manifest.files()],
                    "staged": result.staged})
         return

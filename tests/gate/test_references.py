@@ -153,6 +153,8 @@ def test_self_reference_and_path_like_names_are_invalid(units: Path) -> None:
 
 
 def test_unit_kinds_pin_what_they_must(units: Path) -> None:
+    made = json.loads(ok(units, "add", "triage", "--kind", "system", "--use", "model=sentiment@v1.0.0", "--json"))
+    assert (made["kind"], made["uses"], made["files"]) == ("system", {"model": "sentiment@v1.0.0"}, [])
     (units / "w.bin").write_bytes(b"w")
     wrong = gm(units, "add", "p2", "--kind", "prompt", "--prompt", "prompts/support.txt", "--weights", "w.bin")
     assert wrong.returncode == 2
@@ -186,3 +188,13 @@ def test_a_unit_reached_at_two_versions_is_said_not_refused(units: Path) -> None
         assert done.returncode == 0, done.stderr
         assert ("support-bot: tickets at 2 versions through its references: tickets@v1.0.0 (uses.model → "
                 "uses.train), tickets@v1.1.0 (uses.eval)") in done.stderr
+
+
+def test_ci_check_base_refuses_what_no_verify_let_past(units: Path) -> None:
+    base = git(units, "rev-parse", "HEAD").stdout.strip()
+    _set_use(units, "support-bot", "prompt", "support-prompt@v7.0.0", version="1.0.0")
+    git(units, "commit", "-q", "--no-verify", "-m", "skip the hook")
+    done = gm(units, "check", "--base", base)
+    assert done.returncode == 1
+    assert "support-bot: models/support-bot.yaml: uses.prompt: support-prompt@v7.0.0 names no release tag" in \
+        done.stdout + done.stderr
