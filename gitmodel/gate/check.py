@@ -314,6 +314,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, before or cfg, cache, base, loaded)
+        findings += _governance(root, base, rev or "HEAD", warnings)
     cache.save()
     if judged is not None:
         if names is None:
@@ -321,6 +322,17 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
         judged.save()
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
+
+
+def _governance(root: Path, base: str, head: str, warnings: list[str]) -> list[Finding]:
+    """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one)."""
+    from gitmodel.repo.governance import changes
+
+    base_commit, head_commit = git.resolve_commit(root, base), git.resolve_commit(root, head)
+    if base_commit is None or head_commit is None:
+        return []
+    warnings += changes(root, base_commit, head_commit)
+    return []
 
 
 def code_on_load_warnings(states: list[ModelState]) -> list[str]:

@@ -6,7 +6,6 @@ Stages (`NAME#STAGE#N`) live in gitmodel/registry/stages.py. Every read starts f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,12 @@ from gitmodel.infra.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.infra.fileio import parse_yaml
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
-from gitmodel.model.config import Config, Gate, load_config
+from gitmodel.model.config import ROLE_RE, Config, Gate, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.repo import git
 from gitmodel.repo.history import valid_approvals
 from gitmodel.repo.tags import Release, TagIndex, parse_ref, read_tags, release_tag
-
-_ROLE_RE = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
 
 # ----------------------------------------------------------------------------------------------- gates
 
@@ -301,7 +298,7 @@ def release_manifest(root: Path, cfg: Config, release: Release) -> Manifest:
 
 def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: bool = False) -> ApprovalResult:
     """Record that the git user approves a release in `role`: annotated tag `NAME@vX.Y.Z#approved-by#ROLE`."""
-    if not _ROLE_RE.fullmatch(role) or len(role) > 64:
+    if not ROLE_RE.match(role) or len(role) > 64:
         raise InvalidInput(f"invalid role {role!r}", where="--role",
                            hint="lower-case letters, digits and . _ - (e.g. ml-lead)")
     tags, release = resolve_release(root, ref)

@@ -134,7 +134,7 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
         raise refusal
     approvals, _ = valid_approvals(tags, release)
     have = sorted({a.role for a in approvals})
-    missing = [role for role in cfg.approvals.get(stage, []) if role not in have]
+    missing = [role for role in (cfg.approvals[stage].roles if stage in cfg.approvals else ()) if role not in have]
     if missing:
         raise Refused(f"promote {release.tag} to {stage} needs approval by: {', '.join(missing)}"
                       f" (approved by: {', '.join(have) or 'nobody yet'})", where=".gitmodel.yaml: approvals",

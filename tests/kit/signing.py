@@ -1,0 +1,40 @@
+"""People with real SSH signing keys (ssh-keygen in a temp dir) and a governed repo's config and signers file."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.kit.git import git
+from tests.kit.tools import need_tool
+
+SIGNERS = ".gitmodel/allowed_signers"
+
+
+class Person:
+    """A name, an e-mail and an ed25519 key; `act(repo)` makes git in `repo` tag and sign as them."""
+
+    def __init__(self, keys: Path, name: str) -> None:
+        self.name, self.email = name, f"{name}@example.com"
+        self.key = keys / name
+        if not self.key.exists():
+            keys.mkdir(parents=True, exist_ok=True)
+            subprocess.run([need_tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", self.email, "-f",
+                            str(self.key)], check=True)
+
+    @property
+    def signer_line(self) -> str:
+        """This person's line in git's allowed-signers format."""
+        return f'{self.email} namespaces="git" {self.key.with_suffix(".pub").read_text().strip()}'
+
+    def act(self, repo: Path) -> None:
+        git(repo, "config", "user.name", self.name.title())
+        git(repo, "config", "user.email", self.email)
+        git(repo, "config", "gpg.format", "ssh")
+        git(repo, "config", "user.signingkey", str(self.key))
+
+
+def write_signers(repo: Path, *people: Person) -> None:
+    path = repo / SIGNERS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(p.signer_line + "\n" for p in people))
