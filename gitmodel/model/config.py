@@ -45,12 +45,12 @@ class Gate(Record, frozen=True):
 
 
 class ApprovalRule(Record, frozen=True):
-    """What a stage needs approved: each role in `roles` at least once, `count` approvals in all (by
-    different people), and with `distinct` none by the release's own tagger."""
+    """What a stage needs approved: each role in `roles` at least once (one person may hold several),
+    approvals by `count` different people in all, and with `distinct` none by the release's own tagger."""
 
     roles: tuple[str, ...]
     distinct: bool = False
-    count: int = 0   # 0: one per role
+    count: int = 0   # 0: no more than one per role
 
     @property
     def needed(self) -> int:

@@ -198,14 +198,16 @@ def judge(gov: Governance, verifier: Verifier, tags: TagIndex, release: Release,
         if rule.distinct and ids & released_by:
             problems.append(f"{label} is by {person}, who released {release.tag}: approvals.{stage}.distinct is true")
             continue
-        if any(p == person for _, p, _ in votes):
-            problems.append(f"{label} is a second approval by {person}: count needs different people")
-            continue
+        if any(p == person and r == approval.role for r, p, _ in votes):
+            continue  # the same person twice in one role counts once
         votes.append((approval.role, person, approval.tag))
     if rule.distinct and signed and not release_sig.verified:
         votes = []
     missing = [r for r in rule.roles if not any(role == r for role, _, _ in votes)]
-    return Judgement(stage, rule, votes, problems, missing, rule.needed - len(votes))
+    people = len({p for _, p, _ in votes})
+    if rule.count and people < rule.count and not problems:
+        problems.append(f"{people} of {rule.count} different people approved (approvals.{stage}.count)")
+    return Judgement(stage, rule, votes, problems, missing, rule.count - people if rule.count else 0)
 
 
 def event_problem(gov: Governance, verifier: Verifier, tag: Release | Approval | StageEvent,
@@ -246,3 +248,37 @@ def changes(root: Path, base: str, head: str) -> list[str]:
         found.append(f"governance change: signers file {now.signers or was.signers}: "
                      f"{len(new - old)} key line(s) added, {len(old - new)} removed")
     return found
+
+
+# ------------------------------------------------------------------------------------------ verified reads
+
+
+def unverified_stage(root: Path, tags: TagIndex, release: Release, event: StageEvent, stage: str) -> str | None:
+    """Why the event that gave `stage` to `release` is not proven (None when it is): signed by a key in the
+    signers file, bound to this release's tag object, and the stage's approvals hold."""
+    gov = governance(root, "HEAD", release.commit)
+    with Verifier(root, gov.signers) as verifier:
+        sig = verifier.verify(event.tag_object, event.signed)
+        if not sig.verified:
+            return f"{event.tag} is {sig.who()}: a verified read needs a stage event signed by a key in " \
+                   f"{gov.cfg.signers or 'the signers file (signers: in .gitmodel.yaml)'}"
+        bound = binding_problem(event, release, required=True)
+        if bound:
+            return f"{event.tag} (signed by {sig.who()}): {bound}"
+        verdict = judge(gov, verifier, tags, release, stage)
+        if not verdict.ok:
+            return f"{event.tag} (signed by {sig.who()}): {verdict.line()}"
+    return None
+
+
+def unverified_release(root: Path, release: Release) -> str | None:
+    """Why a release tag is not proven (None when it is signed by a key in the signers file)."""
+    gov = governance(root, "HEAD", release.commit)
+    with Verifier(root, gov.signers) as verifier:
+        sig = verifier.verify(release.tag_object, release.signed)
+    if not sig.verified:
+        return f"{release.tag} is {sig.who()}: a verified read needs a release signed by a key in " \
+               f"{gov.cfg.signers or 'the signers file (signers: in .gitmodel.yaml)'}"
+    if release.tag_name and release.tag_name != release.tag:
+        return f"the ref {release.tag} holds the tag object named {release.tag_name} (retargeted)"
+    return None
