@@ -314,7 +314,7 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, before or cfg, cache, base, loaded)
-        findings += _governance(root, base, rev or "HEAD", warnings)
+        findings += _governance(root, base, rev or "HEAD", tags, warnings)
     cache.save()
     if judged is not None:
         if names is None:
@@ -324,15 +324,18 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
 
 
-def _governance(root: Path, base: str, head: str, warnings: list[str]) -> list[Finding]:
-    """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one)."""
-    from gitmodel.repo.governance import changes
+def _governance(root: Path, base: str, head: str, tags: TagIndex, warnings: list[str]) -> list[Finding]:
+    """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one), and
+    verify every release, approval and stage tag pushed alongside (on a commit `base` lacks)."""
+    from gitmodel.repo.governance import changes, new_tag_problems
 
     base_commit, head_commit = git.resolve_commit(root, base), git.resolve_commit(root, head)
     if base_commit is None or head_commit is None:
         return []
     warnings += changes(root, base_commit, head_commit)
-    return []
+    return [Finding(model, "signed", tag, problem, fix=f"delete it (git tag -d {tag}) and redo it signed by a "
+                                                       "member of the role whose key is in the signers file")
+            for model, tag, problem in new_tag_problems(root, tags, base_commit, head_commit)]
 
 
 def code_on_load_warnings(states: list[ModelState]) -> list[str]:

@@ -210,17 +210,42 @@ def judge(gov: Governance, verifier: Verifier, tags: TagIndex, release: Release,
     return Judgement(stage, rule, votes, problems, missing, rule.count - people if rule.count else 0)
 
 
-def event_problem(gov: Governance, verifier: Verifier, tag: Release | Approval | StageEvent,
-                  stage: str | None) -> tuple[Signature, str | None]:
-    """(signature, why it falls short) for one event tag where signatures are required; (sig, None) if fine."""
-    if not gov.cfg.signatures_required(stage):
-        return UNSIGNED, None
+def required_for(gov: Governance, tag: Release | Approval | StageEvent) -> bool:
+    """Does `gov` require this event to be signed: a stage event where its stage does, a release or an
+    approval where any stage does, a deregistration or deprecation only under `require_signatures: true`."""
+    if isinstance(tag, StageEvent):
+        retired = tag.stage == "deprecated" or tag.stage.endswith("!")
+        return gov.cfg.require_signatures is True if retired else gov.cfg.signatures_required(tag.stage)
+    return gov.cfg.signatures_required(None)
+
+
+def event_verdict(gov: Governance, verifier: Verifier, tags: TagIndex, tag: Release | Approval | StageEvent
+                  ) -> tuple[Signature, bool, str | None]:
+    """(signature, required, why it falls short) for one event tag. Signed tags are always verified (to
+    say who made them); an unsigned tag costs nothing. Where signatures are required the tag must be
+    verified and bound to its release, and a stage assignment's approvals must hold."""
     sig = verifier.verify(tag.tag_object, tag.signed)
+    required = required_for(gov, tag)
+    if not required:
+        return sig, False, None
     if not sig.verified:
-        return sig, f"{tag.tag} is {sig.who()}: signatures are required (require_signatures)"
+        return sig, True, f"{tag.tag} is {sig.who()}: signatures are required (require_signatures)"
     if tag.tag_name and tag.tag_name != tag.tag:
-        return sig, f"the ref {tag.tag} holds the tag object named {tag.tag_name} (retargeted)"
-    return sig, None
+        return sig, True, f"the ref {tag.tag} holds the tag object named {tag.tag_name} (retargeted)"
+    if isinstance(tag, Release):
+        return sig, True, None
+    release = (tags.release(tag.name, tag.version) if isinstance(tag, Approval)
+               else next((r for r in tags.releases.get(tag.name, []) if r.commit == tag.commit), None))
+    if release is None or (isinstance(tag, StageEvent) and not tag.assign):
+        return sig, True, None
+    bound = binding_problem(tag, release, required=True)
+    if bound:
+        return sig, True, f"{tag.tag} (signed by {sig.who()}): {bound}"
+    if isinstance(tag, StageEvent):
+        verdict = judge(gov, verifier, tags, release, tag.stage)
+        if not verdict.ok:
+            return sig, True, f"{tag.tag} (signed by {sig.who()}): {verdict.line()}"
+    return sig, True, None
 
 
 # ------------------------------------------------------------------------------------------ changes
@@ -282,3 +307,52 @@ def unverified_release(root: Path, release: Release) -> str | None:
     if release.tag_name and release.tag_name != release.tag:
         return f"the ref {release.tag} holds the tag object named {release.tag_name} (retargeted)"
     return None
+
+
+def all_events(tags: TagIndex) -> list[Release | Approval | StageEvent]:
+    """Every release, approval, stage event, deregistration and deprecation tag in the index."""
+    found: list[Release | Approval | StageEvent] = []
+    for group in (tags.releases, tags.approvals, tags.stage_events, tags.retirements):
+        for events in group.values():
+            found.extend(events)
+    return found
+
+
+class Judge:
+    """Event verdicts under the governance seen from one trusted revision: one governance per judged
+    commit, one verifier per signers text (each tag object verified once)."""
+
+    def __init__(self, root: Path, trusted: str | None) -> None:
+        self.root, self.trusted = root, trusted
+        self._gov: dict[str, Governance] = {}
+        self._verifiers: dict[bytes | None, Verifier] = {}
+
+    def verdict(self, tags: TagIndex, tag: Release | Approval | StageEvent) -> tuple[Signature, bool, str | None]:
+        gov = self._gov.get(tag.commit)
+        if gov is None:
+            gov = self._gov[tag.commit] = governance(self.root, self.trusted, tag.commit)
+        verifier = self._verifiers.get(gov.signers)
+        if verifier is None:
+            verifier = self._verifiers[gov.signers] = Verifier(self.root, gov.signers)
+        return event_verdict(gov, verifier, tags, tag)
+
+    def close(self) -> None:
+        for verifier in self._verifiers.values():
+            verifier.close()
+
+
+def new_tag_problems(root: Path, tags: TagIndex, base: str, head: str) -> list[tuple[str, str, str]]:
+    """CI: (model, tag, why) for each event tag on a commit `base` lacks (`base..head`), judged with `base`'s
+    governance (the stricter of it and the tag's commit): a change cannot approve itself."""
+    commits = set(git.out(root, "rev-list", f"{base}..{head}").split())
+    judge_ = Judge(root, base)
+    found = []
+    try:
+        for tag in all_events(tags):
+            if tag.commit in commits:
+                _, _, problem = judge_.verdict(tags, tag)
+                if problem:
+                    found.append((tag.name, tag.tag, problem))
+    finally:
+        judge_.close()
+    return found

@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.kit.git import git
+from tests.kit.git import commit_all, git
 from tests.kit.tools import need_tool
 
 SIGNERS = ".gitmodel/allowed_signers"
+# alice and bob are ml-leads, lee is legal; prod needs an ml-lead who did not release, every event signed
+GOVERNED = ("stages: [dev, prod]\nsigners: .gitmodel/allowed_signers\n"
+            "roles: {ml-lead: [alice@example.com, bob@example.com], legal: [lee@example.com]}\n"
+            "approvals: {prod: {roles: [ml-lead], distinct: true, count: 1}}\nrequire_signatures: true\n")
 
 
 class Person:
@@ -38,3 +42,25 @@ def write_signers(repo: Path, *people: Person) -> None:
     path = repo / SIGNERS
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(p.signer_line + "\n" for p in people))
+
+
+class Team:
+    """alice, bob (ml-lead), lee (legal), mallory (a known key, no role) and a stranger (no known key)."""
+
+    def __init__(self, keys: Path) -> None:
+        self.alice, self.bob = Person(keys, "alice"), Person(keys, "bob")
+        self.lee, self.mallory = Person(keys, "lee"), Person(keys, "mallory")
+        self.stranger = Person(keys, "stranger")
+
+
+def governed_model(repo: Path, team: Team, config: str = GOVERNED) -> Path:
+    """sentiment 0.1.0 under `config`, the team's keys (not the stranger's) committed, released by bob (signed)."""
+    from gitmodel.registry.releases import tag_release
+    from tests.kit.repos import make_model
+
+    make_model(repo, config=config)
+    write_signers(repo, team.alice, team.bob, team.lee, team.mallory)
+    commit_all(repo, "governance: roles and keys")
+    team.bob.act(repo)
+    tag_release(repo, "sentiment")
+    return repo

@@ -15,18 +15,7 @@ from tests.kit.cli import gm
 from tests.kit.clock import Clock
 from tests.kit.git import commit_all, git
 from tests.kit.repos import change_prompt_and_bump, make_model
-from tests.kit.signing import Person, write_signers
-
-GOVERNED = ("stages: [dev, prod]\nsigners: .gitmodel/allowed_signers\n"
-            "roles: {ml-lead: [alice@example.com, bob@example.com], legal: [lee@example.com]}\n"
-            "approvals: {prod: {roles: [ml-lead], distinct: true, count: 1}}\nrequire_signatures: true\n")
-
-
-class Team:
-    def __init__(self, keys: Path) -> None:
-        self.alice, self.bob = Person(keys, "alice"), Person(keys, "bob")            # ml-lead
-        self.lee, self.mallory = Person(keys, "lee"), Person(keys, "mallory")        # legal; no role
-        self.stranger = Person(keys, "stranger")                                     # not in the signers file
+from tests.kit.signing import GOVERNED, Team, governed_model, write_signers
 
 
 @pytest.fixture
@@ -36,14 +25,8 @@ def team(tmp_path: Path) -> Team:
 
 @pytest.fixture
 def governed(repo: Path, team: Team, clock: Clock) -> Path:
-    """sentiment 0.1.0 under GOVERNED, released (signed) by bob."""
     clock.tick()
-    make_model(repo, config=GOVERNED)
-    write_signers(repo, team.alice, team.bob, team.lee, team.mallory)
-    commit_all(repo, "governance: roles and keys")
-    team.bob.act(repo)
-    tag_release(repo, "sentiment")
-    return repo
+    return governed_model(repo, team)
 
 
 def refusal(repo: Path, ref: str = "sentiment@v0.1.0", stage: str = "prod") -> str:
