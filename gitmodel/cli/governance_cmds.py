@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -49,3 +51,29 @@ def audit(
             err(f"audit: {problem}")
         if result.problems:
             raise typer.Exit(ExitCode.REFUSED)
+
+
+@app.command()
+def bom(
+    ref: Annotated[str, typer.Argument(help="The release, NAME@vX.Y.Z.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON to FILE.")] = None,
+) -> None:
+    """A CycloneDX 1.6 AI bill of materials of a release: the model and its card, every pinned file with its
+    SHA-256, the environment's packages, the lineage as pedigree.
+
+    Example: gitmodel bom sentiment@v1.2.0 -o sentiment.cdx.json
+    """
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.infra.fileio import atomic_write
+    from gitmodel.review.bom import build_bom
+
+    result = build_bom(_root(), ref)
+    if output is None:
+        sys.stdout.write(result.document)
+        return
+    try:
+        atomic_write(output, result.document)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write: {exc.strerror}", where=str(output), hint="give a writable file path") \
+            from None
+    out(f"wrote {output}: {result.tag}, {result.components} component(s), {result.hashes} SHA-256 hash(es)")
