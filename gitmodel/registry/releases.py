@@ -18,8 +18,9 @@ from gitmodel.model.config import ROLE_RE, Config, Gate, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.repo import git
-from gitmodel.repo.governance import email_of
+from gitmodel.repo.governance import email_of, governance
 from gitmodel.repo.history import valid_approvals
+from gitmodel.repo.signing import Verifier
 from gitmodel.repo.tags import Release, TagIndex, parse_ref, read_tags, release_tag
 
 # ----------------------------------------------------------------------------------------------- gates
@@ -313,10 +314,14 @@ def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: b
     approvals, _ = valid_approvals(tags, release)
     me = email_of(git.committer_ident(root)[0])
     in_role = [a for a in tags.approvals_of(release.name, release.version) if a.role == role]
-    for existing in approvals:
-        if existing.role == role and email_of(existing.tagger) == me:
-            raise Refused(f"{release.tag} is already approved as {role} by {existing.tagger} on {existing.date}",
-                          where=existing.tag, hint="an approval is permanent; nothing to do")
+    mine = [a for a in approvals if a.role == role and email_of(a.tagger) == me]
+    if mine and cfg.signatures_required(None):  # one that does not verify (a wrong key) may be redone
+        gov = governance(root, "HEAD", release.commit)
+        with Verifier(root, gov.signers) as verifier:
+            mine = [a for a in mine if verifier.verify(a.tag_object, a.signed).verified]
+    for existing in mine:
+        raise Refused(f"{release.tag} is already approved as {role} by {existing.tagger} on {existing.date}",
+                      where=existing.tag, hint="an approval is permanent; nothing to do")
     lines = [f"gitmodel approval {release.name} v{release.version} as {role}", "",
              f"release: {release.tag}", f"role: {role}", f"version: v{release.version}",
              f"release-object: {release.tag_object}", f"commit: {release.commit}"]

@@ -153,7 +153,7 @@ class Judgement(Record):
         rule = self.rule or ApprovalRule(())
         what = f"approvals.{self.stage} needs {', '.join(rule.roles) or 'nobody'}"
         what += f" ({rule.needed} approval(s){', distinct from the releaser' if rule.distinct else ''})"
-        why = self.problems[0] if self.problems else "no such approval yet"
+        why = "; ".join(self.problems) if self.problems else "no such approval yet"
         have = ", ".join(f"{role} by {who}" for role, who, _ in self.votes) or "none"
         return f"{what}: {why}; counted: {have}"
 

@@ -3,6 +3,7 @@ real git signing/verification; the right signer passes; resolve(verify=True) nee
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests.kit.clock import Clock
 from tests.kit.git import commit_all, git
 from tests.kit.repos import change_prompt_and_bump, make_model
 from tests.kit.signing import GOVERNED, Team, governed_model, write_signers
+from tests.kit.tools import gto
 
 
 @pytest.fixture
@@ -162,3 +164,33 @@ def test_resolve_verify_refuses_an_unsigned_stage_event(governed: Path, team: Te
     assert resolve("sentiment#prod", repo=governed).version == "0.1.0"  # unverified reads still work
     with pytest.raises(Refused, match=r"sentiment#prod#1 is unsigned: a verified read needs a stage event signed"):
         resolve("sentiment#prod", repo=governed, verify=True)
+
+
+def test_gto_reads_signed_releases_and_stage_events(governed: Path, team: Team, clock: Clock) -> None:
+    team.alice.act(governed)
+    approve(governed, "sentiment@v0.1.0", "ml-lead")
+    team.lee.act(governed)
+    git(governed, "config", "user.email", "lee@example.com")
+    clock.tick()
+    promote(governed, "sentiment@v0.1.0", "prod")
+    shown = gto(governed, "show", "sentiment", "--json")
+    assert shown.returncode == 0, shown.stderr
+    (version,) = json.loads(shown.stdout)
+    assert version["version"] == "v0.1.0"
+    assert [stage["stage"] for stage in version["stages"]] == ["prod"]
+
+
+def test_an_approval_with_the_wrong_key_can_be_redone_with_the_right_one(governed: Path, team: Team) -> None:
+    team.alice.act(governed)
+    git(governed, "config", "user.signingkey", str(team.stranger.key))  # alice's old laptop key
+    approve(governed, "sentiment@v0.1.0", "ml-lead")
+    assert "is unknown key SHA256:" in refusal(governed)
+    team.alice.act(governed)
+    again = approve(governed, "sentiment@v0.1.0", "ml-lead")
+    assert again.tag == "sentiment@v0.1.0#approved-by#ml-lead#2"
+    assert promote(governed, "sentiment@v0.1.0", "prod").tag == "sentiment#prod#1"
+    shown = gto(governed, "show", "sentiment", "--json")  # GTO skips both approval tags, #2 included
+    assert shown.returncode == 0, shown.stderr
+    assert [v["version"] for v in json.loads(shown.stdout)] == ["v0.1.0"]
+    with pytest.raises(Refused, match="already approved as ml-lead by Alice"):
+        approve(governed, "sentiment@v0.1.0", "ml-lead")
