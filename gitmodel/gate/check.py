@@ -333,8 +333,8 @@ def _governance(root: Path, base: str, head: str, tags: TagIndex, warnings: list
     if base_commit is None or head_commit is None:
         return []
     warnings += changes(root, base_commit, head_commit)
-    return [Finding(model, "signed", tag, problem, fix=f"delete it (git tag -d {tag}) and redo it signed by a "
-                                                       "member of the role whose key is in the signers file")
+    # the fix: drop the tag, then redo it signed by a member of the role whose key is in base's signers file
+    return [Finding(model, "signed", tag, problem, fix=f"git tag -d {tag}")
             for model, tag, problem in new_tag_problems(root, tags, base_commit, head_commit)]
 
 
