@@ -99,13 +99,21 @@ def stricter(a: tuple[Config, bytes | None], b: tuple[Config, bytes | None]) -> 
     return cfg, signers
 
 
-def governance(root: Path, trusted: str | None, judged: str | None = None) -> Governance:
-    """The governance in force for a tag on `judged` (a commit), seen from the `trusted` revision."""
-    commits = [c for c in (git.resolve_commit(root, trusted) if trusted else None, judged) if c]
+def governance(root: Path, trusted: str | None, judged: str | None = None, *,
+               read: dict[str, tuple[Config, bytes | None]] | None = None) -> Governance:
+    """The governance in force for a tag on `judged` (a commit), seen from the `trusted` revision (`read`:
+    configs already read, by commit, for a caller that judges many tags)."""
+    is_id = trusted is not None and len(trusted) == 40 and all(c in "0123456789abcdef" for c in trusted)
+    commits = [c for c in (trusted if is_id else git.resolve_commit(root, trusted) if trusted else None, judged)
+               if c]
     if not commits:
         return Governance(Config(), None, "defaults")
-    read = [_config_blob(root, c) for c in dict.fromkeys(commits)]
-    cfg, signers = read[0] if len(read) == 1 else stricter(read[0], read[1])
+    read = read if read is not None else {}
+    for commit in commits:
+        if commit not in read:
+            read[commit] = _config_blob(root, commit)
+    found = [read[c] for c in dict.fromkeys(commits)]
+    cfg, signers = found[0] if len(found) == 1 else stricter(found[0], found[1])
     label = " and ".join(f"{c[:12]}" for c in dict.fromkeys(commits))
     return Governance(cfg, signers, label)
 
@@ -323,18 +331,34 @@ class Judge:
     commit, one verifier per signers text (each tag object verified once)."""
 
     def __init__(self, root: Path, trusted: str | None) -> None:
-        self.root, self.trusted = root, trusted
+        self.root = root
+        self.trusted = git.resolve_commit(root, trusted) if trusted else None
         self._gov: dict[str, Governance] = {}
+        self._read: dict[str, tuple[Config, bytes | None]] = {}
         self._verifiers: dict[bytes | None, Verifier] = {}
 
     def verdict(self, tags: TagIndex, tag: Release | Approval | StageEvent) -> tuple[Signature, bool, str | None]:
         gov = self._gov.get(tag.commit)
         if gov is None:
-            gov = self._gov[tag.commit] = governance(self.root, self.trusted, tag.commit)
+            gov = self._gov[tag.commit] = governance(self.root, self.trusted, tag.commit, read=self._read)
         verifier = self._verifiers.get(gov.signers)
         if verifier is None:
             verifier = self._verifiers[gov.signers] = Verifier(self.root, gov.signers)
         return event_verdict(gov, verifier, tags, tag)
+
+    def prefetch(self, tags: list[Release | Approval | StageEvent]) -> None:
+        """Verify every signed tag among `tags` up front, in parallel (see Verifier.prefetch)."""
+        groups: dict[bytes | None, list[str]] = {}
+        for tag in tags:
+            if tag.signed:
+                gov = self._gov.get(tag.commit)
+                if gov is None:
+                    gov = self._gov[tag.commit] = governance(self.root, self.trusted, tag.commit, read=self._read)
+                groups.setdefault(gov.signers, []).append(tag.tag_object)
+        for signers, objects in groups.items():
+            if signers not in self._verifiers:
+                self._verifiers[signers] = Verifier(self.root, signers)
+            self._verifiers[signers].prefetch(objects)
 
     def close(self) -> None:
         for verifier in self._verifiers.values():
@@ -348,6 +372,7 @@ def new_tag_problems(root: Path, tags: TagIndex, base: str, head: str) -> list[t
     judge_ = Judge(root, base)
     found = []
     try:
+        judge_.prefetch([t for t in all_events(tags) if t.commit in commits])
         for tag in all_events(tags):
             if tag.commit in commits:
                 _, _, problem = judge_.verdict(tags, tag)

@@ -94,7 +94,9 @@ def audit(root: Path, name: str | None = None) -> AuditResult:
     judge = Judge(root, "HEAD")
     events = []
     try:
-        for tag in sorted(all_events(tags), key=lambda t: (_instant(t.date), getattr(t, "counter", 0), t.tag)):
+        ordered = sorted(all_events(tags), key=lambda t: (_instant(t.date), getattr(t, "counter", 0), t.tag))
+        judge.prefetch(ordered)
+        for tag in ordered:
             sig, required, problem = judge.verdict(tags, tag)
             kind, what = _describe(tag)
             found = meta(tag.message, "fingerprint")
