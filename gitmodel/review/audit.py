@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.model.names import validate_name
-from gitmodel.repo.governance import Judge, all_events, email_of, meta
+from gitmodel.repo.governance import Judge, all_events, meta
 from gitmodel.repo.history import known_model, rollback_of
 from gitmodel.repo.tags import Approval, Release, StageEvent, read_tags
 
@@ -102,8 +102,7 @@ def audit(root: Path, name: str | None = None) -> AuditResult:
             found = meta(tag.message, "fingerprint")
             fingerprint = found.removeprefix("sha256:") if found else fingerprints.get((tag.name, tag.commit))
             events.append(AuditEvent(tag.date, tag.name, kind, what, sig.who(), sig.verified, required,
-                                     f"{tag.tagger}" if tag.tagger else email_of(tag.tagger), fingerprint,
-                                     tag.tag, problem))
+                                     tag.tagger, fingerprint, tag.tag, problem))
     finally:
         judge.close()
     return AuditResult(events, list(tags.warnings))

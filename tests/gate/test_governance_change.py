@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,12 @@ def test_check_base_refuses_a_release_signed_by_a_stranger(repo: Path, team: Tea
     git(repo, "tag", "-d", "sentiment@v0.2.0")
     tag_release(repo, "sentiment")
     assert gm(repo, "check", "--base", "base").returncode == 0
+
+
+def test_the_hook_path_imports_nothing_of_governance(tmp_path: Path) -> None:
+    # signing costs nothing when it is off: the commit hook never loads signing, governance or CycloneDX
+    probe = ("import sys, gitmodel.gate.hook; print(sorted(m for m in sys.modules if m.startswith(("
+             "'gitmodel.repo.signing', 'gitmodel.repo.governance', 'gitmodel.registry', 'gitmodel.review', "
+             "'cyclonedx', 'concurrent'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
