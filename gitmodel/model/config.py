@@ -234,8 +234,9 @@ def _governance(cfg: Config, data: dict[str, Any], where: str) -> None:
     else:
         raise InvalidInput(f"{required!r} is not true, false or a list of stages",
                            where=f"{where}: require_signatures")
-    if cfg.require_signatures and cfg.signers is None:
-        raise InvalidInput("require_signatures needs the file of the signers' keys", where=f"{where}: signers",
+    if cfg.require_signatures and cfg.signers is None and not cfg.roles:
+        raise InvalidInput("require_signatures needs the signers' keys: a signers file (SSH) or roles (GPG "
+                           "fingerprints)", where=f"{where}: signers",
                            hint="add signers: .gitmodel/allowed_signers (git's allowed-signers format)")
     for stage, rule in cfg.approvals.items():
         unknown = [r for r in rule.roles if cfg.roles and r not in cfg.roles]

@@ -4,6 +4,7 @@ real git signing/verification; the right signer passes; resolve(verify=True) nee
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.kit.clock import Clock
 from tests.kit.git import commit_all, git
 from tests.kit.repos import change_prompt_and_bump, make_model
 from tests.kit.signing import GOVERNED, Team, governed_model, write_signers
-from tests.kit.tools import gto
+from tests.kit.tools import gto, need_tool
 
 
 @pytest.fixture
@@ -194,3 +195,35 @@ def test_an_approval_with_the_wrong_key_can_be_redone_with_the_right_one(governe
     assert [v["version"] for v in json.loads(shown.stdout)] == ["v0.1.0"]
     with pytest.raises(Refused, match="already approved as ml-lead by Alice"):
         approve(governed, "sentiment@v0.1.0", "ml-lead")
+
+
+def test_a_gpg_signer_is_matched_by_fingerprint(repo: Path, team: Team, clock: Clock,
+                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    gpg = need_tool("gpg")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    fingerprints = {}
+    for who in ("lee", "eve"):
+        subprocess.run([gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+                        f"{who.title()} <{who}@example.com>", "ed25519", "sign", "never"], check=True,
+                       capture_output=True)
+        listing = subprocess.run([gpg, "--list-keys", "--with-colons", f"{who}@example.com"], check=True,
+                                 capture_output=True, text=True).stdout
+        fingerprints[who] = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+    config = GOVERNED.replace("legal: [lee@example.com]", f"legal: [{fingerprints['lee']}]").replace(
+        "roles: [ml-lead], distinct: true", "roles: [legal], distinct: true")
+    clock.tick()
+    governed_model(repo, team, config)  # bob releases with his SSH key
+
+    def sign_as(who: str) -> None:
+        git(repo, "config", "gpg.format", "openpgp")
+        git(repo, "config", "user.signingkey", fingerprints[who])
+        git(repo, "config", "user.email", f"{who}@example.com")
+
+    sign_as("eve")  # a key in the keyring, so git verifies it: but not the one listed under legal
+    approve(repo, "sentiment@v0.1.0", "legal")
+    assert f"is signed by {fingerprints['eve']}, who is not in roles.legal" in refusal(repo)
+    sign_as("lee")
+    approve(repo, "sentiment@v0.1.0", "legal")
+    assert promote(repo, "sentiment@v0.1.0", "prod").approvals == ["legal"]
