@@ -227,6 +227,12 @@ def required_for(gov: Governance, tag: Release | Approval | StageEvent) -> bool:
     return gov.cfg.signatures_required(None)
 
 
+def _unlisted(gov: Governance, sig: Signature) -> bool:
+    """A GPG signature verifies against any key in the keyring: only a key some role lists is known."""
+    members = {_member_key(m) for listed in gov.cfg.roles.values() for m in listed}
+    return bool(sig.keys and gov.cfg.roles and not sig.identities() & members)
+
+
 def event_verdict(gov: Governance, verifier: Verifier, tags: TagIndex, tag: Release | Approval | StageEvent
                   ) -> tuple[Signature, bool, str | None]:
     """(signature, required, why it falls short) for one event tag. Signed tags are always verified (to
@@ -238,6 +244,8 @@ def event_verdict(gov: Governance, verifier: Verifier, tags: TagIndex, tag: Rele
         return sig, False, None
     if not sig.verified:
         return sig, True, f"{tag.tag} is {sig.who()}: signatures are required (require_signatures)"
+    if _unlisted(gov, sig):
+        return sig, True, f"{tag.tag} is signed by {sig.who()}, whom no role lists (roles:)"
     if tag.tag_name and tag.tag_name != tag.tag:
         return sig, True, f"the ref {tag.tag} holds the tag object named {tag.tag_name} (retargeted)"
     if isinstance(tag, Release):
@@ -295,6 +303,8 @@ def unverified_stage(root: Path, tags: TagIndex, release: Release, event: StageE
         if not sig.verified:
             return f"{event.tag} is {sig.who()}: a verified read needs a stage event signed by a key in " \
                    f"{gov.cfg.signers or 'the signers file (signers: in .gitmodel.yaml)'}"
+        if _unlisted(gov, sig):
+            return f"{event.tag} is signed by {sig.who()}, whom no role lists (roles:)"
         bound = binding_problem(event, release, required=True)
         if bound:
             return f"{event.tag} (signed by {sig.who()}): {bound}"
@@ -309,9 +319,9 @@ def unverified_release(root: Path, release: Release) -> str | None:
     gov = governance(root, "HEAD", release.commit)
     with Verifier(root, gov.signers) as verifier:
         sig = verifier.verify(release.tag_object, release.signed)
-    if not sig.verified:
+    if not sig.verified or _unlisted(gov, sig):
         return f"{release.tag} is {sig.who()}: a verified read needs a release signed by a key in " \
-               f"{gov.cfg.signers or 'the signers file (signers: in .gitmodel.yaml)'}"
+               f"{gov.cfg.signers or 'the signers file (signers: in .gitmodel.yaml)'} or listed in roles:"
     if release.tag_name and release.tag_name != release.tag:
         return f"the ref {release.tag} holds the tag object named {release.tag_name} (retargeted)"
     return None

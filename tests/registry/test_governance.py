@@ -227,3 +227,12 @@ def test_a_gpg_signer_is_matched_by_fingerprint(repo: Path, team: Team, clock: C
     sign_as("lee")
     approve(repo, "sentiment@v0.1.0", "legal")
     assert promote(repo, "sentiment@v0.1.0", "prod").approvals == ["legal"]
+    assert resolve("sentiment#prod", repo=repo, verify=True).version == "0.1.0"  # lee's own GPG-signed event
+    # a stage event GPG-signed by a key no role lists is not a known signer's (git verifies any keyring key)
+    sign_as("eve")
+    git(repo, "tag", "-s", "sentiment#dev#7", "sentiment@v0.1.0^{commit}", "-m", "eve's own promotion")
+    audited = json.loads(gm(repo, "audit", "sentiment", "--json").stdout)
+    (eves,) = [e for e in audited["events"] if e["tag"] == "sentiment#dev#7"]
+    assert eves["problem"] == f"sentiment#dev#7 is signed by {fingerprints['eve']}, whom no role lists (roles:)"
+    with pytest.raises(Refused, match=f"sentiment#dev#7 is signed by {fingerprints['eve']}, whom no role lists"):
+        resolve("sentiment#dev", repo=repo, verify=True)
