@@ -327,7 +327,8 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
 def _governance(root: Path, base: str, head: str, tags: TagIndex, warnings: list[str]) -> list[Finding]:
     """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one), and
     verify every release, approval and stage tag pushed alongside (on a commit `base` lacks)."""
-    from gitmodel.repo.governance import changes, new_tag_problems
+    from gitmodel.repo.governance import changes
+    from gitmodel.repo.verdicts import new_tag_problems
 
     base_commit, head_commit = git.resolve_commit(root, base), git.resolve_commit(root, head)
     if base_commit is None or head_commit is None:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from gitmodel.model.names import validate_name
-from gitmodel.repo.governance import Judge, all_events, meta
+from gitmodel.repo.governance import meta
 from gitmodel.repo.history import known_model, rollback_of
 from gitmodel.repo.tags import Approval, Release, StageEvent, read_tags
+from gitmodel.repo.verdicts import Judge, all_events
 
 HEADERS = ("when", "model", "event", "what", "who", "verified", "fingerprint", "tag")
 

@@ -110,8 +110,8 @@ def _verified(root: Path, ref: str) -> TagIndex:
     and the stage's approvals must hold (gitmodel/repo/governance.py)."""
     from gitmodel.infra.errors import Refused
     from gitmodel.model import semver
-    from gitmodel.repo.governance import unverified_release, unverified_stage
     from gitmodel.repo.history import current_holders
+    from gitmodel.repo.verdicts import unverified_release, unverified_stage
 
     name, version, stage = parse_ref(ref)
     tags = read_tags(root, {name})
