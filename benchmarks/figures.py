@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_objects
+from benchmarks import bench_objects, figures_governance
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
@@ -42,6 +42,7 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
+    figures_governance.FIGURE,
 ]
 
 # Groups in run order: cheap ones first, so a slow machine still gets most rows.
@@ -57,5 +58,6 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["push", "get", "get-rss"], transfer_figures),
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
+    ([figures_governance.KEY], figures_governance.audit_figure),
 ]
 
