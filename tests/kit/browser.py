@@ -1,0 +1,52 @@
+"""Debian's headless Chromium, driven through Playwright's Python package (never a browser of its own):
+open a page of a built site as a person would, with or without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.kit.tools import need_tool
+
+# What every test browser runs with: no sandbox (root in CI), no GPU, and nothing that reaches the network
+# on its own (QUIC, component updates, sync, background fetches); the profile is a fresh folder per launch.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _sync_playwright() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package playwright is not installed: `pip install -e '.[test]'` (or `make test`); "
+                    "it drives the system's chromium, no browser download needed", pytrace=False)
+    return sync_playwright
+
+
+@contextmanager
+def playwright() -> Iterator[Any]:
+    """Playwright's driver (one per test module: its sync API cannot be started twice at once)."""
+    need_tool("chromium")
+    with _sync_playwright()() as pw:
+        yield pw
+
+
+@contextmanager
+def chromium(pw: Any, profile: Path, *, javascript: bool = True, color_scheme: str = "light") -> Iterator[Any]:
+    """A browser context (Playwright's BrowserContext) on Debian's chromium, with a fresh `--user-data-dir`."""
+    context = pw.chromium.launch_persistent_context(
+        str(profile), executable_path=need_tool("chromium"), headless=True, args=FLAGS,
+        java_script_enabled=javascript, color_scheme=color_scheme, viewport={"width": 1200, "height": 900},
+        offline=True)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def file_url(path: Path) -> str:
+    return path.resolve().as_uri()
