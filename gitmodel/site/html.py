@@ -126,6 +126,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid var(--line)}
 caption{text-align:left;color:var(--muted);padding:.25rem 0}
 td code.hash{overflow-wrap:anywhere;word-break:break-all}
+time,.pinned td:nth-child(4){white-space:nowrap}
 .muted,footer{color:var(--muted)}footer{border-top:1px solid var(--line);margin-top:2rem}
 .chip{display:inline-block;background:var(--chip);border-radius:1rem;padding:0 .6rem;margin:0 .25rem .25rem 0;
 white-space:nowrap}
