@@ -105,10 +105,17 @@ def build_site(root: Path, out: Path, *, base_url: str | None = None) -> SiteRes
     result = SiteResult(out, len(pages), models=len(data.models),
                         releases=sum(len(m.active) for m in data.models), warnings=data.warnings)
     out.mkdir(parents=True, exist_ok=True)
+    # no symlink on the way to any page, checked once a folder and before anything is written
+    for folder in sorted({rel.rpartition("/")[0] for rel in pages} - {""}):
+        safe_target(out, folder, where=f"{out}/{folder}", links="none")
+    for rel in pages:
+        if (out / rel).is_symlink():
+            raise InvalidInput(f"{out / rel} is a symlink; nothing is written through one", where=str(out / rel),
+                               hint="remove it, or build into a new directory")
     for rel, text in pages.items():
         payload = text.encode("utf-8")
         result.bytes += len(payload)
-        target = safe_target(out, rel, where=f"{out}/{rel}", links="none")
+        target = out / rel
         try:
             if target.stat().st_size == len(payload) and target.read_bytes() == payload:
                 result.unchanged += 1

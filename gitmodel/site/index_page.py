@@ -86,7 +86,7 @@ def index_page(data: SiteData, base_url: str | None) -> str:
         '<output id="count" for="q stage" aria-live="polite"></output></form>\n'
         '<div class="scroll"><table id="models"><caption>Every model: its latest release, the version each stage '
         "holds, and whether the work tree's manifest matches its files</caption><thead><tr>"
-        + "".join(f'<th scope="col">{h}</th>' for h in headers) + "</tr></thead><tbody>\n"
+        + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead><tbody>\n"
         + "\n".join(_row(m, stages) for m in data.models)
         + "\n</tbody></table></div>"
         + ("".join(f"<p class=\"muted\">warning: {esc(w)}</p>" for w in data.warnings) if data.warnings else "")

@@ -115,13 +115,13 @@ def model_page(model: ModelView, base_url: str | None) -> str:
                   f" ({when(latest.release.date)})</p>")
     body = "\n".join([
         intro,
-        '<section aria-labelledby="stages"><h2 id="stages">Stages now</h2>' + _holders(model) + "</section>",
-        '<section aria-labelledby="metrics"><h2 id="metrics">Metrics across releases</h2>' + _metrics(model)
+        '<section><h2 id="stages">Stages now</h2>' + _holders(model) + "</section>",
+        '<section><h2 id="metrics">Metrics across releases</h2>' + _metrics(model)
         + "</section>",
-        '<section aria-labelledby="releases"><h2 id="releases">Releases</h2>' + _timeline(model) + "</section>",
-        '<section aria-labelledby="history"><h2 id="history">Stage history</h2>' + _stage_history(model)
+        '<section><h2 id="releases">Releases</h2>' + _timeline(model) + "</section>",
+        '<section><h2 id="history">Stage history</h2>' + _stage_history(model)
         + "</section>",
-        '<section aria-labelledby="card"><h2 id="card">Model card</h2>' + _card(model) + "</section>",
+        '<section><h2 id="card">Model card</h2>' + _card(model) + "</section>",
     ])
     return page(title=model.name, path=model_href(model.name), body=body, crumbs=[],
                 base_url=base_url)

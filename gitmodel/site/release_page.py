@@ -12,7 +12,7 @@ from gitmodel.site.html import diff_href, dl, esc, link, model_href, page, relea
 
 def _approvals(rel: ReleaseView) -> str:
     if not rel.approvals:
-        return '<p class="muted">No approvals recorded (<code>gitmodel approve NAME@vX.Y.Z --role ROLE</code>).</p>'
+        return '<p class="muted">None recorded.</p>'
     rows = [[esc(a.role), who(a.tagger), when(a.date), esc(a.note) or "—", f"<code>{esc(a.tag)}</code>"]
             for a in rel.approvals]
     return table(["Role", "Approved by", "When", "Note", "Tag"], rows, caption="Who approved this release",
@@ -78,7 +78,7 @@ def release_page(model: ModelView, rel: ReleaseView, known: set[tuple[str, str]]
         ("Released", when(r.date)), ("By", who(r.tagger)), ("Tag", f"<code>{esc(r.tag)}</code>"),
         ("Commit", f'<code class="hash">{esc(r.commit)}</code>'),
         ("Fingerprint", f'<code class="hash">sha256:{esc(r.fingerprint)}</code>' if r.fingerprint else ""),
-        ("Stages held now", held or '<span class="muted">none</span>'),
+        ("Stages held now", held),
         ("Message", esc(rel.note)),
     ])
     parts = [f"<h1>{esc(model.name)} v{esc(rel.version)}</h1>"]
@@ -89,14 +89,14 @@ def release_page(model: ModelView, rel: ReleaseView, known: set[tuple[str, str]]
     elif m.description:
         parts.append(f"<p>{esc(m.description)}</p>")
     parts += [facts, f'<p>{" · ".join(nav)}</p>' if nav else "",
-              '<section aria-labelledby="approvals"><h2 id="approvals">Approvals</h2>' + _approvals(rel) + "</section>"]
+              '<section><h2 id="approvals">Approvals</h2>' + _approvals(rel) + "</section>"]
     if m is not None:
-        parts += ['<section aria-labelledby="pinned"><h2 id="pinned">Pinned components</h2>' + _pinned(m)
+        parts += ['<section><h2 id="pinned">Pinned components</h2>' + _pinned(m)
                   + "</section>",
-                  '<section aria-labelledby="values"><h2 id="values">Metrics and params</h2>'
+                  '<section><h2 id="values">Metrics and params</h2>'
                   + (_values("Metric", m.metrics) + _values("Param", m.params) or '<p class="muted">None recorded.</p>')
                   + "</section>"]
-    parts.append('<section aria-labelledby="lineage"><h2 id="lineage">Lineage</h2>' + _lineage(model, rel, known)
+    parts.append('<section><h2 id="lineage">Lineage</h2>' + _lineage(model, rel, known)
                  + "</section>")
     return page(title=f"{model.name} v{rel.version}", path=release_href(model.name, rel.version),
                 body="\n".join(p for p in parts if p), crumbs=[(model_href(model.name), model.name)],

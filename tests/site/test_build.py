@@ -118,7 +118,7 @@ def test_release_page_shows_hashes_approvals_and_lineage(site: Path, repo: Path)
     assert "eval report reviewed" in approvals[0]
     v3 = (site / "models/sentiment/v0.3.0.html").read_text()
     assert '<a href="v0.2.0.html">sentiment@v0.2.0</a>' in v3  # its parent, linked
-    assert "No approvals recorded" in v3
+    assert '<h2 id="approvals">Approvals</h2><p class="muted">None recorded.</p>' in v3
     assert '<a href="v0.3.0.html">sentiment@v0.3.0</a>' in (site / "models/sentiment/v0.2.0.html").read_text()
 
 
@@ -271,3 +271,24 @@ def test_cli_reports_what_it_wrote(repo: Path, tmp_path: Path, monkeypatch: pyte
     assert again["written"] == []
     assert again["unchanged"] == 13
     assert PROMPTS[1].strip() not in done.stdout
+
+
+def test_a_symlink_inside_the_output_is_never_written_through(repo: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_registry(repo, monkeypatch)
+    out = tmp_path / "site"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "models").symlink_to(elsewhere, target_is_directory=True)
+    done = gm(repo, "site", "-o", str(out))
+    assert done.returncode == 2
+    assert "symlink" in done.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert [p.name for p in out.iterdir()] == ["models"]  # refused before anything was written
+    (out / "models").unlink()
+    (out / "index.html").symlink_to(elsewhere / "index.html")
+    done = gm(repo, "site", "-o", str(out))
+    assert done.returncode == 2
+    assert "symlink" in done.stderr
+    assert list(elsewhere.iterdir()) == []
