@@ -51,7 +51,10 @@ run git commit -qam "sentiment 0.2.0: terser prompt"
 has tag && run gitmodel tag sentiment -m "terser prompt"
 has versions && run gitmodel versions sentiment
 has diff && run gitmodel diff sentiment@v0.1.0 sentiment@v0.2.0 --format markdown
-has approve && run gitmodel approve sentiment@v0.2.0 --role ml-lead -m "eval report reviewed"
+if has approve; then
+  run gitmodel approve sentiment@v0.1.0 --role ml-lead -m "baseline, eval report reviewed"
+  run gitmodel approve sentiment@v0.2.0 --role ml-lead -m "eval report reviewed"
+fi
 if has promote; then
   run gitmodel promote sentiment@v0.1.0 prod
   run gitmodel promote sentiment@v0.2.0 prod
@@ -68,7 +71,8 @@ run gitmodel add team/ranker --weights artifacts/ranker.bin --git artifacts/rank
     --metrics ranker-metrics.json --description "Search result ranker"
 git add -A && git commit -qm "team/ranker 0.1.0"
 has tag && run gitmodel tag team/ranker -m "first ranker"
-has promote && run gitmodel promote team/ranker@v0.1.0 staging
+has approve && run gitmodel approve team/ranker@v0.1.0 --role ml-lead
+has promote && run gitmodel promote team/ranker@v0.1.0 prod
 has push && run gitmodel push --all-releases
 run gitmodel ls
 if has site; then

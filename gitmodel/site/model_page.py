@@ -15,10 +15,13 @@ def _holders(model: ModelView) -> str:
         return f'<p class="bad">Deprecated ({esc(model.deprecated)}): it holds no stage.</p>'
     if not model.holders:
         return '<p class="muted">In no stage yet.</p>'
+    approvals = {r.version: r.approvals for r in model.releases}
     rows = [[f"<strong>{esc(stage)}</strong>", link(release_href(model.name, h.version), "v" + h.version, here),
-             when(h.event.date), who(h.event.tagger)] for stage, h in sorted(model.holders.items())]
-    return table(["Stage", "Version", "Since", "By"], rows, caption="Which version each stage holds now",
-                 cls="holders")
+             when(h.event.date), who(h.event.tagger),
+             ", ".join(f"{who(a.tagger)} ({esc(a.role)})" for a in approvals.get(h.version, [])) or "—"]
+            for stage, h in sorted(model.holders.items())]
+    return table(["Stage", "Version", "Since", "Promoted by", "Approved by"], rows,
+                 caption="Which version each stage holds now", cls="holders")
 
 
 def _metrics(model: ModelView) -> str:

@@ -85,6 +85,15 @@ def test_model_page_draws_a_metric_chart_with_one_point_per_release(site: Path, 
     assert points.first.locator("title").text_content() == "v0.1.0: 0.88"
 
 
+def test_model_page_says_which_version_holds_prod_and_who_approved_it(site: Path, page: Any) -> None:
+    page.goto(file_url(site / "models/sentiment/index.html"))
+    holders = page.get_by_role("table", name="Which version each stage holds now")
+    rows = {r.split("\t")[0]: r.split("\t") for r in holders.locator("tbody tr").all_inner_texts()}
+    assert rows["prod"][1] == "v0.2.0"
+    assert rows["prod"][4] == f"{APPROVER} (ml-lead)"
+    assert rows["staging"][1] == "v0.2.0"
+
+
 def test_filter_hides_the_models_that_do_not_match(site: Path, page: Any) -> None:
     page.goto(file_url(site / "index.html"))
     rows = page.locator("#models tbody tr")
