@@ -132,7 +132,7 @@ time,.pinned td:nth-child(4){white-space:nowrap}
 .muted,footer{color:var(--muted)}footer{border-top:1px solid var(--line);margin-top:2rem}
 .chip{display:inline-block;background:var(--chip);border-radius:1rem;padding:0 .6rem;margin:0 .25rem .25rem 0;
 white-space:nowrap}
-.ok{color:var(--good)}.bad{color:var(--bad)}
+.ok{color:var(--good)}.bad{color:var(--bad)}.note{white-space:pre-line}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
 .filter{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}
 .filter input,.filter select{font:inherit;padding:.3rem .5rem}

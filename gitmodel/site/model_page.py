@@ -65,7 +65,7 @@ def _timeline(model: ModelView) -> str:
         if rel.deregistered:
             lines.append('<p class="bad">Deregistered: no longer a release.</p>')
         if rel.note:
-            lines.append(f"<p>{esc(rel.note)}</p>")
+            lines.append(f'<p class="note">{esc(rel.note)}</p>')
         d = diffs.get(rel.version)
         if d is not None:
             lines.append(f"<p>{link(diff_href(model.name, d.old.version, d.new.version), f'Changes from v{d.old.version}', here)}: "

@@ -13,8 +13,8 @@ from gitmodel.site.html import diff_href, dl, esc, link, model_href, page, relea
 def _approvals(rel: ReleaseView) -> str:
     if not rel.approvals:
         return '<p class="muted">None recorded.</p>'
-    rows = [[esc(a.role), who(a.tagger), when(a.date), esc(a.note) or "—", f"<code>{esc(a.tag)}</code>"]
-            for a in rel.approvals]
+    rows = [[esc(a.role), who(a.tagger), when(a.date), f'<span class="note">{esc(a.note)}</span>' if a.note else "—",
+             f"<code>{esc(a.tag)}</code>"] for a in rel.approvals]
     return table(["Role", "Approved by", "When", "Note", "Tag"], rows, caption="Who approved this release",
                  cls="approvals")
 
@@ -79,7 +79,7 @@ def release_page(model: ModelView, rel: ReleaseView, known: set[tuple[str, str]]
         ("Commit", f'<code class="hash">{esc(r.commit)}</code>'),
         ("Fingerprint", f'<code class="hash">sha256:{esc(r.fingerprint)}</code>' if r.fingerprint else ""),
         ("Stages held now", held),
-        ("Message", esc(rel.note)),
+        ("Message", f'<span class="note">{esc(rel.note)}</span>' if rel.note else ""),
     ])
     parts = [f"<h1>{esc(model.name)} v{esc(rel.version)}</h1>"]
     if rel.deregistered:
