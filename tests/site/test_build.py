@@ -292,3 +292,43 @@ def test_a_symlink_inside_the_output_is_never_written_through(repo: Path, tmp_pa
     assert done.returncode == 2
     assert "symlink" in done.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_deregistered_releases_deprecated_models_and_unreadable_releases_are_shown_as_such(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_registry(repo, monkeypatch)
+    git(repo, "tag", "-a", "sentiment@v0.3.0!", "-m", "deregistered: wrong eval set", "sentiment@v0.3.0")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@1900000000 +0000")  # after every other event: GTO's rule
+    git(repo, "tag", "-a", "team/ranker@deprecated", "-m", "replaced")
+    # a hand-made release tag on a commit without that model's manifest
+    first = git(repo, "rev-list", "--max-parents=0", "HEAD").stdout.split()[0]
+    git(repo, "tag", "-a", "churn@v0.0.1", "-m", "by hand", first)
+    out = tmp_path / "site"
+    result = build_site(repo, out)
+    v3 = text_of(out / "models/sentiment/v0.3.0.html")
+    assert "Deregistered" in v3
+    model = (out / "models/sentiment/index.html").read_text()
+    accuracy = re.search(r'<figure class="metric" data-metric="accuracy">.*?</figure>', model)
+    assert accuracy is not None
+    assert re.findall(r'data-version="([^"]+)"', accuracy[0]) == ["v0.1.0", "v0.2.0"]  # active releases only
+    assert not (out / "models/sentiment/diff-v0.2.0-v0.3.0.html").exists()
+    index = (out / "index.html").read_text()
+    # v0.2.0 is the latest release again, and still in prod
+    assert ('<td><a href="models/sentiment/v0.2.0.html">v0.2.0</a></td><td data-stage="prod"><a '
+            'href="models/sentiment/v0.2.0.html">v0.2.0</a></td>') in index
+    ranker = re.search(r'<tr data-search="team/ranker.*?</tr>', index)
+    assert ranker is not None
+    assert ">deprecated<" in ranker[0]
+    assert 'data-stages=""' in ranker[0]
+    assert "Deprecated (team/ranker@deprecated): it holds no stage." in text_of(out / "models/team~ranker/index.html")
+    assert "cannot be read" in text_of(out / "models/churn/v0.0.1.html")
+    assert result.pages == len(list(out.rglob("*.html"))) + 1  # and the style sheet
+
+
+def test_a_registry_with_no_model_yet_gets_an_index(repo: Path, tmp_path: Path) -> None:
+    from gitmodel.workspace.init_repo import init_repo
+
+    init_repo(repo, hooks=False, dvc=False)
+    commit_all(repo, "gitmodel init")
+    build_site(repo, tmp_path / "site")
+    assert "0 model(s), 0 release(s)" in text_of(tmp_path / "site" / "index.html")
