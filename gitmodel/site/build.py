@@ -112,6 +112,10 @@ def build_site(root: Path, out: Path, *, base_url: str | None = None) -> SiteRes
         if (out / rel).is_symlink():
             raise InvalidInput(f"{out / rel} is a symlink; nothing is written through one", where=str(out / rel),
                                hint="remove it, or build into a new directory")
+    previous = _previous(out)
+    _refuse_foreign(out, pages, set(previous))
+    # the record names every page before any is written: a build cut short leaves only pages it owns
+    _write_record(out, sorted(set(previous) | set(pages)))
     for rel, text in pages.items():
         payload = text.encode("utf-8")
         result.bytes += len(payload)
@@ -125,7 +129,7 @@ def build_site(root: Path, out: Path, *, base_url: str | None = None) -> SiteRes
         # a page is rebuilt from the repository at will: no fsync per page (2,000 of them would cost seconds)
         atomic_write(target, payload, durable=False)
         result.written.append(rel)
-    for rel in _previous(out):
+    for rel in previous:
         if rel in pages or rel == RECORD:
             continue
         try:
@@ -137,11 +141,32 @@ def build_site(root: Path, out: Path, *, base_url: str | None = None) -> SiteRes
             result.removed.append(rel)
             if target.parent != out and not any(target.parent.iterdir()):
                 target.parent.rmdir()  # the folder of a model that is gone
-    record = json.dumps({"format": RECORD_FORMAT, "generator": "gitmodel site", "pages": sorted(pages)},
-                        indent=1) + "\n"
+    _write_record(out, sorted(pages))
+    return result
+
+
+def _refuse_foreign(out: Path, pages: dict[str, str], owned: set[str]) -> None:
+    """Refuse to replace a file this command did not write (a hand-made index.html in -o docs, say)."""
+    foreign = []
+    for rel, text in pages.items():
+        if rel in owned or not (out / rel).exists():
+            continue
+        try:
+            same = (out / rel).read_bytes() == text.encode("utf-8")
+        except OSError:
+            same = False
+        if not same:
+            foreign.append(rel)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise InvalidInput(f"would replace {shown}, which gitmodel site did not write", where=str(out),
+                           hint="build into a new or empty directory, or one an earlier `gitmodel site` wrote")
+
+
+def _write_record(out: Path, pages: list[str]) -> None:
+    record = json.dumps({"format": RECORD_FORMAT, "generator": "gitmodel site", "pages": pages}, indent=1) + "\n"
     if _read(out / RECORD) != record:
         atomic_write(out / RECORD, record, durable=False)
-    return result
 
 
 def _read(path: Path) -> str | None:

@@ -332,3 +332,23 @@ def test_a_registry_with_no_model_yet_gets_an_index(repo: Path, tmp_path: Path) 
     commit_all(repo, "gitmodel init")
     build_site(repo, tmp_path / "site")
     assert "0 model(s), 0 release(s)" in text_of(tmp_path / "site" / "index.html")
+
+
+def test_a_file_the_site_did_not_write_is_never_replaced(repo: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_registry(repo, monkeypatch)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.html").write_text("<h1>our project docs</h1>\n")
+    done = gm(repo, "site", "-o", str(docs))
+    assert done.returncode == 2
+    assert "would replace index.html, which gitmodel site did not write" in done.stderr
+    assert (docs / "index.html").read_text() == "<h1>our project docs</h1>\n"
+    assert sorted(p.name for p in docs.iterdir()) == ["index.html"]
+    # a site whose record was lost but whose pages are as they would be written again is simply adopted
+    out = tmp_path / "site"
+    build_site(repo, out)
+    (out / RECORD).unlink()
+    again = build_site(repo, out)
+    assert again.written == []
+    assert (out / RECORD).exists()
