@@ -58,7 +58,7 @@ def _timeline(model: ModelView) -> str:
     items = []
     for rel in reversed(model.releases):
         held = "".join(f'<span class="chip">{esc(s)}</span>' for s in rel.stages)
-        approved = ", ".join(f"{esc(a.role)} ({who(a.tagger)})" for a in rel.approvals)
+        approved = ", ".join(f"{who(a.tagger)} ({esc(a.role)})" for a in rel.approvals)
         lines = [f'<h3>{link(release_href(model.name, rel.version), "v" + rel.version, here)} {held}</h3>',
                  f"<p>{when(rel.release.date)} by {who(rel.release.tagger)}"
                  + (f" · approved by {approved}" if approved else "") + "</p>"]
@@ -68,9 +68,10 @@ def _timeline(model: ModelView) -> str:
             lines.append(f'<p class="note">{esc(rel.note)}</p>')
         d = diffs.get(rel.version)
         if d is not None:
-            lines.append(f"<p>{link(diff_href(model.name, d.old.version, d.new.version), f'Changes from v{d.old.version}', here)}: "
-                         f"{esc(_change_summary(d))}</p>")
-        items.append(f'<li class="{"held" if rel.stages else ""}">{"".join(lines)}</li>')
+            changes = link(diff_href(model.name, d.old.version, d.new.version), f"Changes from v{d.old.version}", here)
+            lines.append(f"<p>{changes}: {esc(_change_summary(d))}</p>")
+        held_class = ' class="held"' if rel.stages else ""
+        items.append(f"<li{held_class}>{''.join(lines)}</li>")
     return f'<ol class="timeline">{"".join(items)}</ol>'
 
 
