@@ -36,12 +36,14 @@ def playwright() -> Iterator[Any]:
 
 
 @contextmanager
-def chromium(pw: Any, profile: Path, *, javascript: bool = True, color_scheme: str = "light") -> Iterator[Any]:
-    """A browser context (Playwright's BrowserContext) on Debian's chromium, with a fresh `--user-data-dir`."""
+def chromium(pw: Any, profile: Path, *, javascript: bool = True, color_scheme: str = "light",
+             offline: bool = True) -> Iterator[Any]:
+    """A browser context (Playwright's BrowserContext) on Debian's chromium, with a fresh `--user-data-dir`;
+    `offline=False` only for a server the test runs on 127.0.0.1."""
     context = pw.chromium.launch_persistent_context(
         str(profile), executable_path=need_tool("chromium"), headless=True, args=FLAGS,
         java_script_enabled=javascript, color_scheme=color_scheme, viewport={"width": 1200, "height": 900},
-        offline=True)
+        offline=offline)
     try:
         yield context
     finally:
@@ -50,3 +52,26 @@ def chromium(pw: Any, profile: Path, *, javascript: bool = True, color_scheme: s
 
 def file_url(path: Path) -> str:
     return path.resolve().as_uri()
+
+
+@contextmanager
+def static_host(folder: Path) -> Iterator[str]:
+    """`folder` served over HTTP on 127.0.0.1 (a static host, as GitHub or GitLab Pages serve a site);
+    yields its base URL. The server runs in a thread and is shut down on exit."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

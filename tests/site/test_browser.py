@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gitmodel.site.build import build_site
-from tests.kit.browser import chromium, file_url, playwright
+from tests.kit.browser import chromium, file_url, playwright, static_host
 from tests.kit.demo import APPROVER, demo_registry
 from tests.kit.git import commit_all, git
 from tests.kit.manifests import edit
@@ -197,3 +197,24 @@ def test_hostile_values_show_as_text_and_never_run(repo: Path, monkeypatch: pyte
             assert page.evaluate("window.pwned") is None
             assert payload in page.locator("main").inner_text()
         assert dialogs == []
+
+
+def test_served_from_a_subfolder_of_a_static_host_every_click_lands(site: Path, pw: Any, tmp_path: Path) -> None:
+    with static_host(site.parent) as host, chromium(pw, tmp_path / "profile", offline=False) as context:
+        page = context.new_page()
+        failed: list[str] = []
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{host}/{site.name}/index.html")  # the site under /site/, as Pages serve /REPO/
+        cell(page, "sentiment", "In prod").get_by_role("link").click()
+        assert page.url == f"{host}/{site.name}/models/sentiment/v0.2.0.html"
+        page.get_by_role("link", name="Changes from v0.1.0").click()
+        page.get_by_role("link", name="sentiment", exact=True).click()
+        assert page.get_by_role("heading", level=1).inner_text() == "sentiment"
+        page.get_by_role("link", name="Model registry").click()
+        assert page.url == f"{host}/{site.name}/index.html"
+        assert failed == []
+        assert all(url.startswith(f"{host}/{site.name}/") for url in requested), requested
+        styled = page.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse")
+        assert styled == "collapse"  # the style sheet loaded over HTTP too
