@@ -15,6 +15,7 @@ INSTALL = {
     "git-lfs": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install git-lfs`",
     "ssh-keygen": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or "
                   "`apt-get install openssh-client`",
+    "gpg": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install gnupg`",
     "sha256sum": "`apt-get install coreutils`",
     "chromium": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install chromium`",
 }
