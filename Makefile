@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 # As root, `make test` apt-get installs the system tools the tests drive that pip cannot (git-lfs,
-# ssh-keygen, gpg; scripts/ensure-test-tools.sh); INSTALL_TOOLS=0 opts out (INSTALL_GIT_LFS=0, the old name, too).
+# ssh-keygen, gpg, chromium; scripts/ensure-test-tools.sh); INSTALL_TOOLS=0 opts out (INSTALL_GIT_LFS=0, the old name, too).
 INSTALL_GIT_LFS ?= 1
 INSTALL_TOOLS ?= $(INSTALL_GIT_LFS)
 # pytest-xdist workers: `auto` is one per core. worksteal keeps both cores busy to the end (a few tests take

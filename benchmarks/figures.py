@@ -11,6 +11,7 @@ from collections.abc import Callable
 from benchmarks import bench_objects, figures_governance
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
+from benchmarks.figures_site import site_figures
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
 from benchmarks.session import Context
@@ -43,6 +44,11 @@ FIGURES: list[tuple[str, str, str]] = [
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
     figures_governance.FIGURE,
+    ("site-build", "`site -o DIR`, 100 models × 10 releases + 200 stage events, from empty — peer: `gto show` "
+     "(GTO's view of the same registry)", "≤ 5 s"),
+    ("site-size", "what that site weighs: every page and the style sheet", "≤ 5 MB"),
+    ("site-rebuild", "`site -o DIR` again, nothing changed (pages written: none; after one new release: its "
+     "5 pages) — peer: the build from empty", "only changed pages written"),
 ]
 
 # Groups in run order: cheap ones first, so a slow machine still gets most rows.
@@ -59,5 +65,6 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
     ([figures_governance.KEY], figures_governance.audit_figure),
+    (["site-build", "site-size", "site-rebuild"], site_figures),
 ]
 

@@ -22,4 +22,5 @@ from gitmodel.cli import hooks_cmds as _hooks  # noqa: E402,F401
 from gitmodel.cli import integrations_cmds as _integrations  # noqa: E402,F401
 from gitmodel.cli import release_cmds as _release  # noqa: E402,F401
 from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
+from gitmodel.cli import site_cmds as _site  # noqa: E402,F401
 from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401
