@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_objects, bench_units
+from benchmarks import bench_objects, bench_units, figures_governance
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
+from benchmarks.figures_site import site_figures
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
 from benchmarks.session import Context
@@ -42,6 +43,12 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
+    figures_governance.FIGURE,
+    ("site-build", "`site -o DIR`, 100 models × 10 releases + 200 stage events, from empty — peer: `gto show` "
+     "(GTO's view of the same registry)", "≤ 5 s"),
+    ("site-size", "what that site weighs: every page and the style sheet", "≤ 5 MB"),
+    ("site-rebuild", "`site -o DIR` again, nothing changed (pages written: none; after one new release: its "
+     "5 pages) — peer: the build from empty", "only changed pages written"),
     bench_units.FIGURE,
 ]
 
@@ -59,5 +66,7 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["push", "get", "get-rss"], transfer_figures),
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
+    ([figures_governance.KEY], figures_governance.audit_figure),
+    (["site-build", "site-size", "site-rebuild"], site_figures),
 ]
 

@@ -332,6 +332,7 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, before or cfg, cache, base, loaded)
+        findings += _governance(root, base, rev or "HEAD", tags, warnings)
     cache.save()
     if judged is not None:
         if names is None:
@@ -339,6 +340,21 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
         judged.save(every_model=names is None)
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
+
+
+def _governance(root: Path, base: str, head: str, tags: TagIndex, warnings: list[str]) -> list[Finding]:
+    """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one), and
+    verify every release, approval and stage tag pushed alongside (on a commit `base` lacks)."""
+    from gitmodel.repo.governance import changes
+    from gitmodel.repo.verdicts import new_tag_problems
+
+    base_commit, head_commit = git.resolve_commit(root, base), git.resolve_commit(root, head)
+    if base_commit is None or head_commit is None:
+        return []
+    warnings += changes(root, base_commit, head_commit)
+    # the fix: drop the tag, then redo it signed by a member of the role whose key is in base's signers file
+    return [Finding(model, "signed", tag, problem, fix=f"git tag -d {tag}")
+            for model, tag, problem in new_tag_problems(root, tags, base_commit, head_commit)]
 
 
 def code_on_load_warnings(states: list[ModelState]) -> list[str]:

@@ -20,7 +20,7 @@ OLD = 1_600_000_000  # files older than the racy window, as in a checkout of yes
 
 
 def index_file(root: Path) -> Path:
-    return cache.cache_file(root / ".git", judged.FILE)
+    return Path(cache.cache_file(root / ".git", judged.FILE))
 
 
 def age(root: Path) -> None:
