@@ -84,3 +84,18 @@ def git_daemon(base: Path) -> Iterator[GitDaemon]:
         yield daemon
     finally:
         daemon.stop()
+
+
+def served_model_source(repo: Path, tmp_path: Path) -> Path:
+    """sentiment v0.1.0 (in prod) and v0.2.0, their DVC objects pushed to `tmp_path/dvc-remote`, which the
+    committed `.dvc/config` names; a bare copy served from `tmp_path/served/models.git` is its `origin`."""
+    from gitmodel.storage.transfer import push
+    from tests.kit.dvc import make_model_repo, second_version
+
+    root = make_model_repo(repo, remote=str(tmp_path / "dvc-remote"))
+    second_version(root)
+    push(root, all_releases=True)
+    prod = git(root, "rev-parse", "sentiment@v0.1.0^{commit}").stdout.strip()
+    git(root, "tag", "-a", "sentiment#prod#1", "-m", "to prod", prod)
+    serve_bare(root, tmp_path / "served")
+    return root

@@ -14,10 +14,9 @@ import pytest
 import gitmodel
 from gitmodel.infra.errors import ExternalFailure, Refused
 from gitmodel.storage.resolve_remote import RemoteWarning
-from gitmodel.storage.transfer import push
-from tests.kit.dvc import WEIGHTS_V1, WEIGHTS_V2, make_model_repo, second_version
+from tests.kit.dvc import WEIGHTS_V1, WEIGHTS_V2
 from tests.kit.git import git
-from tests.kit.gitserver import GitDaemon, git_daemon, serve_bare
+from tests.kit.gitserver import GitDaemon, git_daemon, served_model_source
 
 
 def commit_of(root: Path, tag: str) -> str:
@@ -26,13 +25,7 @@ def commit_of(root: Path, tag: str) -> str:
 
 @pytest.fixture
 def source(repo: Path, tmp_path: Path) -> Path:
-    """sentiment v0.1.0 (in prod) and v0.2.0, objects pushed to a DVC remote the commit's .dvc/config names."""
-    root = make_model_repo(repo, remote=str(tmp_path / "dvc-remote"))
-    second_version(root)
-    push(root, all_releases=True)
-    git(root, "tag", "-a", "sentiment#prod#1", "-m", "to prod", commit_of(root, "sentiment@v0.1.0"))
-    serve_bare(root, tmp_path / "served")
-    return root
+    return served_model_source(repo, tmp_path)
 
 
 @pytest.fixture
