@@ -16,6 +16,7 @@ INSTALL = {
     "ssh-keygen": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or "
                   "`apt-get install openssh-client`",
     "sha256sum": "`apt-get install coreutils`",
+    "azurite": "`sh scripts/ensure-test-tools.sh` (npm installs it into .test-tools/node; needs node and npm)",
 }
 PIP_INSTALL = "`pip install -e '.[test]'` (or `make test`, which builds .venv with it)"
 # the gto installed beside this interpreter (the project's `test` extra), never a machine-specific path
