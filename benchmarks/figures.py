@@ -11,6 +11,7 @@ from collections.abc import Callable
 from benchmarks import bench_objects
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
+from benchmarks.figures_remote import remote_figures
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
 from benchmarks.session import Context
@@ -42,6 +43,14 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
+    ("remote-versions-10k", "`versions NAME --repo git://…`, 10,000 release tags, empty cache — vs `gto show NAME "
+     "--repo` on the same URL", "≤ 1 s and speed ≥ 20×"),
+    ("remote-resolve-cold", "`resolve(\"NAME#prod\", repo=git://…)`, 256 MiB weights, empty cache — vs `dvc "
+     "artifacts get URL NAME --stage prod`", "time ≤ 1.3×"),
+    ("remote-resolve-warm", "`resolve(\"NAME#prod\", repo=git://…)` again in the serving process, remote unchanged "
+     "(`ls-remote` included) — peer: bare `git ls-remote`", "≤ 150 ms"),
+    ("remote-monorepo-bytes", "git objects fetched resolving one model of a 1,000-model monorepo (10,000 tags) — "
+     "peer: the repository's packed objects", "≤ 5%"),
 ]
 
 # Groups in run order: cheap ones first, so a slow machine still gets most rows.
@@ -57,5 +66,6 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["push", "get", "get-rss"], transfer_figures),
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
+    (["remote-versions-10k", "remote-resolve-cold", "remote-resolve-warm", "remote-monorepo-bytes"], remote_figures),
 ]
 
