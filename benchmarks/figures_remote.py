@@ -73,7 +73,6 @@ def bare_copy(ws: Workspace, source: Path, base: Path, name: str) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     ws.git(base, "clone", "-q", "--bare", str(source), str(bare))
     ws.git(bare, "config", "uploadpack.allowFilter", "true")
-    ws.git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
     ws.git(bare, "gc", "-q", "--aggressive")
     return bare
 

@@ -28,7 +28,6 @@ def serve_bare(source: Path, base: Path, name: str = "models.git") -> Path:
     bare = base / name
     subprocess.run(["git", "clone", "-q", "--bare", str(source), str(bare)], check=True, capture_output=True)
     git(bare, "config", "uploadpack.allowFilter", "true")
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
     if git(source, "remote", check=False).stdout.strip():
         git(source, "remote", "remove", "origin", check=False)
     git(source, "remote", "add", "origin", str(bare))
