@@ -54,7 +54,7 @@ def show_ls(json_out: bool, repo: str | None = None) -> int:
 
     root = read_root(repo, head=True)
     rev = "HEAD" if repo is not None and is_remote(repo) else None  # a remote is read at its HEAD commit
-    models, warnings = _memoized(root, lambda: list_models(root, rev=rev))
+    models, warnings = _memoized(root, lambda: list_models(root, rev=rev) if rev else list_models(root))
     for w in warnings:
         warn(w)
     if json_out:
