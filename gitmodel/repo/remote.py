@@ -108,6 +108,7 @@ class RemoteRepo:
         self.offline = False        # the remote could not be reached: the cache answers as it was
         self.offline_reason = ""
         self.warnings: list[str] = []
+        self.state = ""             # a digest of the listed refs: equal digests, same registry state
 
     @property
     def key(self) -> str:
@@ -172,6 +173,8 @@ def _parse_listing(text: str) -> tuple[dict[str, str], str | None]:
 def _sync(remote: RemoteRepo, listing: str, names: set[str] | None, head: bool) -> None:
     root = remote.root
     wanted, head_oid = _parse_listing(listing)
+    remote.state = hashlib.sha256("".join(f"{ref} {oid}\n" for ref, oid in sorted(wanted.items())).encode()
+                                  + (head_oid or "").encode()).hexdigest()
     local = {row[0]: row[1] for row in git.for_each_ref(root, "refs/tags", ["%(refname)", "%(objectname)"])}
     if names is not None:  # only this model's tags were listed: leave the others' alone
         local = {ref: oid for ref, oid in local.items()

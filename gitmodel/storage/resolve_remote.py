@@ -16,6 +16,7 @@ same code as in a clone (export.py, resolve.py), into `<cache>/resolved/<fingerp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gitmodel.infra.errors import ExternalFailure, InvalidInput
+from gitmodel.infra.errors import ExternalFailure, GitmodelError, InvalidInput
 from gitmodel.infra.fileio import atomic_write, temp_beside
 from gitmodel.infra.locks import exclusive, hold_shared, try_exclusive
 from gitmodel.model import manifest as mf
@@ -96,7 +97,8 @@ def _record(remote: RemoteRepo, ref: str, located: Located, directory: Path) -> 
     records = _load_records(remote)
     records[ref] = {"name": located.name, "version": located.version, "tag": located.tag,
                     "commit": located.commit, "manifest_path": located.manifest_path,
-                    "fingerprint": located.fingerprint, "directory": str(directory), "url": remote.url}
+                    "fingerprint": located.fingerprint, "directory": str(directory), "url": remote.url,
+                    "state": remote.state}
     atomic_write(_records_file(remote), json.dumps(records, sort_keys=True, indent=1), durable=False)
 
 
@@ -114,30 +116,38 @@ def _release_hold(directory: Path) -> None:
         os.close(fd)
 
 
-def _last_verified(remote: RemoteRepo, ref: str) -> tuple[Located, Path]:
-    """The files `ref` last resolved to, still as verified; ExternalFailure when there are none."""
+def _from_record(remote: RemoteRepo, found: dict[str, Any]) -> tuple[Located, Path] | None:
+    """The release and export a record names, when the export is still as verified and the manifest is in the
+    cache; None otherwise."""
     from gitmodel.storage.resolve import _still_valid
 
+    try:
+        directory = Path(found["directory"])
+        if not _still_valid(directory, found["fingerprint"]):
+            return None
+        blob = git.show_file(remote.root, found["commit"], found["manifest_path"])
+        if blob is None:
+            return None
+        manifest = mf.parse(blob, where=f"{found['tag']}:{found['manifest_path']}", full=False)
+        located = Located(found["name"], found["version"], found["tag"], found["commit"], found["manifest_path"],
+                          manifest, blob)
+    except (KeyError, TypeError, GitmodelError):
+        return None
+    return (located, directory) if located.fingerprint == found["fingerprint"] else None
+
+
+def _last_verified(remote: RemoteRepo, ref: str) -> tuple[Located, Path]:
+    """The files `ref` last resolved to, still as verified; ExternalFailure when there are none."""
     found = _load_records(remote).get(ref)
     reason = f"cannot reach the git remote: {remote.offline_reason}"
     if not isinstance(found, dict):
         raise ExternalFailure(f"{reason}; and {ref} was never resolved from it on this host", where=remote.url,
                               hint="retry when the remote is reachable")
-    directory = Path(found["directory"])
-    if not _still_valid(directory, found["fingerprint"]):
+    served = _from_record(remote, found)
+    if served is None:
         raise ExternalFailure(f"{reason}; the files {ref} last resolved to are gone or changed", where=remote.url,
                               hint="retry when the remote is reachable")
-    blob = git.show_file(remote.root, found["commit"], found["manifest_path"])
-    if blob is None:
-        raise ExternalFailure(f"{reason}; the cached manifest of {found['tag']} is missing", where=remote.url,
-                              hint="retry when the remote is reachable")
-    manifest = mf.parse(blob, where=f"{found['tag']}:{found['manifest_path']}", full=False)
-    located = Located(found["name"], found["version"], found["tag"], found["commit"], found["manifest_path"],
-                      manifest, blob)
-    if located.fingerprint != found["fingerprint"]:
-        raise ExternalFailure(f"{reason}; the cached manifest of {found['tag']} does not match its record",
-                              where=remote.url, hint="retry when the remote is reachable")
-    return located, directory
+    return served
 
 
 def max_cache_bytes(explicit: int | None) -> int | None:
@@ -231,6 +241,19 @@ def resolve_remote(ref: str, url: str | os.PathLike[str], *, remote: str | None,
         warnings.warn(message, RemoteWarning, stacklevel=3)
         _hold(directory)
         return located, directory
+    found = _load_records(repo).get(ref)
+    if isinstance(found, dict) and found.get("state") == repo.state and "directory" in found:
+        # warm: the registry is as it was when this reference was last verified, and so are the files (held
+        # before they are checked, so an eviction cannot take them in between)
+        _hold(Path(found["directory"]))
+        served = _from_record(repo, found)
+        if served is not None:
+            with contextlib.suppress(OSError):
+                os.utime(served[1])
+            if limit is not None:
+                evict(base, limit)
+            return served
+        _release_hold(Path(found["directory"]))
     with exclusive(repo.lock):
         located = located_remote(repo, ref)
         directory = base / located.fingerprint
