@@ -11,7 +11,7 @@ from collections.abc import Callable
 from benchmarks import bench_objects
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
-from benchmarks.figures_remote import remote_figures
+from benchmarks.figures_remote import remote_monorepo_figure, remote_resolve_figures, remote_versions_figure
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
 from benchmarks.session import Context
@@ -66,6 +66,8 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["push", "get", "get-rss"], transfer_figures),
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
-    (["remote-versions-10k", "remote-resolve-cold", "remote-resolve-warm", "remote-monorepo-bytes"], remote_figures),
+    (["remote-resolve-cold", "remote-resolve-warm"], remote_resolve_figures),
+    (["remote-monorepo-bytes"], remote_monorepo_figure),
+    (["remote-versions-10k"], remote_versions_figure),
 ]
 

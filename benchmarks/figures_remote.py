@@ -35,7 +35,6 @@ from benchmarks.harness import (
 from benchmarks.session import Context, runs_label
 from benchmarks.workspace import Workspace, remove_tree
 
-KEYS = ["remote-versions-10k", "remote-resolve-cold", "remote-resolve-warm", "remote-monorepo-bytes"]
 MODEL = gen.model_name(42)
 
 
@@ -90,17 +89,34 @@ def _pack_bytes(ws: Workspace, git_dir: Path) -> int:
     return (int(stats["size"]) + int(stats["size-pack"])) * 1024
 
 
-def remote_figures(ctx: Context) -> None:
-    ws = ctx.ws
-    reason = ws.module_missing("gitmodel.repo.remote")
+def _available(ctx: Context, keys: list[str]) -> Path | None:
+    """Where the served bare repositories go, or None (rows marked) when this commit has no remote mode."""
+    reason = ctx.ws.module_missing("gitmodel.repo.remote")
     if reason:
-        ctx.unavailable(KEYS, reason)
-        return
-    base = ws.fresh_dir("served")
-    _versions_figure(ctx, base)
-    _resolve_figures(ctx, base)
-    _monorepo_figure(ctx, base)
-    remove_tree(base)
+        ctx.unavailable(keys, reason)
+        return None
+    return ctx.ws.fresh_dir("served")
+
+
+def remote_versions_figure(ctx: Context) -> None:
+    base = _available(ctx, ["remote-versions-10k"])
+    if base is not None:
+        _versions_figure(ctx, base)
+        remove_tree(base)
+
+
+def remote_resolve_figures(ctx: Context) -> None:
+    base = _available(ctx, ["remote-resolve-cold", "remote-resolve-warm"])
+    if base is not None:
+        _resolve_figures(ctx, base)
+        remove_tree(base)
+
+
+def remote_monorepo_figure(ctx: Context) -> None:
+    base = _available(ctx, ["remote-monorepo-bytes"])
+    if base is not None:
+        _monorepo_figure(ctx, base)
+        remove_tree(base)
 
 
 def _versions_figure(ctx: Context, base: Path) -> None:
@@ -181,12 +197,12 @@ def _resolve_figures(ctx: Context, base: Path) -> None:
                           extra_env=_cold(ws, f"r{next(counter)}"))
 
         def dvc_run() -> Run:
-            remove_tree(out)
+            remove_tree(out) if out.is_dir() else out.unlink(missing_ok=True)
             return ws.run([dvc, "artifacts", "get", url, "ranker", "--stage", "prod", "-o", str(out)], here)
 
         alternate([(gm, gm_run), (peer, dvc_run)], ctx.runs)
-        if not (out / "model.bin").exists() and not out.exists():
-            raise BenchError("`dvc artifacts get` wrote nothing")
+        if not out.is_file() or out.stat().st_size != size:
+            raise BenchError("`dvc artifacts get` did not write the weights")
         ratio = time_ratio(gm, peer)
         row = ctx.row("remote-resolve-cold")
         row.gitmodel, row.peer, row.ratio = fmt_series(gm), fmt_series(peer), f"{fmt_ratio(ratio)}×"

@@ -188,3 +188,16 @@ def test_ten_concurrent_resolvers_download_each_object_once(served: GitDaemon, e
     base = Path(results[0]["root"]).parent
     assert [p.name for p in base.iterdir() if p.name.endswith(".tmp")] == []
     assert list(elsewhere.iterdir()) == []
+
+
+def test_cache_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.storage.resolve_remote import max_cache_bytes
+
+    assert max_cache_bytes(None) is None
+    monkeypatch.setenv("GITMODEL_CACHE_MAX_BYTES", "1000")
+    assert max_cache_bytes(None) == 1000
+    assert max_cache_bytes(5) == 5
+    monkeypatch.setenv("GITMODEL_CACHE_MAX_BYTES", "lots")
+    with pytest.raises(InvalidInput, match="GITMODEL_CACHE_MAX_BYTES"):
+        max_cache_bytes(None)
