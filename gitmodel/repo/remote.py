@@ -208,23 +208,62 @@ def _absent(root: Path, oids: Iterable[str]) -> list[str]:
             if git.run(root, "cat-file", "-e", oid, check=False, env=env).returncode != 0]
 
 
+def _fetch_objects(root: Path, oids: Sequence[str], filter_spec: str) -> None:
+    if oids:
+        _git(root, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--stdin", f"--filter={filter_spec}",
+             "--no-tags", "--no-write-fetch-head", "origin", input=("\n".join(oids) + "\n").encode())
+
+
+def _children(root: Path, tree: str) -> dict[str, tuple[str, str]]:
+    """name → (type, oid) of one tree's entries (the tree is local)."""
+    out: dict[str, tuple[str, str]] = {}
+    for record in git.run(root, "ls-tree", "-z", tree, env=_quiet_env()).stdout.split(b"\0"):
+        if record:
+            meta, name = record.split(b"\t", 1)
+            _mode, kind, oid = meta.decode().split(" ")
+            out[name.decode("utf-8", "surrogateescape")] = (kind, oid)
+    return out
+
+
+def _trees_along(root: Path, commit: str, paths: Sequence[str]) -> None:
+    """Only the trees on the way to `paths` (and a directory path's whole subtree), one fetch per depth: in a
+    monorepo the thousand other models' directories are never fetched."""
+    # the commit's own header names its tree (`rev-parse C^{tree}` would need the tree object itself)
+    header = git.run(root, "cat-file", "commit", commit, check=False, env=_quiet_env())
+    if header.returncode != 0 or not header.text.startswith("tree "):
+        return
+    wanted = [tuple(p.strip("/").split("/")) for p in paths if p.strip("/")]
+    level: dict[tuple[str, ...], str] = {(): header.text.split("\n", 1)[0].split(" ", 1)[1]}
+    whole: list[str] = []  # directories asked for as such: every tree below them
+    while level:
+        _fetch_objects(root, _absent(root, level.values()), "tree:0")
+        following: dict[tuple[str, ...], str] = {}
+        for prefix, oid in level.items():
+            depth = len(prefix)
+            below = {w[depth] for w in wanted if len(w) > depth and w[:depth] == prefix}
+            if not below:
+                continue
+            for name, (kind, child) in _children(root, oid).items():
+                if name not in below or kind != "tree":
+                    continue
+                if prefix + (name,) in wanted:
+                    whole.append(child)
+                else:
+                    following[prefix + (name,)] = child
+        level = following
+    _fetch_objects(root, _absent(root, whole), "blob:none")
+
+
 def hydrate(remote: RemoteRepo, commit: str, paths: Sequence[str]) -> None:
-    """Make `commit`'s trees and the blobs at `paths` (files or directories) local, in at most two fetches.
-    Paths the commit does not hold are skipped; offline, whatever is missing stays missing."""
-    if remote.offline:
+    """Make the trees on the way to `paths` (files or directories) of `commit`, and their blobs, local: a fetch
+    per tree depth, one for the blobs. Paths the commit does not hold are skipped; offline, whatever is
+    missing stays missing (a reader then fetches on demand, or fails)."""
+    if remote.offline or not paths:
         return
     root = remote.root
-    tree = git.run(root, "rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}", check=False, env=_quiet_env())
-    if tree.returncode != 0 or _absent(root, [tree.text.strip()]):
-        _git(root, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--depth=1", "--filter=blob:none",
-             "--no-tags", "--no-write-fetch-head", "origin", commit)
-    if not paths:
-        return
+    _trees_along(root, commit, paths)
     entries = git.ls_tree(root, commit, paths)
-    missing = _absent(root, [e.oid for e in entries.values()])
-    if missing:
-        _git(root, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--stdin", "--filter=blob:none",
-             "--no-tags", "--no-write-fetch-head", "origin", input=("\n".join(missing) + "\n").encode())
+    _fetch_objects(root, _absent(root, [e.oid for e in entries.values()]), "blob:none")
 
 
 def materialize(remote: RemoteRepo, commit: str) -> None:

@@ -77,6 +77,10 @@ def test_tags_listed_and_only_read_blobs_fetched(repo: Path, tmp_path: Path) -> 
         for big in ("blobs/a.bin", "blobs/b.bin"):  # never read, never fetched
             assert gitcli.run(remote.root, "cat-file", "-e", f"{commit}:{big}", check=False,
                               env=env).returncode != 0
+        # nor the tree of a directory not on the way to what was read (a monorepo's other models)
+        listing = gitcli.run(remote.root, "cat-file", "-p", f"{commit}^{{tree}}", env=env).text
+        blobs_tree = next(line.split()[2] for line in listing.splitlines() if line.endswith("\tblobs"))
+        assert gitcli.run(remote.root, "cat-file", "-e", blobs_tree, check=False, env=env).returncode != 0
         assert remote.root.parent.parent == cache_home()
         assert remote.root.name == url_key(daemon.url())
         # a tag deleted on the server disappears from the cache on the next listing
