@@ -169,6 +169,7 @@ def _serving_repo(ws: Workspace, size: int) -> Path:
 
 
 RESOLVE = "import sys, gitmodel; print(gitmodel.resolve(sys.argv[1], repo=sys.argv[2]).weights[0])"
+RESOLVE_ANY = "import sys, gitmodel; print(gitmodel.resolve(sys.argv[1], repo=sys.argv[2]).root)"
 WARM = """
 import sys, time, gitmodel
 gitmodel.resolve(sys.argv[1], repo=sys.argv[2])
@@ -235,7 +236,7 @@ def _monorepo_figure(ctx: Context, base: Path) -> None:
         url = f"{prefix}/mono.git"
         here = ws.fresh_dir("not-a-repo")
         env = _cold(ws, "mono")
-        proc = subprocess.run([ws.gm[0], "-c", RESOLVE, name, url], cwd=here, env={**ws.env, **env},
+        proc = subprocess.run([ws.gm[0], "-c", RESOLVE_ANY, name, url], cwd=here, env={**ws.env, **env},
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise BenchError(f"resolve {name} from the monorepo failed: {proc.stderr.strip().splitlines()[-1:]}")
