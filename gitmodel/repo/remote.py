@@ -266,11 +266,12 @@ def hydrate(remote: RemoteRepo, commit: str, paths: Sequence[str]) -> None:
     _fetch_objects(root, _absent(root, [e.oid for e in entries.values()]), "blob:none")
 
 
-def materialize(remote: RemoteRepo, commit: str) -> None:
+def materialize(remote: RemoteRepo, commit: str, also: Sequence[str] = ()) -> None:
     """Write `.gitmodel.yaml` and `.dvc/config` beside the cache's git dir as `commit` holds them (removed
-    when it has none), and the user-level `.dvc/config.local`: DVC's cache is the per-user one, and no git."""
+    when it has none), and the user-level `.dvc/config.local`: DVC's cache is the per-user one, and no git.
+    The paths `also` names are made local in the same fetches."""
     root = remote.root
-    hydrate(remote, commit, list(_CONFIG_FILES))
+    hydrate(remote, commit, [*_CONFIG_FILES, *also])
     blobs = git.cat_files(root, [f"{commit}:{path}" for path in _CONFIG_FILES])
     for path in _CONFIG_FILES:
         blob = blobs.get(f"{commit}:{path}")

@@ -60,8 +60,7 @@ def located_remote(remote: RemoteRepo, ref: str) -> Located:
     tags = read_tags(root, {name})
     commit = release_commit(tags, ref)
     if commit is not None:
-        materialize(remote, commit)
-        hydrate(remote, commit, [manifest_guess(tags, ref, commit)])
+        materialize(remote, commit, also=[manifest_guess(tags, ref, commit)])
     located = locate_release(root, ref, tags=tags)
     if commit != located.commit:
         materialize(remote, located.commit)
