@@ -65,6 +65,7 @@ def test_get_over_git_daemon(served: GitDaemon, elsewhere: Path, tmp_path: Path)
     out = tmp_path / "export"
     ok(gm(elsewhere, "get", "sentiment#prod", "--repo", served.url(), "--out", str(out)))
     assert (out / "artifacts" / "model.bin").read_bytes() == WEIGHTS_V1
+    assert (out / "artifacts" / "model.bin").stat().st_nlink == 1  # the user's export is a copy of its own
     assert list(elsewhere.iterdir()) == []
 
 

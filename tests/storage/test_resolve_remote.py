@@ -55,6 +55,8 @@ def test_resolve_by_stage_over_git_daemon_writes_nothing_here(served: GitDaemon,
     for _, entry in prod.manifest.files():
         if prod.paths[entry.path].is_file():
             assert sha(prod.paths[entry.path]) == entry.sha256
+    # one copy of the bytes: the export is linked to gitmodel's own download cache
+    assert prod.weights[0].stat().st_nlink == 2
     latest = gitmodel.resolve("sentiment", repo=served.url())
     assert latest.version == "0.2.0"
     assert latest.weights[0].read_bytes() == WEIGHTS_V2
