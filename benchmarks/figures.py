@@ -2,7 +2,8 @@
 group builds its fixture, measures gitmodel and its peer alternately, and fills its rows. A command missing
 on this commit makes its rows "not available". The groups are by area: figures_views.py (status, versions,
 diff), figures_storage.py (sha256, re-check, add, push/get), figures_hooks.py, figures_context.py
-(validate-input, env capture), bench_objects.py (check --verify-objects)."""
+(validate-input, env capture), bench_objects.py (check --verify-objects), figures_remote.py (serving
+without a clone: versions --repo, resolve(repo=URL) cold and warm, bytes fetched from a monorepo)."""
 
 from __future__ import annotations
 
