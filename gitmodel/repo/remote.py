@@ -1,8 +1,8 @@
 """A registry read straight from a git remote, without a clone.
 
 `git ls-remote` lists the release and stage tags (no clone); the tag objects and their commits arrive with a
-shallow, tree-less fetch, and only the trees and blobs a command reads (a release's manifest, the config,
-`.dvc/config`, the pointers) are fetched after that, into a per-user cache:
+shallow fetch that stops at the root tree, and only the trees and blobs a command reads (a release's
+manifest, the config, `.dvc/config`, the pointers) are fetched after that, into a per-user cache:
 
     $GITMODEL_CACHE_DIR (else $XDG_CACHE_HOME/gitmodel, else ~/.cache/gitmodel)
       repos/<url hash>/        a repository with no checkout: `.git` holds the objects fetched so far
@@ -183,7 +183,7 @@ def _sync(remote: RemoteRepo, listing: str, names: set[str] | None, head: bool) 
     gone = [ref for ref in local if ref not in wanted]
     if changed:
         spec = "".join(f"+{ref}:{ref}\n" for ref in changed)
-        _git(root, "fetch", "-q", "--stdin", "--depth=1", "--filter=tree:0", "--no-tags", "--no-write-fetch-head",
+        _git(root, "fetch", "-q", "--stdin", "--depth=1", "--filter=tree:1", "--no-tags", "--no-write-fetch-head",
              "origin", input=spec.encode("utf-8"))
     if gone:  # deleted (or deregistered by deletion) on the remote
         git.run(root, "update-ref", "--stdin", input="".join(f"delete {ref}\n" for ref in gone).encode("utf-8"),
