@@ -132,6 +132,12 @@ def test_corrupt_dvc_object_refused_nothing_placed(source: Path, served: GitDaem
         gitmodel.resolve("sentiment@v0.2.0", repo=served.url())
     resolved = Path(os.environ["XDG_CACHE_HOME"]) / "gitmodel" / "resolved"
     assert [p.name for p in resolved.iterdir() if not p.name.startswith(".")] == []
+    from tests.kit.cli import gm
+
+    got = gm(elsewhere, "get", "sentiment@v0.2.0", "--repo", served.url(), "--out", str(tmp_path / "export"))
+    assert got.returncode == 1, got.stderr
+    assert "artifacts/model.bin" in got.stderr
+    assert not (tmp_path / "export").exists()
     assert list(elsewhere.iterdir()) == []
 
 
