@@ -105,7 +105,9 @@ def get(
         if repo is not None and is_remote(repo):
             from gitmodel.storage.resolve_remote import get_remote
 
-            result = get_remote(repo, ref, out_dir, remote=remote, progress=progress)
+            result, notes = get_remote(repo, ref, out_dir, remote=remote, progress=progress)
+            for note in notes:
+                warn(note)
         else:
             result = do_get(_root(Path(repo) if repo else None), ref, out_dir, remote=remote, progress=progress)
     if json_out:

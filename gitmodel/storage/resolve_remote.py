@@ -268,8 +268,8 @@ def resolve_remote(ref: str, url: str | os.PathLike[str], *, remote: str | None,
 
 
 def get_remote(url: str | os.PathLike[str], ref: str, out_dir: Path, *, remote: str | None,
-               progress: Any = None, offline_ok: bool | None = None) -> Any:
-    """`gitmodel get REF --repo URL --out DIR`: export.get on the remote's cache."""
+               progress: Any = None, offline_ok: bool | None = None) -> tuple[Any, list[str]]:
+    """`gitmodel get REF --repo URL --out DIR`: export.get on the remote's cache; (its result, warnings)."""
     from gitmodel.storage.export import get
 
     name = parse_ref(ref)[0]
@@ -277,7 +277,7 @@ def get_remote(url: str | os.PathLike[str], ref: str, out_dir: Path, *, remote: 
     repo = open_remote(url, names={name}, offline_ok=offline_ok)
     with exclusive(repo.lock):
         located_remote(repo, ref)
-        return get(repo.root, ref, out_dir, remote=remote, progress=progress)
+        return get(repo.root, ref, out_dir, remote=remote, progress=progress), repo.warnings
 
 
 def remote_root(url: str | os.PathLike[str], *, names: set[str] | None = None, head: bool = False,

@@ -90,6 +90,11 @@ def test_promotion_followed_and_unreachable_remote(source: Path, tmp_path: Path,
     assert offline.returncode == 0, offline.stderr
     assert "0.2.0" in offline.stdout
     assert "unreachable" in offline.stderr
+    again = gm(elsewhere, "get", "sentiment#prod", "--repo", url, "--out", str(tmp_path / "again"),
+               env={"GITMODEL_OFFLINE_OK": "1"})
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again" / "artifacts" / "model.bin").read_bytes() == WEIGHTS_V2
+    assert again.stderr.startswith("warning: git remote")
     assert list(elsewhere.iterdir()) == []
 
 
