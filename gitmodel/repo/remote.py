@@ -98,11 +98,17 @@ def _git(root: Path, *args: str, input: bytes | None = None) -> git.GitResult:
     return git.run(root, "-c", "gc.auto=0", "-c", "maintenance.auto=false", *args, input=input, env=_env())
 
 
+def shown_url(url: str) -> str:
+    """The URL as messages show it: a password or token in it (`https://user:TOKEN@host/...`) is never printed."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url, flags=re.IGNORECASE)
+
+
 class RemoteRepo:
     """A git remote read through its cache directory: `root` is what every reader is given."""
 
     def __init__(self, url: str, root: Path, lock: Path) -> None:
         self.url = url
+        self.shown = shown_url(url)
         self.root = root
         self.lock = lock
         self.offline = False        # the remote could not be reached: the cache answers as it was
@@ -142,14 +148,16 @@ def open_remote(repo: str | os.PathLike[str], *, names: set[str] | None = None, 
                           check=False, env=_env())
         if listing.returncode != 0:
             lines = listing.stderr.decode("utf-8", "replace").strip().splitlines()
-            detail = lines[-1] if lines else f"exit {listing.returncode}"
+            detail = re.sub(r"([a-z][a-z0-9+.-]*://)[^/@\s']*@", r"\1***@", lines[-1] if lines else
+                            f"exit {listing.returncode}", flags=re.IGNORECASE)
             if not offline_allowed(offline_ok):
-                raise ExternalFailure(f"cannot reach the git remote: {detail.removeprefix('fatal: ')}", where=url,
+                raise ExternalFailure(f"cannot reach the git remote: {detail.removeprefix('fatal: ')}",
+                                      where=remote.shown,
                                       hint="check the URL and the network; to serve the last verified files "
                                            f"during an outage pass offline_ok=True (or {OFFLINE_ENV}=1)")
             remote.offline = True
             remote.offline_reason = detail.removeprefix("fatal: ")
-            remote.warnings.append(f"git remote {url} unreachable ({remote.offline_reason}): answering from "
+            remote.warnings.append(f"git remote {remote.shown} unreachable ({remote.offline_reason}): answering from "
                                    "the cache as last fetched")
             return remote
         _sync(remote, listing.text, names, head)

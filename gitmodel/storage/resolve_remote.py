@@ -96,7 +96,7 @@ def _record(remote: RemoteRepo, ref: str, located: Located, directory: Path) -> 
     records = _load_records(remote)
     records[ref] = {"name": located.name, "version": located.version, "tag": located.tag,
                     "commit": located.commit, "manifest_path": located.manifest_path,
-                    "fingerprint": located.fingerprint, "directory": str(directory), "url": remote.url,
+                    "fingerprint": located.fingerprint, "directory": str(directory), "url": remote.shown,
                     "state": remote.state}
     atomic_write(_records_file(remote), json.dumps(records, sort_keys=True, indent=1), durable=False)
 
@@ -140,11 +140,11 @@ def _last_verified(remote: RemoteRepo, ref: str) -> tuple[Located, Path]:
     found = _load_records(remote).get(ref)
     reason = f"cannot reach the git remote: {remote.offline_reason}"
     if not isinstance(found, dict):
-        raise ExternalFailure(f"{reason}; and {ref} was never resolved from it on this host", where=remote.url,
+        raise ExternalFailure(f"{reason}; and {ref} was never resolved from it on this host", where=remote.shown,
                               hint="retry when the remote is reachable")
     served = _from_record(remote, found)
     if served is None:
-        raise ExternalFailure(f"{reason}; the files {ref} last resolved to are gone or changed", where=remote.url,
+        raise ExternalFailure(f"{reason}; the files {ref} last resolved to are gone or changed", where=remote.shown,
                               hint="retry when the remote is reachable")
     return served
 
@@ -235,7 +235,7 @@ def resolve_remote(ref: str, url: str | os.PathLike[str], *, remote: str | None,
     repo = open_remote(url, names={name}, offline_ok=offline_ok)
     if repo.offline:
         located, directory = _last_verified(repo, ref)
-        message = (f"git remote {repo.url} unreachable ({repo.offline_reason}): serving the last verified "
+        message = (f"git remote {repo.shown} unreachable ({repo.offline_reason}): serving the last verified "
                    f"{located.tag} for {ref}")
         warnings.warn(message, RemoteWarning, stacklevel=3)
         _hold(directory)

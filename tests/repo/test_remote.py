@@ -95,3 +95,13 @@ def test_unreachable_remote(tmp_path: Path) -> None:
     offline = open_remote("git://127.0.0.1:1/none.git", offline_ok=True)
     assert offline.offline
     assert offline.warnings
+
+
+def test_a_token_in_the_url_is_never_printed() -> None:
+    url = "https://ci-bot:s3cr3t-token@127.0.0.1:1/ml/models.git"
+    with pytest.raises(ExternalFailure) as caught:
+        open_remote(url)
+    assert "s3cr3t-token" not in caught.value.line()
+    offline = open_remote(url, offline_ok=True)
+    assert all("s3cr3t-token" not in w for w in offline.warnings)
+    assert offline.shown == "https://***@127.0.0.1:1/ml/models.git"
