@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_objects
+from benchmarks import bench_objects, figures_governance
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
 from benchmarks.figures_remote import remote_monorepo_figure, remote_resolve_figures, remote_versions_figure
+from benchmarks.figures_site import site_figures
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
 from benchmarks.session import Context
@@ -52,6 +53,12 @@ FIGURES: list[tuple[str, str, str]] = [
      "(`ls-remote` included) — peer: bare `git ls-remote`", "≤ 150 ms"),
     ("remote-monorepo-bytes", "git objects fetched resolving one model of a 1,000-model monorepo (10,000 tags) — "
      "peer: the repository's packed objects", "≤ 5%"),
+    figures_governance.FIGURE,
+    ("site-build", "`site -o DIR`, 100 models × 10 releases + 200 stage events, from empty — peer: `gto show` "
+     "(GTO's view of the same registry)", "≤ 5 s"),
+    ("site-size", "what that site weighs: every page and the style sheet", "≤ 5 MB"),
+    ("site-rebuild", "`site -o DIR` again, nothing changed (pages written: none; after one new release: its "
+     "5 pages) — peer: the build from empty", "only changed pages written"),
 ]
 
 # Groups in run order: cheap ones first, so a slow machine still gets most rows.
@@ -70,5 +77,7 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["remote-resolve-cold", "remote-resolve-warm"], remote_resolve_figures),
     (["remote-monorepo-bytes"], remote_monorepo_figure),
     (["remote-versions-10k"], remote_versions_figure),
+    ([figures_governance.KEY], figures_governance.audit_figure),
+    (["site-build", "site-size", "site-rebuild"], site_figures),
 ]
 

@@ -51,6 +51,10 @@ run git commit -qam "sentiment 0.2.0: terser prompt"
 has tag && run gitmodel tag sentiment -m "terser prompt"
 has versions && run gitmodel versions sentiment
 has diff && run gitmodel diff sentiment@v0.1.0 sentiment@v0.2.0 --format markdown
+if has approve; then
+  run gitmodel approve sentiment@v0.1.0 --role ml-lead -m "baseline, eval report reviewed"
+  run gitmodel approve sentiment@v0.2.0 --role ml-lead -m "eval report reviewed"
+fi
 if has promote; then
   run gitmodel promote sentiment@v0.1.0 prod
   run gitmodel promote sentiment@v0.2.0 prod
@@ -58,8 +62,23 @@ if has promote; then
   run gitmodel rollback sentiment prod
   run gitmodel stages sentiment
 fi
+
+step "a second model, small enough for git: a search ranker"
+printf 'ranker weights v1\n' > artifacts/ranker.bin
+printf 'depth: 4\n' > ranker.yaml
+printf '{"ndcg": 0.71}\n' > ranker-metrics.json
+run gitmodel add team/ranker --weights artifacts/ranker.bin --git artifacts/ranker.bin --params ranker.yaml \
+    --metrics ranker-metrics.json --description "Search result ranker"
+git add -A && git commit -qm "team/ranker 0.1.0"
+has tag && run gitmodel tag team/ranker -m "first ranker"
+has approve && run gitmodel approve team/ranker@v0.1.0 --role ml-lead
+has promote && run gitmodel promote team/ranker@v0.1.0 prod
 has push && run gitmodel push --all-releases
 run gitmodel ls
+if has site; then
+  run gitmodel site -o "$WORK/site"
+  echo "(KEEP=1 keeps the site to open in a browser)"
+fi
 if has get; then
   step "rm -rf .dvc/cache artifacts/model.safetensors   # as on a fresh machine"
   rm -rf .dvc/cache artifacts/model.safetensors

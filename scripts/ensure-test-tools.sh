@@ -5,11 +5,13 @@
 #
 #   tool         Debian package   needed by
 #   git-lfs      git-lfs          tests/storage/test_lfs.py and the LFS interop tests
-#   ssh-keygen   openssh-client   the signed-tag test (git's ssh signing)
+#   ssh-keygen   openssh-client   the signed-tag and governance tests (git's ssh signing)
+#   gpg          gnupg            the governance test with a GPG key (git's openpgp signing)
+#   chromium     chromium         tests/site/test_browser.py (the built site opened in headless Chromium)
 #   ensurepip    python3.X-venv   `python3.X -m venv` (Debian ships venv support apart from python3.X)
 #   azurite      (npm)            tests/storage/test_clouds.py: into .test-tools/node, git-ignored
 #
-# Usage: ensure-test-tools.sh [TOOL...]        the tools (none named: git-lfs and ssh-keygen)
+# Usage: ensure-test-tools.sh [TOOL...]        the tools (none named: git-lfs, ssh-keygen, gpg and chromium)
 #        ensure-test-tools.sh --python PYTHON  only that PYTHON's venv support (before `make` builds .venv)
 # Installs with apt-get only when all of these hold: something is missing, we run as root (no sudo prompt
 # in a build), GITMODEL_INSTALL_TOOLS is not 0 (`make test INSTALL_TOOLS=0` passes 0), and apt-get exists.
@@ -17,7 +19,7 @@
 # command. Always exits 0: the test run reports what is missing.
 
 PYTHON=""
-TOOLS="${*:-git-lfs ssh-keygen}"
+TOOLS="${*:-git-lfs ssh-keygen gpg chromium}"
 if [ "${1:-}" = "--python" ]; then
     PYTHON="$2"
     TOOLS=""
@@ -27,6 +29,8 @@ package_for() {
     case "$1" in
         git-lfs) echo git-lfs ;;
         ssh-keygen) echo openssh-client ;;
+        gpg) echo gnupg ;;
+        chromium) echo chromium ;;
         *) echo "$1" ;;
     esac
 }

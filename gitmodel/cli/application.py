@@ -17,8 +17,10 @@ app = typer.Typer(
 # Each module registers its commands on `app` (one module per area keeps merges and reviews small).
 from gitmodel.cli import core as _core  # noqa: E402,F401
 from gitmodel.cli import env_cmds as _env  # noqa: E402,F401
+from gitmodel.cli import governance_cmds as _governance  # noqa: E402,F401
 from gitmodel.cli import hooks_cmds as _hooks  # noqa: E402,F401
 from gitmodel.cli import integrations_cmds as _integrations  # noqa: E402,F401
 from gitmodel.cli import release_cmds as _release  # noqa: E402,F401
 from gitmodel.cli import review_cmds as _review  # noqa: E402,F401
+from gitmodel.cli import site_cmds as _site  # noqa: E402,F401
 from gitmodel.cli import storage_cmds as _storage  # noqa: E402,F401

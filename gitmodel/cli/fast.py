@@ -24,6 +24,11 @@ def run_fast(argv: list[str]) -> int | None:
             break
     flags = {a for a in rest if a.startswith("-")}
     positional = [a for a in rest if not a.startswith("-")]
+    import gc
+
+    # a read command lives for one answer: the objects it makes are freed at exit, and no collection walks
+    # the 10,000 states of a large repository (gitmodel/infra/gcpause.py; paused_gc keeps it off after)
+    gc.disable()
     from gitmodel.cli import views
 
     if command == "ls" and flags <= {"--json"} and not positional:

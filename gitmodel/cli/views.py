@@ -81,15 +81,16 @@ def show_status(names: list[str] | None, json_out: bool) -> int:
         return ExitCode.OK
     if not reports:
         out("no models yet: gitmodel add NAME --weights PATH")
+    lines = []  # written at once: 10,000 writes cost more than the lines (a large repository)
     for r in reports:
         state = "ok" if r.ok else "needs attention"
-        out(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
-        for c in r.changes:
-            out(f"  {c.level}: {c.describe()}")
+        lines.append(f"{r.name} {r.version} (latest release: {r.released or 'none'}) — {state}")
+        lines += [f"  {c.level}: {c.describe()}" for c in r.changes]
         if r.changes:
-            out(f"  required bump since {r.released}: {r.required}")
-        for f in r.findings:
-            out(f"  ✗ {f.line()}")
+            lines.append(f"  required bump since {r.released}: {r.required}")
+        lines += [f"  ✗ {f.line()}" for f in r.findings]
+    if lines:
+        out("\n".join(lines))
     return ExitCode.OK
 
 

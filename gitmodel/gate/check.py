@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gitmodel.gate.judged import JudgedIndex
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.gcpause import paused_gc
 from gitmodel.infra.hashing import HashCache
 from gitmodel.model.components import kind_of, pinned_by_kind
 from gitmodel.model.config import CONFIG_FILE, Config, load_config
@@ -257,6 +258,14 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
     The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
     HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
     """
+    with paused_gc():  # every state lives to the end of the run (gitmodel/infra/gcpause.py)
+        return _run_check(root, mode=mode, rev=rev, base=base, names=names, full_paths=full_paths, cfg=cfg,
+                          tags=tags, git_dir=git_dir, policy_base=policy_base, progress=progress)
+
+
+def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, names: set[str] | None,
+               full_paths: set[str] | None, cfg: Config | None, tags: TagIndex | None, git_dir: Path | None,
+               policy_base: str | None, progress: Progress | None) -> CheckResult:
     cache = HashCache(git_dir or git.git_dir(root), root, progress=progress)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
@@ -314,13 +323,29 @@ def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, bas
                                     f"# or retire it: git tag -a {name}@deprecated -m retired"))
     if base is not None:
         findings += _since_base(root, before or cfg, cache, base, loaded)
+        findings += _governance(root, base, rev or "HEAD", tags, warnings)
     cache.save()
     if judged is not None:
         if names is None:
             judged.forget_missing(set(listing))
-        judged.save()
+        judged.save(every_model=names is None)
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
+
+
+def _governance(root: Path, base: str, head: str, tags: TagIndex, warnings: list[str]) -> list[Finding]:
+    """CI: say every change of roles or signers since `base` (a reviewed change, never a silent one), and
+    verify every release, approval and stage tag pushed alongside (on a commit `base` lacks)."""
+    from gitmodel.repo.governance import changes
+    from gitmodel.repo.verdicts import new_tag_problems
+
+    base_commit, head_commit = git.resolve_commit(root, base), git.resolve_commit(root, head)
+    if base_commit is None or head_commit is None:
+        return []
+    warnings += changes(root, base_commit, head_commit)
+    # the fix: drop the tag, then redo it signed by a member of the role whose key is in base's signers file
+    return [Finding(model, "signed", tag, problem, fix=f"git tag -d {tag}")
+            for model, tag, problem in new_tag_problems(root, tags, base_commit, head_commit)]
 
 
 def code_on_load_warnings(states: list[ModelState]) -> list[str]:

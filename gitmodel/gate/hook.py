@@ -19,12 +19,14 @@ and yaml stay out of `sys.modules` on the fast path.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
-from gitmodel.repo import git
+from gitmodel.repo.spawn import run_small
+
+TYPE_CHECKING = False  # subprocess and pathlib are imported where used: a commit that concerns no model
+if TYPE_CHECKING:      # starts git through gitmodel/repo/spawn.py and names paths as text
+    from pathlib import Path
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
@@ -38,7 +40,7 @@ def _say(line: str) -> None:
 class ParseMemo:
     """The parsed-YAML cache for this run (`gitmodel.infra.fileio.use_parse_memo`): loaded on first need."""
 
-    def __init__(self, git_dir: Path) -> None:
+    def __init__(self, git_dir: Path | str) -> None:
         self.git_dir = git_dir
         self.docs: dict[str, object] | None = None
         self.new: dict[str, object] = {}
@@ -62,20 +64,26 @@ class ParseMemo:
 # -------------------------------------------------------------------------------------------- pre-commit
 
 
-def _repo() -> tuple[Path, Path]:
+def _repo() -> tuple[str, str]:
     """(work-tree root, this work tree's git dir) in one git call."""
-    result = git.run(Path.cwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
-    lines = result.text.splitlines()
+    result = run_small(os.getcwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir")
+    lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
     if result.returncode != 0 or len(lines) != 2:
-        raise InvalidInput("not inside a git work tree", where=str(Path.cwd()),
+        raise InvalidInput("not inside a git work tree", where=os.getcwd(),
                                hint="gitmodel's hooks run inside a repository with a work tree")
-    return Path(lines[0]), Path(lines[1])
+    return lines[0], lines[1]
 
 
-def staged_blobs(root: Path) -> dict[str, str]:
+def staged_blobs(root: Path | str) -> dict[str, str]:
     """Path → staged blob id ("" when deleted) of each path whose staged content differs from HEAD (added,
     modified, deleted), from GIT_INDEX_FILE's index."""
-    raw = git.run(root, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff").stdout
+    result = run_small(str(root), "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff")
+    if result.returncode != 0:
+        from gitmodel.infra.errors import ExternalFailure
+
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExternalFailure(f"git diff failed: {lines[-1] if lines else f'exit {result.returncode}'}")
+    raw = result.stdout
     fields = raw.split(b"\0")
     out: dict[str, str] = {}
     for i in range(0, len(fields) - 1, 2):
@@ -84,7 +92,13 @@ def staged_blobs(root: Path) -> dict[str, str]:
     return out
 
 
-def pre_commit(root: Path, git_dir: Path) -> int:
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def pre_commit(root: str, git_dir: str) -> int:
     blobs = staged_blobs(root)
     staged = list(blobs)
     if not staged:
@@ -99,7 +113,7 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         names: set[str] | None = None
         policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
         memo.install()
-        prefix = manifests_dir(root, f":{CONFIG_FILE}").rstrip("/") + "/"
+        prefix = manifests_dir(_path(root), f":{CONFIG_FILE}").rstrip("/") + "/"
     else:
         # the staged config is HEAD's: HEAD's pins say which models an unstaged-manifest path concerns, and
         # a staged manifest concerns its own model (gitmodel.gate.hook_index)
@@ -109,6 +123,8 @@ def pre_commit(root: Path, git_dir: Path) -> int:
         if not names:
             return 0
         prefix = paths.manifests.rstrip("/") + "/"
+    from pathlib import Path  # a model is concerned: the full check's imports are paid anyway
+
     # staged manifests are schema-validated; gitmodel.model.schema_check answers "valid" without importing
     # jsonschema, which is loaded only to decide and explain a manifest that fails
     full = {p for p in staged if p.startswith(prefix) and p.endswith(".yaml")}
@@ -116,12 +132,13 @@ def pre_commit(root: Path, git_dir: Path) -> int:
     from gitmodel.gate.check import run_check
 
     memo.install()
-    result = run_check(root, mode="index", names=names, full_paths=full, git_dir=git_dir, policy_base=policy_base)
+    result = run_check(Path(root), mode="index", names=names, full_paths=full, git_dir=Path(git_dir),
+                       policy_base=policy_base)
     if result.ok and full:
         from gitmodel.gate.hook_index import note_staged
 
         # the next commit's index update then parses nothing
-        note_staged(root, git_dir, {p: blobs[p] for p in sorted(full)}, memo)
+        note_staged(Path(root), Path(git_dir), {p: blobs[p] for p in sorted(full)}, memo)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")
@@ -178,6 +195,8 @@ def run_legacy(legacy: str | None, args: list[str], stdin: bytes | None) -> int:
     if not os.access(legacy, os.X_OK):
         return 0  # git itself ignores a hook that is not executable
     # pre-push gets the ref lines it would have read from git; pre-commit keeps the inherited stdin
+    import subprocess
+
     proc = subprocess.run([legacy, *args], input=stdin, check=False)
     return proc.returncode
 
@@ -189,12 +208,14 @@ def run_lfs_pre_push(root: Path, legacy: str | None, args: list[str], stdin: byt
 
     from gitmodel.storage.lfs import hook_runs_lfs, used_here
 
-    if not used_here(root) or (legacy and hook_runs_lfs(Path(legacy), "pre-push")):
+    if not used_here(root) or (legacy and hook_runs_lfs(_path(legacy), "pre-push")):
         return 0
     if shutil.which("git-lfs") is None:
         _say("gitmodel: this repository uses Git LFS but git-lfs is not on PATH, so its objects cannot be "
              "uploaded; install it (Debian/Ubuntu: `apt-get install git-lfs`) or push with --no-verify")
         return 2
+    import subprocess
+
     return subprocess.run(["git", "lfs", "pre-push", *args], input=stdin, cwd=root, check=False).returncode
 
 
@@ -223,22 +244,25 @@ def run(argv: list[str]) -> int:
             is_pre_commit_framework,  # only on this failure path: the hook stays lean
         )
 
-        if legacy and is_pre_commit_framework(Path(legacy)):
+        if legacy and is_pre_commit_framework(_path(legacy)):
             _say("gitmodel: that is the pre-commit framework's hook, which cannot run as .legacy; "
                  "`gitmodel hooks install` puts it back and chains gitmodel's the way it expects")
         return code
     root, git_dir = _repo()
     if hook_type in ("pre-commit", "pre-merge-commit"):
         return pre_commit(root, git_dir)
-    code = run_lfs_pre_push(root, legacy, args, stdin or b"")
+    code = run_lfs_pre_push(_path(root), legacy, args, stdin or b"")
     if code != 0:
         _say(f"gitmodel: `git lfs pre-push` exited with {code}; push refused")
         return code
-    return pre_push(root, stdin or b"", args)
+    return pre_push(_path(root), stdin or b"", args)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console script `gitmodel-hook`: exit 0 to let git go on, non-zero to block."""
+    import gc
+
+    gc.disable()  # one commit's check, then exit: no collection walks what it read (gitmodel/infra/gcpause.py)
     try:
         code = run(sys.argv[1:] if argv is None else argv)
     except GitmodelError as exc:

@@ -20,11 +20,13 @@ manifest the parse cache has not seen.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from gitmodel.infra import cache
 from gitmodel.repo import git
+from gitmodel.repo.spawn import run_small
+
+TYPE_CHECKING = False  # pathlib and re are imported where used: a commit that concerns no model needs neither
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILE = "hookpaths"
 FORMAT = 1
@@ -44,6 +46,8 @@ def _esc(text: str) -> bytes:
 
 def _unesc(data: bytes) -> str:
     if b"\\" in data:
+        import re
+
         data = re.sub(rb"\\(.)", lambda m: {b"t": b"\t", b"n": b"\n"}.get(m.group(1), m.group(1)), data)
     return data.decode("utf-8", "surrogateescape")
 
@@ -57,7 +61,7 @@ def model_lines(manifest: str, name: str, pins: list[str]) -> bytes:
 class PathIndex:
     """HEAD's folded pins → model names, as the bytes of `hookpaths` (see the module docstring)."""
 
-    def __init__(self, path: Path, config: str = "", tree: str = "", manifests: str = DEFAULT_MANIFESTS,
+    def __init__(self, path: str, config: str = "", tree: str = "", manifests: str = DEFAULT_MANIFESTS,
                  body: bytes = b"\n") -> None:
         self.path = path
         self.config = config        # blob id of HEAD's config, or "absent"
@@ -67,7 +71,7 @@ class PathIndex:
         self._dict: dict[bytes, set[str]] | None = None
 
     @classmethod
-    def load(cls, git_dir: Path) -> PathIndex:
+    def load(cls, git_dir: Path | str) -> PathIndex:
         index = cls(cache.cache_file(git_dir, FILE))
         data = cache.load_text(index.path, FORMAT)  # None when missing or another gitmodel version's
         if data is None or not data.startswith(b"head ") or b"\n" not in data:
@@ -143,10 +147,10 @@ class PathIndex:
         self._dict = None
 
 
-def _head_ids(root: Path, manifests: str) -> tuple[str, str]:
+def _head_ids(root: Path | str, manifests: str) -> tuple[str, str]:
     """(blob id | "absent", tree id | "none") of HEAD's config and manifests directory: one git call."""
     specs = [f"HEAD:{CONFIG_FILE}", f"HEAD:{manifests.rstrip('/')}"]
-    out = git.run(root, "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode(), check=False).text
+    out = run_small(str(root), "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).text
     lines = out.splitlines()
     ids = []
     for want, line in zip(("blob", "tree"), lines + [""] * (2 - len(lines)), strict=False):
@@ -290,12 +294,15 @@ def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: obj
     return True
 
 
-def for_head(root: Path, git_dir: Path, memo: object = None) -> PathIndex:
+def for_head(root: Path | str, git_dir: Path | str, memo: object = None) -> PathIndex:
     """The path index brought up to date with HEAD (see the module docstring); saved when it moved."""
     index = PathIndex.load(git_dir)
     config, tree = _head_ids(root, index.manifests)
     if config == index.config and tree == index.tree:
         return index
+    from pathlib import Path
+
+    root, git_dir = Path(root), Path(git_dir)
     if config != index.config:
         if config != "absent":
             install = getattr(memo, "install", None)

@@ -16,6 +16,10 @@ again (and the entry replaced):
   the `.gitattributes` beside each directory above it (each of which must be a real directory); the release
   tags of the model and of its lineage parent.
 
+A directory that held no `.gitattributes` is remembered with its own signature (mtime, ctime, inode, device):
+while that holds, no entry was added to it, so there is still none to look for (one stat per directory, not
+two); a directory whose attributes file exists has that file's signature read on every run.
+
 A file modified less than `RACY_NS` ago is never stored (git's racy-clean rule: a write in the same tick keeps
 size and mtime; the ctime in the signature catches an mtime put back with `touch -d`/`os.utime`), nor one
 written after the run began to read; a pinned directory or symlink is never stored (its content is not in one
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
     from gitmodel.model.config import Config
 
 FILE = "judged.json"
-FORMAT = 3  # {"scope": str, "models": {manifest path: entry}}; 2: the pins are one digest; 3: of text
+FORMAT = 4  # {"scope", "models": {manifest path: entry}, "dirs"}; 2: pins one digest; 3: of text; 4: dirs, parent
 FILE_KINDS = ("weights", "data", "prompts")
 _FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
 
@@ -76,11 +80,15 @@ def scope_key(root: Path, git_dir: Path, cfg: Config, inputs: Inputs) -> str:
 class Inputs:
     """Stat signatures of one run, as text; each directory's chain (itself real, its `.gitattributes`) looked up once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, dirs: dict[str, Any] | None = None) -> None:
         self.root = str(root)
         # before anything is read: a file written during the run (18 s to judge 10,000 models) is never stored
         self.since = time.time_ns()
         self._chains: dict[str, str | None] = {}
+        # directory → [its signature, "-"] when it had no `.gitattributes` at that signature: adding a file to a
+        # directory changes its mtime and ctime, so while the signature holds there is still none to stat
+        self.dirs_before = dirs if isinstance(dirs, dict) else {}
+        self.dirs: dict[str, list[str]] = {}
 
     def signature(self, path: str) -> str | None:
         """lstat signature of a file as text, "-" when missing; None when it cannot be trusted: not a regular
@@ -105,16 +113,30 @@ class Inputs:
         if above is not None:
             full = f"{self.root}/{rel}" if rel else self.root
             try:
-                mode = os.lstat(full).st_mode
+                info = os.lstat(full)
             except (FileNotFoundError, NotADirectoryError):
                 chain = f"{above}/-"  # missing, and so is everything below it
             except OSError:
                 chain = None
             else:
-                found = self.signature(f"{full}/.gitattributes") if stat.S_ISDIR(mode) else None
+                found = self._attributes(rel, full, info) if stat.S_ISDIR(info.st_mode) else None
                 chain = None if found is None else f"{above}/{found}"
         self._chains[rel] = chain
         return chain
+
+    def _attributes(self, rel: str, full: str, info: os.stat_result) -> str | None:
+        """The signature of the directory's `.gitattributes` ("-": none), without a look when the directory's own
+        signature is the one it had when it held none."""
+        sig = None
+        if info.st_mtime_ns <= self.since - RACY_NS:  # git's racy rule, for the directory's listing
+            sig = f"{info.st_mtime_ns},{info.st_ctime_ns},{info.st_ino},{info.st_dev}"
+            if self.dirs_before.get(rel) == [sig, "-"]:
+                self.dirs[rel] = [sig, "-"]
+                return "-"
+        found = self.signature(f"{full}/.gitattributes")
+        if sig is not None and found == "-":
+            self.dirs[rel] = [sig, "-"]
+        return found
 
     def pins(self, paths: list[str]) -> str | None:
         """A digest of the signatures of `paths` and of the directories above them; None when one cannot be
@@ -135,18 +157,23 @@ def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
     return [manifest_path, *(path for _, path in pinned_by_kind(manifest))]
 
 
-def tags_key(tags: TagIndex, manifest: Manifest) -> str:
-    """The release tags the model is judged against: its own, and its lineage parent's."""
+def parent_name(manifest: Manifest) -> str | None:
+    """The model the manifest's lineage names as its parent, if any."""
     from gitmodel.repo.lineage import parse_parent
 
-    names = [manifest.name]
-    parent = parse_parent((manifest.lineage or {}).get("parent"))
-    if parent is not None:
-        names.append(parent[0])
+    parent = parse_parent((manifest.lineage or {}).get("parent")) if manifest.lineage else None
+    return parent[0] if parent is not None else None
+
+
+def tags_key(tags: TagIndex, name: str, parent: str | None) -> str:
+    """The release tags the model is judged against: its own, and its lineage parent's ("" when none)."""
+    names = [name] if parent is None else [name, parent]
+    if not any(n in tags.releases or n in tags.deregistered for n in names):
+        return ""
     parts: list[list[Any]] = []
-    for name in names:
-        parts.append([[r.tag, r.commit, r.message] for r in tags.releases.get(name, [])])
-        parts.append(sorted(tags.deregistered.get(name, set())))
+    for n in names:
+        parts.append([[r.tag, r.commit, r.message] for r in tags.releases.get(n, [])])
+        parts.append(sorted(tags.deregistered.get(n, set())))
     if not any(parts):
         return ""
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
@@ -198,9 +225,9 @@ class JudgedIndex:
 
     def __init__(self, root: Path, git_dir: Path, cfg: Config) -> None:
         self.path = cache.cache_file(git_dir, FILE)
-        self.inputs = Inputs(root)
-        self.scope = scope_key(root, git_dir, cfg, self.inputs)
         data = cache.load(self.path, FORMAT)
+        self.inputs = Inputs(root, data.get("dirs"))
+        self.scope = scope_key(root, git_dir, cfg, self.inputs)
         models = data.get("models") if data.get("scope") == self.scope else None
         self.models: dict[str, Any] = models if isinstance(models, dict) else {}
         self.dirty = False
@@ -215,10 +242,11 @@ class JudgedIndex:
                 continue
             try:
                 if (entry["full"] != (full is None or path in full) or entry["name"] != name
-                        or self.inputs.pins(entry["paths"]) != entry["pins"]):
+                        or self.inputs.pins(entry["paths"]) != entry["pins"]
+                        or tags_key(tags, name, entry["parent"]) != entry["tags"]):
                     continue
                 state = _decode(path, entry["state"])
-                if tags_key(tags, state.manifest) != entry["tags"]:
+                if state.name != name:
                     continue
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue  # not an entry this version writes: judge the model again
@@ -242,8 +270,9 @@ class JudgedIndex:
                 return  # a value JSON does not give back (a tuple, a date): judged again each run
         except (TypeError, ValueError):
             return
-        self.models[path] = {"name": state.name, "full": full, "paths": paths, "pins": pins,
-                             "tags": tags_key(tags, state.manifest), "state": encoded}
+        parent = parent_name(state.manifest)
+        self.models[path] = {"name": state.name, "full": full, "paths": paths, "pins": pins, "parent": parent,
+                             "tags": tags_key(tags, state.name, parent), "state": encoded}
 
     def forget_missing(self, present: set[str]) -> None:
         gone = set(self.models) - present
@@ -251,6 +280,10 @@ class JudgedIndex:
             del self.models[path]
         self.dirty = self.dirty or bool(gone)
 
-    def save(self) -> None:
-        if self.dirty:
-            cache.save(self.path, FORMAT, {"scope": self.scope, "models": self.models})
+    def save(self, *, every_model: bool = False) -> None:
+        """Write the index when anything changed; `every_model` (a run over all of them): forget the
+        directories no model of this run lies in."""
+        seen = self.inputs.dirs
+        dirs = seen if every_model else {**self.inputs.dirs_before, **seen}
+        if self.dirty or dirs != self.inputs.dirs_before:
+            cache.save(self.path, FORMAT, {"scope": self.scope, "models": self.models, "dirs": dirs})

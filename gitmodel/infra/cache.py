@@ -17,25 +17,33 @@ Standard library (json, os) only: the commit hook loads its index through here o
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import os
 
 from gitmodel.infra.version import __version__
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # json and pathlib are imported where used: the hook's fast path reads only text
     from typing import Any
 
+    PathLike = str | os.PathLike[str]
 
-def cache_file(git_dir: Path, name: str) -> Path:
+
+def cache_file(git_dir: PathLike, name: str) -> str:
     """Where cache `name` lives: `<git dir>/gitmodel/<name>`."""
-    return Path(git_dir) / "gitmodel" / name
+    return os.path.join(git_dir, "gitmodel", name)
 
 
-def load(path: Path, fmt: int) -> dict[str, Any]:
+def _read(path: PathLike) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def load(path: PathLike, fmt: int) -> dict[str, Any]:
     """The cache at `path` when this gitmodel wrote it in format `fmt`; {} when missing, corrupt or foreign."""
+    import json
+
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(_read(path))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != fmt or data.get("gitmodel") != __version__:
@@ -43,20 +51,24 @@ def load(path: Path, fmt: int) -> dict[str, Any]:
     return data
 
 
-def save(path: Path, fmt: int, body: dict[str, Any]) -> bool:
+def save(path: PathLike, fmt: int, body: dict[str, Any]) -> bool:
     """Write `body` stamped with `fmt` and gitmodel's version, atomically; False if it could not be written.
 
     Keys keep their order (the parse cache keeps its most recent entries last)."""
+    import json
+
     return _write(path, json.dumps({**body, "format": fmt, "gitmodel": __version__}, separators=(",", ":")).encode())
 
 
-def _write(path: Path, payload: bytes) -> bool:
+def _write(path: PathLike, payload: bytes) -> bool:
     """Replace the cache file atomically (no fsync: it is only a cache); False if it could not be written."""
+    from pathlib import Path
+
     from gitmodel.infra.errors import GitmodelError
     from gitmodel.infra.fileio import atomic_write
 
     try:
-        atomic_write(path, payload, durable=False)
+        atomic_write(Path(path), payload, durable=False)
     except GitmodelError:
         return False  # a read-only repository must not fail a command (or block a commit) over a cache
     return True
@@ -66,16 +78,16 @@ def _text_stamp(fmt: int) -> bytes:
     return f"gitmodel-cache {fmt} {__version__}\n".encode()
 
 
-def load_text(path: Path, fmt: int) -> bytes | None:
+def load_text(path: PathLike, fmt: int) -> bytes | None:
     """The body of the text cache at `path` when this gitmodel wrote it in format `fmt`; None otherwise."""
     try:
-        data = path.read_bytes()
+        data = _read(path)
     except OSError:
         return None
     stamp = _text_stamp(fmt)
     return data[len(stamp) :] if data.startswith(stamp) else None
 
 
-def save_text(path: Path, fmt: int, body: bytes) -> bool:
+def save_text(path: PathLike, fmt: int, body: bytes) -> bool:
     """Write `body` under a first line stamping `fmt` and gitmodel's version, atomically; False if it could not."""
     return _write(path, _text_stamp(fmt) + body)

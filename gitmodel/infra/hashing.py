@@ -187,7 +187,7 @@ class HashCache:
 
     def __init__(self, git_dir: Path, root: Path, *, hasher: Callable[[Path], str] | None = None,
                  progress: Progress | None = None) -> None:
-        self.path = cache.cache_file(git_dir, "hashcache.json")
+        self.path = Path(cache.cache_file(git_dir, "hashcache.json"))
         self.root = Path(root)
         self._hasher = hasher or (lambda file: sha256_file(file, progress=progress))
         self._files: dict[str, list[int | str]] = {}

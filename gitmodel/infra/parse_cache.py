@@ -23,13 +23,13 @@ DOCS_FORMAT = 1  # {"docs": {blob id: document}}, stamped by gitmodel.infra.cach
 KEEP_DOCS = 500  # most recent documents kept (a manifest is a few KB)
 
 
-def load_docs(git_dir: Path) -> dict[str, object]:
+def load_docs(git_dir: Path | str) -> dict[str, object]:
     """Parsed YAML documents by blob id (empty when missing, corrupt or another version's: it is only a cache)."""
     docs = cache.load(cache.cache_file(git_dir, DOCS_FILE), DOCS_FORMAT).get("docs")
     return docs if isinstance(docs, dict) else {}
 
 
-def remember_docs(git_dir: Path, docs: dict[str, object], known_docs: dict[str, object] | None = None) -> None:
+def remember_docs(git_dir: Path | str, docs: dict[str, object], known_docs: dict[str, object] | None = None) -> None:
     """Add parsed documents to the cache, keeping the most recent KEEP_DOCS."""
     if not docs:
         return

@@ -6,7 +6,6 @@ Stages (`NAME#STAGE#N`) live in gitmodel/registry/stages.py. Every read starts f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,14 @@ from gitmodel.infra.errors import GitmodelError, InvalidInput, Refused
 from gitmodel.infra.fileio import parse_yaml
 from gitmodel.model import manifest as mf
 from gitmodel.model import semver
-from gitmodel.model.config import Config, Gate, load_config
+from gitmodel.model.config import ROLE_RE, Config, Gate, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.names import validate_name
 from gitmodel.repo import git
+from gitmodel.repo.governance import email_of, governance
 from gitmodel.repo.history import valid_approvals
+from gitmodel.repo.signing import Verifier
 from gitmodel.repo.tags import Release, TagIndex, parse_ref, read_tags, release_tag
-
-_ROLE_RE = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
 
 # ----------------------------------------------------------------------------------------------- gates
 
@@ -171,6 +170,7 @@ def tag_release(root: Path, name: str, *, message: str | None = None, rev: str |
         raise refusal
     pushed_objects = _publishable(root, cfg, manifest, tag, path) if push else []
     text = release_message(name, manifest, path, message)
+    sign = sign or cfg.signatures_required(None)  # a signed stage is judged on who released and approved
     tag_object = _create(root, tag, commit, text, sign=sign, already=f"{manifest.version} is already released ({tag})",
                          where=f"{path}: version")
     result = TagResult(name, manifest.version, tag, commit, tag_object, manifest.fingerprint(), path, text, gates)
@@ -300,26 +300,46 @@ def release_manifest(root: Path, cfg: Config, release: Release) -> Manifest:
 
 
 def approve(root: Path, ref: str, role: str, note: str | None = None, *, push: bool = False) -> ApprovalResult:
-    """Record that the git user approves a release in `role`: annotated tag `NAME@vX.Y.Z#approved-by#ROLE`."""
-    if not _ROLE_RE.fullmatch(role) or len(role) > 64:
+    """Record that the git user approves a release in `role`: annotated tag `NAME@vX.Y.Z#approved-by#ROLE`
+    (`#N` after the role for the N-th person approving in it). Signed when the config requires signatures.
+
+    The message binds the approval to the release: its tag object, commit and version. The signature covers
+    the message, so the approval cannot be moved to another release or version without breaking it."""
+    if not ROLE_RE.match(role) or len(role) > 64:
         raise InvalidInput(f"invalid role {role!r}", where="--role",
                            hint="lower-case letters, digits and . _ - (e.g. ml-lead)")
+    cfg = load_config(root)
     tags, release = resolve_release(root, ref)
-    release_manifest(root, load_config(root), release)
+    release_manifest(root, cfg, release)
     approvals, _ = valid_approvals(tags, release)
-    for existing in approvals:
-        if existing.role == role:
-            raise Refused(f"{release.tag} is already approved as {role} by {existing.tagger} on {existing.date}",
-                          where=existing.tag, hint="an approval is permanent; nothing to do")
-    tag = f"{release.tag}#approved-by#{role}"
+    me = email_of(git.committer_ident(root)[0])
+    in_role = [a for a in tags.approvals_of(release.name, release.version) if a.role == role]
+    mine = [a for a in approvals if a.role == role and email_of(a.tagger) == me]
+    if mine and cfg.signatures_required(None):  # one that does not verify (a wrong key) may be redone
+        gov = governance(root, "HEAD", release.commit)
+        with Verifier(root, gov.signers) as verifier:
+            mine = [a for a in mine if verifier.verify(a.tag_object, a.signed).verified]
+    for existing in mine:
+        raise Refused(f"{release.tag} is already approved as {role} by {existing.tagger} on {existing.date}",
+                      where=existing.tag, hint="an approval is permanent; nothing to do")
     lines = [f"gitmodel approval {release.name} v{release.version} as {role}", "",
-             f"release: {release.tag}", f"role: {role}"]
+             f"release: {release.tag}", f"role: {role}", f"version: v{release.version}",
+             f"release-object: {release.tag_object}", f"commit: {release.commit}"]
     if release.fingerprint:
         lines.append(f"fingerprint: sha256:{release.fingerprint}")
     if note and note.strip():
         lines += ["", note.strip()]
-    _create(root, tag, release.commit, "\n".join(lines) + "\n", sign=False,
-            already=f"{release.tag} is already approved as {role}", where=tag)
+    sign = cfg.signatures_required(None)
+    base = f"{release.tag}#approved-by#{role}"
+    for seq in range(len(in_role) + 1, len(in_role) + 65):
+        tag = base if seq == 1 else f"{base}#{seq}"
+        try:
+            git.create_tag(root, tag, release.commit, "\n".join(lines) + "\n", sign=sign)
+            break
+        except git.RefExists:
+            continue  # another person's approval took this number: take the next
+    else:
+        raise Refused(f"could not record the approval of {release.tag} as {role}", where=base, hint="retry")
     result = ApprovalResult(release.name, str(release.version), role, tag, release.tag, release.commit)
     if push:
         result.pushed_to = git.push_tags(root, [tag])

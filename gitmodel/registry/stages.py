@@ -19,6 +19,7 @@ from typing import Any
 from gitmodel.infra.errors import InvalidInput, Refused
 from gitmodel.model.config import Config, load_config
 from gitmodel.model.names import validate_name
+from gitmodel.registry.approvals import approval_governance, required_approvals
 from gitmodel.registry.releases import (
     GateResult,
     evaluate_gates,
@@ -32,7 +33,6 @@ from gitmodel.repo.history import (
     current_holders,
     known_model,
     stage_stacks,
-    valid_approvals,
 )
 from gitmodel.repo.tags import TagIndex, counter_ref, read_tags, taken_counters
 
@@ -55,7 +55,7 @@ def _check_stage(cfg: Config, stage: str) -> None:
 
 
 def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: str, message: str,
-                  tags: TagIndex, *, retry: Callable[[TagIndex], None]) -> tuple[str, TagIndex]:
+                  tags: TagIndex, *, retry: Callable[[TagIndex], None], sign: bool = False) -> tuple[str, TagIndex]:
     """Create the event tag with the next counter and a tagger time after every earlier event's.
 
     The tag and its counter ref (`refs/gitmodel/stage-counters/NAME/N`) are created in one create-only ref
@@ -65,7 +65,7 @@ def _create_event(root: Path, name: str, tag_for: Callable[[int], str], target: 
     """
     taken, taken_time = taken_counters(root, name)
     counter = max(tags.next_counter(name), taken + 1)
-    sign = (git.config_get(root, "tag.gpgSign") or "").lower() in ("true", "yes", "on", "1")
+    sign = sign or (git.config_get(root, "tag.gpgSign") or "").lower() in ("true", "yes", "on", "1")
     for _ in range(_ATTEMPTS):
         tag = tag_for(counter)
         who, now, tz = git.committer_ident(root)
@@ -132,14 +132,10 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
     refusal = gate_refusal(f"promote {release.tag} to {stage}", f"{release.tag}: metrics", gates)
     if refusal:
         raise refusal
-    approvals, _ = valid_approvals(tags, release)
-    have = sorted({a.role for a in approvals})
-    missing = [role for role in cfg.approvals.get(stage, []) if role not in have]
-    if missing:
-        raise Refused(f"promote {release.tag} to {stage} needs approval by: {', '.join(missing)}"
-                      f" (approved by: {', '.join(have) or 'nobody yet'})", where=".gitmodel.yaml: approvals",
-                      hint=" ; ".join(f"gitmodel approve {release.tag} --role {r}" for r in missing))
+    gov = approval_governance(root, cfg, release.commit)
+    have = required_approvals(root, gov, tags, release, stage)
     message = (f"gitmodel promote {name} v{version} to {stage}\n\nversion: v{version}\nrelease: {release.tag}\n"
+               f"release-object: {release.tag_object}\n"
                + (f"fingerprint: sha256:{release.fingerprint}\n" if release.fingerprint else ""))
 
     def still_needed(fresh: TagIndex) -> None:
@@ -148,7 +144,7 @@ def promote(root: Path, ref: str, stage: str, *, push: bool = False) -> StageRes
             raise Refused(f"{release.tag} was promoted to {stage} by another process", where=stage)
 
     tag, _ = _create_event(root, name, lambda n: f"{name}#{stage}#{n}", release.commit, message, tags,
-                           retry=still_needed)
+                           retry=still_needed, sign=gov.cfg.signatures_required(stage))
     result = StageResult(name, stage, version, tag, previous, gates, have)
     if push:
         result.pushed_to = git.push_tags(root, [tag])
@@ -216,7 +212,8 @@ def rollback(root: Path, name: str, stage: str, *, push: bool = False) -> StageR
                           hint=f"promote another version: gitmodel promote {name}@vX.Y.Z {stage}")
         target = release.commit
         message = (f"gitmodel rollback {name} {stage} to v{previous}\n\nversion: v{previous}\n"
-                   f"release: {release.tag}\nrollback-of: {current_event.tag}\n")
+                   f"release: {release.tag}\nrelease-object: {release.tag_object}\n"
+                   f"rollback-of: {current_event.tag}\n")
 
         def tag_for(n: int) -> str:
             return f"{name}#{stage}#{n}"
@@ -227,7 +224,8 @@ def rollback(root: Path, name: str, stage: str, *, push: bool = False) -> StageR
             raise Refused(f"{stage} changed while rolling back (another process)", where=f"{name}#{stage}",
                           hint=f"see `gitmodel stages {name}`")
 
-    tag, _ = _create_event(root, name, tag_for, target, message, tags, retry=still_current)
+    sign = approval_governance(root, cfg, target).cfg.signatures_required(stage)
+    tag, _ = _create_event(root, name, tag_for, target, message, tags, retry=still_current, sign=sign)
     result = StageResult(name, stage, previous, tag, current)
     if push:
         result.pushed_to = git.push_tags(root, [tag])

@@ -7,13 +7,13 @@ object access takes 47 s at 10k tags, where one `git for-each-ref` takes 81 ms.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-from collections import namedtuple
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 from gitmodel.infra.errors import ExternalFailure, InvalidInput
+
+TYPE_CHECKING = False  # subprocess, pathlib and collections are imported where used: the commit hook's fast
+if TYPE_CHECKING:      # path (gitmodel/gate/hook.py) runs git without them (gitmodel/repo/spawn.py)
+    from collections.abc import Iterable, Mapping, Sequence
+    from pathlib import Path
 
 # Variables git sets for hooks that would redirect a nested git call aimed at ANOTHER repository.
 _GIT_REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
@@ -28,19 +28,37 @@ def no_git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return base
 
 
-# Named tuples, not dataclasses: importing dataclasses (and inspect) costs the commit hook ~20 ms.
-class GitResult(namedtuple("GitResult", "returncode stdout stderr")):
-    """returncode: int, stdout: bytes, stderr: bytes."""
+# Plain tuples, not dataclasses or namedtuples: importing dataclasses (and inspect) costs the commit hook
+# ~20 ms, collections ~2 ms.
+class GitResult(tuple[int, bytes, bytes]):
+    """(returncode, stdout, stderr)."""
 
     __slots__ = ()
+
+    def __new__(cls, returncode: int, stdout: bytes, stderr: bytes) -> GitResult:
+        return tuple.__new__(cls, (returncode, stdout, stderr))
+
+    @property
+    def returncode(self) -> int:
+        return self[0]
+
+    @property
+    def stdout(self) -> bytes:
+        return self[1]
+
+    @property
+    def stderr(self) -> bytes:
+        return self[2]
 
     @property
     def text(self) -> str:
         return self.stdout.decode("utf-8", "replace")
 
 
-def run(cwd: Path, *args: str, input: bytes | None = None, check: bool = True,
+def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
+    import subprocess
+
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
                               env=dict(env) if env is not None else None, check=False)
@@ -57,6 +75,8 @@ def run(cwd: Path, *args: str, input: bytes | None = None, check: bool = True,
 def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None, check: bool = True,
                 env: Mapping[str, str] | None = None) -> GitResult:
     """Run git with stdout streamed into `dest` (large outputs such as `git lfs smudge`)."""
+    import subprocess
+
     try:
         with open(dest, "wb") as sink:
             proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=sink, stderr=subprocess.PIPE,
@@ -80,6 +100,8 @@ def out(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
 
 def toplevel(cwd: Path | None = None) -> Path:
     """The work-tree root containing `cwd`; exit 2 outside a git repository."""
+    from pathlib import Path
+
     here = Path(cwd or Path.cwd())
     result = run(here, "rev-parse", "--show-toplevel", check=False)
     if result.returncode != 0 or not result.text.strip():
@@ -90,11 +112,15 @@ def toplevel(cwd: Path | None = None) -> Path:
 
 def git_dir(root: Path) -> Path:
     """This work tree's git dir (per-worktree in a linked worktree)."""
+    from pathlib import Path
+
     return Path(out(root, "rev-parse", "--absolute-git-dir"))
 
 
 def git_path(root: Path, name: str) -> Path:
     """`git rev-parse --git-path NAME`: honours worktrees and core.hooksPath."""
+    from pathlib import Path
+
     path = Path(out(root, "rev-parse", "--git-path", name))
     return path if path.is_absolute() else root / path
 
@@ -161,10 +187,25 @@ def show_file(root: Path, rev: str | None, path: str) -> bytes | None:
     return cat_files(root, [spec])[spec]
 
 
-class IndexEntry(namedtuple("IndexEntry", "mode oid path")):
-    """A staged or committed blob: mode (str), oid (str), path (str)."""
+class IndexEntry(tuple[str, str, str]):
+    """A staged or committed blob: (mode, oid, path)."""
 
     __slots__ = ()
+
+    def __new__(cls, mode: str, oid: str, path: str) -> IndexEntry:
+        return tuple.__new__(cls, (mode, oid, path))
+
+    @property
+    def mode(self) -> str:
+        return self[0]
+
+    @property
+    def oid(self) -> str:
+        return self[1]
+
+    @property
+    def path(self) -> str:
+        return self[2]
 
 
 def ls_files_stage(root: Path, paths: Iterable[str] = ()) -> dict[str, IndexEntry]:
@@ -179,6 +220,11 @@ def ls_files_stage(root: Path, paths: Iterable[str] = ()) -> dict[str, IndexEntr
         mode, oid, _stage = meta.split(" ")
         entries[text] = make(IndexEntry, (mode, oid, text))
     return entries
+
+
+def ls_files_text(root: Path) -> str:
+    """`git ls-files --stage -z` of the whole index as text (gitmodel/repo/listing.py searches it)."""
+    return run(root, "ls-files", "--stage", "-z").stdout.decode("utf-8", "surrogateescape")
 
 
 def ls_tree(root: Path, rev: str, paths: Iterable[str] = ()) -> dict[str, IndexEntry]:
@@ -381,6 +427,8 @@ def push_remote(root: Path) -> str:
 
 def push_tags(root: Path, tags: Sequence[str], remote: str | None = None) -> str:
     """Push exactly these tags (never --tags); returns the remote used."""
+    import shlex
+
     target = remote or push_remote(root)
     refspecs = [f"refs/tags/{t}:refs/tags/{t}" for t in tags]
     result = run(root, "push", "--porcelain", target, *refspecs, check=False)

@@ -54,7 +54,9 @@ def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None)
 def manifest_names(source: Source, cfg: Config, names: set[str] | None = None) -> dict[str, str]:
     """manifest path → model name for every manifest in the source (or only those of `names`)."""
     out: dict[str, str] = {}
-    for path in source.manifests(cfg.manifests):
+    # the paths `name_from_path` reads each of `names` from: an index looks them up, not through every manifest
+    only = None if names is None else [f"{cfg.manifests.rstrip('/')}/{n}.yaml" for n in sorted(names)]
+    for path in source.manifests(cfg.manifests, only):
         name = cfg.name_from_path(path)
         if name is not None and (names is None or name in names):
             out[path] = name

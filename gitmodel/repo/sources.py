@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitmodel.infra.hashing import HashCache, sha256_bytes, sha256_dir
 from gitmodel.repo import git
+from gitmodel.repo.listing import Listing
 
 
 def _raw_ids(path: Path) -> tuple[str, str, int]:
@@ -140,8 +141,9 @@ class Source:
     def preload_blobs(self, paths: list[str]) -> None:
         """Read these files' bytes in one go where that costs a git call (pointer files of an index or commit)."""
 
-    def manifests(self, directory: str) -> list[str]:
-        """Paths of the YAML files under the manifests directory."""
+    def manifests(self, directory: str, only: list[str] | None = None) -> list[str]:
+        """Paths of the YAML files under the manifests directory (of `only`, when given: an index answers
+        those without listing every manifest)."""
         raise NotImplementedError
 
     def lookalikes(self, pinned: str) -> list[str]:
@@ -200,7 +202,10 @@ class WorkTree(Source):
             return None
         return full.read_bytes()
 
-    def manifests(self, directory: str) -> list[str]:
+    def manifests(self, directory: str, only: list[str] | None = None) -> list[str]:
+        if only is not None:
+            wanted = set(only)
+            return [p for p in self.manifests(directory) if p in wanted]
         base = self.root / directory
         if not base.is_dir():
             return []
@@ -209,32 +214,25 @@ class WorkTree(Source):
 
 
 class _GitSource(Source):
-    """Index or commit: a listing of (path → blob id), blobs read in batches."""
+    """Index or commit: git's listing of (path → blob id), searched as text (gitmodel/repo/listing.py), blobs
+    read in batches."""
 
     def __init__(self, root: Path, cache: HashCache) -> None:
         super().__init__(root, cache)
-        self._entries: dict[str, git.IndexEntry] | None = None
+        self._listing: Listing | None = None
         self._preloaded: dict[str, bytes | None] = {}
-        self._folded: dict[str, list[str]] | None = None
-        self._joined: tuple[str, str] | None = None  # (NUL-joined listing, lowered when that folds it)
 
-    def _spec(self, path: str) -> str:
-        raise NotImplementedError
-
-    def _list(self) -> dict[str, git.IndexEntry]:
+    def _list(self) -> Listing:
         raise NotImplementedError
 
     @property
-    def entries(self) -> dict[str, git.IndexEntry]:
-        if self._entries is None:
-            self._entries = self._list()
-        return self._entries
+    def entries(self) -> Listing:
+        if self._listing is None:
+            self._listing = self._list()
+        return self._listing
 
     def exists(self, path: str) -> bool:
-        if path in self.entries:
-            return True
-        prefix = path.rstrip("/") + "/"
-        return any(p.startswith(prefix) for p in self.entries)
+        return path in self.entries or bool(self.entries.under(path.rstrip("/") + "/"))
 
     def read(self, path: str) -> bytes | None:
         if path in self._preloaded:
@@ -257,9 +255,11 @@ class _GitSource(Source):
         return blob if blob is not None and len(blob) <= limit else None
 
     def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
-        present = [p for p in paths if p in self.entries]
-        blobs = git.cat_files(self.root, [self._spec(p) for p in present])
-        return {p: blobs.get(self._spec(p)) if p in self.entries else None for p in paths}
+        # by blob id, from the listing: `:path` would make git read the whole index again (~8 ms at 10,000
+        # models), and a path git can hold (a newline in it) cannot be named that way
+        ids = {p: entry.oid for p in paths if (entry := self.entries.get(p)) is not None}
+        blobs = git.cat_files(self.root, sorted(set(ids.values())))
+        return {p: blobs.get(ids[p]) if p in ids else None for p in paths}
 
     def _blob_sha256(self, path: str) -> str | None:
         entry = self.entries.get(path)
@@ -282,7 +282,7 @@ class _GitSource(Source):
         if path in self.entries:
             return self._blob_sha256(path)
         prefix = path.rstrip("/") + "/"
-        inside = sorted((p for p in self.entries if p.startswith(prefix)), key=lambda p: p.encode())
+        inside = sorted(self.entries.under(prefix), key=lambda p: p.encode())
         if not inside:
             return None
         lines = []
@@ -293,63 +293,22 @@ class _GitSource(Source):
             lines.append(f"{digest}  {p[len(prefix):]}\n")
         return sha256_bytes("".join(lines).encode("utf-8"))
 
-    def manifests(self, directory: str) -> list[str]:
+    def manifests(self, directory: str, only: list[str] | None = None) -> list[str]:
+        if only is not None:
+            return sorted(p for p in only if p.endswith(".yaml") and p in self.entries)
         prefix = directory.rstrip("/") + "/"
-        return sorted(p for p in self.entries if p.startswith(prefix) and p.endswith(".yaml"))
+        return sorted(p for p in self.entries.under(prefix) if p.endswith(".yaml"))
 
     def tracked_at(self, path: str) -> list[str]:
         inside = path.rstrip("/") + "/"
-        return sorted(p for p in self.entries if p == path or p.startswith(inside))
+        return sorted(([path] if path in self.entries else []) + self.entries.under(inside))
 
     def link_kind(self, path: str) -> str | None:
         entry = self.entries.get(path)
         return {"120000": "symlink", "160000": "submodule"}.get(entry.mode) if entry is not None else None
 
     def lookalikes(self, pinned: str) -> list[str]:
-        """Other paths that are `pinned` (or inside it) on a case-insensitive, normalization-insensitive
-        checkout (`Prompts/x.txt` for `prompts/x.txt`): there git writes both to one file."""
-        key, inside = git.fold_path(pinned), pinned.rstrip("/") + "/"
-        if self._joined is None:
-            joined = "\0" + "\0".join(self.entries) + "\0"
-            # when no path needs more than lower() to fold (ASCII, no component ending in a dot or space),
-            # the folded listing is the listing lowered at once: searched, not folded path by path
-            plain = joined.isascii() and not any(s in joined for s in (" /", "./", " \0", ".\0"))
-            self._joined = (joined, joined.lower() if plain else "")
-        joined, lowered = self._joined
-        if lowered:
-            return self._lookalikes_in(joined, lowered, pinned, key, inside)
-        if self._folded is None:
-            self._folded = {}
-            for p in self.entries:
-                self._folded.setdefault(git.fold_path(p), []).append(p)
-        found = [p for p in self._folded.get(key, []) if p != pinned]
-        if pinned not in self.entries and any(p.startswith(inside) for p in self.entries):  # a directory
-            key_inside = key.rstrip("/") + "/"
-            found += [p for k, ps in self._folded.items() if k.startswith(key_inside)
-                      for p in ps if not p.startswith(inside)]
-        return sorted(found)
-
-    @staticmethod
-    def _lookalikes_in(joined: str, lowered: str, pinned: str, key: str, inside: str) -> list[str]:
-        """`lookalikes` over the NUL-joined listing and its lowered copy (same offsets: ASCII)."""
-        found = []
-        needle = "\0" + key + "\0"
-        at = lowered.find(needle)
-        while at >= 0:
-            path = joined[at + 1 : at + len(needle) - 1]
-            if path != pinned:
-                found.append(path)
-            at = lowered.find(needle, at + len(needle) - 1)
-        if f"\0{pinned}\0" not in joined and f"\0{inside}" in joined:  # a directory
-            needle = "\0" + key.rstrip("/") + "/"
-            at = lowered.find(needle)
-            while at >= 0:
-                end = joined.index("\0", at + 1)
-                path = joined[at + 1 : end]
-                if not path.startswith(inside):
-                    found.append(path)
-                at = lowered.find(needle, end)
-        return sorted(found)
+        return self.entries.lookalikes(pinned)
 
 
 class Index(_GitSource):
@@ -357,11 +316,8 @@ class Index(_GitSource):
 
     label = "index"
 
-    def _spec(self, path: str) -> str:
-        return f":{path}"
-
-    def _list(self) -> dict[str, git.IndexEntry]:
-        return git.ls_files_stage(self.root)
+    def _list(self) -> Listing:
+        return Listing(git.ls_files_text(self.root))
 
 
 class Commit(_GitSource):
@@ -370,8 +326,5 @@ class Commit(_GitSource):
         self.rev = rev
         self.label = rev[:12]
 
-    def _spec(self, path: str) -> str:
-        return f"{self.rev}:{path}"
-
-    def _list(self) -> dict[str, git.IndexEntry]:
-        return git.ls_tree(self.root, self.rev)
+    def _list(self) -> Listing:
+        return Listing.of(git.ls_tree(self.root, self.rev))

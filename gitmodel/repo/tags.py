@@ -18,11 +18,13 @@ from gitmodel.model.records import Record, field
 from gitmodel.repo import git
 
 _RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]{1,18}))?$")
-_APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)$")
+# `#N` after the role: the second and later approvals in one role (count: N)
+_APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)(?:#(?P<seq>[0-9]{1,6}))?$")
 _DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]{1,18}))?$")
 _STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)",
-           "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)")
+           "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)",
+           "%(tag)")
 # Stage-event counters taken by gitmodel: one create-only ref per (model, N), created in the same ref
 # transaction as the event tag, so two processes can never both take N (different stages = different tags)
 COUNTER_REFS = "refs/gitmodel/stage-counters"
@@ -36,6 +38,9 @@ class Release(Record, frozen=True):
     date: str
     tagger: str
     message: str
+    tag_object: str = ""   # the annotated tag object's id: what an approval or stage event binds to
+    tag_name: str = ""     # the name inside the tag object (a ref moved to another tag object differs)
+    signed: bool = False   # the tag object carries a signature (stripped from `message`)
 
     @property
     def subject(self) -> str:
@@ -65,6 +70,9 @@ class StageEvent(Record, frozen=True):
     date: str
     tagger: str
     message: str
+    tag_object: str = ""
+    tag_name: str = ""
+    signed: bool = False
 
 
 class Approval(Record, frozen=True):
@@ -76,14 +84,29 @@ class Approval(Record, frozen=True):
     date: str
     tagger: str
     message: str
+    tag_object: str = ""
+    tag_name: str = ""
+    signed: bool = False
 
     @property
     def note(self) -> str:
         """The approver's note: the message after the subject and the `key: value` lines."""
         body = self.message.split("\n\n", 1)
         lines = [ln for ln in (body[1] if len(body) > 1 else "").splitlines()
-                 if not re.match(r"^(release|fingerprint|role):", ln)]
+                 if not re.match(r"^(release|fingerprint|role|version|commit|release-object):", ln)]
         return "\n".join(lines).strip()
+
+
+def strip_signature(message: str) -> str:
+    """A tag message without the signature git appends to a signed tag (`-----BEGIN ... SIGNATURE-----`)."""
+    cut = message.find("\n-----BEGIN ")
+    if cut < 0 and message.startswith("-----BEGIN "):
+        cut = 0
+    return message[:cut].rstrip("\n") if cut >= 0 else message
+
+
+def is_signed(message: str) -> bool:
+    return "-----BEGIN " in message and "-----END " in message
 
 
 class TagIndex(Record):
@@ -96,6 +119,7 @@ class TagIndex(Record):
     counters: dict[str, int] = field(default_factory=dict)  # highest `#N` over every event tag of a model
     not_releases: dict[str, str] = field(default_factory=dict)  # release-shaped tag → why it is not one
     deprecations: dict[str, tuple[str, int]] = field(default_factory=dict)  # latest `NAME@deprecated`: (tag, time)
+    retirements: dict[str, list[StageEvent]] = field(default_factory=dict)  # deregistration/deprecation tags
     activity: dict[str, int] = field(default_factory=dict)  # latest tagger time of a release/dereg/stage tag
 
     def latest(self, name: str) -> Release | None:
@@ -151,7 +175,7 @@ def parse_tag_name(tag: str) -> tuple[str, dict[str, str]] | None:
         return "deprecate", {k: v for k, v in match.groupdict().items() if v is not None}
     match = _APPROVAL_RE.match(tag)
     if match:
-        return "approval", match.groupdict()
+        return "approval", {k: v for k, v in match.groupdict().items() if v is not None}
     match = _RELEASE_RE.match(tag)
     if match:
         return "release", {k: v for k, v in match.groupdict().items() if v is not None}
@@ -175,8 +199,10 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     for row in git.for_each_ref(root, _patterns(names), _FIELDS):
         if len(row) != len(_FIELDS):
             continue
-        tag, objtype, objname, peeled, peeled_type, date, epoch, tagger, email, message = row
+        tag, objtype, objname, peeled, peeled_type, date, epoch, tagger, email, message, inner = row
         commit = peeled or objname
+        signed = is_signed(message)
+        body = strip_signature(message).strip("\n") if signed else message.strip("\n")
         index.other[tag] = (objtype, commit)
         parsed = parse_tag_name(tag)
         if parsed is None:
@@ -189,6 +215,11 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
         if "n" in parts:
             index.counters[name] = max(index.counters.get(name, 0), int(parts["n"]))
         when = int(epoch) if epoch.isdigit() else 0
+        if (kind == "deprecate" or (kind == "release" and parts.get("dereg"))) and objtype == "tag":
+            # kept for `audit`: who retired what, and when
+            index.retirements.setdefault(name, []).append(
+                StageEvent(name, "deprecated" if kind == "deprecate" else f"v{parts['version']}!",
+                           int(parts.get("n", 0)), False, tag, commit, date, who, body, objname, inner, signed))
         if kind == "deprecate":
             if objtype == "tag" and when >= index.deprecations.get(name, ("", -1))[1]:
                 index.deprecations[name] = (tag, when)
@@ -205,7 +236,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                 index.warnings.append(f"tag {tag}: {parts['version']!r} is not a semantic version; skipped")
                 continue
             index.approvals.setdefault(name, []).append(
-                Approval(name, approved, parts["role"], tag, commit, date, who, message.strip("\n")))
+                Approval(name, approved, parts["role"], tag, commit, date, who, body, objname, inner, signed))
         elif kind == "release":
             try:
                 version = semver.parse(parts["version"])
@@ -225,7 +256,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
                                       "ignored")
                 continue
             index.releases.setdefault(name, []).append(
-                Release(name, version, tag, commit, date, who, message.strip("\n")))
+                Release(name, version, tag, commit, date, who, body, objname, inner, signed))
         elif kind == "stage":
             if objtype != "tag":
                 index.warnings.append(f"tag {tag}: lightweight stage tag ignored")
@@ -233,7 +264,7 @@ def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
             counter = int(parts["n"]) if "n" in parts else 0
             index.stage_events.setdefault(name, []).append(
                 StageEvent(name, parts["stage"], counter, not parts.get("unassign"), tag, commit, date, who,
-                           message.strip("\n")))
+                           body, objname, inner, signed))
     for releases in index.releases.values():
         releases.sort(key=lambda r: r.version)
         commits: dict[str, Release] = {}

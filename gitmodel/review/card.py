@@ -239,9 +239,15 @@ def render_card(root: Path, ref: str) -> CardResult:
             raise InvalidInput("no such model", where=cfg.manifest_path(name),
                                hint=f"create it with `gitmodel add {name} ...`")
         manifest = loaded[name][1]
+    label, rendered = card_text(root, manifest, releases, cfg.manifest_path(name))
+    return CardResult(name, manifest.version, rendered, label, hf_metadata(manifest, cfg.manifest_path(name)))
+
+
+def card_text(root: Path, manifest: Manifest, releases: list[Release], manifest_path: str) -> tuple[str, str]:
+    """(template used, the card's Markdown) for a manifest already read; `releases` up to its version."""
     label, text = _template(root)
     try:
-        fields = card_fields(manifest, releases, cfg.manifest_path(name))
+        fields = card_fields(manifest, releases, manifest_path)
         # manifest and tag text is shown, never sent, in the card too (it is read in terminals and files)
         rendered = Template(text).substitute({k: printable(v, newlines=True) for k, v in fields.items()})
     except KeyError as exc:
@@ -249,5 +255,4 @@ def render_card(root: Path, ref: str) -> CardResult:
                            hint="see templates/model-card.md for the placeholders") from None
     except ValueError as exc:
         raise InvalidInput(f"bad placeholder: {exc}", where=label, hint="write a literal $ as $$") from None
-    return CardResult(name, manifest.version, rendered.rstrip("\n") + "\n", label,
-                      hf_metadata(manifest, cfg.manifest_path(name)))
+    return label, rendered.rstrip("\n") + "\n"

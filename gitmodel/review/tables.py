@@ -69,3 +69,21 @@ def text_table(rows: Sequence[Sequence[object]]) -> list[str]:
     cells = [["" if v is None else printable(str(v)) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+
+
+def csv_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """CSV for compliance tooling and spreadsheets (rows end in a newline, as `out` prints them): each value
+    on one line (the printable rule), and one starting with = + - @ gets a leading ' so a spreadsheet never
+    runs it as a formula."""
+    import csv
+    import io
+
+    def cell(value: object) -> str:
+        text = "" if value is None else printable(str(value))
+        return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([cell(h) for h in headers])
+    writer.writerows([[cell(v) for v in row] for row in rows])
+    return buffer.getvalue()

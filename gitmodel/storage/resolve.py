@@ -21,6 +21,7 @@ from gitmodel.infra.fileio import remove_stale_temps, temp_beside
 from gitmodel.model import components
 from gitmodel.model.manifest import Manifest
 from gitmodel.repo import git
+from gitmodel.repo.tags import TagIndex, parse_ref, read_tags
 from gitmodel.storage.export import Located, locate_release, stage_release
 
 MARKER = ".gitmodel-resolved.json"
@@ -104,8 +105,35 @@ def _export(root: Path, located: Located, base: Path, remote: str | None) -> Pat
     return target
 
 
+def _verified(root: Path, ref: str) -> TagIndex:
+    """verify=True: the stage event (or the release) must be signed by a known key and bound to the release,
+    and the stage's approvals must hold (gitmodel/repo/governance.py)."""
+    from gitmodel.infra.errors import Refused
+    from gitmodel.model import semver
+    from gitmodel.repo.history import current_holders
+    from gitmodel.repo.verdicts import unverified_release, unverified_stage
+
+    name, version, stage = parse_ref(ref)
+    tags = read_tags(root, {name})
+    if stage is not None:
+        holder = current_holders(tags, name).get(stage)
+        release = tags.release(name, semver.parse(holder.version)) if holder is not None else None
+        if holder is None or release is None:
+            return tags  # locate_release says what is missing
+        problem = unverified_stage(root, tags, release, holder.event, stage)
+    else:
+        release = tags.release(name, semver.parse(version, where=ref)) if version else tags.latest(name)
+        if release is None:
+            return tags
+        problem = unverified_release(root, release)
+    if problem is not None:
+        raise Refused(problem, where=ref, hint="promote (or tag) it again, signed by a member of the role "
+                                               "whose key is in the signers file")
+    return tags
+
+
 def resolve(ref: str, *, repo: str | os.PathLike[str] | None = None, remote: str | None = None,
-            cache_dir: str | os.PathLike[str] | None = None, offline_ok: bool | None = None,
+            cache_dir: str | os.PathLike[str] | None = None, verify: bool = False, offline_ok: bool | None = None,
             max_cache_bytes: int | None = None) -> Resolved:
     """`NAME#STAGE`, `NAME@vX.Y.Z` or `NAME` (latest release) → that release's verified local files.
 
@@ -115,19 +143,27 @@ def resolve(ref: str, *, repo: str | os.PathLike[str] | None = None, remote: str
     `max_cache_bytes` or GITMODEL_CACHE_MAX_BYTES to bound that cache); `remote` a DVC remote name;
     `cache_dir` where exports live (default `<git dir>/gitmodel/resolved`). Raises gitmodel's errors:
     InvalidInput for an unknown model or version, Refused for an integrity mismatch, ExternalFailure when
-    the remote cannot supply an object.
+    the remote cannot supply an object. With `verify=True`, `NAME#STAGE` needs a stage event signed by a
+    key in the signers file, bound to its release, whose approvals hold (and `NAME@vX.Y.Z` a signed
+    release tag); otherwise Refused.
     """
     from gitmodel.repo.remote import is_remote
 
     if repo is not None and is_remote(repo):
         from gitmodel.storage.resolve_remote import resolve_remote
 
+        if verify:
+            from gitmodel.infra.errors import InvalidInput
+
+            raise InvalidInput("verify=True is not available with a git URL yet", where="repo",
+                               hint="resolve from a clone to verify signatures, or leave verify off")
+
         found, where = resolve_remote(ref, repo, remote=remote, cache_dir=Path(cache_dir) if cache_dir else None,
                                       offline_ok=offline_ok, max_bytes=max_cache_bytes)
         return Resolved(found.name, found.version, found.tag, found.commit, found.fingerprint, found.manifest,
                         where, _paths(where, found))
     root = git.toplevel(Path(repo) if repo is not None else None)
-    located = locate_release(root, ref)
+    located = locate_release(root, ref, tags=_verified(root, ref) if verify else None)
     base = Path(cache_dir) if cache_dir is not None else git.git_dir(root) / "gitmodel" / "resolved"
     directory = base / located.fingerprint
     if not _still_valid(directory, located.fingerprint):

@@ -151,6 +151,29 @@ def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None
     assert ok.stderr == ""  # silent when no model is touched
 
 
+def test_an_unrelated_commit_costs_no_process_or_path_machinery(gmrepo: Path) -> None:
+    """On a commit that concerns no model the hook starts git without subprocess (gitmodel/repo/spawn.py) and
+    names paths as text: subprocess, pathlib, json, re and enum cost more than its three git calls. Counted
+    from after Python's own start-up, so what site-packages loads is not charged to the hook."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "src.py").write_text("x = 1\n")
+    git(gmrepo, "add", "src.py")
+    assert commit(gmrepo, "unrelated").returncode == 0  # the path index now describes HEAD
+    (gmrepo / "src.py").write_text("x = 2\n")
+    git(gmrepo, "add", "src.py")
+    probe = ("import sys\nbefore = set(sys.modules)\nfrom gitmodel.hook import main\n"
+             "try:\n    main(['pre-commit'])\nexcept SystemExit as exc:\n    code = exc.code\n"
+             "print(code, ' '.join(sorted(set(sys.modules) - before)))")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=gmrepo, text=True, capture_output=True, check=True)
+    code, _, new = proc.stdout.strip().partition(" ")
+    assert code == "0", proc.stdout + proc.stderr
+    loaded = set(new.split())
+    assert "gitmodel.gate.hook_index" in loaded  # the path index was read ...
+    costly = {"subprocess", "pathlib", "json", "re", "enum", "collections", "threading", "typing"}
+    assert not loaded & costly, loaded & costly  # ... with none of these
+
+
 def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0

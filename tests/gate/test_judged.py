@@ -20,7 +20,7 @@ OLD = 1_600_000_000  # files older than the racy window, as in a checkout of yes
 
 
 def index_file(root: Path) -> Path:
-    return cache.cache_file(root / ".git", judged.FILE)
+    return Path(cache.cache_file(root / ".git", judged.FILE))
 
 
 def age(root: Path) -> None:
@@ -180,6 +180,44 @@ def test_a_new_gitattributes_that_changes_what_git_stores_is_seen(repo: Path) ->
     assert after != before
     assert after[2][0] == 1
     assert "prompts/system.txt" in after[2][1]  # the stored blob is no longer the pinned one
+    assert after == without_index(repo)
+
+
+def test_a_gitattributes_added_behind_an_aged_directory_is_seen(repo: Path) -> None:
+    """The index keeps, per directory, that it held no `.gitattributes` at its signature (and then does not
+    look); adding one and putting the directory's and the file's mtimes back still changes its ctime."""
+    released_repo(repo)
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    os.utime(repo / "prompts", (OLD, OLD))
+    before = built(repo)
+    dirs = cache.load(index_file(repo), judged.FORMAT)["dirs"]
+    assert dirs["prompts"][1] == "-"  # remembered: no attributes file there
+    assert answers(repo) == before    # and served from it
+    attributes = write(repo, "prompts/.gitattributes", "system.txt filter=upper\n")
+    os.utime(attributes, (OLD, OLD))
+    os.utime(repo / "prompts", (OLD, OLD))  # the directory's mtime put back; its ctime cannot be
+    after = answers(repo)
+    assert after[2][0] == 1
+    assert "prompts/system.txt" in after[2][1]
+    assert after == without_index(repo)
+
+
+def test_a_gitattributes_edited_in_place_is_seen(repo: Path) -> None:
+    """An attributes file that was there when the index was built is looked at on every run (editing it in
+    place does not touch its directory)."""
+    released_repo(repo)
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    attributes = write(repo, "prompts/.gitattributes", "other.txt filter=upper\n")
+    os.utime(attributes, (OLD, OLD))
+    os.utime(repo / "prompts", (OLD, OLD))
+    before = built(repo)
+    assert before[2][0] == 0
+    assert "prompts" not in cache.load(index_file(repo), judged.FORMAT)["dirs"]
+    with open(attributes, "r+") as stream:   # same size, same directory entry
+        stream.write("system.txt filter=upper\n"[: len("other.txt filter=upper\n")])
+    os.utime(attributes, (OLD, OLD))
+    after = answers(repo)
+    assert after != before
     assert after == without_index(repo)
 
 

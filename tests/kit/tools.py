@@ -15,8 +15,10 @@ INSTALL = {
     "git-lfs": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install git-lfs`",
     "ssh-keygen": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or "
                   "`apt-get install openssh-client`",
+    "gpg": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install gnupg`",
     "sha256sum": "`apt-get install coreutils`",
     "azurite": "`sh scripts/ensure-test-tools.sh` (npm installs it into .test-tools/node; needs node and npm)",
+    "chromium": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install chromium`",
 }
 PIP_INSTALL = "`pip install -e '.[test]'` (or `make test`, which builds .venv with it)"
 # the gto installed beside this interpreter (the project's `test` extra), never a machine-specific path

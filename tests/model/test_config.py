@@ -8,7 +8,15 @@ import pytest
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import parse_yaml
-from gitmodel.model.config import CONFIG_FILE, Config, default_policy, default_text, from_dict, load_config
+from gitmodel.model.config import (
+    CONFIG_FILE,
+    ApprovalRule,
+    Config,
+    default_policy,
+    default_text,
+    from_dict,
+    load_config,
+)
 from gitmodel.model.schemas import validate
 from gitmodel.model.semver import Level
 
@@ -44,7 +52,7 @@ def test_a_custom_config(tmp_path: Path) -> None:
     assert [str(g) for g in cfg.gates_for("sentiment")] == ["accuracy >= 0.85", "loss < 0.01"]
     assert cfg.gates_for("other") == []
     assert cfg.stages == ["dev", "prod"]
-    assert cfg.approvals == {"prod": ["ml-lead"]}
+    assert cfg.approvals == {"prod": ApprovalRule(("ml-lead",))}  # the short form: each role once
     assert (cfg.pre_push, cfg.remote) == ("push", "s3store")
 
 

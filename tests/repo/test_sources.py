@@ -213,7 +213,7 @@ def test_tracked_at_is_the_path_or_what_is_under_it(repo: Path) -> None:
 def test_a_repo_without_commits_has_an_empty_index(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     index = Index(tmp_path, HashCache(gitcmd.git_dir(tmp_path), tmp_path))
-    assert index.entries == {}
+    assert index.entries.paths() == []
     assert (index.exists("x"), index.read("x"), index.sha256("x"), index.manifests("models")) == (
         False, None, None, [])
 

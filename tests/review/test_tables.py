@@ -56,3 +56,14 @@ def test_a_newline_in_a_value_is_shown_not_hidden_in_a_review() -> None:
     text = render.diff_markdown(DiffReport("v0.1.0", "working tree", [model], []))
     assert "- `prompt: a b → a\\nb`" in text
     assert "| prompts | `p\\|q.txt` | changed | `aaaaaaaa → bbbbbbbb` | 1 B → 2 B (+1 B) |" in text
+
+
+def test_csv_cells_are_one_line_and_never_a_formula() -> None:
+    import csv
+    import io
+
+    from gitmodel.review.tables import csv_table
+
+    text = csv_table(["who", "what"], [["=HYPERLINK(\"http://x\")", "a,b\nc"], ["+1", None]])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [["who", "what"], ["'=HYPERLINK(\"http://x\")", "a,b\\nc"], ["'+1", ""]]
