@@ -209,3 +209,11 @@ def test_cache_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("GITMODEL_CACHE_MAX_BYTES", "lots")
     with pytest.raises(InvalidInput, match="GITMODEL_CACHE_MAX_BYTES"):
         max_cache_bytes(None)
+
+
+def test_verify_with_a_git_url_is_refused_before_any_fetch() -> None:
+    from gitmodel.infra.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="verify=True"):
+        gitmodel.resolve("sentiment#prod", repo="git://127.0.0.1:1/models.git", verify=True)
+    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "gitmodel").exists()
