@@ -2,7 +2,8 @@
 group builds its fixture, measures gitmodel and its peer alternately, and fills its rows. A command missing
 on this commit makes its rows "not available". The groups are by area: figures_views.py (status, versions,
 diff), figures_storage.py (sha256, re-check, add, push/get), figures_hooks.py, figures_context.py
-(validate-input, env capture), bench_objects.py (check --verify-objects)."""
+(validate-input, env capture), bench_objects.py (check --verify-objects), figures_remote.py (serving
+without a clone: versions --repo, resolve(repo=URL) cold and warm, bytes fetched from a monorepo)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from benchmarks import bench_objects, bench_units, figures_governance
 from benchmarks.figures_context import env_capture_figure, validate_input_figures
 from benchmarks.figures_hooks import hook_figures, lfs_figure
+from benchmarks.figures_remote import remote_monorepo_figure, remote_resolve_figures, remote_versions_figure
 from benchmarks.figures_site import site_figures
 from benchmarks.figures_storage import add_figure, hashing_figures, transfer_figures
 from benchmarks.figures_views import diff_figure, status_figures, versions_figures
@@ -43,6 +45,14 @@ FIGURES: list[tuple[str, str, str]] = [
     ("validate-input-rss", "peak RSS `validate-input` of 1,000,000 JSONL rows", "< 150 MiB"),
     ("env-capture", "`env capture NAME` with ≥ 300 installed distributions — peer: `pip list`", "≤ 0.5 s"),
     bench_objects.FIGURE,
+    ("remote-versions-10k", "`versions NAME --repo git://…`, 10,000 release tags, empty cache — vs `gto show NAME "
+     "--repo` on the same URL", "≤ 1 s and speed ≥ 20×"),
+    ("remote-resolve-cold", "`resolve(\"NAME#prod\", repo=git://…)`, 256 MiB weights, empty cache — vs `dvc "
+     "artifacts get URL NAME --stage prod`", "time ≤ 1.3×"),
+    ("remote-resolve-warm", "`resolve(\"NAME#prod\", repo=git://…)` again in the serving process, remote unchanged "
+     "(`ls-remote` included) — peer: bare `git ls-remote`", "≤ 150 ms"),
+    ("remote-monorepo-bytes", "git objects fetched resolving one model of a 1,000-model monorepo (10,000 tags) — "
+     "peer: the repository's packed objects", "≤ 5%"),
     figures_governance.FIGURE,
     ("site-build", "`site -o DIR`, 100 models × 10 releases + 200 stage events, from empty — peer: `gto show` "
      "(GTO's view of the same registry)", "≤ 5 s"),
@@ -66,6 +76,9 @@ GROUPS: list[tuple[list[str], Callable[[Context], None]]] = [
     (["push", "get", "get-rss"], transfer_figures),
     ([bench_objects.KEY], bench_objects.verify_objects_figure),
     (["validate-input", "validate-input-rss"], validate_input_figures),
+    (["remote-resolve-cold", "remote-resolve-warm"], remote_resolve_figures),
+    (["remote-monorepo-bytes"], remote_monorepo_figure),
+    (["remote-versions-10k"], remote_versions_figure),
     ([figures_governance.KEY], figures_governance.audit_figure),
     (["site-build", "site-size", "site-rebuild"], site_figures),
 ]

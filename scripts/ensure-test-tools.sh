@@ -9,6 +9,7 @@
 #   gpg          gnupg            the governance test with a GPG key (git's openpgp signing)
 #   chromium     chromium         tests/site/test_browser.py (the built site opened in headless Chromium)
 #   ensurepip    python3.X-venv   `python3.X -m venv` (Debian ships venv support apart from python3.X)
+#   azurite      (npm)            tests/storage/test_clouds.py: into .test-tools/node, git-ignored
 #
 # Usage: ensure-test-tools.sh [TOOL...]        the tools (none named: git-lfs, ssh-keygen, gpg and chromium)
 #        ensure-test-tools.sh --python PYTHON  only that PYTHON's venv support (before `make` builds .venv)
@@ -33,6 +34,23 @@ package_for() {
         *) echo "$1" ;;
     esac
 }
+
+# Azurite, the Azure Blob emulator (tests/storage/test_clouds.py), is an npm package: it goes into the
+# project-local, git-ignored .test-tools/node (never a global prefix), when node and npm are installed.
+AZURITE_VERSION=3.37.0
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "$PYTHON" ] && [ ! -x "$HERE/.test-tools/node/node_modules/.bin/azurite-blob" ]; then
+    if command -v npm >/dev/null 2>&1 && [ "${GITMODEL_INSTALL_TOOLS:-1}" != "0" ]; then
+        echo "ensure-test-tools: installing azurite@$AZURITE_VERSION into .test-tools/node" >&2
+        mkdir -p "$HERE/.test-tools/node"
+        (cd "$HERE/.test-tools/node" && npm install --no-audit --no-fund --loglevel=error --prefix . \
+            "azurite@$AZURITE_VERSION" >/dev/null 2>&1) \
+            || echo "ensure-test-tools: npm could not install azurite; the Azure tests will fail" >&2
+    else
+        echo "ensure-test-tools: azurite missing: install node and npm, then run" \
+             "\`npm install --prefix .test-tools/node azurite@$AZURITE_VERSION\`" >&2
+    fi
+fi
 
 missing=""
 packages=""

@@ -10,6 +10,7 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
+from gitmodel.cli.remote_opts import RepoOpt
 from gitmodel.infra.errors import ExitCode
 from gitmodel.model import components
 from gitmodel.model.semver import Level
@@ -174,14 +175,14 @@ def add(
 
 
 @app.command("ls")
-def ls_cmd(json_out: JsonOpt = False) -> None:
-    """List every model: version, latest release, stages, fresh or stale.
+def ls_cmd(json_out: JsonOpt = False, repo: RepoOpt = None) -> None:
+    """List every model: version, latest release, stages, fresh or stale (with --repo: at the remote's HEAD).
 
     Example: gitmodel ls --json
     """
     from gitmodel.cli.views import show_ls
 
-    _exit(show_ls(json_out))
+    _exit(show_ls(json_out, repo))
 
 
 @app.command()
@@ -306,15 +307,19 @@ def validate(
 def show(
     ref: Annotated[str, typer.Argument(help="NAME (HEAD), NAME@vX.Y.Z (a release) or NAME#STAGE.")],
     json_out: JsonOpt = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Show one manifest with its release status; a release's fingerprint is recomputed and compared.
 
     Example: gitmodel show sentiment@v0.1.0
     """
+    from gitmodel.cli.views import read_root
     from gitmodel.model import manifest as mf
     from gitmodel.repo.refs import show_model
+    from gitmodel.repo.tags import parse_ref
 
-    result = show_model(_root(), ref)
+    name, version, stage = parse_ref(ref)
+    result = show_model(read_root(repo, names={name}, head=version is None and stage is None, refs=[ref]), ref)
     if json_out:
         emit_json(result.to_json())
     else:

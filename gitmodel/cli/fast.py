@@ -14,6 +14,14 @@ def run_fast(argv: list[str]) -> int | None:
     command, rest = argv[0], argv[1:]
     if any(a in ("-h", "--help") or a == "--" for a in rest):
         return None
+    repo = None
+    for i, arg in enumerate(rest):  # `--repo URL` / `--repo=URL` (read commands on a git remote)
+        if arg == "--repo" and i + 1 < len(rest) and not rest[i + 1].startswith("-"):
+            repo, rest = rest[i + 1], rest[:i] + rest[i + 2:]
+            break
+        if arg.startswith("--repo="):
+            repo, rest = arg.split("=", 1)[1], rest[:i] + rest[i + 1:]
+            break
     flags = {a for a in rest if a.startswith("-")}
     positional = [a for a in rest if not a.startswith("-")]
     import gc
@@ -24,11 +32,13 @@ def run_fast(argv: list[str]) -> int | None:
     from gitmodel.cli import views
 
     if command == "ls" and flags <= {"--json"} and not positional:
-        return views.show_ls("--json" in flags)
+        return views.show_ls("--json" in flags, repo)
+    if repo is not None and command not in ("ls", "versions"):
+        return None
     if command == "status" and flags <= {"--json"}:
         return views.show_status(positional or None, "--json" in flags)
     if command == "versions" and flags <= {"--json"} and len(positional) == 1:
-        return views.show_versions(positional[0], "--json" in flags)
+        return views.show_versions(positional[0], "--json" in flags, repo)
     if command == "push" and flags <= {"--json", "--all-releases"}:
         # a byte mover, but Typer's start-up is ~8% of pushing 1 GiB to a local remote
         return views.show_push(positional or None, "--all-releases" in flags, None, "--json" in flags)

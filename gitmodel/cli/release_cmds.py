@@ -10,6 +10,7 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, table, warn
+from gitmodel.cli.remote_opts import RepoOpt
 from gitmodel.repo.git import toplevel as _root
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
@@ -51,6 +52,7 @@ def tag(
 def versions(
     name: Annotated[str, typer.Argument(help="Model name.")],
     json_out: JsonOpt = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Every release of a model, by semver: version, date, tagger, commit, stages, approvals, message.
 
@@ -58,7 +60,7 @@ def versions(
     """
     from gitmodel.cli.views import show_versions
 
-    show_versions(name, json_out)
+    show_versions(name, json_out, repo)
 
 
 @app.command()
@@ -91,14 +93,16 @@ def promote(
 def stages_cmd(
     name: Annotated[str, typer.Argument(help="Model name.")],
     json_out: JsonOpt = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Which version holds each stage ("which version is in prod?").
 
     Example: gitmodel stages sentiment
     """
+    from gitmodel.cli.views import read_root
     from gitmodel.registry.stages import stages
 
-    result = stages(_root(), name)
+    result = stages(read_root(repo, names={name}), name)
     for w in result.warnings:
         warn(w)
     if json_out:
@@ -144,16 +148,18 @@ def changelog(
     name: Annotated[str, typer.Argument(help="Model name.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the markdown to FILE.")] = None,
     json_out: JsonOpt = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Markdown changelog, newest first: version, date, tagger, bump level and why, tag message.
 
     Example: gitmodel changelog sentiment -o CHANGELOG-sentiment.md
     """
+    from gitmodel.cli.views import read_root
     from gitmodel.infra.errors import InvalidInput
     from gitmodel.infra.fileio import atomic_write
     from gitmodel.review.changelog import changelog as build
 
-    result = build(_root(), name)
+    result = build(read_root(repo, names={name}), name)
     if json_out and output is None:
         emit_json(result.to_json())
         return

@@ -11,6 +11,7 @@ import typer
 
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, out, rich_out, warn
+from gitmodel.cli.remote_opts import RepoOpt
 from gitmodel.infra.errors import ExitCode
 from gitmodel.repo.git import toplevel as _root
 
@@ -35,6 +36,7 @@ def diff(
                                             "than its changes require.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Under each moved reference (uses.ROLE), show that "
                                          "member's own diff between the two releases.")] = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Review diff of the model manifests: versions, required vs given bump, files, params, metrics, schema.
 
@@ -44,7 +46,7 @@ def diff(
     from gitmodel.review import diff as review
     from gitmodel.review import render
 
-    report = review.diff(_root(), a, b, model=model, expand=expand)
+    report = review.diff(_diff_root(repo, a, b, model), a, b, model=model, expand=expand)
     for warning in report.warnings:
         warn(warning)
     if json_out or fmt is DiffFormat.json:
@@ -57,6 +59,23 @@ def diff(
         out(render.diff_text(report).rstrip("\n"))
     if exit_code and not report.ok:
         raise typer.Exit(int(ExitCode.REFUSED))
+
+
+def _diff_root(repo: str | None, a: str | None, b: str | None, model: str | None) -> Path:
+    """Between two releases of a remote (`--repo URL NAME@vA NAME@vB`), the cache holding both."""
+    from gitmodel.cli.views import read_root
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.repo.remote import is_remote
+    from gitmodel.repo.tags import parse_ref
+
+    if repo is None or not is_remote(repo):
+        return read_root(repo)
+    refs = [r for r in (a, b) if r is not None]
+    if len(refs) != 2 or not all("@" in r for r in refs):
+        raise InvalidInput("with --repo URL, diff compares two releases", where="A B",
+                           hint="gitmodel diff NAME@vX.Y.Z NAME@vX.Y.Z --repo URL")
+    names = {parse_ref(r)[0] for r in refs} | ({model} if model else set())
+    return read_root(repo, names=names, refs=refs)
 
 
 class MetricsFormat(StrEnum):
@@ -94,6 +113,7 @@ def card(
                                                 "(atomically) instead of stdout.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON (name, version, Hub metadata, card "
                                            "text) on stdout.")] = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Model card (Markdown with a Hugging Face YAML header) from the manifest and the release history.
 
@@ -101,10 +121,12 @@ def card(
 
     Example: gitmodel card sentiment@v0.2.0 -o MODEL_CARD.md
     """
+    from gitmodel.cli.views import read_root
     from gitmodel.infra.fileio import atomic_write
+    from gitmodel.repo.tags import parse_ref
     from gitmodel.review.card import render_card
 
-    result = render_card(_root(), ref)
+    result = render_card(read_root(repo, names={parse_ref(ref)[0]}, head="@" not in ref, refs=[ref]), ref)
     if output is not None:
         atomic_write(output, result.text)
     if json_out:

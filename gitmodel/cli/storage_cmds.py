@@ -14,6 +14,7 @@ import typer
 from gitmodel.cli.application import app
 from gitmodel.cli.output import emit_json, err, out, warn
 from gitmodel.cli.progress import progress_for
+from gitmodel.cli.remote_opts import RepoOpt
 from gitmodel.infra.errors import ExitCode
 from gitmodel.repo.git import toplevel as _root
 
@@ -91,16 +92,26 @@ def get(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory to export into (new or empty).")],
     remote: RemoteOpt = None,
     json_out: JsonOpt = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Export one release: weights and data from DVC, prompts, params and manifest from git, each sha256-checked.
 
     Nothing is placed unless every file matches the manifest. A unit that `uses` others gets each member in a
     subfolder named after its role. Example: gitmodel get sentiment@v1.2.0 --out dist/
     """
+    from gitmodel.repo.remote import is_remote
     from gitmodel.storage.members import SetResult, get_set
 
     with progress_for(json_out) as progress:
-        placed = get_set(_root(), ref, out_dir, remote=remote, progress=progress)
+        if repo is not None and is_remote(repo):
+            from gitmodel.storage.resolve_remote import get_remote
+
+            result, notes = get_remote(repo, ref, out_dir, remote=remote, progress=progress)
+            for note in notes:
+                warn(note)
+            placed = SetResult(result)  # a unit's members are exported from a local repository only
+        else:
+            placed = get_set(_root(Path(repo) if repo else None), ref, out_dir, remote=remote, progress=progress)
     if json_out:
         emit_json(placed.to_json())
         return

@@ -30,11 +30,31 @@ def _memoized(root: Path, fn: Callable[[], T]) -> T:
     return result
 
 
-def show_ls(json_out: bool) -> int:
+def read_root(repo: str | None, *, names: set[str] | None = None, head: bool = False,
+              refs: list[str] | None = None) -> Path:
+    """The root a read command runs on: this work tree, the one `repo` names, or for a git URL (or a bare
+    repository) the per-user cache holding what the command reads of it (warnings on stderr)."""
+    if repo is None:
+        return _root()
+    from gitmodel.repo.remote import is_remote
+
+    if not is_remote(repo):
+        return _root(Path(repo))
+    from gitmodel.storage.resolve_remote import remote_root
+
+    root, notes = remote_root(repo, names=names, head=head, refs=refs)
+    for note in notes:
+        warn(note)
+    return root
+
+
+def show_ls(json_out: bool, repo: str | None = None) -> int:
+    from gitmodel.repo.remote import is_remote
     from gitmodel.review.status import list_models
 
-    root = _root()
-    models, warnings = _memoized(root, lambda: list_models(root))
+    root = read_root(repo, head=True)
+    rev = "HEAD" if repo is not None and is_remote(repo) else None  # a remote is read at its HEAD commit
+    models, warnings = _memoized(root, lambda: list_models(root, rev=rev) if rev else list_models(root))
     for w in warnings:
         warn(w)
     if json_out:
@@ -100,10 +120,10 @@ def show_check(staged: bool, base: str | None, json_out: bool) -> int:
     return ExitCode.OK if result.ok else ExitCode.REFUSED
 
 
-def show_versions(name: str, json_out: bool) -> int:
+def show_versions(name: str, json_out: bool, repo: str | None = None) -> int:
     from gitmodel.repo.history import versions as list_versions
 
-    result = list_versions(_root(), name)
+    result = list_versions(read_root(repo, names={name}), name)
     for w in result.warnings:
         warn(w)
     if json_out:

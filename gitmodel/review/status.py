@@ -55,10 +55,11 @@ class StatusReport:
                      "note": c.note, "description": c.describe()} for c in self.changes]}
 
 
-def list_models(root: Path) -> tuple[list[ModelSummary], list[str]]:
-    """Every model with its version, latest release, stages and state; tags are read once."""
+def list_models(root: Path, *, rev: str | None = None) -> tuple[list[ModelSummary], list[str]]:
+    """Every model with its version, latest release, stages and state (in the work tree, or at `rev`);
+    tags are read once."""
     tags = read_tags(root)
-    result = run_check(root, tags=tags)
+    result = run_check(root, tags=tags, mode="rev" if rev else "worktree", rev=rev)
     out = []
     for state in result.models:
         out.append(ModelSummary(state.name, state.manifest.version, state.released,

@@ -265,12 +265,19 @@ def ensure_default_remote(root: Path, remote: str | None) -> str | None:
         raise InvalidInput(f"cannot set the DVC remote: {' '.join(str(exc).split())}", where="--remote",
                            hint="see `dvc remote add --help`") from None
     note = f"DVC default remote {name!r} → {url} (.dvc/config)"
-    if url.startswith("s3://"):
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme in _CLOUD_EXTRAS:
         import importlib.util
 
-        if importlib.util.find_spec("dvc_s3") is None:
-            note += "; S3 needs the extra: pip install 'gitmodel[s3]'"
+        plugin, extra, label = _CLOUD_EXTRAS[scheme]
+        if importlib.util.find_spec(plugin) is None:
+            note += f"; {label} needs the extra: pip install 'gitmodel[{extra}]'"
     return note
+
+
+# URL scheme → (DVC plugin module, gitmodel extra, what to call it)
+_CLOUD_EXTRAS = {"s3": ("dvc_s3", "s3", "S3"), "gs": ("dvc_gs", "gs", "Google Cloud Storage"),
+                 "azure": ("dvc_azure", "azure", "Azure Blob")}
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,8 @@ def _remote(repo: Any, name: str | None) -> tuple[RemoteInfo, Any]:
                            hint="see `dvc remote list`") from None
     except Exception as exc:  # noqa: BLE001 - e.g. the s3 plugin missing: DVC raises its own ImportError family
         message = " ".join(str(exc).split()) or type(exc).__name__
-        hint = "pip install 'gitmodel[s3]'" if "s3" in message else "check the remote with `dvc remote list`"
+        extra = next((extra for scheme, (_, extra, _) in _CLOUD_EXTRAS.items() if scheme in message), None)
+        hint = f"pip install 'gitmodel[{extra}]'" if extra else "check the remote with `dvc remote list`"
         raise ExternalFailure(f"cannot use the DVC remote: {message}", where=name or "default remote",
                               hint=hint) from None
     url = remote.fs.unstrip_protocol(remote.path)

@@ -86,7 +86,30 @@ def build_entry(dest: Path, entry: FileEntry, parts: Sequence[tuple[str, Path]],
     if not parts:
         raise Refused(f"{entry.path}: no object for md5 {entry.md5}", where=entry.path,
                       hint="run `gitmodel pull` to fetch it")
+    if _private(parts[0][1], dest):
+        return link_hashing(parts[0][1], dest, progress)
     return copy_hashing(parts[0][1], dest, progress)
+
+
+def _private(obj: Path, dest: Path) -> bool:
+    """Both the object and the new file are in gitmodel's own per-user cache (`resolve(repo=URL)`'s
+    download cache and its exports): nobody edits there, and every use checks the files' stat first."""
+    from gitmodel.repo.remote import cache_home
+
+    home = os.path.realpath(cache_home()) + os.sep
+    return os.path.realpath(obj).startswith(home) and os.path.realpath(dest.parent).startswith(home)
+
+
+def link_hashing(src: Path, dest: Path, progress: Progress | None = None) -> str:
+    """Hard-link the read-only cache object `src` as `dest` (no second copy of the bytes) and hash it;
+    a copy when the file system cannot link."""
+    from gitmodel.infra.hashing import sha256_file
+
+    try:
+        os.link(src, dest)
+    except OSError:
+        return copy_hashing(src, dest, progress)
+    return sha256_file(dest, progress=progress)
 
 
 def corrupt_objects(parts: Sequence[tuple[str, Path]]) -> list[Path]:

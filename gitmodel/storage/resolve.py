@@ -135,16 +135,35 @@ def _verified(root: Path, ref: str) -> TagIndex:
 
 
 def resolve(ref: str, *, repo: str | os.PathLike[str] | None = None, remote: str | None = None,
-            cache_dir: str | os.PathLike[str] | None = None, verify: bool = False) -> Resolved:
+            cache_dir: str | os.PathLike[str] | None = None, verify: bool = False, offline_ok: bool | None = None,
+            max_cache_bytes: int | None = None) -> Resolved:
     """`NAME#STAGE`, `NAME@vX.Y.Z` or `NAME` (latest release) → that release's verified local files.
 
-    `repo` is any path inside the git repository (default: the current directory); `remote` a DVC
-    remote name; `cache_dir` where exports live (default `<git dir>/gitmodel/resolved`). Raises
-    gitmodel's errors: InvalidInput for an unknown model or version, Refused for an integrity
-    mismatch, ExternalFailure when the remote cannot supply an object. With `verify=True`, `NAME#STAGE`
-    needs a stage event signed by a key in the signers file, bound to its release, whose approvals hold
-    (and `NAME@vX.Y.Z` a signed release tag); otherwise Refused.
+    `repo` is any path inside the git repository (default: the current directory), or a git URL or bare
+    repository served without a clone (gitmodel/storage/resolve_remote.py: per-user cache, `offline_ok`
+    or GITMODEL_OFFLINE_OK=1 to serve the last verified files when the git remote is unreachable,
+    `max_cache_bytes` or GITMODEL_CACHE_MAX_BYTES to bound that cache); `remote` a DVC remote name;
+    `cache_dir` where exports live (default `<git dir>/gitmodel/resolved`). Raises gitmodel's errors:
+    InvalidInput for an unknown model or version, Refused for an integrity mismatch, ExternalFailure when
+    the remote cannot supply an object. With `verify=True`, `NAME#STAGE` needs a stage event signed by a
+    key in the signers file, bound to its release, whose approvals hold (and `NAME@vX.Y.Z` a signed
+    release tag); otherwise Refused.
     """
+    from gitmodel.repo.remote import is_remote
+
+    if repo is not None and is_remote(repo):
+        from gitmodel.storage.resolve_remote import resolve_remote
+
+        if verify:
+            from gitmodel.infra.errors import InvalidInput
+
+            raise InvalidInput("verify=True is not available with a git URL yet", where="repo",
+                               hint="resolve from a clone to verify signatures, or leave verify off")
+
+        found, where = resolve_remote(ref, repo, remote=remote, cache_dir=Path(cache_dir) if cache_dir else None,
+                                      offline_ok=offline_ok, max_bytes=max_cache_bytes)
+        return Resolved(found.name, found.version, found.tag, found.commit, found.fingerprint, found.manifest,
+                        where, _paths(where, found))
     root = git.toplevel(Path(repo) if repo is not None else None)
     located = locate_release(root, ref, tags=_verified(root, ref) if verify else None)
     members = locate_members(root, located)  # every member's release checked before any byte is exported

@@ -17,6 +17,7 @@ INSTALL = {
                   "`apt-get install openssh-client`",
     "gpg": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install gnupg`",
     "sha256sum": "`apt-get install coreutils`",
+    "azurite": "`sh scripts/ensure-test-tools.sh` (npm installs it into .test-tools/node; needs node and npm)",
     "chromium": "run `make test` as root (scripts/ensure-test-tools.sh installs it), or `apt-get install chromium`",
 }
 PIP_INSTALL = "`pip install -e '.[test]'` (or `make test`, which builds .venv with it)"
