@@ -161,9 +161,9 @@ def pinned_paths(manifest_path: str, manifest: Manifest) -> list[str]:
 
 def parent_name(manifest: Manifest) -> str | None:
     """The model the manifest's lineage names as its parent, if any."""
-    from gitmodel.repo.lineage import parse_parent
+    from gitmodel.model.units import parse_release_ref
 
-    parent = parse_parent((manifest.lineage or {}).get("parent")) if manifest.lineage else None
+    parent = parse_release_ref((manifest.lineage or {}).get("parent")) if manifest.lineage else None
     return parent[0] if parent is not None else None
 
 

@@ -29,23 +29,9 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def hold_shared(path: Path) -> int | None:
-    """Take a shared lock on `path` (a file or directory) and return its descriptor, kept open by the caller
-    for as long as the thing is in use; None when it cannot be opened."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    fcntl.flock(fd, fcntl.LOCK_SH)
-    return fd
-
-
-def try_exclusive(path: Path) -> int | None:
-    """An exclusive lock on `path` without waiting: its descriptor, or None when someone holds it (in use)."""
+def _locked(path: Path, *, exclusive: bool) -> int | None:
+    """A descriptor of `path` holding a shared lock (waiting for it) or an exclusive one (not waiting); None
+    when it cannot be opened, or the exclusive lock is held by someone else."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover
@@ -55,8 +41,19 @@ def try_exclusive(path: Path) -> int | None:
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
     except OSError:
         os.close(fd)
         return None
     return fd
+
+
+def hold_shared(path: Path) -> int | None:
+    """Take a shared lock on `path` (a file or directory) and return its descriptor, kept open by the caller
+    for as long as the thing is in use; None when it cannot be opened."""
+    return _locked(path, exclusive=False)
+
+
+def try_exclusive(path: Path) -> int | None:
+    """An exclusive lock on `path` without waiting: its descriptor, or None when someone holds it (in use)."""
+    return _locked(path, exclusive=True)

@@ -12,8 +12,9 @@ from gitmodel.model import manifest as mf
 from gitmodel.model import semver
 from gitmodel.model.config import Config, load_config
 from gitmodel.model.manifest import Manifest
-from gitmodel.model.names import name_problem, validate_name
+from gitmodel.model.names import validate_name
 from gitmodel.model.records import Record, field
+from gitmodel.model.units import parse_release_ref
 from gitmodel.repo import git
 from gitmodel.repo.tags import Release, TagIndex, parse_ref, read_tags
 
@@ -24,23 +25,10 @@ if TYPE_CHECKING:
 PARENT_FIELD = "lineage.parent"
 
 
-def parse_parent(text: object) -> tuple[str, semver.Version] | None:
-    """(name, version) of a `NAME@vX.Y.Z` string, or None when it is not one."""
-    if not isinstance(text, str) or "@v" not in text:
-        return None
-    name, _, version = text.rpartition("@v")
-    if name_problem(name) is not None:
-        return None
-    try:
-        return name, semver.parse(version)
-    except InvalidInput:
-        return None
-
-
 def parent_problem(tags: TagIndex, parent: object, *, child: str | None = None,
                    child_version: str | None = None) -> str | None:
     """Why `parent` is not a usable `lineage.parent` (None when it names an existing release)."""
-    parsed = parse_parent(parent)
+    parsed = parse_release_ref(parent)
     if parsed is None:
         return f"{PARENT_FIELD} {parent!r} is not NAME@vX.Y.Z"
     name, version = parsed
@@ -62,10 +50,10 @@ def require_parent(root: Path, parent: str, *, child: str, child_version: str | 
     tags = tags if tags is not None else read_tags(root)
     problem = parent_problem(tags, parent, child=child, child_version=child_version)
     if problem is not None:
-        parsed = parse_parent(parent)
+        parsed = parse_release_ref(parent)
         hint = f"see `gitmodel versions {parsed[0]}`" if parsed else "give a release such as sentiment@v1.2.0"
         raise InvalidInput(problem, where="--parent", hint=hint)
-    parsed = parse_parent(parent)
+    parsed = parse_release_ref(parent)
     assert parsed is not None
     return f"{parsed[0]}@v{parsed[1]}"
 
@@ -155,7 +143,7 @@ def lineage_chain(root: Path, ref: str) -> LineageChain:
     while steps[-1].parent is not None:
         child = steps[-1]
         where = f"{child.label}: {PARENT_FIELD}"
-        parsed = parse_parent(child.parent)
+        parsed = parse_release_ref(child.parent)
         if parsed is None:
             raise InvalidInput(f"{child.parent!r} is not NAME@vX.Y.Z", where=where,
                                hint="set it with `gitmodel bump NAME --parent NAME@vX.Y.Z`")

@@ -4,7 +4,7 @@ it holds and who approved it, when."""
 from __future__ import annotations
 
 from gitmodel.model.manifest import Manifest
-from gitmodel.repo.lineage import parse_parent
+from gitmodel.model.units import parse_release_ref
 from gitmodel.review.render import human_size, value
 from gitmodel.site.data import ModelView, ReleaseView
 from gitmodel.site.html import diff_href, dl, esc, link, model_href, page, release_href, table, when, who
@@ -45,7 +45,7 @@ def _lineage(model: ModelView, rel: ReleaseView, known: set[tuple[str, str]]) ->
     parent = lineage.get("parent")
     parent_html = ""
     if parent is not None:
-        parsed = parse_parent(parent)
+        parsed = parse_release_ref(parent)
         if parsed is not None and (parsed[0], str(parsed[1])) in known:
             parent_html = link(release_href(parsed[0], str(parsed[1])), str(parent), here)
         else:
