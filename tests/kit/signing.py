@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.kit.git import commit_all, git
@@ -64,3 +69,18 @@ def governed_model(repo: Path, team: Team, config: str = GOVERNED) -> Path:
     team.bob.act(repo)
     tag_release(repo, "sentiment")
     return repo
+
+
+@contextlib.contextmanager
+def gnupg_home() -> Iterator[Path]:
+    """A new, empty GnuPG home for a test, stopped and removed after it. Made directly under /tmp: gpg-agent puts
+    its socket in the home, and a socket path over ~107 bytes (a pytest tmp_path under CI's own TMPDIR) cannot
+    be created — key generation then fails with "No agent running"."""
+    home = Path(tempfile.mkdtemp(prefix="gm-gpg-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    try:
+        yield home
+    finally:
+        gpgconf = shutil.which("gpgconf")  # gnupg's own: stops the agent this home started
+        if gpgconf:
+            subprocess.run([gpgconf, "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+        shutil.rmtree(home, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.kit.cli import gm
 from tests.kit.clock import Clock
 from tests.kit.git import commit_all, git
 from tests.kit.repos import change_prompt_and_bump, make_model
-from tests.kit.signing import GOVERNED, Team, governed_model, write_signers
+from tests.kit.signing import GOVERNED, Team, gnupg_home, governed_model, write_signers
 from tests.kit.tools import gto, need_tool
 
 
@@ -197,12 +198,16 @@ def test_an_approval_with_the_wrong_key_can_be_redone_with_the_right_one(governe
         approve(governed, "sentiment@v0.1.0", "ml-lead")
 
 
-def test_a_gpg_signer_is_matched_by_fingerprint(repo: Path, team: Team, clock: Clock,
-                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.fixture
+def gnupg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """GNUPGHOME: a fresh GnuPG home with a short path (tests/kit/signing.py says why)."""
+    with gnupg_home() as home:
+        monkeypatch.setenv("GNUPGHOME", str(home))
+        yield home
+
+
+def test_a_gpg_signer_is_matched_by_fingerprint(repo: Path, team: Team, clock: Clock, gnupg: Path) -> None:
     gpg = need_tool("gpg")
-    home = tmp_path / "gnupg"
-    home.mkdir(mode=0o700)
-    monkeypatch.setenv("GNUPGHOME", str(home))
     fingerprints = {}
     for who in ("lee", "eve"):
         subprocess.run([gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
