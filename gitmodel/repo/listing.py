@@ -5,7 +5,9 @@ judges one model. A listing keeps git's output as one string and answers the few
 an entry, the paths under a directory, the paths that fold to a name — by searching it: git writes each record
 as `<meta>\\t<path>\\0` (the meta holds no tab) and sorts the records by path bytes, so the paths under a
 directory are contiguous. A path may itself contain a tab: every match is checked to start right after its
-record's first tab, so a path's inner text is never taken for another path.
+record's first tab, so a path's inner text is never taken for another path. A search costs ~0.3 ms at 30,000
+paths: past `MANY` questions (`check --base` over a large change) the listing is parsed once and answered from
+a dict and a sorted list instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from gitmodel.repo.git import IndexEntry, fold_path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+MANY = 64  # questions answered by searching the text before the listing is parsed once
 
 
 class Listing:
@@ -27,6 +31,9 @@ class Listing:
         self._folded: dict[str, list[str]] | None = None
         self._lowered: str | None = None
         self._plain: bool | None = None
+        self._asked = 0
+        self._parsed: dict[str, IndexEntry] | None = None
+        self._sorted: list[str] = []
 
     @classmethod
     def of(cls, entries: dict[str, IndexEntry]) -> Listing:
@@ -57,7 +64,26 @@ class Listing:
         meta = self.text[start:tab].split(" ")
         return tuple.__new__(IndexEntry, (meta[0], meta[self._oid_at], self.text[tab + 1 : end]))
 
+    def _parse(self) -> dict[str, IndexEntry] | None:
+        """The parsed listing once `MANY` questions were asked, else None (search the text)."""
+        if self._parsed is None:
+            self._asked += 1
+            if self._asked <= MANY:
+                return None
+            make = tuple.__new__
+            self._parsed = {}
+            for record in self.text.split("\0"):
+                if record:
+                    meta, _, path = record.partition("\t")
+                    fields = meta.split(" ")
+                    self._parsed[path] = make(IndexEntry, (fields[0], fields[self._oid_at], path))
+            self._sorted = sorted(self._parsed)
+        return self._parsed
+
     def get(self, path: str) -> IndexEntry | None:
+        parsed = self._parse()
+        if parsed is not None:
+            return parsed.get(path)
         for tab in self._matches(f"\t{path}\0"):
             return self._entry_at(tab)
         return None
@@ -66,7 +92,16 @@ class Listing:
         return isinstance(path, str) and self.get(path) is not None
 
     def under(self, prefix: str) -> list[str]:
-        """The paths starting with `prefix` (a directory's, with its `/`), in git's order."""
+        """The paths starting with `prefix` (a directory's, with its `/`): contiguous in any lexicographic order."""
+        if self._parse() is not None:
+            import bisect
+
+            at = bisect.bisect_left(self._sorted, prefix)
+            out = []
+            while at < len(self._sorted) and self._sorted[at].startswith(prefix):
+                out.append(self._sorted[at])
+                at += 1
+            return out
         for tab in self._matches(f"\t{prefix}"):
             out = []
             while tab >= 0:

@@ -10,7 +10,7 @@ import pytest
 
 from gitmodel.infra.hashing import HashCache
 from gitmodel.repo import git as gitcmd
-from gitmodel.repo.listing import Listing
+from gitmodel.repo.listing import MANY, Listing
 from gitmodel.repo.sources import Commit, Index
 from tests.kit.files import write
 from tests.kit.git import commit_all, git, head
@@ -43,18 +43,21 @@ def parsed(root: Path) -> dict[str, gitcmd.IndexEntry]:
     return gitcmd.ls_files_stage(root)
 
 
-def test_get_and_under_agree_with_the_parsed_listing(tricky: Path) -> None:
+@pytest.mark.parametrize("asked", [0, MANY + 1], ids=["searched", "parsed after many questions"])
+def test_get_and_under_agree_with_the_parsed_listing(tricky: Path, asked: int) -> None:
     listing = Listing(gitcmd.ls_files_text(tricky))
+    for _ in range(asked):
+        assert listing.get("not/there") is None
     truth = parsed(tricky)
     for path, entry in truth.items():
         assert listing.get(path) == entry
     assert listing.get("prompts/evil.txt") is None           # only ever inside another path's text
     assert listing.get("prompts/q.txt") is None
     assert listing.get("prompts") is None
-    assert listing.under("prompts/") == sorted((p for p in truth if p.startswith("prompts/")), key=str.encode)
-    assert listing.under("prompts/p") == ["prompts/p", "prompts/p.txt", "prompts/p.txt.bak", "prompts/p.txtx",
-                                          "prompts/pa/x.txt"]
-    assert listing.under("models/") == ["models/m.yaml", "models/m.yml", "models/sub/n.yaml"]
+    assert sorted(listing.under("prompts/")) == sorted(p for p in truth if p.startswith("prompts/"))
+    assert sorted(listing.under("prompts/p")) == ["prompts/p", "prompts/p.txt", "prompts/p.txt.bak",
+                                                  "prompts/p.txtx", "prompts/pa/x.txt"]
+    assert sorted(listing.under("models/")) == ["models/m.yaml", "models/m.yml", "models/sub/n.yaml"]
     assert listing.under("nothing/") == []
     assert sorted(listing.paths()) == sorted(truth)
 
