@@ -129,16 +129,49 @@ def open_repo(root: Path) -> Iterator[Any]:
         repo.close()
 
 
+def set_aside_torn_rwlock(root: Path) -> bool:
+    """DVC writes `.dvc/tmp/rwlock` in place: a run killed mid-write (kill -9, power cut) leaves JSON DVC refuses
+    to read ("JSON structure is corrupted") until someone deletes it. Under DVC's own guard of that file, a torn
+    one is renamed `rwlock.torn-<time>` (kept to look at) so DVC starts a fresh one; True when it was. The entries
+    it held are lost with it — the processes that wrote them are gone (a live one is recorded again when it next
+    takes a lock), as DVC itself drops entries of dead processes."""
+    import json
+
+    from dvc.lock import make_lock
+    from dvc.rwlock import RWLOCK_FILE, RWLOCK_LOCK
+
+    tmp = root / ".dvc" / "tmp"
+    path = tmp / RWLOCK_FILE
+    with make_lock(str(tmp / RWLOCK_LOCK), tmp_dir=str(tmp)):
+        try:
+            json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return False
+        except ValueError:
+            os.replace(path, tmp / f"{RWLOCK_FILE}.torn-{time.time_ns()}")
+            return True
+    return False  # whole again: another process repaired it
+
+
 def _with_lock_retry(root: Path, action: str, fn: Any) -> Any:
     from dvc.exceptions import DvcException
     from dvc.lock import LockError
+    from dvc.rwlock import RWLockFileCorruptedError
 
     timeout = lock_timeout()
     deadline = time.monotonic() + timeout
+    repaired = False
     while True:
         try:
             with open_repo(root) as repo, contextlib.redirect_stdout(io.StringIO()):
                 return fn(repo)
+        except RWLockFileCorruptedError:
+            if repaired:
+                raise ExternalFailure(f"dvc {action} failed: DVC's lock file is corrupted",
+                                      where=str(root / ".dvc" / "tmp" / "rwlock"),
+                                      hint="no dvc or gitmodel command running? delete that file, then retry") from None
+            set_aside_torn_rwlock(root)
+            repaired = True
         except LockError:
             if time.monotonic() >= deadline:
                 raise ExternalFailure(
