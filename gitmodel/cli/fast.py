@@ -27,8 +27,16 @@ def run_fast(argv: list[str]) -> int | None:
     import gc
 
     # a read command lives for one answer: the objects it makes are freed at exit, and no collection walks
-    # the 10,000 states of a large repository (gitmodel/infra/gcpause.py; paused_gc keeps it off after)
+    # the 10,000 states of a large repository (gitmodel/infra/gcpause.py; paused_gc keeps it off after).
+    # Every other command goes to Typer with the collector on.
     gc.disable()
+    code = _dispatch(command, flags, positional, repo)
+    if code is None:
+        gc.enable()
+    return code
+
+
+def _dispatch(command: str, flags: set[str], positional: list[str], repo: str | None) -> int | None:
     from gitmodel.cli import views
 
     if command == "ls" and flags <= {"--json"} and not positional:
