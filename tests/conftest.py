@@ -17,6 +17,9 @@ from tests.kit.env import isolate
 from tests.kit.git import git
 from tests.kit.tools import bare_venv_python, install_hint
 
+# fixtures kept beside their helpers: `source` and `served` (a model repo behind a real `git daemon`)
+pytest_plugins = ("tests.kit.gitserver",)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

@@ -5,7 +5,6 @@ written to the current directory."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +12,7 @@ import pytest
 from tests.kit.cli import gm
 from tests.kit.dvc import WEIGHTS_V1, WEIGHTS_V2
 from tests.kit.git import git
-from tests.kit.gitserver import GitDaemon, git_daemon, served_model_source
-
-
-@pytest.fixture
-def source(repo: Path, tmp_path: Path) -> Path:
-    return served_model_source(repo, tmp_path)
-
-
-@pytest.fixture
-def served(source: Path, tmp_path: Path) -> Iterator[GitDaemon]:
-    with git_daemon(tmp_path / "served") as daemon:
-        yield daemon
+from tests.kit.gitserver import GitDaemon, git_daemon  # `source` and `served` are its fixtures
 
 
 @pytest.fixture

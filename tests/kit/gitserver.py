@@ -98,3 +98,16 @@ def served_model_source(repo: Path, tmp_path: Path) -> Path:
     git(root, "tag", "-a", "sentiment#prod#1", "-m", "to prod", prod)
     serve_bare(root, tmp_path / "served")
     return root
+
+
+@pytest.fixture
+def source(repo: Path, tmp_path: Path) -> Path:
+    """The model repository `served` serves (`served_model_source`): promote or tag in it, then read remotely."""
+    return served_model_source(repo, tmp_path)
+
+
+@pytest.fixture
+def served(source: Path, tmp_path: Path) -> Iterator[GitDaemon]:
+    """`git daemon` on 127.0.0.1 serving `source`'s bare copy (tmp_path/served/models.git)."""
+    with git_daemon(tmp_path / "served") as daemon:
+        yield daemon

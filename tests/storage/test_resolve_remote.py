@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,11 @@ from gitmodel.infra.errors import ExternalFailure, Refused
 from gitmodel.storage.resolve_remote import RemoteWarning
 from tests.kit.dvc import WEIGHTS_V1, WEIGHTS_V2
 from tests.kit.git import git
-from tests.kit.gitserver import GitDaemon, git_daemon, served_model_source
+from tests.kit.gitserver import GitDaemon, git_daemon  # `source` and `served` are its fixtures
 
 
 def commit_of(root: Path, tag: str) -> str:
     return git(root, "rev-parse", f"{tag}^{{commit}}").stdout.strip()
-
-
-@pytest.fixture
-def source(repo: Path, tmp_path: Path) -> Path:
-    return served_model_source(repo, tmp_path)
-
-
-@pytest.fixture
-def served(source: Path, tmp_path: Path) -> Iterator[GitDaemon]:
-    with git_daemon(tmp_path / "served") as daemon:
-        yield daemon
 
 
 @pytest.fixture
