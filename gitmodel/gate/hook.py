@@ -79,10 +79,9 @@ def staged_blobs(root: Path | str) -> dict[str, str]:
     modified, deleted), from GIT_INDEX_FILE's index."""
     result = run_small(str(root), "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff")
     if result.returncode != 0:
-        from gitmodel.infra.errors import ExternalFailure
+        from gitmodel.repo.git import failure
 
-        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ExternalFailure(f"git diff failed: {lines[-1] if lines else f'exit {result.returncode}'}")
+        raise failure("diff", result)
     raw = result.stdout
     fields = raw.split(b"\0")
     out: dict[str, str] = {}

@@ -55,6 +55,16 @@ class GitResult(tuple[int, bytes, bytes]):
         return self.stdout.decode("utf-8", "replace")
 
 
+def not_installed() -> ExternalFailure:
+    return ExternalFailure("git is not installed or not on PATH", hint="install git")
+
+
+def failure(action: str, result: GitResult) -> ExternalFailure:
+    """`git ACTION failed: <git's last line of stderr>` (its exit code when it said nothing)."""
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return ExternalFailure(f"git {action} failed: {lines[-1] if lines else f'exit {result.returncode}'}")
+
+
 def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
     import subprocess
@@ -63,12 +73,10 @@ def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = T
         proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
                               env=dict(env) if env is not None else None, check=False)
     except FileNotFoundError:
-        raise ExternalFailure("git is not installed or not on PATH", hint="install git") from None
+        raise not_installed() from None
     result = GitResult(proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit {proc.returncode}"
-        raise ExternalFailure(f"git {args[0]} failed: {detail}")
+        raise failure(args[0], result)
     return result
 
 
@@ -82,12 +90,10 @@ def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None, c
             proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=sink, stderr=subprocess.PIPE,
                                   env=dict(env) if env is not None else None, check=False)
     except FileNotFoundError:
-        raise ExternalFailure("git is not installed or not on PATH", hint="install git") from None
+        raise not_installed() from None
     result = GitResult(proc.returncode, b"", proc.stderr)
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit {proc.returncode}"
-        raise ExternalFailure(f"git {' '.join(args[:2])} failed: {detail}")
+        raise failure(" ".join(args[:2]), result)
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from gitmodel.repo.git import GitResult
+from gitmodel.repo.git import GitResult, not_installed
 
 SMALL_INPUT = 16384  # written whole before any output is read: must fit in a pipe's buffer (64 KiB on Linux)
 
@@ -34,9 +34,7 @@ def run_small(cwd: str, *args: str, input: bytes = b"") -> GitResult:
     except FileNotFoundError:
         for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
             os.close(fd)
-        from gitmodel.infra.errors import ExternalFailure
-
-        raise ExternalFailure("git is not installed or not on PATH", hint="install git") from None
+        raise not_installed() from None
     for fd in (in_r, out_w, err_w):
         os.close(fd)
     try:
