@@ -12,7 +12,7 @@ from gitmodel.gate.judged import JudgedIndex
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.gcpause import paused_gc
 from gitmodel.infra.hashing import HashCache
-from gitmodel.model.components import kind_of, pinned_by_kind
+from gitmodel.model.components import kind_of, pinned_by_kind, pinned_paths
 from gitmodel.model.config import CONFIG_FILE, Config, load_config
 from gitmodel.model.manifest import Manifest
 from gitmodel.model.policy import Change, diff_manifests, version_verdict
@@ -38,7 +38,10 @@ from gitmodel.storage.formats import format_from_name, is_code_on_load
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gitmodel.infra.progress import Progress
+    from gitmodel.repo.git import IndexEntry
 
 
 class Finding(Record, frozen=True):
@@ -255,25 +258,32 @@ def lineage_parent(state: ModelState, tags: TagIndex) -> None:
 def run_check(root: Path, *, mode: str = "worktree", rev: str | None = None, base: str | None = None,
               names: set[str] | None = None, full_paths: set[str] | None = None,
               cfg: Config | None = None, tags: TagIndex | None = None, git_dir: Path | None = None,
-              policy_base: str | None = None, progress: Progress | None = None) -> CheckResult:
+              policy_base: str | None = None, progress: Progress | None = None,
+              staged: dict[str, IndexEntry | None] | None = None, known_pin: Callable[[str], bool] | None = None
+              ) -> CheckResult:
     """Judge every manifest (or `names`) in the work tree, the index or a commit.
+
+    The hook passes `staged` (its `git diff --cached`) and `known_pin` (HEAD pins a folded path) with `names`:
+    the index is then told by HEAD and those entries, not listed whole (gitmodel/repo/staged.py).
 
     The policy is the stricter of the judged state's and `policy_base`'s (default: `base`): the hook passes
     HEAD when the config is staged, so neither a commit nor a pull request softens the rule it is judged by.
     """
     with paused_gc():  # every state lives to the end of the run (gitmodel/infra/gcpause.py)
         return _run_check(root, mode=mode, rev=rev, base=base, names=names, full_paths=full_paths, cfg=cfg,
-                          tags=tags, git_dir=git_dir, policy_base=policy_base, progress=progress)
+                          tags=tags, git_dir=git_dir, policy_base=policy_base, progress=progress, staged=staged,
+                          known_pin=known_pin)
 
 
 def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, names: set[str] | None,
                full_paths: set[str] | None, cfg: Config | None, tags: TagIndex | None, git_dir: Path | None,
-               policy_base: str | None, progress: Progress | None) -> CheckResult:
+               policy_base: str | None, progress: Progress | None, staged: dict[str, IndexEntry | None] | None,
+               known_pin: Callable[[str], bool] | None) -> CheckResult:
     cache = HashCache(git_dir or git.git_dir(root), root, progress=progress)  # the hook passes git_dir: one git call fewer
     if base is not None and mode == "worktree":
         # CI judges the commit; with --staged the index is judged and --base only adds the history check
         mode, rev = "rev", rev or "HEAD"
-    source = make_source(root, cache, mode, rev)
+    source = make_source(root, cache, mode, rev, staged=staged, known_pin=known_pin)
     # the index and a commit are judged by their own config: an unstaged edit of it changes nothing
     cfg = cfg or (load_config(root) if mode == "worktree" else config_at(source))
     floor: dict[str, Level] = {}
@@ -286,6 +296,8 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
     tags = tags if tags is not None else read_tags(root)
     if full_paths is None:
         full_paths = changed_manifests(root, cfg, mode, rev, base)
+    if names is not None:
+        source.expect(f"{cfg.manifests.rstrip('/')}/{n}.yaml" for n in names)
     listing = manifest_names(source, cfg, names)
     # the work tree of a plain `check`/`status`/`ls`: models whose inputs did not move are not judged again
     judged = JudgedIndex(root, cache.path.parent.parent, cfg) if mode == "worktree" and policy_base is None else None
@@ -295,6 +307,9 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
     released = released_manifests(root, cfg, tags, [s.name for s in states])
     warnings = list(tags.warnings)
+    # the paths freshness asks about (each file's DVC pointer too: a link there is refused), named ahead
+    source.expect([s.manifest_path for s in states] +
+                  [q for s in states for p in pinned_paths(s.manifest) for q in (p, pointer_path(p))])
     # one git call for every model's git-stored files (their sha256 is the stored blob's) and LFS pointers
     preload(source, [e for s in states for _, e in s.manifest.files()],
             [p for s in states for _, p, _ in s.manifest.pinned_extras()])

@@ -23,10 +23,13 @@ import sys
 
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
 from gitmodel.repo.spawn import run_small
+from gitmodel.repo.staged import parse_raw_diff
 
 TYPE_CHECKING = False  # subprocess and pathlib are imported where used: a commit that concerns no model
 if TYPE_CHECKING:      # starts git through gitmodel/repo/spawn.py and names paths as text
     from pathlib import Path
+
+    from gitmodel.repo.git import IndexEntry
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
@@ -74,21 +77,15 @@ def _repo() -> tuple[str, str]:
     return lines[0], lines[1]
 
 
-def staged_blobs(root: Path | str) -> dict[str, str]:
-    """Path → staged blob id ("" when deleted) of each path whose staged content differs from HEAD (added,
-    modified, deleted), from GIT_INDEX_FILE's index."""
+def staged_entries(root: Path | str) -> dict[str, IndexEntry | None]:
+    """Path → staged entry (None when deleted) of each path whose staged entry differs from HEAD's (added,
+    modified, deleted, mode changed), from GIT_INDEX_FILE's index."""
     result = run_small(str(root), "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff")
     if result.returncode != 0:
         from gitmodel.repo.git import failure
 
         raise failure("diff", result)
-    raw = result.stdout
-    fields = raw.split(b"\0")
-    out: dict[str, str] = {}
-    for i in range(0, len(fields) - 1, 2):
-        meta = fields[i].decode().split(" ")  # ":<old mode> <new mode> <old id> <new id> <status>"
-        out[fields[i + 1].decode("utf-8", "surrogateescape")] = "" if meta[-1] == "D" else meta[3]
-    return out
+    return parse_raw_diff(result.stdout)
 
 
 def _path(text: str) -> Path:
@@ -98,8 +95,8 @@ def _path(text: str) -> Path:
 
 
 def pre_commit(root: str, git_dir: str) -> int:
-    blobs = staged_blobs(root)
-    staged = list(blobs)
+    entries = staged_entries(root)
+    staged = list(entries)
     if not staged:
         return 0
     memo = ParseMemo(git_dir)
@@ -110,6 +107,7 @@ def pre_commit(root: str, git_dir: str) -> int:
         # the config (or a path that IS it on a macOS/Windows checkout) is staged: a new policy or manifests
         # directory, so judge every model ...
         names: set[str] | None = None
+        known_pin = None
         policy_base = "HEAD"  # ... by the stricter of the old and the new policy (no softening the rule in passing)
         memo.install()
         prefix = manifests_dir(_path(root), f":{CONFIG_FILE}").rstrip("/") + "/"
@@ -121,6 +119,7 @@ def pre_commit(root: str, git_dir: str) -> int:
         memo.save()
         if not names:
             return 0
+        known_pin = paths.pins  # the index is then told by HEAD and the staged entries (gitmodel/repo/staged.py)
         prefix = paths.manifests.rstrip("/") + "/"
     from pathlib import Path  # a model is concerned: the full check's imports are paid anyway
 
@@ -132,12 +131,13 @@ def pre_commit(root: str, git_dir: str) -> int:
 
     memo.install()
     result = run_check(Path(root), mode="index", names=names, full_paths=full, git_dir=Path(git_dir),
-                       policy_base=policy_base)
+                       policy_base=policy_base, staged=entries if known_pin is not None else None,
+                       known_pin=known_pin)
     if result.ok and full:
         from gitmodel.gate.hook_index import note_staged
 
         # the next commit's index update then parses nothing
-        note_staged(Path(root), Path(git_dir), {p: blobs[p] for p in sorted(full)}, memo)
+        note_staged(Path(root), Path(git_dir), {p: e.oid if (e := entries[p]) else "" for p in sorted(full)}, memo)
     memo.save()
     for warning in result.warnings:
         _say(f"warning: {warning}")

@@ -113,6 +113,10 @@ class PathIndex:
                 at = self.body.find(needle, start)
         return found
 
+    def pins(self, key: str) -> bool:
+        """Whether HEAD pins the folded path `key` (or has it as a manifest) for some model."""
+        return b"\n" + _esc(key) + b"\t" in self.body
+
     def affected(self, staged: list[str]) -> set[str]:
         """Names of the models a staged path concerns: its manifest, or a path it pins (or a file inside a
         pinned directory), also as a macOS/Windows checkout names them (`Prompts/x.txt`, NFD, `x.txt.`)."""

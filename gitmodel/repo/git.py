@@ -162,8 +162,9 @@ def is_shallow(root: Path) -> bool:
 # ------------------------------------------------------------------------------------- reading blobs
 
 
-def cat_files(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
-    """Contents of many `<rev>:<path>` or `:<path>` (index) specs in one `git cat-file --batch`."""
+def cat_files(root: Path, specs: Sequence[str], kinds: tuple[str, ...] = ("blob",)) -> dict[str, bytes | None]:
+    """Contents of many `<rev>:<path>` or `:<path>` (index) specs in one `git cat-file --batch` (None for
+    a missing object, or one not of `kinds`)."""
     if not specs:
         return {}
     for spec in specs:
@@ -182,7 +183,7 @@ def cat_files(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
             continue
         _oid, objtype, size_text = header.rsplit(" ", 2)
         size = int(size_text)
-        found[spec] = data[pos : pos + size] if objtype == "blob" else None
+        found[spec] = data[pos : pos + size] if objtype in kinds else None
         pos += size + 1
     return found
 

@@ -12,8 +12,14 @@ from gitmodel.model.config import CONFIG_FILE, Config
 from gitmodel.model.config import from_dict as config_from_dict
 from gitmodel.model.manifest import Manifest
 from gitmodel.repo import git
-from gitmodel.repo.sources import Commit, Index, Source, WorkTree
+from gitmodel.repo.sources import Commit, Index, Source, StagedIndex, WorkTree
 from gitmodel.repo.tags import TagIndex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gitmodel.repo.git import IndexEntry
 
 
 def config_at(source: Source) -> Config:
@@ -42,8 +48,12 @@ def config_of_commit(root: Path, commit: str) -> Config | None:
         return None
 
 
-def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None) -> Source:
+def make_source(root: Path, cache: HashCache, mode: str, rev: str | None = None, *,
+                staged: dict[str, IndexEntry | None] | None = None,
+                known_pin: Callable[[str], bool] | None = None) -> Source:
     if mode == "index":
+        if staged is not None and known_pin is not None:
+            return StagedIndex(root, cache, staged, known_pin)
         return Index(root, cache)
     if mode == "rev":
         assert rev is not None

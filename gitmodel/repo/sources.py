@@ -14,6 +14,13 @@ from pathlib import Path
 from gitmodel.infra.hashing import HashCache, sha256_bytes, sha256_dir
 from gitmodel.repo import git
 from gitmodel.repo.listing import Listing
+from gitmodel.repo.staged import StagedListing
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from gitmodel.repo.git import IndexEntry
 
 
 def _raw_ids(path: Path) -> tuple[str, str, int]:
@@ -114,6 +121,9 @@ class Source:
 
     def exists(self, path: str) -> bool:
         raise NotImplementedError
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """The paths the caller is about to ask about: a source that asks git may fetch them in one call."""
 
     def read(self, path: str) -> bytes | None:
         raise NotImplementedError
@@ -219,14 +229,14 @@ class _GitSource(Source):
 
     def __init__(self, root: Path, cache: HashCache) -> None:
         super().__init__(root, cache)
-        self._listing: Listing | None = None
+        self._listing: Listing | StagedListing | None = None
         self._preloaded: dict[str, bytes | None] = {}
 
-    def _list(self) -> Listing:
+    def _list(self) -> Listing | StagedListing:
         raise NotImplementedError
 
     @property
-    def entries(self) -> Listing:
+    def entries(self) -> Listing | StagedListing:
         if self._listing is None:
             self._listing = self._list()
         return self._listing
@@ -316,8 +326,24 @@ class Index(_GitSource):
 
     label = "index"
 
-    def _list(self) -> Listing:
+    def _list(self) -> Listing | StagedListing:
         return Listing(git.ls_files_text(self.root))
+
+
+class StagedIndex(Index):
+    """The same index told by HEAD and the hook's `git diff --cached` entries, never listed whole unless a
+    question needs it (gitmodel/repo/staged.py)."""
+
+    def __init__(self, root: Path, cache: HashCache, staged: dict[str, IndexEntry | None],
+                 known_pin: Callable[[str], bool]) -> None:
+        super().__init__(root, cache)
+        self._staged = StagedListing(root, staged, known_pin)
+
+    def _list(self) -> StagedListing:
+        return self._staged
+
+    def expect(self, paths: Iterable[str]) -> None:
+        self._staged.expect(paths)
 
 
 class Commit(_GitSource):
