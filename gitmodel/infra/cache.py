@@ -1,6 +1,7 @@
 """The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
 
-Five files live there: `hashcache.json` (sha256 by stat and by blob id, `gitmodel.infra.hashing`),
+Six files live there: `hashcache.json` and `blobcache` (sha256 by stat, and by blob id as appended text:
+`gitmodel.infra.hashing`),
 `parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookpaths` (which model each
 path HEAD's manifests pin concerns, `gitmodel.gate.hook_index`: text, so the commit hook searches it without
 parsing it whole; `load_text`/`save_text`), `hookpins.json` (the pins of manifests the hook let in, by
@@ -18,6 +19,7 @@ Standard library (json, os) only: the commit hook loads its index through here o
 from __future__ import annotations
 
 import os
+import stat  # loaded with os already
 
 from gitmodel.infra.version import __version__
 
@@ -34,7 +36,11 @@ def cache_file(git_dir: PathLike, name: str) -> str:
 
 
 def _read(path: PathLike) -> bytes:
-    with open(path, "rb") as stream:
+    """The file's bytes; OSError unless it is a regular file (a FIFO put there is never waited on)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
         return stream.read()
 
 
@@ -86,6 +92,30 @@ def load_text(path: PathLike, fmt: int) -> bytes | None:
         return None
     stamp = _text_stamp(fmt)
     return data[len(stamp) :] if data.startswith(stamp) else None
+
+
+def append_text(path: PathLike, fmt: int, records: bytes) -> bool:
+    """Add `records` to the end of the text cache at `path`; a missing file, or one another version or format
+    wrote, is replaced by `records` alone. Never follows a symlink put where the file should be."""
+    stamp = _text_stamp(fmt)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return save_text(path, fmt, records)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, len(stamp)) != stamp:
+            os.close(fd)
+            fd = -1
+            return save_text(path, fmt, records)
+        view = memoryview(records)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        return False
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return True
 
 
 def save_text(path: PathLike, fmt: int, body: bytes) -> bool:

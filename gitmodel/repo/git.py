@@ -67,15 +67,20 @@ def failure(action: str, result: GitResult) -> ExternalFailure:
 
 def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
-    import subprocess
+    if os.name == "posix" and hasattr(os, "posix_spawnp"):
+        from gitmodel.repo.spawn import spawn_git  # no subprocess import (gitmodel/repo/spawn.py)
 
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
-                              env=dict(env) if env is not None else None, check=False)
-    except FileNotFoundError:
-        raise not_installed() from None
-    result = GitResult(proc.returncode, proc.stdout, proc.stderr)
-    if check and proc.returncode != 0:
+        result = spawn_git(os.fspath(cwd), args, input or b"", env)
+    else:
+        import subprocess
+
+        try:
+            proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
+                                  env=dict(env) if env is not None else None, check=False)
+        except FileNotFoundError:
+            raise not_installed() from None
+        result = GitResult(proc.returncode, proc.stdout, proc.stderr)
+    if check and result.returncode != 0:
         raise failure(args[0], result)
     return result
 

@@ -1,28 +1,32 @@
-"""git for the commit hook's fast path, without `subprocess`.
+"""git started without `subprocess`: every git call gitmodel makes (`gitmodel.repo.git.run`) comes here.
 
-Importing subprocess (threading, selectors, signal, locale...) and pathlib costs a Python process more than the
-three git calls the hook makes on a commit that concerns no model. `run_small` starts git with
-`os.posix_spawnp` and reads its output with `select.poll` (both built in), and `-C` stands for the working
-directory. Every other git call goes through `gitmodel.repo.git.run`, which this falls back to where
-posix_spawn is missing (Windows) or the input would not fit in a pipe before git reads it.
+Importing subprocess (threading, selectors, signal, locale...) costs a Python process more than the three git
+calls the commit hook makes on a commit that concerns no model, and a sixth of its own work when one does.
+`spawn_git` starts git with `os.posix_spawnp` and moves its stdin, stdout and stderr with `select.poll`
+(both built in): input of any size is written as git reads it, while its output is read, so neither side
+waits on a full pipe. `-C` stands for the working directory. Where posix_spawn is missing (Windows),
+`gitmodel.repo.git.run` uses subprocess.
 """
 
 from __future__ import annotations
 
+import _signal  # built in: `signal` itself imports enum
 import os
 
 from gitmodel.repo.git import GitResult, not_installed
 
-SMALL_INPUT = 16384  # written whole before any output is read: must fit in a pipe's buffer (64 KiB on Linux)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CHUNK = 1 << 16
+_DEFAULT_SIGNALS = tuple(getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name))
 
 
-def run_small(cwd: str, *args: str, input: bytes = b"") -> GitResult:
+def spawn_git(cwd: str, args: tuple[str, ...] | list[str], input: bytes = b"",
+              env: Mapping[str, str] | None = None) -> GitResult:
     """`git -C cwd ARGS` with `input` on its stdin; its exit code, stdout and stderr (never raises on a
     non-zero exit; raises ExternalFailure when git cannot be started)."""
-    if not hasattr(os, "posix_spawnp") or len(input) > SMALL_INPUT:
-        from gitmodel.repo import git
-
-        return git.run(cwd, *args, input=input or None, check=False)
     import select
 
     in_r, in_w = os.pipe()
@@ -30,37 +34,61 @@ def run_small(cwd: str, *args: str, input: bytes = b"") -> GitResult:
     err_r, err_w = os.pipe()  # the pipes are not inherited: only the three dup2'd ends reach git
     actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
     try:
-        pid = os.posix_spawnp("git", ["git", "-C", cwd, *args], dict(os.environ), file_actions=actions)
+        # SIGPIPE back to its default in git, as subprocess restores it: Python ignores it, and an ignored
+        # signal stays ignored across exec
+        pid = os.posix_spawnp("git", ["git", "-C", cwd, *args], dict(os.environ if env is None else env),
+                              file_actions=actions, setsigdef=_DEFAULT_SIGNALS)
     except FileNotFoundError:
         for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
             os.close(fd)
         raise not_installed() from None
     for fd in (in_r, out_w, err_w):
         os.close(fd)
-    try:
-        view = memoryview(input)
-        while view:
-            view = view[os.write(in_w, view):]
-    except BrokenPipeError:
-        pass  # git exited without reading: its exit code says why
-    finally:
-        os.close(in_w)
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
     poller = select.poll()
     for fd in chunks:
         poller.register(fd, select.POLLIN)
+    view = memoryview(input)
+    if view:
+        os.set_blocking(in_w, False)
+        poller.register(in_w, select.POLLOUT)
+    else:
+        os.close(in_w)
+        in_w = -1
     open_fds = set(chunks)
     try:
-        while open_fds:
-            for fd, _ in poller.poll():
-                data = os.read(fd, 1 << 16)
+        while open_fds or in_w >= 0:
+            for fd, events in poller.poll():
+                if fd == in_w:
+                    try:
+                        view = view[os.write(in_w, view[:CHUNK]):]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:
+                        view = view[:0]  # git exited without reading all: its exit code says why
+                    if not view or events & (select.POLLERR | select.POLLHUP):
+                        poller.unregister(in_w)
+                        os.close(in_w)
+                        in_w = -1
+                    continue
+                data = os.read(fd, CHUNK)
                 if data:
                     chunks[fd].append(data)
                 else:
                     poller.unregister(fd)
                     open_fds.discard(fd)
     finally:
-        os.close(out_r)
-        os.close(err_r)
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
         _, status = os.waitpid(pid, 0)
     return GitResult(os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r]))
+
+
+def run_small(cwd: str, *args: str, input: bytes = b"") -> GitResult:
+    """`spawn_git` where posix_spawn exists, else `gitmodel.repo.git.run` (never raises on a non-zero exit)."""
+    if not hasattr(os, "posix_spawnp"):
+        from gitmodel.repo import git
+
+        return git.run(cwd, *args, input=input or None, check=False)
+    return spawn_git(cwd, args, input)

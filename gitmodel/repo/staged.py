@@ -141,7 +141,7 @@ class StagedListing:
         if mode == "40000":
             pending.append((path, oid))
         else:
-            self._head[path] = tuple.__new__(IndexEntry, (mode.rjust(6, "0") if len(mode) < 6 else mode, oid, path))
+            self._head[path] = tuple.__new__(IndexEntry, (mode, oid, path))  # a tree's modes are an index's
 
     def _list_slowly(self, paths: list[str]) -> None:
         """`git ls-tree` for paths in a large directory or with a newline in their name."""

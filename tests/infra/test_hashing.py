@@ -360,7 +360,7 @@ def test_cache_persists_across_instances(work: tuple[Path, Path]) -> None:
     assert counter.calls == []
     assert second.blob_sha256("a" * 40) == "b" * 64
     assert second.blob_sha256("c" * 40) is None
-    assert sorted(p.name for p in (git_dir / "gitmodel").iterdir()) == ["hashcache.json"]
+    assert sorted(p.name for p in (git_dir / "gitmodel").iterdir()) == ["blobcache", "hashcache.json"]
 
 
 def test_cache_blobs(work: tuple[Path, Path]) -> None:
@@ -422,8 +422,13 @@ def test_cache_entry_from_other_stat_is_not_trusted(work: tuple[Path, Path]) -> 
 
 def test_cache_save_is_atomic(work: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     git_dir, root = work
+    first, second = root / "one.bin", root / "two.bin"
+    first.write_bytes(b"one")
+    second.write_bytes(b"two")
+    _age(first)
+    _age(second)
     cache = _cache(work)
-    cache.put_blob("a" * 40, "1" * 64)
+    cache.sha256(first)
     assert cache.save() is True
     target = git_dir / "gitmodel" / "hashcache.json"
     before = target.read_bytes()
@@ -431,7 +436,7 @@ def test_cache_save_is_atomic(work: tuple[Path, Path], monkeypatch: pytest.Monke
     def fail_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    cache.put_blob("b" * 40, "2" * 64)
+    cache.sha256(second)
     monkeypatch.setattr(hashing.os, "replace", fail_replace)
     assert cache.save() is False
     monkeypatch.undo()
@@ -440,6 +445,82 @@ def test_cache_save_is_atomic(work: tuple[Path, Path], monkeypatch: pytest.Monke
     assert sorted(p.name for p in target.parent.iterdir()) == ["hashcache.json"]
     # Still dirty, so the next save writes the change.
     assert cache.save() is True
+    counter = CountingHasher()
+    assert _cache(work, counter).sha256(second) == hashlib.sha256(b"two").hexdigest()
+    assert counter.calls == []
+
+
+def _blob_file(git_dir: Path) -> Path:
+    return git_dir / "gitmodel" / "blobcache"
+
+
+def test_blob_records_are_appended_and_the_last_one_of_a_blob_counts(work: tuple[Path, Path]) -> None:
+    git_dir, _ = work
+    cache = _cache(work)
+    cache.put_blob("a" * 40, "1" * 64)
+    assert cache.save() is True
+    size = _blob_file(git_dir).stat().st_size
+    again = _cache(work)
+    again.put_blob("b" * 40, "2" * 64)
+    again.put_blob("a" * 40, "1" * 64)          # known already: not written twice
+    assert again.save() is True
+    assert _blob_file(git_dir).stat().st_size == size + 1 + 40 + 1 + 64
+    third = _cache(work)
+    third.put_blob("a" * 40, "3" * 64)          # a record that contradicts an older one supersedes it
+    assert third.save() is True
+    assert _cache(work).blob_sha256("a" * 40) == "3" * 64
+    assert _cache(work).blob_sha256("b" * 40) == "2" * 64
+
+
+@pytest.mark.parametrize("tail", [b"\n" + b"c" * 40 + b" " + b"4" * 30, b"\n" + b"c" * 40 + b" " + b"4" * 64 + b"x",
+                                  b"\n" + b"c" * 20, b"\n" + b"c" * 40 + b" " + b"G" * 64],
+                         ids=["cut in the digest", "run into garbage", "cut in the id", "not hex"])
+def test_a_blob_record_cut_short_or_damaged_is_a_miss(work: tuple[Path, Path], tail: bytes) -> None:
+    """A writer killed mid-append leaves a partial record: it is never served, and the records after it are."""
+    git_dir, _ = work
+    cache = _cache(work)
+    cache.put_blob("a" * 40, "1" * 64)
+    assert cache.save() is True
+    with open(_blob_file(git_dir), "ab") as stream:
+        stream.write(tail)
+    assert _cache(work).blob_sha256("c" * 40) is None
+    later = _cache(work)
+    later.put_blob("d" * 40, "5" * 64)
+    assert later.save() is True
+    assert _cache(work).blob_sha256("d" * 40) == "5" * 64
+    assert _cache(work).blob_sha256("a" * 40) == "1" * 64
+
+
+def test_a_foreign_blob_cache_is_replaced_not_appended_to(work: tuple[Path, Path]) -> None:
+    git_dir, _ = work
+    _blob_file(git_dir).parent.mkdir(parents=True, exist_ok=True)
+    _blob_file(git_dir).write_bytes(b"gitmodel-cache 1 0.0.1-other\n" + b"a" * 40 + b" " + b"9" * 64)
+    assert _cache(work).blob_sha256("a" * 40) is None
+    cache = _cache(work)
+    cache.put_blob("b" * 40, "2" * 64)
+    assert cache.save() is True
+    assert b"0.0.1-other" not in _blob_file(git_dir).read_bytes()
+    assert _cache(work).blob_sha256("b" * 40) == "2" * 64
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_the_blob_cache_never_writes_through_what_is_put_in_its_place(work: tuple[Path, Path], tmp_path: Path,
+                                                                        kind: str) -> None:
+    """A symlink to a file outside the repository, or a FIFO, where the cache should be: replaced, never
+    written through (nor waited on)."""
+    git_dir, _ = work
+    _blob_file(git_dir).parent.mkdir(parents=True, exist_ok=True)
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(hashing.cache._text_stamp(hashing.BLOB_FORMAT))
+    if kind == "symlink":
+        _blob_file(git_dir).symlink_to(outside)
+    else:
+        os.mkfifo(_blob_file(git_dir))
+    cache = _cache(work)
+    cache.put_blob("b" * 40, "2" * 64)
+    assert cache.save() is True
+    assert outside.read_bytes() == hashing.cache._text_stamp(hashing.BLOB_FORMAT)
+    assert _blob_file(git_dir).is_file() and not _blob_file(git_dir).is_symlink()
     assert _cache(work).blob_sha256("b" * 40) == "2" * 64
 
 
