@@ -20,6 +20,7 @@ manifest the parse cache has not seen.
 
 from __future__ import annotations
 
+from gitmodel.gate import kept_tree
 from gitmodel.infra import cache
 from gitmodel.repo import git
 from gitmodel.repo.spawn import run_small
@@ -224,7 +225,7 @@ def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) 
     prefix = index.manifests.rstrip("/") + "/"
     if set(staged) == set(paths) and all(p.startswith(prefix) for p in paths):
         # the tree the commit will give the manifests directory: the next run then needs no diff-tree
-        tree = expected_tree(root, index.tree, prefix, staged)
+        tree = expected_tree(root, git_dir, index.tree, prefix, staged)
         if tree is not None:
             body["expect"] = {"from": index.tree, "tree": tree, "changes": staged}
     cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, body)
@@ -254,39 +255,67 @@ def _changed_trees(root: Path, prefix: str, old_tree: str, new_tree: str) -> dic
     return changed
 
 
-def expected_tree(root: Path, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
-    """The id the manifests tree `tree` gets when the manifests `staged` (path → blob id, each already in
-    it, directly under it) change to those blobs; None when that is not so simple (then diff-tree decides).
+def _kept(root: Path, git_dir: Path, tree: str) -> kept_tree.KeptTree | None:
+    """The manifests tree `tree` as `gitmodel.gate.kept_tree` keeps it: from its file when it holds that
+    tree, else read from git (and its entries walked) and kept."""
+    kept = kept_tree.load(git_dir)
+    if kept is not None and kept.oid == tree:
+        return kept
+    raw = kept_tree.read_tree(root, tree)
+    if raw is None:
+        return None
+    try:
+        kept = kept_tree.KeptTree(tree, raw, kept_tree.offsets_of(raw, len(tree) // 2))
+    except ValueError:
+        return None
+    kept_tree.save(git_dir, kept)
+    return kept
 
-    A guess only ever spares a git call: it is used when HEAD's tree id equals it, which proves the tree."""
+
+def expected_tree(root: Path, git_dir: Path, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
+    """The id the manifests tree `tree` gets when the manifests `staged` (path → blob id, each already in
+    it, directly under it) change to those blobs; None when that is not so simple (then the next run
+    compares the trees). Used only when HEAD's tree id equals it, which proves the tree."""
     if tree in ("", "none") or not staged:
         return None
-    import hashlib
+    kept = _kept(root, git_dir, tree)
+    moved = kept_tree.advance(kept, {p[len(prefix) :]: oid for p, oid in staged.items()}) if kept else None
+    return moved.oid if moved is not None else None
 
-    raw = git.run(root, "cat-file", "tree", tree, check=False)
-    content = bytearray(raw.stdout if raw.returncode == 0 else b"")
-    width = len(tree) // 2
-    for path, oid in staged.items():
-        name = path[len(prefix) :].encode("utf-8", "surrogateescape")
-        at = content.find(b" " + name + b"\0")
-        if b"/" in name or at < 0 or len(oid) != len(tree):
-            return None
-        start = at + len(name) + 2
-        content[start : start + width] = bytes.fromhex(oid)
-    digest = hashlib.sha1 if width == 20 else hashlib.sha256
-    return digest(b"tree %d\0" % len(content) + bytes(content)).hexdigest()
+
+def _changed(root: Path, git_dir: Path, prefix: str, old_tree: str, new_tree: str,
+             expect: dict[str, str] | None) -> dict[str, str] | None:
+    """Manifest path → new blob id ("" when deleted) between two manifests trees: the changes the hook
+    expected (the commit it let in), else the kept old tree compared with the new one, else `git diff-tree`.
+    The new tree is kept for the next move."""
+    kept = kept_tree.load(git_dir)
+    if kept is not None and kept.oid != old_tree:
+        kept = None
+    if expect is not None:
+        moved = kept_tree.advance(kept, {p[len(prefix) :]: oid for p, oid in expect.items()}) if kept else None
+        if moved is not None and moved.oid == new_tree:
+            kept_tree.save(git_dir, moved)
+        return expect
+    raw = kept_tree.read_tree(root, new_tree) if kept is not None else None
+    found = kept_tree.delta(kept, new_tree, raw) if kept is not None and raw is not None else None
+    if found is None:
+        changed = _changed_trees(root, prefix, old_tree, new_tree)
+        _kept(root, git_dir, new_tree)
+        return changed
+    names, moved = found
+    kept_tree.save(git_dir, moved)
+    return {prefix + name: oid for name, oid in names.items() if name.endswith(".yaml")}
 
 
 def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
     """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
     prefix = index.manifests.rstrip("/") + "/"
     expect = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("expect")
-    changed: dict[str, str] | None = None  # manifest path → new blob id ("" when deleted)
+    expected: dict[str, str] | None = None  # manifest path → new blob id ("" when deleted)
     if isinstance(expect, dict) and expect.get("from") == old_tree and expect.get("tree") == index.tree \
             and isinstance(expect.get("changes"), dict):
-        changed = {str(p): str(oid) for p, oid in expect["changes"].items()}  # the commit the hook let in
-    if changed is None:
-        changed = _changed_trees(root, prefix, old_tree, index.tree)
+        expected = {str(p): str(oid) for p, oid in expect["changes"].items()}  # the commit the hook let in
+    changed = _changed(root, git_dir, prefix, old_tree, index.tree, expected)
     if changed is None or len(changed) > REBUILD:
         return False
     pins = _pins_of(root, {p: oid for p, oid in changed.items() if oid}, memo, git_dir)

@@ -4,9 +4,9 @@ and field, never a traceback, and leaves the repository byte-for-byte as it was.
 Each case runs the real CLI in a subprocess on a copy of one template repo (`gitmodel init`, a model
 `sentiment` with DVC-stored weights and a git-stored prompt, committed). "Unchanged" means: every file
 under the repo, `.git/` included (the index too), hashes the same before and after, and so does
-`git status --porcelain --ignored`. One file is left out: `.git/gitmodel/hashcache.json`, a stat cache
-keyed on inodes, which a copied repo legitimately rebuilds (and its directory, which a fresh
-clone gets on first use).
+`git status --porcelain --ignored`. Left out: `.git/gitmodel/hashcache.json`, a stat cache keyed on
+inodes, which a copied repo legitimately rebuilds, `blobcache` (the sha256 of git blobs, which a fresh
+clone learns on first use), the judged index, and their directory.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.kit.manifests import MANIFEST
 
 OLD = time.time() - 3600
 # the caches a read command may refresh (gitmodel/infra/cache.py): hashes, and the judged index of the work tree
-EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json", ".git/gitmodel/judged.json"}
+EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json", ".git/gitmodel/blobcache", ".git/gitmodel/judged.json"}
 CONFIG = ".gitmodel.yaml"
 
 
