@@ -249,7 +249,10 @@ def run(argv: list[str]) -> int:
         return code
     root, git_dir = _repo()
     if hook_type in ("pre-commit", "pre-merge-commit"):
-        return pre_commit(root, git_dir)
+        from gitmodel.repo.git import batch_session
+
+        with batch_session(root):  # one `git cat-file` for every object the check reads (gitmodel/repo/batch.py)
+            return pre_commit(root, git_dir)
     code = run_lfs_pre_push(_path(root), legacy, args, stdin or b"")
     if code != 0:
         _say(f"gitmodel: `git lfs pre-push` exited with {code}; push refused")

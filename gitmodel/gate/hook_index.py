@@ -23,7 +23,6 @@ from __future__ import annotations
 from gitmodel.gate import kept_tree
 from gitmodel.infra import cache
 from gitmodel.repo import git
-from gitmodel.repo.spawn import run_small
 
 TYPE_CHECKING = False  # pathlib and re are imported where used: a commit that concerns no model needs neither
 if TYPE_CHECKING:
@@ -154,17 +153,14 @@ class PathIndex:
 
 def _head_ids(root: Path | str, manifests: str) -> tuple[str, str]:
     """(blob id | "absent", tree id | "none") of HEAD's config and manifests directory: one git call."""
-    specs = [f"HEAD:{CONFIG_FILE}", f"HEAD:{manifests.rstrip('/')}"]
-    out = run_small(str(root), "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).text
-    lines = out.splitlines()
-    ids = []
-    for want, line in zip(("blob", "tree"), lines + [""] * (2 - len(lines)), strict=False):
-        parts = line.split(" ")
-        ids.append(parts[0] if len(parts) == 3 and parts[1] == want else "")
+    config, tree = f"HEAD:{CONFIG_FILE}", f"HEAD:{manifests.rstrip('/')}"
+    found = git.object_info(root, [config, tree])
+    ids = [info[0] if (info := found.get(spec)) is not None and info[1] == want else ""
+           for spec, want in ((config, "blob"), (tree, "tree"))]
     return ids[0] or "absent", ids[1] or "none"
 
 
-def _pins_of(root: Path, oids: dict[str, str], memo: object, git_dir: Path | None = None
+def _pins_of(root: Path | str, oids: dict[str, str], memo: object, git_dir: Path | str | None = None
              ) -> dict[str, list[str]]:
     """Manifest path → pinned paths, for manifests given by blob id: from `hookpins.json` (what the hook
     noted when the manifest was staged: the commit after a model changed then imports no YAML), else
@@ -202,7 +198,7 @@ PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-address
 KEEP_PINS = 256
 
 
-def load_pins(git_dir: Path) -> dict[str, list[str]]:
+def load_pins(git_dir: Path | str) -> dict[str, list[str]]:
     pins = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("pins")
     if not isinstance(pins, dict):
         return {}
@@ -231,7 +227,7 @@ def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) 
     cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, body)
 
 
-def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
+def _rebuild(root: Path | str, index: PathIndex, memo: object) -> None:
     prefix = index.manifests.rstrip("/") + "/"
     listing = git.ls_tree(root, "HEAD", [prefix]) if index.tree != "none" else {}
     oids = {p: e.oid for p, e in listing.items() if p.startswith(prefix) and p.endswith(".yaml")}
@@ -240,7 +236,7 @@ def _rebuild(root: Path, index: PathIndex, memo: object) -> None:
     index._dict = None
 
 
-def _changed_trees(root: Path, prefix: str, old_tree: str, new_tree: str) -> dict[str, str] | None:
+def _changed_trees(root: Path | str, prefix: str, old_tree: str, new_tree: str) -> dict[str, str] | None:
     """Manifest path → new blob id ("" when deleted) between two manifests trees (`git diff-tree`)."""
     raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, new_tree, check=False)
     if raw.returncode != 0:
@@ -255,7 +251,7 @@ def _changed_trees(root: Path, prefix: str, old_tree: str, new_tree: str) -> dic
     return changed
 
 
-def _kept(root: Path, git_dir: Path, tree: str) -> kept_tree.KeptTree | None:
+def _kept(root: Path | str, git_dir: Path | str, tree: str) -> kept_tree.KeptTree | None:
     """The manifests tree `tree` as `gitmodel.gate.kept_tree` keeps it: from its file when it holds that
     tree, else read from git (and its entries walked) and kept."""
     kept = kept_tree.load(git_dir)
@@ -272,7 +268,7 @@ def _kept(root: Path, git_dir: Path, tree: str) -> kept_tree.KeptTree | None:
     return kept
 
 
-def expected_tree(root: Path, git_dir: Path, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
+def expected_tree(root: Path | str, git_dir: Path | str, tree: str, prefix: str, staged: dict[str, str]) -> str | None:
     """The id the manifests tree `tree` gets when the manifests `staged` (path → blob id, each already in
     it, directly under it) change to those blobs; None when that is not so simple (then the next run
     compares the trees). Used only when HEAD's tree id equals it, which proves the tree."""
@@ -283,7 +279,7 @@ def expected_tree(root: Path, git_dir: Path, tree: str, prefix: str, staged: dic
     return moved.oid if moved is not None else None
 
 
-def _changed(root: Path, git_dir: Path, prefix: str, old_tree: str, new_tree: str,
+def _changed(root: Path | str, git_dir: Path | str, prefix: str, old_tree: str, new_tree: str,
              expect: dict[str, str] | None) -> dict[str, str] | None:
     """Manifest path → new blob id ("" when deleted) between two manifests trees: the changes the hook
     expected (the commit it let in), else the kept old tree compared with the new one, else `git diff-tree`.
@@ -307,7 +303,7 @@ def _changed(root: Path, git_dir: Path, prefix: str, old_tree: str, new_tree: st
     return {prefix + name: oid for name, oid in names.items() if name.endswith(".yaml")}
 
 
-def _patch(root: Path, git_dir: Path, index: PathIndex, old_tree: str, memo: object) -> bool:
+def _patch(root: Path | str, git_dir: Path | str, index: PathIndex, old_tree: str, memo: object) -> bool:
     """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
     prefix = index.manifests.rstrip("/") + "/"
     expect = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("expect")
@@ -333,9 +329,6 @@ def for_head(root: Path | str, git_dir: Path | str, memo: object = None) -> Path
     config, tree = _head_ids(root, index.manifests)
     if config == index.config and tree == index.tree:
         return index
-    from pathlib import Path
-
-    root, git_dir = Path(root), Path(git_dir)
     if config != index.config:
         if config != "absent":
             install = getattr(memo, "install", None)
@@ -358,7 +351,7 @@ def for_head(root: Path | str, git_dir: Path | str, memo: object = None) -> Path
 # ----------------------------------------------------------------------------- what a change concerns
 
 
-def manifests_dir(root: Path, spec: str) -> str:
+def manifests_dir(root: Path | str, spec: str) -> str:
     """The manifests directory the config at `spec` names (`:<config>`: the STAGED one, never the working
     tree's: issue 13, item 5; `HEAD:<config>` for the path index)."""
     from gitmodel.infra.fileio import parse_yaml

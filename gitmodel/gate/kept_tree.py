@@ -80,9 +80,8 @@ def save(git_dir: Path | str, kept: KeptTree) -> bool:
                            header + array("I", kept.offsets).tobytes() + kept.raw)
 
 
-def read_tree(root: Path, oid: str) -> bytes | None:
-    result = git.run(root, "cat-file", "tree", oid, check=False)
-    return result.stdout if result.returncode == 0 else None
+def read_tree(root: Path | str, oid: str) -> bytes | None:
+    return git.cat_files(root, [oid], kinds=("tree",)).get(oid)
 
 
 def tree_id(raw: bytes, width: int) -> str:

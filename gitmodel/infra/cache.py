@@ -68,13 +68,11 @@ def save(path: PathLike, fmt: int, body: dict[str, Any]) -> bool:
 
 def _write(path: PathLike, payload: bytes) -> bool:
     """Replace the cache file atomically (no fsync: it is only a cache); False if it could not be written."""
-    from pathlib import Path
-
     from gitmodel.infra.errors import GitmodelError
     from gitmodel.infra.fileio import atomic_write
 
     try:
-        atomic_write(Path(path), payload, durable=False)
+        atomic_write(path, payload, durable=False)
     except GitmodelError:
         return False  # a read-only repository must not fail a command (or block a commit) over a cache
     return True

@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 from functools import cache
-from pathlib import Path
 
 from gitmodel.infra.errors import GitmodelError, InvalidInput
 
 TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing costs the hook ~4 ms
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # pathlib is imported where a Path is made: the hook writes its caches by name
     from collections.abc import Callable
+    from pathlib import Path
     from typing import Any, TypeVar
 
     T = TypeVar("T")
@@ -194,7 +194,7 @@ def dump_yaml(data: Any) -> str:
                      width=100)
 
 
-def write_failure(exc: OSError, path: Path) -> GitmodelError:
+def write_failure(exc: OSError, path: Path | str) -> GitmodelError:
     """An OSError met while writing `path`, as gitmodel's error: a path that cannot be a file (a directory
     is in the way) is invalid input (2); a full disk, read-only or forbidden directory is external (3)."""
     import errno
@@ -207,7 +207,7 @@ def write_failure(exc: OSError, path: Path) -> GitmodelError:
     return ExternalFailure(what, where=str(path), hint="free space or fix the directory's permissions, then retry")
 
 
-def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644, durable: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, mode: int = 0o644, durable: bool = True) -> None:
     """Write via a temp file in the same directory, fsync, then os.replace: never a partial file.
 
     The one way gitmodel writes a file whole (manifests, config, hooks, reports, the caches of
@@ -217,11 +217,12 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644, durable: b
     Standard library only, and no tempfile (~5 ms): the commit hook saves its index through here.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    directory, name = os.path.split(os.fspath(path))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(directory or ".", exist_ok=True)
         tmp, fd = _new_temp(path, lambda name: os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
     except OSError as exc:
-        raise write_failure(exc, path) from None
+        raise write_failure(exc, os.fspath(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -233,9 +234,9 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644, durable: b
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise write_failure(exc, path) from None
+            raise write_failure(exc, os.fspath(path)) from None
         raise
-    remove_stale_temps(path.parent, path.name)
+    remove_stale_temps(directory or ".", name)
 
 
 def temp_prefix(name: str) -> str:
@@ -243,12 +244,13 @@ def temp_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}."
 
 
-def _new_temp(target: Path, create: Callable[[Path], T]) -> tuple[Path, T]:
+def _new_temp(target: str | os.PathLike[str], create: Callable[[str], T]) -> tuple[str, T]:
     """A fresh `.NAME.<pid>.<random>.tmp` beside `target`, made by `create` (which fails if it exists).
 
     The writer's pid is in the name, so one left by a killed writer can be recognised as stale."""
+    directory, base = os.path.split(os.fspath(target))
     for _ in range(100):
-        name = target.parent / f"{temp_prefix(target.name)}{os.urandom(4).hex()}.tmp"
+        name = os.path.join(directory, f"{temp_prefix(base)}{os.urandom(4).hex()}.tmp")
         try:
             return name, create(name)
         except FileExistsError:
@@ -262,19 +264,21 @@ def temp_beside(target: Path, *, directory: bool = False) -> Path:
     A directory is created; for a file the name is free and the caller creates it (exclusively if it likes).
     For bytes already in memory, use atomic_write; this is for content built or verified before it is placed.
     """
+    from pathlib import Path
+
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(target.parent, target.name)
     if directory:
-        return _new_temp(target, lambda name: os.mkdir(name, 0o700))[0]  # as tempfile.mkdtemp made it
+        return Path(_new_temp(target, lambda name: os.mkdir(name, 0o700))[0])  # as tempfile.mkdtemp made it
 
-    def free(name: Path) -> None:
+    def free(name: str) -> None:
         if os.path.lexists(name):
             raise FileExistsError(name)
 
-    return _new_temp(target, free)[0]
+    return Path(_new_temp(target, free)[0])
 
 
-def remove_stale_temps(directory: Path, name: str | None = None) -> None:
+def remove_stale_temps(directory: str | os.PathLike[str], name: str | None = None) -> None:
     """Delete `.NAME.<pid>.*.tmp` files and directories in `directory` (any NAME when None) whose writer
     is dead: a kill -9 mid-write or mid-placement leaves one, the next writer there sweeps it."""
     with contextlib.suppress(OSError):
@@ -360,6 +364,8 @@ def safe_target(base: Path, rel: str, *, where: str, links: str = "inside") -> P
     if problem is not None:
         raise InvalidInput(problem, where=where, hint="a path from data must be relative and stay inside the "
                                                       "work tree; the data is corrupt or hostile: do not use it")
+    from pathlib import Path
+
     real_base = Path(os.path.realpath(base))
     probe = base
     for part in rel.split("/"):

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from gitmodel.infra import cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib where a Path is made: the commit hook reads this cache by name
+    from pathlib import Path
 
 # The name carries the reader: documents parsed by the YAML 1.1 reader of older versions (`yes` as true,
 # dates as dates) must not be served to the YAML 1.2 one (gitmodel/infra/yaml12.py).
@@ -42,6 +45,8 @@ def remember_docs(git_dir: Path | str, docs: dict[str, object], known_docs: dict
 
 def git_dir_of(path: Path) -> Path | None:
     """The git dir of the work tree holding `path`, found on disk (no git call): `.git` dir or file."""
+    from pathlib import Path
+
     here = Path(os.path.abspath(path)).parent
     for directory in (here, *here.parents):
         dot_git = directory / ".git"

@@ -1,4 +1,6 @@
-"""The only module that talks to git: the git CLI through subprocess, argv lists, never a shell.
+"""The only module that talks to git: the git CLI (started by gitmodel/repo/spawn.py, or subprocess where
+posix_spawn is missing), argv lists, never a shell; within a `batch_session`, object reads go to one
+`git cat-file --batch-command` (gitmodel/repo/batch.py).
 
 GitPython is not used: its import costs 70-85 ms (the hook budget is ~85 ms all in) and its per-tag
 object access takes 47 s at 10k tags, where one `git for-each-ref` takes 81 ms.
@@ -14,6 +16,8 @@ TYPE_CHECKING = False  # subprocess, pathlib and collections are imported where 
 if TYPE_CHECKING:      # path (gitmodel/gate/hook.py) runs git without them (gitmodel/repo/spawn.py)
     from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
+
+    from gitmodel.repo.batch import Batch
 
 # Variables git sets for hooks that would redirect a nested git call aimed at ANOTHER repository.
 _GIT_REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
@@ -167,14 +171,59 @@ def is_shallow(root: Path) -> bool:
 # ------------------------------------------------------------------------------------- reading blobs
 
 
-def cat_files(root: Path, specs: Sequence[str], kinds: tuple[str, ...] = ("blob",)) -> dict[str, bytes | None]:
-    """Contents of many `<rev>:<path>` or `:<path>` (index) specs in one `git cat-file --batch` (None for
-    a missing object, or one not of `kinds`)."""
-    if not specs:
-        return {}
+_sessions: dict[str, Batch | None] = {}  # root → the run's `cat-file --batch-command` (None until first use)
+
+
+class batch_session:  # noqa: N801 - used as `with git.batch_session(root):`, like a function
+    """Within it, `cat_files` and `object_info` for `root` are answered by one git process, started on first
+    use and ended with the block (gitmodel/repo/batch.py); without posix_spawn, nothing changes."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.key = os.fspath(root)
+
+    def __enter__(self) -> batch_session:
+        if hasattr(os, "posix_spawnp"):
+            _sessions.setdefault(self.key, None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        batch = _sessions.pop(self.key, None)
+        if batch is not None:
+            batch.close()
+
+
+def _ask(root: Path | str, command: str, specs: Sequence[str]) -> dict[str, tuple[str, str, int, bytes | None] | None] | None:
+    """The session's answers for `root`, or None (no session, or it failed: the caller asks git once)."""
+    key = os.fspath(root)
+    if key not in _sessions:
+        return None
+    from gitmodel.repo.batch import Batch, BatchFailed
+
+    try:
+        batch = _sessions[key]
+        if batch is None:
+            batch = _sessions[key] = Batch(key)
+        return batch.ask(command, specs)
+    except BatchFailed:
+        _sessions.pop(key, None)
+        return None
+
+
+def _no_newline(specs: Sequence[str]) -> None:
     for spec in specs:
         if "\n" in spec:
             raise InvalidInput(f"object name {spec!r} contains a newline")
+
+
+def cat_files(root: Path | str, specs: Sequence[str], kinds: tuple[str, ...] = ("blob",)) -> dict[str, bytes | None]:
+    """Contents of many `<rev>:<path>` or `:<path>` (index) specs or ids in one `git cat-file --batch` (None
+    for a missing object, or one not of `kinds`)."""
+    if not specs:
+        return {}
+    _no_newline(specs)
+    asked = _ask(root, "contents", specs)
+    if asked is not None:
+        return {spec: a[3] if a is not None and a[1] in kinds else None for spec, a in asked.items()}
     result = run(root, "cat-file", "--batch", input=("\n".join(specs) + "\n").encode())
     data = result.stdout
     found: dict[str, bytes | None] = {}
@@ -190,6 +239,22 @@ def cat_files(root: Path, specs: Sequence[str], kinds: tuple[str, ...] = ("blob"
         size = int(size_text)
         found[spec] = data[pos : pos + size] if objtype in kinds else None
         pos += size + 1
+    return found
+
+
+def object_info(root: Path | str, specs: Sequence[str]) -> dict[str, tuple[str, str] | None]:
+    """(id, type) of each spec (`git cat-file --batch-check`), None when missing."""
+    if not specs:
+        return {}
+    _no_newline(specs)
+    asked = _ask(root, "info", specs)
+    if asked is not None:
+        return {spec: (a[0], a[1]) if a is not None else None for spec, a in asked.items()}
+    lines = run(root, "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).text.split("\n")
+    found: dict[str, tuple[str, str] | None] = {}
+    for spec, line in zip(specs, lines + [""] * len(specs), strict=False):
+        parts = line.rsplit(" ", 2)
+        found[spec] = (parts[0], parts[1]) if len(parts) == 3 and parts[2].isdigit() else None
     return found
 
 
@@ -239,7 +304,7 @@ def ls_files_text(root: Path) -> str:
     return run(root, "ls-files", "--stage", "-z").stdout.decode("utf-8", "surrogateescape")
 
 
-def ls_tree(root: Path, rev: str, paths: Iterable[str] = ()) -> dict[str, IndexEntry]:
+def ls_tree(root: Path | str, rev: str, paths: Iterable[str] = ()) -> dict[str, IndexEntry]:
     """Blobs (recursively) of a commit, limited to `paths`."""
     args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--"] + list(paths)
     entries: dict[str, IndexEntry] = {}

@@ -1,0 +1,65 @@
+"""gitmodel/repo/batch.py: within `git.batch_session`, every object read is answered by one
+`git cat-file --batch-command`, exactly as the one-shot calls answer it — blobs larger than a pipe, more
+commands than one slice, trees, missing objects — and a session whose git died falls back to one-shot calls
+(real git)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from gitmodel.repo import git as gitcmd
+from tests.kit.files import write
+from tests.kit.git import git
+
+
+@pytest.fixture
+def objects(repo: Path) -> tuple[Path, list[str]]:
+    write(repo, "big.bin", os.urandom(300_000))  # larger than a pipe's buffer
+    for i in range(400):
+        write(repo, f"many/file-{i:03d}-{'x' * 40}.txt", f"{i}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "objects")
+    specs = ["HEAD:big.bin", "HEAD:many", "HEAD:", "HEAD:missing.txt", "HEAD:README.md",
+             *[f"HEAD:many/file-{i:03d}-{'x' * 40}.txt" for i in range(400)]]  # > one 16 KiB slice of commands
+    return repo, specs
+
+
+def test_a_session_answers_as_one_shot_calls_do(objects: tuple[Path, list[str]]) -> None:
+    repo, specs = objects
+    plain = gitcmd.cat_files(repo, specs), gitcmd.cat_files(repo, specs, kinds=("tree",)), gitcmd.object_info(repo, specs)
+    with gitcmd.batch_session(repo):
+        first = gitcmd.cat_files(repo, specs)
+        batch = gitcmd._sessions[os.fspath(repo)]
+        assert batch is not None and batch.alive  # the answers above came from the session
+        again = gitcmd.cat_files(repo, specs), gitcmd.cat_files(repo, specs, kinds=("tree",)), gitcmd.object_info(repo, specs)
+        assert gitcmd._sessions[os.fspath(repo)] is batch  # one process for every round
+    assert first == plain[0] and again == plain
+    assert plain[0]["HEAD:big.bin"] == (repo / "big.bin").read_bytes()
+    assert plain[0]["HEAD:missing.txt"] is None and plain[2]["HEAD:missing.txt"] is None
+    assert plain[1]["HEAD:many"] is not None and plain[2]["HEAD:many"][1] == "tree"
+    with pytest.raises(ProcessLookupError):
+        os.kill(batch.pid, 0)  # ended (and reaped) with the block
+    assert os.fspath(repo) not in gitcmd._sessions
+
+
+def test_a_session_whose_git_died_falls_back_to_one_shot_calls(objects: tuple[Path, list[str]]) -> None:
+    repo, specs = objects
+    plain = gitcmd.cat_files(repo, specs)
+    with gitcmd.batch_session(repo):
+        assert gitcmd.object_info(repo, ["HEAD:"])["HEAD:"] is not None
+        batch = gitcmd._sessions[os.fspath(repo)]
+        assert batch is not None
+        os.kill(batch.pid, signal.SIGKILL)
+        assert gitcmd.cat_files(repo, specs) == plain
+        assert not batch.alive
+        assert gitcmd._sessions.get(os.fspath(repo)) is None or gitcmd._sessions[os.fspath(repo)] is not batch
+
+
+def test_outside_a_session_nothing_stays_running(objects: tuple[Path, list[str]]) -> None:
+    repo, specs = objects
+    gitcmd.cat_files(repo, specs[:3])
+    assert os.fspath(repo) not in gitcmd._sessions
