@@ -21,7 +21,9 @@ manifest the parse cache has not seen.
 from __future__ import annotations
 
 from gitmodel.gate import kept_tree
-from gitmodel.infra import cache
+from gitmodel.infra import cache, pins
+from gitmodel.infra.pins import esc as _esc
+from gitmodel.infra.pins import unesc as _unesc
 from gitmodel.repo import git
 
 TYPE_CHECKING = False  # pathlib and re are imported where used: a commit that concerns no model needs neither
@@ -34,22 +36,6 @@ CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not importe
 DEFAULT_MANIFESTS = "models"
 MANY = 64       # more candidate keys than this: split the file into a dict once rather than search it each time
 REBUILD = 2000  # more changed manifests than this since the last run: rebuild rather than patch
-
-
-def _esc(text: str) -> bytes:
-    """`text` as one field of a line (tab, newline and backslash escaped: git paths may hold them)."""
-    data = text.encode("utf-8", "surrogateescape")
-    if b"\\" in data or b"\t" in data or b"\n" in data:
-        data = data.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
-    return data
-
-
-def _unesc(data: bytes) -> str:
-    if b"\\" in data:
-        import re
-
-        data = re.sub(rb"\\(.)", lambda m: {b"t": b"\t", b"n": b"\n"}.get(m.group(1), m.group(1)), data)
-    return data.decode("utf-8", "surrogateescape")
 
 
 def model_lines(manifest: str, name: str, pins: list[str]) -> bytes:
@@ -162,12 +148,12 @@ def _head_ids(root: Path | str, manifests: str) -> tuple[str, str]:
 
 def _pins_of(root: Path | str, oids: dict[str, str], memo: object, git_dir: Path | str | None = None
              ) -> dict[str, list[str]]:
-    """Manifest path → pinned paths, for manifests given by blob id: from `hookpins.json` (what the hook
-    noted when the manifest was staged: the commit after a model changed then imports no YAML), else
-    parsed through the parse cache."""
+    """Manifest path → pinned paths, for manifests given by blob id: from `hookpins` (`gitmodel.infra.pins`:
+    what gitmodel noted when it wrote the manifest or the hook let it in, so following HEAD imports neither
+    YAML nor JSON), else parsed through the parse cache."""
     if not oids:
         return {}
-    noted = load_pins(git_dir) if git_dir is not None else {}
+    noted = pins.lookup(git_dir, sorted(set(oids.values()))) if git_dir is not None else {}
     out = {p: noted[oid] for p, oid in oids.items() if oid in noted}
     rest = {p: oid for p, oid in oids.items() if p not in out}
     if not rest:
@@ -192,39 +178,39 @@ def _pins_of(root: Path | str, oids: dict[str, str], memo: object, git_dir: Path
     return out
 
 
-PINS_FILE = "hookpins.json"
-PINS_FORMAT = 1  # {"pins": {manifest blob id: [pinned paths]}}: content-addressed, so never stale; and
-# "expect": {"from": tree, "tree": tree, "changes": {path: blob id}}, the commit the hook last let in
-KEEP_PINS = 256
+EXPECT_FILE = "hookexpect"
+EXPECT_FORMAT = 1  # "<from tree> <to tree>\n" then "<path>\t<blob id>\n" per manifest: the commit the hook let in
 
 
-def load_pins(git_dir: Path | str) -> dict[str, list[str]]:
-    pins = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("pins")
-    if not isinstance(pins, dict):
-        return {}
-    return {k: v for k, v in pins.items() if isinstance(v, list) and all(isinstance(p, str) for p in v)}
+def _load_expect(git_dir: Path | str, old_tree: str, new_tree: str) -> dict[str, str] | None:
+    """The changes the hook expected to take the manifests tree from `old_tree` to `new_tree`, if it did."""
+    data = cache.load_text(cache.cache_file(git_dir, EXPECT_FILE), EXPECT_FORMAT)
+    if data is None or not data.startswith(f"{old_tree} {new_tree}\n".encode()) or not data.endswith(b"\n"):
+        return None
+    changes: dict[str, str] = {}
+    for line in data.split(b"\n")[1:-1]:
+        path, _, oid = line.rpartition(b"\t")
+        changes[_unesc(path)] = oid.decode("ascii", "replace")
+    return changes
 
 
 def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) -> None:
-    """Remember the pins of the staged manifests `paths` (path → blob id, "" when deleted) by blob id, for
-    the run after they are committed."""
+    """Remember the pins of the staged manifests `paths` (path → blob id, "" when deleted) by blob id, and
+    the tree their commit will give the manifests directory, for the run after they are committed."""
     staged = {p: oid for p, oid in paths.items() if oid}
-    noted = load_pins(git_dir)
     if not staged:
         return
-    pins = _pins_of(root, staged, memo)
-    fresh = {staged[p]: pins[p] for p in staged}
-    kept = {k: v for k, v in noted.items() if k not in fresh}
-    kept.update(fresh)
-    body: dict[str, object] = {"pins": dict(list(kept.items())[-KEEP_PINS:])}
+    found = _pins_of(root, staged, memo, git_dir)
+    pins.remember(git_dir, {staged[p]: found[p] for p in staged})
     index = PathIndex.load(git_dir)
     prefix = index.manifests.rstrip("/") + "/"
+    tree = None
     if set(staged) == set(paths) and all(p.startswith(prefix) for p in paths):
-        # the tree the commit will give the manifests directory: the next run then needs no diff-tree
+        # the tree the commit will give the manifests directory: the next run then compares no trees
         tree = expected_tree(root, git_dir, index.tree, prefix, staged)
-        if tree is not None:
-            body["expect"] = {"from": index.tree, "tree": tree, "changes": staged}
-    cache.save(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT, body)
+    body = b"" if tree is None else f"{index.tree} {tree}\n".encode() + b"".join(
+        _esc(p) + b"\t" + oid.encode() + b"\n" for p, oid in sorted(staged.items()))
+    cache.save_text(cache.cache_file(git_dir, EXPECT_FILE), EXPECT_FORMAT, body)
 
 
 def _rebuild(root: Path | str, index: PathIndex, memo: object) -> None:
@@ -306,11 +292,7 @@ def _changed(root: Path | str, git_dir: Path | str, prefix: str, old_tree: str, 
 def _patch(root: Path | str, git_dir: Path | str, index: PathIndex, old_tree: str, memo: object) -> bool:
     """Apply the manifests changed between `old_tree` and `index.tree`; False when a rebuild is cheaper."""
     prefix = index.manifests.rstrip("/") + "/"
-    expect = cache.load(cache.cache_file(git_dir, PINS_FILE), PINS_FORMAT).get("expect")
-    expected: dict[str, str] | None = None  # manifest path → new blob id ("" when deleted)
-    if isinstance(expect, dict) and expect.get("from") == old_tree and expect.get("tree") == index.tree \
-            and isinstance(expect.get("changes"), dict):
-        expected = {str(p): str(oid) for p, oid in expect["changes"].items()}  # the commit the hook let in
+    expected = _load_expect(git_dir, old_tree, index.tree)  # the commit the hook let in, if it is HEAD's
     changed = _changed(root, git_dir, prefix, old_tree, index.tree, expected)
     if changed is None or len(changed) > REBUILD:
         return False

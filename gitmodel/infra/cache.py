@@ -1,12 +1,13 @@
-"""The JSON caches under `<git dir>/gitmodel/`: one loader, one saver, one stamp.
+"""The caches under `<git dir>/gitmodel/`, JSON or text: one loader, one saver, one stamp.
 
-Six files live there: `hashcache.json` and `blobcache` (sha256 by stat, and by blob id as appended text:
-`gitmodel.infra.hashing`),
-`parsed-yaml12.json` (parsed YAML by blob id, `gitmodel.infra.parse_cache`), `hookpaths` (which model each
-path HEAD's manifests pin concerns, `gitmodel.gate.hook_index`: text, so the commit hook searches it without
-parsing it whole; `load_text`/`save_text`), `hookpins.json` (the pins of manifests the hook let in, by
-blob id, `gitmodel.gate.hook_index`) and `judged.json` (each work-tree model's check, keyed by the stat of
-everything it read, `gitmodel.gate.judged`). Each is only a cache, so:
+JSON (`load`/`save`): `hashcache.json` (sha256 by stat, `gitmodel.infra.hashing`), `parsed-yaml12.json`
+(parsed YAML by blob id, `gitmodel.infra.parse_cache`) and `judged.json` (each work-tree model's check, keyed by
+the stat of everything it read, `gitmodel.gate.judged`). Text, which the commit hook searches without
+parsing it whole (`load_text`/`save_text`/`append_text`): `blobcache` (sha256 by blob id,
+`gitmodel.infra.hashing`), `hookpins` (what a manifest pins, by blob id, `gitmodel.infra.pins`), `hookpaths`
+(which model each path HEAD's manifests pin concerns), `hooktree` (the manifests tree it describes,
+`gitmodel.gate.kept_tree`) and `hookexpect` (the tree the commit the hook let in gives them), the last three
+`gitmodel.gate.hook_index`'s. Each is only a cache, so:
 
 - a missing, unreadable, corrupt or foreign file loads as empty and is rebuilt;
 - a save that cannot write (read-only `.git`, full disk) is skipped, never an error: the next run rebuilds;

@@ -64,19 +64,24 @@ def git_dir_of(path: Path) -> Path | None:
     return None
 
 
-def remember_written(path: Path, text: str) -> None:
-    """Record the parse of a manifest gitmodel has just written (best effort: it is only a cache)."""
+def remember_written(path: Path, text: str) -> tuple[Path, str, object] | None:
+    """Record the parse of a manifest gitmodel has just written (best effort: it is only a cache); returns
+    (git dir, blob id, document) when it was parsed, for the caller's own caches."""
     git_dir = git_dir_of(path)
     if git_dir is None:
-        return
+        return None
     from gitmodel.infra.errors import GitmodelError
     from gitmodel.infra.fileio import blob_id, parse_yaml
 
     data = text.encode("utf-8")
     try:
         doc = parse_yaml(data, where=path.name)
-        if json.loads(json.dumps(doc)) != doc:
-            return  # dates, non-string keys: JSON would not give the same document back
-    except (GitmodelError, TypeError, ValueError):
-        return
-    remember_docs(git_dir, {blob_id(data): doc})
+    except GitmodelError:
+        return None
+    oid = blob_id(data)
+    try:
+        if json.loads(json.dumps(doc)) == doc:  # dates, non-string keys: JSON would not give the same back
+            remember_docs(git_dir, {oid: doc})
+    except (TypeError, ValueError):
+        pass
+    return git_dir, oid, doc

@@ -381,4 +381,10 @@ def save(manifest: Manifest, path: Path, *, schema_ref: str | None = None) -> No
     atomic_write(path, text)
     from gitmodel.infra.parse_cache import remember_written
 
-    remember_written(path, text)  # the commit hook then judges this manifest without importing PyYAML
+    written = remember_written(path, text)  # the commit hook then judges this manifest without importing PyYAML
+    if written is not None:
+        from gitmodel.infra import pins
+        from gitmodel.model.components import pinned_paths
+
+        git_dir, oid, doc = written
+        pins.remember(git_dir, {oid: pinned_paths(doc)})  # ... and follows it committed past the hook

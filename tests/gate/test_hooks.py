@@ -174,6 +174,39 @@ def test_an_unrelated_commit_costs_no_process_or_path_machinery(gmrepo: Path) ->
     assert not loaded & costly, loaded & costly  # ... with none of these
 
 
+def test_following_a_manifest_committed_past_the_hook_loads_no_yaml_json_or_pathlib(gmrepo: Path) -> None:
+    """HEAD moved under the hook by a commit of a manifest gitmodel wrote (`bump`, then `--no-verify`: as a
+    pull or a merge would move it): the next unrelated commit's hook follows it from the kept manifests tree
+    and the pins `bump` recorded (gitmodel/infra/pins.py), with no YAML, JSON or pathlib; and it follows it
+    right: the model's prompt is still watched."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "src.py").write_text("x = 1\n")
+    git(gmrepo, "add", "src.py")
+    assert commit(gmrepo, "unrelated").returncode == 0  # the path index and kept tree describe HEAD
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited and bumped\n")
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "past the hook", "--no-verify").returncode == 0
+    (gmrepo / "src.py").write_text("x = 2\n")
+    git(gmrepo, "add", "src.py")
+    probe = ("import sys\nbefore = set(sys.modules)\nfrom gitmodel.hook import main\n"
+             "try:\n    main(['pre-commit'])\nexcept SystemExit as exc:\n    code = exc.code\n"
+             "print(code, ' '.join(sorted(set(sys.modules) - before)))")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=gmrepo, text=True, capture_output=True, check=True)
+    code, _, new = proc.stdout.strip().partition(" ")
+    assert code == "0", proc.stdout + proc.stderr
+    loaded = set(new.split())
+    assert "gitmodel.gate.kept_tree" in loaded  # HEAD's manifests tree was compared with the kept one ...
+    costly = {"yaml", "json", "pathlib", "subprocess"}
+    assert not loaded & costly, loaded & costly  # ... with none of these
+    git(gmrepo, "reset", "-q", "src.py")
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited again, not bumped\n")
+    git(gmrepo, "add", "prompts")
+    refused = commit(gmrepo, "unversioned")
+    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+
+
 def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
