@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from functools import cache
 
 from gitmodel.infra.errors import GitmodelError, InvalidInput
 
@@ -17,9 +15,13 @@ if TYPE_CHECKING:      # pathlib is imported where a Path is made: the hook writ
     T = TypeVar("T")
 
 
-@cache
+_YAML: list[tuple[Any, Any, Any]] = []  # filled on first use (functools.cache would cost the hook its import)
+
+
 def _yaml() -> tuple[Any, Any, Any]:
     """(yaml, safe loader, safe dumper), imported on first use: PyYAML costs the commit hook ~28 ms."""
+    if _YAML:
+        return _YAML[0]
     import yaml
 
     try:  # the C loader is ~10x faster; fall back where libyaml is missing
@@ -30,7 +32,8 @@ def _yaml() -> tuple[Any, Any, Any]:
         from yaml import SafeLoader as loader  # type: ignore[assignment]
     from gitmodel.infra.yaml12 import core_dumper, core_loader
 
-    return yaml, core_loader(yaml, loader), core_dumper(yaml, dumper)
+    _YAML.append((yaml, core_loader(yaml, loader), core_dumper(yaml, dumper)))
+    return _YAML[0]
 
 
 def __getattr__(name: str) -> Any:
@@ -231,8 +234,10 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, mode: int =
                 os.fsync(fh.fileno())
         os.replace(tmp, path)  # the mode was given to os.open, which applies the umask
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
+        try:  # noqa: SIM105 - contextlib is not loaded on the hook's path
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         if isinstance(exc, OSError):
             raise write_failure(exc, os.fspath(path)) from None
         raise
@@ -281,24 +286,32 @@ def temp_beside(target: Path, *, directory: bool = False) -> Path:
 def remove_stale_temps(directory: str | os.PathLike[str], name: str | None = None) -> None:
     """Delete `.NAME.<pid>.*.tmp` files and directories in `directory` (any NAME when None) whose writer
     is dead: a kill -9 mid-write or mid-placement leaves one, the next writer there sweeps it."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(directory):
-            if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-                continue
-            if name is not None and not entry.name.startswith(f".{name}."):
-                continue
-            head = entry.name[: -len(".tmp")].rsplit(".", 2)  # [".NAME", pid, random]
-            if len(head) != 3 or not head[1].isdigit() or int(head[1]) == os.getpid():
-                continue
-            if _alive(int(head[1])):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                import shutil  # only here: the commit hook writes through atomic_write
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            _sweep(entry, name)
+        except OSError:
+            continue
 
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+
+def _sweep(entry: os.DirEntry[str], name: str | None) -> None:
+    """Remove `entry` when it is a temp of NAME's (any NAME when None) whose writer is dead."""
+    if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+        return
+    if name is not None and not entry.name.startswith(f".{name}."):
+        return
+    head = entry.name[: -len(".tmp")].rsplit(".", 2)  # [".NAME", pid, random]
+    if len(head) != 3 or not head[1].isdigit() or int(head[1]) == os.getpid() or _alive(int(head[1])):
+        return
+    if entry.is_dir(follow_symlinks=False):
+        import shutil  # only here: the commit hook writes through atomic_write
+
+        shutil.rmtree(entry.path, ignore_errors=True)
+    else:
+        os.unlink(entry.path)  # an OSError (already gone) is the caller's to skip
 
 
 def _alive(pid: int) -> bool:
