@@ -22,6 +22,7 @@ from gitmodel.workspace.init_repo import init_repo
 from tests.kit.cli import gm
 from tests.kit.dvc import dvc_released
 from tests.kit.env import REPO_ROOT
+from tests.kit.files import write
 from tests.kit.git import bare_remote, commit, git, head, push, release
 from tests.kit.repos import add_sentiment
 
@@ -364,6 +365,49 @@ def test_install_is_idempotent_and_records_the_interpreter(repo: Path) -> None:
     assert again.installed == []
     assert again.unchanged == first.installed
     assert not (repo / ".git" / "hooks" / "pre-commit.legacy").exists()
+
+
+SHADOWS = ["gitmodel/__init__.py", "gitmodel/hook.py", "select.py", "json.py", "pathlib.py", "hashlib.py"]
+
+
+def test_a_repository_s_own_python_files_never_run_in_the_hook(gmrepo: Path) -> None:
+    """git runs hooks from the work tree's root: with Python's usual `-c`, the working directory comes first on
+    the import path, and a hostile `gitmodel/hook.py` or `select.py` committed there would run on every
+    collaborator's commit. The stub starts Python with -P: none of them is ever imported."""
+    for path in SHADOWS:
+        write(gmrepo, path, f"open({str(gmrepo / 'PWNED')!r}, 'a').write({path!r} + '\\n')\nraise SystemExit(0)\n")
+    git(gmrepo, "add", "-A")
+    assert commit(gmrepo, "python files at the root").returncode == 0  # unrelated to any model: let in
+    assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
+    add_sentiment(gmrepo)
+    assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
+    assert commit(gmrepo, "a model").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited without a bump\n")
+    git(gmrepo, "add", "-A")
+    refused = commit(gmrepo, "unversioned")
+    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
+
+
+def test_a_stub_whose_recorded_path_no_longer_finds_gitmodel_starts_again_with_site(gmrepo: Path) -> None:
+    """The stub runs Python without site on the import path gitmodel had at install; where that path no longer
+    holds gitmodel (a reinstall elsewhere), it starts Python again with site rather than fail the commit."""
+    hook = gmrepo / ".git" / "hooks" / "pre-commit"
+    stub = hook.read_text()
+    assert "FLAGS='-S -P'" in stub and "sys.path += [" in stub
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    bare = subprocess.run([sys.executable, "-S", "-P", "-c", "import gitmodel"], capture_output=True, env=env)
+    assert bare.returncode != 0  # without the recorded path gitmodel is not found
+    start = stub.index("sys.path += [")
+    hook.write_text(stub[:start] + "sys.path += []" + stub[stub.index("\n", start):])
+    add_sentiment(gmrepo)
+    proc = subprocess.run(["git", "commit", "-m", "a model"], cwd=gmrepo, text=True, capture_output=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited without a bump\n")
+    git(gmrepo, "add", "-A")
+    refused = subprocess.run(["git", "commit", "-m", "unversioned"], cwd=gmrepo, text=True, capture_output=True,
+                             env=env)
+    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
 
 
 def test_foreign_hook_kept_runs_first_and_is_restored(repo: Path) -> None:

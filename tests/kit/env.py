@@ -33,7 +33,8 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> Path:
                 "GIT_COMMITTER_DATE"):
         mp.delenv(var, raising=False)
     # Subprocesses (`python -m gitmodel`, git hooks) import this checkout's package.
-    mp.setenv("PYTHONPATH", str(REPO_ROOT) + os.pathsep + _OUTER_PYTHONPATH)
+    # No empty entry: Python reads one as the working directory, a repository's own files first on the path.
+    mp.setenv("PYTHONPATH", os.pathsep.join(p for p in [str(REPO_ROOT), *_OUTER_PYTHONPATH.split(os.pathsep)] if p))
     # Peer tools the test extra installs (gto, pre-commit, ...) sit beside the interpreter running the
     # tests, whether or not that venv is activated.
     mp.setenv("PATH", str(VENV_BIN) + os.pathsep + _OUTER_PATH)
