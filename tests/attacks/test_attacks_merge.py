@@ -50,7 +50,7 @@ def test_install_writes_and_uninstall_removes_pre_merge_commit(repo: Path) -> No
     assert "pre-merge-commit" in installed.installed
     stub = repo / ".git/hooks/pre-merge-commit"
     assert hooks.is_ours(stub)
-    assert "gitmodel.hook import main; main()' pre-merge-commit" in stub.read_text()
+    assert '-c "$BOOT" pre-merge-commit' in stub.read_text()
     hooks.uninstall(repo)
     assert not stub.exists()
 
