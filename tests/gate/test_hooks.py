@@ -205,7 +205,8 @@ def test_following_a_manifest_committed_past_the_hook_loads_no_yaml_json_or_path
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited again, not bumped\n")
     git(gmrepo, "add", "prompts")
     refused = commit(gmrepo, "unversioned")
-    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
 
 
 def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
@@ -385,7 +386,8 @@ def test_a_repository_s_own_python_files_never_run_in_the_hook(gmrepo: Path) -> 
     (gmrepo / "prompts" / "sentiment.txt").write_text("edited without a bump\n")
     git(gmrepo, "add", "-A")
     refused = commit(gmrepo, "unversioned")
-    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
     assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
 
 
@@ -394,7 +396,8 @@ def test_a_stub_whose_recorded_path_no_longer_finds_gitmodel_starts_again_with_s
     holds gitmodel (a reinstall elsewhere), it starts Python again with site rather than fail the commit."""
     hook = gmrepo / ".git" / "hooks" / "pre-commit"
     stub = hook.read_text()
-    assert "FLAGS='-S -P'" in stub and "sys.path += [" in stub
+    assert "FLAGS='-S -P'" in stub
+    assert "sys.path += [" in stub
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     bare = subprocess.run([sys.executable, "-S", "-P", "-c", "import gitmodel"], capture_output=True, env=env)
     assert bare.returncode != 0  # without the recorded path gitmodel is not found
@@ -407,7 +410,8 @@ def test_a_stub_whose_recorded_path_no_longer_finds_gitmodel_starts_again_with_s
     git(gmrepo, "add", "-A")
     refused = subprocess.run(["git", "commit", "-m", "unversioned"], cwd=gmrepo, text=True, capture_output=True,
                              env=env)
-    assert refused.returncode == 1 and "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
+    assert refused.returncode == 1
+    assert "sentiment: prompts/sentiment.txt: prompts changed" in refused.stderr
 
 
 def test_foreign_hook_kept_runs_first_and_is_restored(repo: Path) -> None:

@@ -94,7 +94,8 @@ def test_the_changes_found_are_git_diff_trees(manifests: Path, case: str) -> Non
     assert found is not None
     changed, moved = found
     assert changed == diff_tree(manifests, before, after)
-    assert moved.oid == after and moved.raw == raw
+    assert moved.oid == after
+    assert moved.raw == raw
     assert moved.offsets == offsets_of(raw, len(after) // 2)  # kept right for the next move
 
 
@@ -114,7 +115,8 @@ def test_ids_replaced_in_place_give_git_s_tree_id(manifests: Path) -> None:
     after = sub_tree(manifests, tree_of(manifests))
     blobs = {n: git(manifests, "rev-parse", f"{after}:{n}").stdout.strip() for n in ("m010.yaml", "x m010.yaml")}
     moved = advance(kept(manifests, before), blobs)
-    assert moved is not None and moved.oid == after
+    assert moved is not None
+    assert moved.oid == after
     assert advance(kept(manifests, before), {"not-there.yaml": blobs["m010.yaml"]}) is None
     assert advance(kept(manifests, before), {"m010.yaml": ""}) is None  # a deletion is not done in place
 
@@ -124,7 +126,8 @@ def test_a_damaged_kept_file_is_not_trusted(manifests: Path) -> None:
     before = sub_tree(manifests, tree_of(manifests))
     assert kept_tree.save(git_dir, kept(manifests, before))
     loaded = kept_tree.load(git_dir)
-    assert loaded is not None and loaded.oid == before
+    assert loaded is not None
+    assert loaded.oid == before
     path = git_dir / "gitmodel" / kept_tree.FILE
     path.write_bytes(path.read_bytes()[:-7])  # cut short
     assert kept_tree.load(git_dir) is None

@@ -520,7 +520,8 @@ def test_the_blob_cache_never_writes_through_what_is_put_in_its_place(work: tupl
     cache.put_blob("b" * 40, "2" * 64)
     assert cache.save() is True
     assert outside.read_bytes() == hashing.cache._text_stamp(hashing.BLOB_FORMAT)
-    assert _blob_file(git_dir).is_file() and not _blob_file(git_dir).is_symlink()
+    assert _blob_file(git_dir).is_file()
+    assert not _blob_file(git_dir).is_symlink()
     assert _cache(work).blob_sha256("b" * 40) == "2" * 64
 
 

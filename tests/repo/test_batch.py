@@ -34,13 +34,17 @@ def test_a_session_answers_as_one_shot_calls_do(objects: tuple[Path, list[str]])
     with gitcmd.batch_session(repo):
         first = gitcmd.cat_files(repo, specs)
         batch = gitcmd._sessions[os.fspath(repo)]
-        assert batch is not None and batch.alive  # the answers above came from the session
+        assert batch is not None
+        assert batch.alive
         again = gitcmd.cat_files(repo, specs), gitcmd.cat_files(repo, specs, kinds=("tree",)), gitcmd.object_info(repo, specs)
         assert gitcmd._sessions[os.fspath(repo)] is batch  # one process for every round
-    assert first == plain[0] and again == plain
+    assert first == plain[0]
+    assert again == plain
     assert plain[0]["HEAD:big.bin"] == (repo / "big.bin").read_bytes()
-    assert plain[0]["HEAD:missing.txt"] is None and plain[2]["HEAD:missing.txt"] is None
-    assert plain[1]["HEAD:many"] is not None and plain[2]["HEAD:many"][1] == "tree"
+    assert plain[0]["HEAD:missing.txt"] is None
+    assert plain[2]["HEAD:missing.txt"] is None
+    assert plain[1]["HEAD:many"] is not None
+    assert plain[2]["HEAD:many"][1] == "tree"
     with pytest.raises(ProcessLookupError):
         os.kill(batch.pid, 0)  # ended (and reaped) with the block
     assert os.fspath(repo) not in gitcmd._sessions
