@@ -10,6 +10,7 @@ import pytest
 from gitmodel.gate.hook_index import FILE, FORMAT
 from gitmodel.workspace.init_repo import init_repo
 from tests.kit.files import write
+from tests.kit.gate import refused
 from tests.kit.git import commit, git
 from tests.kit.repos import add_sentiment
 
@@ -46,14 +47,6 @@ def unrelated(root: Path, text: str) -> None:
     ok = commit(root, f"notes: {text}")
     assert ok.returncode == 0, ok.stderr
     assert ok.stderr == ""
-
-
-def refused(root: Path, *needles: str) -> None:
-    result = commit(root, "should be refused")
-    assert result.returncode == 1, result.stderr
-    for needle in needles:
-        assert needle in result.stderr, result.stderr
-    git(root, "reset", "-q", "--hard")
 
 
 def test_an_unrelated_commit_beside_a_changed_pin_of_the_last_model_is_refused(many: Path) -> None:

@@ -20,6 +20,15 @@ from tests.kit.git import bare_remote, commit, git, push, release
 PROMPT = "prompts/sentiment.txt"
 
 
+def refused(root: Path, *needles: str) -> None:
+    """Commit what is staged: the hook refuses it (exit 1) saying each of `needles`; then drop the change."""
+    result = commit(root, "should be refused")
+    assert result.returncode == 1, result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+    git(root, "reset", "-q", "--hard")
+
+
 def refused_and_caught(root: Path, message: str, base: str = "base"
                        ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     """Commit what is staged: the hook refuses it (exit 1); committed anyway with --no-verify, CI's
