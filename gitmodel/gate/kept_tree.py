@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 FILE = "hooktree"
-FORMAT = 1
+FORMAT = 2  # 2: the header carries a CRC-32 of the offsets and the raw tree
 TREE = "40000"
 
 
@@ -63,10 +63,13 @@ def load(git_dir: Path | str) -> KeptTree | None:
         return None
     header, rest = data.split(b"\n", 1)
     fields = header.split(b" ")
-    if len(fields) != 3 or not fields[1].isdigit() or not fields[2].isdigit():
+    if len(fields) != 4 or not fields[1].isdigit() or not fields[2].isdigit() or not fields[3].isdigit():
         return None
     count, size = int(fields[1]), int(fields[2])
-    if len(rest) != 4 * count + size:
+    import zlib
+
+    # a kept tree damaged on disk would name the wrong manifests: one that fails its CRC is not used
+    if len(rest) != 4 * count + size or zlib.crc32(rest) != int(fields[3]):
         return None
     offsets = memoryview(rest[: 4 * count]).cast("I").tolist()
     return KeptTree(fields[0].decode("ascii", "replace"), rest[4 * count :], offsets)
@@ -74,10 +77,11 @@ def load(git_dir: Path | str) -> KeptTree | None:
 
 def save(git_dir: Path | str, kept: KeptTree) -> bool:
     import struct  # not array, which imports collections (~6 M instructions of the hook)
+    import zlib
 
-    header = f"{kept.oid} {len(kept.offsets)} {len(kept.raw)}\n".encode()
-    return cache.save_text(cache.cache_file(git_dir, FILE), FORMAT,
-                           header + struct.pack(f"={len(kept.offsets)}I", *kept.offsets) + kept.raw)
+    body = struct.pack(f"={len(kept.offsets)}I", *kept.offsets) + kept.raw
+    header = f"{kept.oid} {len(kept.offsets)} {len(kept.raw)} {zlib.crc32(body)}\n".encode()
+    return cache.save_text(cache.cache_file(git_dir, FILE), FORMAT, header + body)
 
 
 def read_tree(root: Path | str, oid: str) -> bytes | None:

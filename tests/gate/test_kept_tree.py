@@ -129,5 +129,15 @@ def test_a_damaged_kept_file_is_not_trusted(manifests: Path) -> None:
     assert loaded is not None
     assert loaded.oid == before
     path = git_dir / "gitmodel" / kept_tree.FILE
-    path.write_bytes(path.read_bytes()[:-7])  # cut short
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-7])  # cut short
+    assert kept_tree.load(git_dir) is None
+    flipped = bytearray(whole)
+    flipped[-30] ^= 0x01  # one bit of the tree
+    path.write_bytes(bytes(flipped))
+    assert kept_tree.load(git_dir) is None
+    flipped = bytearray(whole)
+    offsets_at = whole.index(b"\n", whole.index(b"\n") + 1) + 1  # after the stamp line and the header line
+    flipped[offsets_at + 5] ^= 0x01
+    path.write_bytes(bytes(flipped))  # one bit of an entry's offset
     assert kept_tree.load(git_dir) is None
