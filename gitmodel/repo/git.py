@@ -74,7 +74,7 @@ def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = T
     if os.name == "posix" and hasattr(os, "posix_spawnp"):
         from gitmodel.repo.spawn import spawn_git  # no subprocess import (gitmodel/repo/spawn.py)
 
-        result = spawn_git(os.fspath(cwd), args, input or b"", env)
+        result = spawn_git(os.fspath(cwd), args, input, env)  # input None: git inherits stdin, as before
     else:
         import subprocess
 

@@ -23,16 +23,19 @@ CHUNK = 1 << 16
 _DEFAULT_SIGNALS = tuple(getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name))
 
 
-def spawn_git(cwd: str, args: tuple[str, ...] | list[str], input: bytes = b"",
+def spawn_git(cwd: str, args: tuple[str, ...] | list[str], input: bytes | None = b"",
               env: Mapping[str, str] | None = None) -> GitResult:
-    """`git -C cwd ARGS` with `input` on its stdin; its exit code, stdout and stderr (never raises on a
-    non-zero exit; raises ExternalFailure when git cannot be started)."""
+    """`git -C cwd ARGS` with `input` on its stdin (None: this process's stdin, as subprocess leaves it, so
+    that gpg's pinentry still finds the terminal of a signing `git tag -s`); its exit code, stdout and stderr
+    (never raises on a non-zero exit; raises ExternalFailure when git cannot be started)."""
     import select
 
-    in_r, in_w = os.pipe()
+    in_r, in_w = os.pipe() if input is not None else (-1, -1)
     out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()  # the pipes are not inherited: only the three dup2'd ends reach git
-    actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    err_r, err_w = os.pipe()  # the pipes are not inherited: only the dup2'd ends reach git
+    actions = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    if input is not None:
+        actions.insert(0, (os.POSIX_SPAWN_DUP2, in_r, 0))
     try:
         # SIGPIPE back to its default in git, as subprocess restores it: Python ignores it, and an ignored
         # signal stays ignored across exec
@@ -40,19 +43,21 @@ def spawn_git(cwd: str, args: tuple[str, ...] | list[str], input: bytes = b"",
                               file_actions=actions, setsigdef=_DEFAULT_SIGNALS)
     except FileNotFoundError:
         for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
         raise not_installed() from None
     for fd in (in_r, out_w, err_w):
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
     poller = select.poll()
     for fd in chunks:
         poller.register(fd, select.POLLIN)
-    view = memoryview(input)
+    view = memoryview(input or b"")
     if view:
         os.set_blocking(in_w, False)
         poller.register(in_w, select.POLLOUT)
-    else:
+    elif in_w >= 0:
         os.close(in_w)
         in_w = -1
     open_fds = set(chunks)
