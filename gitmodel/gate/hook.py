@@ -22,7 +22,7 @@ import os
 import sys
 
 from gitmodel.infra.errors import ExitCode, GitmodelError, InvalidInput
-from gitmodel.repo.spawn import run_small
+from gitmodel.repo.git import run as run_git
 from gitmodel.repo.staged import parse_raw_diff
 
 TYPE_CHECKING = False  # subprocess and pathlib are imported where used: a commit that concerns no model
@@ -69,7 +69,7 @@ class ParseMemo:
 
 def _repo() -> tuple[str, str]:
     """(work-tree root, this work tree's git dir) in one git call."""
-    result = run_small(os.getcwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir")
+    result = run_git(os.getcwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir", input=b"", check=False)
     lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
     if result.returncode != 0 or len(lines) != 2:
         raise InvalidInput("not inside a git work tree", where=os.getcwd(),
@@ -80,11 +80,8 @@ def _repo() -> tuple[str, str]:
 def staged_entries(root: Path | str) -> dict[str, IndexEntry | None]:
     """Path → staged entry (None when deleted) of each path whose staged entry differs from HEAD's (added,
     modified, deleted, mode changed), from GIT_INDEX_FILE's index."""
-    result = run_small(str(root), "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff")
-    if result.returncode != 0:
-        from gitmodel.repo.git import failure
-
-        raise failure("diff", result)
+    result = run_git(root, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff",
+                     input=b"")
     return parse_raw_diff(result.stdout)
 
 

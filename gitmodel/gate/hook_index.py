@@ -224,17 +224,13 @@ def _rebuild(root: Path | str, index: PathIndex, memo: object) -> None:
 
 def _changed_trees(root: Path | str, prefix: str, old_tree: str, new_tree: str) -> dict[str, str] | None:
     """Manifest path → new blob id ("" when deleted) between two manifests trees (`git diff-tree`)."""
-    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", old_tree, new_tree, check=False)
+    from gitmodel.repo.staged import parse_raw_diff  # the same --raw records as the hook's `diff --cached`
+
+    raw = git.run(root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", old_tree, new_tree, check=False)
     if raw.returncode != 0:
         return None
-    fields = raw.stdout.split(b"\0")
-    changed: dict[str, str] = {}
-    for i in range(0, len(fields) - 1, 2):
-        meta = fields[i].decode().split(" ")
-        path = prefix + fields[i + 1].decode("utf-8", "surrogateescape")
-        if path.endswith(".yaml") and len(meta) == 5:
-            changed[path] = "" if meta[4] == "D" else meta[3]
-    return changed
+    return {prefix + path: entry.oid if entry is not None else ""
+            for path, entry in parse_raw_diff(raw.stdout).items() if path.endswith(".yaml")}
 
 
 def _kept(root: Path | str, git_dir: Path | str, tree: str) -> kept_tree.KeptTree | None:

@@ -38,22 +38,12 @@ class KeptTree:
         return len(self.oid) // 2
 
 
-def _entry(raw: bytes, pos: int, width: int) -> tuple[str, str, str, int]:
-    """(name, mode, id, next entry's offset) of the entry at `pos`."""
-    space = raw.index(b" ", pos)
-    nul = raw.index(b"\0", space)
-    end = nul + 1 + width
-    if end > len(raw):
-        raise ValueError("tree entry cut short")
-    return raw[space + 1 : nul].decode("utf-8", "surrogateescape"), raw[pos:space].decode(), raw[nul + 1 : end].hex(), end
-
-
 def offsets_of(raw: bytes, width: int) -> list[int]:
     """Every entry's offset (a walk of the whole tree: once, when no kept tree leads to it)."""
     out, pos, size = [], 0, len(raw)
     while pos < size:
         out.append(pos)
-        pos = _entry(raw, pos, width)[3]
+        pos = git.tree_entry(raw, pos, width)[3]
     return out
 
 
@@ -144,7 +134,7 @@ def delta(old: KeptTree, new_oid: str, new_raw: bytes) -> tuple[dict[str, str], 
             j = bisect.bisect_left(ox, at)  # suffix on, both trees hold the same entries to the end
             if floor <= j < len(ox) and ox[j] == at:
                 break
-            name, mode, oid, nxt = _entry(y, pos, width)
+            name, mode, oid, nxt = git.tree_entry(y, pos, width)
             new_offsets.append(pos)
             new_entries[name] = (mode, oid)
             pos = nxt
@@ -152,7 +142,7 @@ def delta(old: KeptTree, new_oid: str, new_raw: bytes) -> tuple[dict[str, str], 
         j = bisect.bisect_left(ox, stop) if pos < len(y) else len(ox)
         old_entries: dict[str, tuple[str, str]] = {}
         for k in range(i, j):
-            name, mode, oid, _ = _entry(x, ox[k], width)
+            name, mode, oid, _ = git.tree_entry(x, ox[k], width)
             old_entries[name] = (mode, oid)
     except (ValueError, UnicodeDecodeError):
         return None
@@ -174,7 +164,7 @@ def _find(kept: KeptTree, name: bytes) -> int | None:
     lo, hi = 0, len(kept.offsets)
     while lo < hi:
         mid = (lo + hi) // 2
-        entry, mode, _, _ = _entry(kept.raw, kept.offsets[mid], kept.width)
+        entry, mode, _, _ = git.tree_entry(kept.raw, kept.offsets[mid], kept.width)
         key = entry.encode("utf-8", "surrogateescape") + (b"/" if mode == TREE else b"")
         if key == name and mode != TREE:
             return kept.offsets[mid]

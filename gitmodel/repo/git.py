@@ -258,6 +258,27 @@ def object_info(root: Path | str, specs: Sequence[str]) -> dict[str, tuple[str, 
     return found
 
 
+def tree_entry(raw: bytes, pos: int, width: int) -> tuple[str, str, str, int]:
+    """(name, mode, id, next entry's offset) of the entry at `pos` of a raw tree object: each entry is
+    `<mode> <name>\\0<id: width bytes>` (20 for SHA-1, 32 for SHA-256). ValueError when it is cut short."""
+    space = raw.index(b" ", pos)
+    nul = raw.index(b"\0", space)
+    end = nul + 1 + width
+    if end > len(raw):
+        raise ValueError("tree entry cut short")
+    return raw[space + 1 : nul].decode("utf-8", "surrogateescape"), raw[pos:space].decode(), raw[nul + 1 : end].hex(), end
+
+
+def tree_entries(raw: bytes, width: int) -> dict[str, tuple[str, str]]:
+    """A raw tree object's entries: name → (mode, object id)."""
+    out: dict[str, tuple[str, str]] = {}
+    pos = 0
+    while pos < len(raw):
+        name, mode, oid, pos = tree_entry(raw, pos, width)
+        out[name] = (mode, oid)
+    return out
+
+
 def show_file(root: Path, rev: str | None, path: str) -> bytes | None:
     """A file's bytes at a revision, or in the index when rev is None; None if absent."""
     spec = f":{path}" if rev is None else f"{rev}:{path}"

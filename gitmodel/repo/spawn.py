@@ -5,7 +5,7 @@ calls the commit hook makes on a commit that concerns no model, and a sixth of i
 `spawn_git` starts git with `os.posix_spawnp` and moves its stdin, stdout and stderr with `select.poll`
 (both built in): input of any size is written as git reads it, while its output is read, so neither side
 waits on a full pipe. `-C` stands for the working directory. Where posix_spawn is missing (Windows),
-`gitmodel.repo.git.run` uses subprocess.
+`gitmodel.repo.git.run` uses subprocess instead of this.
 """
 
 from __future__ import annotations
@@ -88,12 +88,3 @@ def spawn_git(cwd: str, args: tuple[str, ...] | list[str], input: bytes | None =
                 os.close(fd)
         _, status = os.waitpid(pid, 0)
     return GitResult(os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r]))
-
-
-def run_small(cwd: str, *args: str, input: bytes = b"") -> GitResult:
-    """`spawn_git` where posix_spawn exists, else `gitmodel.repo.git.run` (never raises on a non-zero exit)."""
-    if not hasattr(os, "posix_spawnp"):
-        from gitmodel.repo import git
-
-        return git.run(cwd, *args, input=input or None, check=False)
-    return spawn_git(cwd, args, input)

@@ -30,19 +30,6 @@ MANY = 512          # more paths than this to look up: list the whole index once
 BIG_TREE = 1 << 16  # a directory's tree larger than this (~1,500 entries) is searched by git, not parsed here
 
 
-def _tree_entries(content: bytes, width: int) -> dict[str, tuple[str, str]]:
-    """A raw tree object's entries: name → (mode, object id); each is `<mode> <name>\\0<id: width bytes>`."""
-    out: dict[str, tuple[str, str]] = {}
-    pos, size = 0, len(content)
-    while pos < size:
-        space = content.index(b" ", pos)
-        nul = content.index(b"\0", space)
-        out[content[space + 1 : nul].decode("utf-8", "surrogateescape")] = (
-            content[pos:space].decode(), content[nul + 1 : nul + 1 + width].hex())
-        pos = nul + 1 + width
-    return out
-
-
 def parse_raw_diff(raw: bytes) -> dict[str, IndexEntry | None]:
     """`git diff --cached --raw -z --no-renames` → path → its staged entry (None when the commit deletes it)."""
     fields = raw.split(b"\0")
@@ -110,7 +97,7 @@ class StagedListing:
             if content is not None and len(content) > BIG_TREE:
                 slow += [p for p in wanted if p.rpartition("/")[0] == d]
             else:
-                listed[d] = _tree_entries(content or b"", self._width())
+                listed[d] = git.tree_entries(content or b"", self._width())
         pending: list[tuple[str, str]] = []  # (directory path, tree id) whose entries are all wanted
         for p in wanted:
             d, _, name = p.rpartition("/")
@@ -121,7 +108,7 @@ class StagedListing:
             contents = git.cat_files(self.root, [oid for _, oid in pending], kinds=("tree",))
             level, pending = pending, []
             for d, oid in level:
-                for name, (mode, entry_id) in _tree_entries(contents.get(oid) or b"", self._width()).items():
+                for name, (mode, entry_id) in git.tree_entries(contents.get(oid) or b"", self._width()).items():
                     self._add(f"{d}/{name}", mode, entry_id, pending)
         if slow:
             self._list_slowly(slow)
