@@ -47,11 +47,12 @@ def _path(git_dir: Path | str) -> str:
 
 def lookup(git_dir: Path | str, oids: list[str]) -> dict[str, list[str]]:
     """The pins recorded for each of `oids` that has a whole record."""
-    data = cache.load_text(_path(git_dir), FORMAT)
-    if not data or not oids:
-        return {}
+    return _find(cache.load_text(_path(git_dir), FORMAT) or b"", oids)
+
+
+def _find(data: bytes, oids: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for oid in oids:
+    for oid in oids if data else []:
         needle = b"\n" + oid.encode("ascii", "replace") + b"\t"
         at = data.rfind(needle)
         while at >= 0:
@@ -66,13 +67,16 @@ def lookup(git_dir: Path | str, oids: list[str]) -> dict[str, list[str]]:
 
 
 def remember(git_dir: Path | str, pins: dict[str, list[str]]) -> bool:
-    """Record the pins of manifests by blob id (best effort: it is only a cache)."""
+    """Record the pins of manifests by blob id (best effort: it is only a cache); a blob whose latest record
+    already says the same is not written again (the hook notes every manifest it lets in)."""
+    path = _path(git_dir)
+    data = cache.load_text(path, FORMAT)
+    known = _find(data or b"", list(pins))
+    pins = {oid: paths for oid, paths in pins.items() if known.get(oid) != list(paths)}
     if not pins:
         return False
     records = b"".join(b"\n" + oid.encode("ascii", "replace") + b"\t" + b"\t".join(esc(p) for p in paths) + b"\0"
                        for oid, paths in pins.items())
-    path = _path(git_dir)
-    data = cache.load_text(path, FORMAT)
     if data is not None and len(data) > LIMIT:
         kept = b"".join(b"\n" + record for record in data.split(b"\n")[-KEEP:] if record)
         return cache.save_text(path, FORMAT, kept + records)

@@ -51,3 +51,14 @@ def test_past_its_limit_the_file_keeps_its_latest_records(git_dir: Path, monkeyp
     assert Path(cache.cache_file(git_dir, pins.FILE)).stat().st_size < 2000 + 200
     assert pins.lookup(git_dir, [f"{59:040d}", f"{56:040d}"]) == {f"{59:040d}": ["p59.txt"], f"{56:040d}": ["p56.txt"]}
     assert pins.lookup(git_dir, [f"{0:040d}"]) == {}
+
+
+def test_the_same_pins_again_write_nothing(git_dir: Path) -> None:
+    """The hook notes every manifest it lets in, mostly ones `bump` recorded already: no record twice."""
+    assert pins.remember(git_dir, {A: ["a.txt"], B: ["b.txt"]})
+    size = Path(cache.cache_file(git_dir, pins.FILE)).stat().st_size
+    assert not pins.remember(git_dir, {A: ["a.txt"]})
+    assert pins.remember(git_dir, {A: ["a.txt"], B: ["moved.txt"]})  # only B's record is new
+    grown = Path(cache.cache_file(git_dir, pins.FILE)).stat().st_size
+    assert grown == size + len(b"\n" + B.encode() + b"\tmoved.txt\0")
+    assert pins.lookup(git_dir, [A, B]) == {A: ["a.txt"], B: ["moved.txt"]}
