@@ -18,7 +18,7 @@ from tests.kit.git import git
 from tests.kit.tools import bare_venv_python, install_hint
 
 # fixtures kept beside their helpers: `source` and `served` (a model repo behind a real `git daemon`)
-pytest_plugins = ("tests.kit.gitserver",)
+pytest_plugins = ("tests.kit.gitserver", "tests.kit.signing")
 
 
 @pytest.fixture(scope="session", autouse=True)

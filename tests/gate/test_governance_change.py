@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from gitmodel.registry.releases import approve, tag_release
 from gitmodel.registry.stages import promote
 from tests.kit.cli import gm
@@ -45,11 +43,6 @@ def test_no_governance_change_no_line(repo: Path) -> None:
     done = gm(repo, "check", "--base", "base")
     assert done.returncode == 0, done.stderr
     assert "governance change" not in done.stderr
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Team:
-    return Team(tmp_path / "keys")
 
 
 def test_check_base_verifies_the_tags_pushed_alongside(repo: Path, team: Team, clock: Clock) -> None:

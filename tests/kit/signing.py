@@ -1,4 +1,5 @@
-"""People with real SSH signing keys (ssh-keygen in a temp dir) and a governed repo's config and signers file."""
+"""People with real SSH signing keys (ssh-keygen in a temp dir) and a governed repo's config and signers file;
+the `team` fixture (loaded by tests/conftest.py's `pytest_plugins`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.kit.git import commit_all, git
 from tests.kit.tools import need_tool
@@ -56,6 +59,12 @@ class Team:
         self.alice, self.bob = Person(keys, "alice"), Person(keys, "bob")
         self.lee, self.mallory = Person(keys, "lee"), Person(keys, "mallory")
         self.stranger = Person(keys, "stranger")
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Team:
+    """alice, bob and lee with their own keys under the test's temp dir."""
+    return Team(tmp_path / "keys")
 
 
 def governed_model(repo: Path, team: Team, config: str = GOVERNED) -> Path:

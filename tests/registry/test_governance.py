@@ -23,11 +23,6 @@ from tests.kit.tools import gto, need_tool
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> Team:
-    return Team(tmp_path / "keys")
-
-
-@pytest.fixture
 def governed(repo: Path, team: Team, clock: Clock) -> Path:
     clock.tick()
     return governed_model(repo, team)

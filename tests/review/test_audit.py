@@ -20,11 +20,6 @@ from tests.kit.signing import Team, governed_model
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> Team:
-    return Team(tmp_path / "keys")
-
-
-@pytest.fixture
 def history(repo: Path, team: Team, clock: Clock) -> Path:
     """0.1.0 released by bob, approved by alice, promoted to prod by alice; 0.2.0 likewise; prod rolled back."""
     clock.tick()
