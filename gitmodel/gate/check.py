@@ -85,6 +85,49 @@ class ModelState(Record):
     def fresh(self) -> bool:
         return not any(f.rule in ("fresh", "whole") for f in self.findings)
 
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def weight_formats(self) -> list[tuple[str, str | None]]:
+        """(path, format) of each weights file: the format the manifest names, else the one its name tells."""
+        return [(e.path, e.format or format_from_name(e.path)) for e in self.manifest.weights]
+
+
+class KeptState(ModelState):
+    """A state served by the judged index (gitmodel/gate/judged.py): its manifest, kept as JSON text, is decoded
+    on first read. `status`, `ls` and `check` read only its version and its weights' formats, which are kept
+    beside it: decoding 10,000 manifests they do not read cost `status` ~150 ms.
+
+    Built by `judged.kept_state` only; equal to the ModelState it was judged as (the index stores an entry only
+    when its full decoding gives that state back)."""
+
+    # kept_state sets `_kept` (version, weight formats) in the instance's dict: an annotation here would make
+    # it a field
+
+    @property  # type: ignore[misc]  # read-only: a kept state is never judged again
+    def manifest(self) -> Manifest:  # type: ignore[override]
+        held = self.__dict__["manifest"]
+        if isinstance(held, str):
+            from gitmodel.gate.judged import decode_manifest
+
+            held = self.__dict__["manifest"] = decode_manifest(held)
+        return held  # type: ignore[no-any-return]
+
+    @property
+    def version(self) -> str:
+        return self.__dict__["_kept"][0]  # type: ignore[no-any-return]
+
+    def weight_formats(self) -> list[tuple[str, str | None]]:
+        return list(self.__dict__["_kept"][1])
+
+    def _values(self) -> tuple[object, ...]:
+        self.manifest  # noqa: B018 - decoded before it is compared, hashed or shown
+        return super()._values()
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if isinstance(other, ModelState) else NotImplemented
+
 
 class CheckResult(Record):
     models: list[ModelState]
@@ -294,14 +337,25 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
         before = config_of_commit(root, base_commit) if base_commit is not None else None
         cfg, floor = policy_floor(cfg, before)
     tags = tags if tags is not None else read_tags(root)
-    if full_paths is None:
-        full_paths = changed_manifests(root, cfg, mode, rev, base)
     if names is not None:
         source.expect(f"{cfg.manifests.rstrip('/')}/{n}.yaml" for n in names)
     listing = manifest_names(source, cfg, names)
     # the work tree of a plain `check`/`status`/`ls`: models whose inputs did not move are not judged again
     judged = JudgedIndex(root, cache.path.parent.parent, cfg) if mode == "worktree" and policy_base is None else None
-    reused = judged.reuse(listing, full_paths, tags) if judged is not None else {}
+    reused: dict[str, ModelState] = {}
+    head: str | None = None
+    if judged is not None and full_paths is None:
+        # while HEAD's manifests tree is the one the entries were judged against, git is asked which manifests
+        # differ from HEAD's only when a model is judged again
+        head = git.head_tree(root, cfg.manifests)
+        reused = judged.reuse(listing, None, tags, head=head)
+    if full_paths is None and len(reused) < len(listing):
+        full_paths = changed_manifests(root, cfg, mode, rev, base)
+        if judged is not None:
+            rest = {p: n for p, n in listing.items() if n not in reused}
+            reused.update(judged.reuse(rest, full_paths, tags))
+    elif full_paths is not None and judged is not None:
+        reused = judged.reuse(listing, full_paths, tags)
     loaded = load_manifests(source, cfg, full=full_paths,
                             listing={p: n for p, n in listing.items() if n not in reused})
     states = [ModelState(name, path, m) for name, (path, m) in sorted(loaded.items())]
@@ -352,6 +406,7 @@ def _run_check(root: Path, *, mode: str, rev: str | None, base: str | None, name
     if judged is not None:
         if names is None:
             judged.forget_missing(set(listing))
+        judged.decided(head, every_model=names is None)
         judged.save(every_model=names is None)
     label = {"index": "index", "rev": f"commit {rev}", "worktree": "working tree"}[mode]
     return CheckResult(states, findings, [*warnings, *code_on_load_warnings(states)], label)
@@ -376,13 +431,12 @@ def code_on_load_warnings(states: list[ModelState]) -> list[str]:
     """A warning (never a violation) per weights file whose loading runs arbitrary code (pickle, joblib, pt)."""
     warnings = []
     for state in states:
-        for entry in state.manifest.weights:
-            fmt = entry.format or format_from_name(entry.path)
+        for path, fmt in state.weight_formats():
             if not is_code_on_load(fmt):
                 continue
             when = (f"released as {state.name}@v{state.released}" if state.released
                     else "not released yet")
-            warnings.append(f"{state.name}: {entry.path} is {fmt} ({when}): loading it runs arbitrary code — "
+            warnings.append(f"{state.name}: {path} is {fmt} ({when}): loading it runs arbitrary code — "
                             f"load it only from a trusted source, or ship safetensors/ONNX instead")
     return warnings
 

@@ -164,6 +164,14 @@ def head_commit(root: Path) -> str | None:
     return resolve_commit(root, "HEAD")
 
 
+def head_tree(root: Path, path: str) -> str:
+    """The id of HEAD's tree at `path` (a directory of the repository), "" when there is no commit yet or no
+    such directory in it: one git call that says whether anything under `path` moved in HEAD."""
+    spec = f"HEAD:{path.strip('/')}" if path.strip("/") not in ("", ".") else "HEAD:"
+    result = run(root, "rev-parse", "--verify", "--quiet", "--end-of-options", spec, check=False)
+    return result.text.strip() if result.returncode == 0 else ""
+
+
 def is_shallow(root: Path) -> bool:
     return out(root, "rev-parse", "--is-shallow-repository") == "true"
 
@@ -358,9 +366,9 @@ def changed_paths(root: Path, base: str, target: str | None = None, paths: Itera
     return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
 
 
-def untracked(root: Path, paths: Iterable[str] = ()) -> list[str]:
-    """Untracked, not ignored files under `paths`."""
-    args = ["ls-files", "-z", "--others", "--exclude-standard", "--", *paths]
+def untracked(root: Path, paths: Iterable[str] = (), *, ignored: bool = False) -> list[str]:
+    """Untracked files under `paths`: not ignored ones, or with `ignored` every file git does not track."""
+    args = ["ls-files", "-z", "--others", *([] if ignored else ["--exclude-standard"]), "--", *paths]
     return [p.decode("utf-8", "surrogateescape") for p in run(root, *args).stdout.split(b"\0") if p]
 
 

@@ -161,13 +161,16 @@ def changed_manifests(root: Path, cfg: Config, mode: str, rev: str | None, base:
     """Manifest paths changed since HEAD (or since --base): only these pay for JSON Schema validation.
 
     Committed manifests passed it on their way in (the hook validates what it commits; `gitmodel validate`
-    checks everything). None means "validate all" (no commit yet, or a commit judged without a base).
+    checks everything). None means "validate all" (no commit yet, or a commit judged without a base). In the
+    work tree an ignored manifest counts as changed too: whether a manifest is validated then depends only on
+    its bytes and HEAD's, which lets the judged index keep the answer while HEAD's manifests tree stays
+    (gitmodel/gate/judged.py).
     """
     if git.head_commit(root) is None:
         return None
     directory = [cfg.manifests]
     if mode == "worktree":
-        return set(git.changed_paths(root, "HEAD", None, directory)) | set(git.untracked(root, directory))
+        return set(git.changed_paths(root, "HEAD", None, directory)) | set(git.untracked(root, directory, ignored=True))
     if mode == "index":
         return set(git.changed_paths(root, "HEAD", None, directory, cached=True))
     if base is None or rev is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitmodel.gate import judged
 from gitmodel.infra import cache
-from tests.kit.cli import gitmodel_argv, gm
+from tests.kit.cli import gitmodel_argv, gm, gm_subprocess
 from tests.kit.files import write
 from tests.kit.git import git, release
 from tests.kit.manifests import manifest_path, set_version
@@ -161,7 +161,7 @@ def test_an_index_written_by_another_version_or_for_another_config_is_not_served
     expected = built(repo)
     doc = json.loads(index_file(repo).read_bytes())
     # a lying entry: the model judged fresh at another version; served, it would change every answer
-    doc["models"]["models/sentiment.yaml"]["state"][1][1] = "9.9.9"
+    doc["models"]["models/sentiment.yaml"][7][6] = "9.9.9"  # the kept state's version, which ls and status show
     for stamp in ({"gitmodel": "0.0.1"}, {"format": judged.FORMAT + 1}, {"scope": "another config"}):
         index_file(repo).write_text(json.dumps({**doc, **stamp}))
         assert answers(repo) == expected
@@ -191,7 +191,7 @@ def test_a_gitattributes_added_behind_an_aged_directory_is_seen(repo: Path) -> N
     os.utime(repo / "prompts", (OLD, OLD))
     before = built(repo)
     dirs = cache.load(index_file(repo), judged.FORMAT)["dirs"]
-    assert dirs["prompts"][1] == "-"  # remembered: no attributes file there
+    assert dirs["prompts"].count(",") == 3  # remembered at its signature: no attributes file there
     assert answers(repo) == before    # and served from it
     attributes = write(repo, "prompts/.gitattributes", "system.txt filter=upper\n")
     os.utime(attributes, (OLD, OLD))
@@ -230,4 +230,107 @@ def test_a_commit_that_moves_head_judges_the_manifest_it_committed_again(repo: P
     after = answers(repo)
     assert after == before  # the verdict does not depend on HEAD ...
     assert after == without_index(repo)  # ... and the entry judged with the other validation was not served blindly
-    assert entries(repo)["models/sentiment.yaml"]["full"] is False  # type: ignore[index]
+    assert entries(repo)["models/sentiment.yaml"][1] is False  # type: ignore[index]  # [name, full, ...]
+
+
+def add_schema_only_problem(repo: Path, name: str) -> None:
+    """A metric given as a list: a manifest only JSON Schema validation refuses (a full check says so)."""
+    import yaml
+
+    path = manifest_path(repo, name)
+    doc = yaml.safe_load(path.read_text())
+    doc["metrics"] = {**(doc.get("metrics") or {}), "bogus_metric": [1]}
+    path.write_text(json.dumps(doc))  # JSON is YAML
+    os.utime(path, (OLD, OLD))
+
+
+def test_a_run_where_every_model_is_kept_asks_git_nothing_about_the_manifests(repo: Path, tmp_path: Path) -> None:
+    released_repo(repo, models=3)
+    before = built(repo)
+    trace = tmp_path / "trace"
+    done = gm_subprocess(repo, "status", env={"GIT_TRACE": str(trace)})
+    assert done.returncode == 0, done.stderr
+    calls = trace.read_text()
+    assert "rev-parse" in calls  # HEAD's manifests tree: the one question asked ...
+    assert " diff " not in calls and "--others" not in calls  # ... and not which manifests differ from HEAD
+    assert answers(repo) == before
+
+
+def test_head_moved_back_under_an_unchanged_manifest_makes_it_validated_fully_again(repo: Path) -> None:
+    """Whether a manifest pays for JSON Schema validation depends on HEAD's copy: kept entries are trusted only
+    while HEAD's manifests tree is the one they were judged against."""
+    released_repo(repo)
+    add_schema_only_problem(repo, "sentiment")
+    git(repo, "commit", "-q", "--no-verify", "-am", "unknown field, past the hook")
+    before = built(repo)  # equal to HEAD: not validated fully, so the field goes unremarked
+    assert "bogus_metric" not in before[2][1] + before[2][2]
+    git(repo, "reset", "-q", "--soft", "HEAD~1")  # the work tree's bytes stay; HEAD's copy no longer has it
+    after = answers(repo)
+    assert "bogus_metric" in after[2][1] + after[2][2]
+    assert after == without_index(repo)
+
+
+def test_a_run_over_one_model_after_head_moved_leaves_no_entry_trusted_blindly(repo: Path) -> None:
+    released_repo(repo, models=2)
+    add_schema_only_problem(repo, "m1")
+    git(repo, "commit", "-q", "--no-verify", "-am", "unknown field, past the hook")
+    built(repo)
+    git(repo, "reset", "-q", "--soft", "HEAD~1")
+    assert gm(repo, "status", "sentiment").returncode == 0  # judged against the new HEAD: sentiment only
+    after = answers(repo)
+    assert "bogus_metric" in after[2][1] + after[2][2]  # m1's kept flag was not served under the moved HEAD
+    assert after == without_index(repo)
+
+
+def test_an_ignored_manifest_is_validated_fully(repo: Path) -> None:
+    """An ignored manifest differs from HEAD as an untracked one does: validated fully, so whether it is rests
+    on its bytes and HEAD's alone (a .gitignore edit moves no tree the index keys on)."""
+    released_repo(repo)
+    write(repo, "artifacts/extra/weights.bin", "extra\n")
+    assert gm(repo, "add", "extra", "--weights", "artifacts/extra/weights.bin",
+              "--git", "artifacts/extra/weights.bin").returncode == 0
+    add_schema_only_problem(repo, "extra")
+    git(repo, "reset", "-q", "--", "models/extra.yaml")  # not in HEAD: untracked, then ignored
+    write(repo, ".gitignore", "/models/extra.yaml\n")
+    age(repo)
+    ignored = answers(repo)
+    assert "bogus_metric" in ignored[2][2]
+    (repo / ".gitignore").unlink()
+    assert answers(repo) == ignored == without_index(repo)
+
+
+def test_a_kept_state_decodes_its_manifest_only_when_read(repo: Path) -> None:
+    from gitmodel.gate.check import KeptState, ModelState
+    from gitmodel.model import manifest as mf
+    from gitmodel.model.config import load_config
+    from gitmodel.repo.tags import read_tags
+
+    released_repo(repo)
+    built(repo)
+    index = judged.JudgedIndex(repo, repo / ".git", load_config(repo))
+    path = "models/sentiment.yaml"
+    kept = index.reuse({path: "sentiment"}, None, read_tags(repo), head=index.head)["sentiment"]
+    assert isinstance(kept, KeptState)
+    assert isinstance(kept.__dict__["manifest"], str)  # still the JSON text ...
+    loaded = mf.load(repo / path)
+    assert kept.version == loaded.version
+    assert kept.weight_formats() == ModelState("sentiment", path, loaded).weight_formats()
+    assert isinstance(kept.__dict__["manifest"], str)  # ... after what status, ls and check read
+    whole = judged._decode(path, index.models[path][7])
+    assert kept == whole and whole == kept  # compared, it is decoded: equal both ways to the state judged
+    assert kept.manifest == loaded
+
+
+def test_a_read_command_keeps_the_config_it_parsed(repo: Path) -> None:
+    """`status` stores what it parsed in the parse memo, so the next one needs no YAML parser at all."""
+    from gitmodel.infra import parse_cache
+    from gitmodel.infra.fileio import blob_id
+
+    released_repo(repo)
+    (repo / ".git" / "gitmodel" / parse_cache.DOCS_FILE).unlink(missing_ok=True)
+    assert gm(repo, "status").returncode == 0
+    assert blob_id((repo / ".gitmodel.yaml").read_bytes()) in parse_cache.load_docs(repo / ".git")
+    done = gm_subprocess(repo, "status", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert done.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "gitmodel.cli.views" in imported and "yaml" not in imported
