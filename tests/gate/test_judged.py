@@ -252,7 +252,8 @@ def test_a_run_where_every_model_is_kept_asks_git_nothing_about_the_manifests(re
     assert done.returncode == 0, done.stderr
     calls = trace.read_text()
     assert "rev-parse" in calls  # HEAD's manifests tree: the one question asked ...
-    assert " diff " not in calls and "--others" not in calls  # ... and not which manifests differ from HEAD
+    assert " diff " not in calls  # ... and not which manifests differ from HEAD
+    assert "--others" not in calls
     assert answers(repo) == before
 
 
@@ -317,7 +318,8 @@ def test_a_kept_state_decodes_its_manifest_only_when_read(repo: Path) -> None:
     assert kept.weight_formats() == ModelState("sentiment", path, loaded).weight_formats()
     assert isinstance(kept.__dict__["manifest"], str)  # ... after what status, ls and check read
     whole = judged._decode(path, index.models[path][7])
-    assert kept == whole and whole == kept  # compared, it is decoded: equal both ways to the state judged
+    assert kept == whole  # compared, it is decoded: equal both ways to the state judged
+    assert whole == kept
     assert kept.manifest == loaded
 
 
@@ -333,4 +335,5 @@ def test_a_read_command_keeps_the_config_it_parsed(repo: Path) -> None:
     done = gm_subprocess(repo, "status", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert done.returncode == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    assert "gitmodel.cli.views" in imported and "yaml" not in imported
+    assert "gitmodel.cli.views" in imported  # the trace is there ...
+    assert "yaml" not in imported            # ... and PyYAML is not in it
