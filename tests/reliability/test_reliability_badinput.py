@@ -6,7 +6,8 @@ Each case runs the real CLI in a subprocess on a copy of one template repo (`git
 under the repo, `.git/` included (the index too), hashes the same before and after, and so does
 `git status --porcelain --ignored`. Left out: `.git/gitmodel/hashcache.json`, a stat cache keyed on
 inodes, which a copied repo legitimately rebuilds, `blobcache` (the sha256 of git blobs, which a fresh
-clone learns on first use), the judged index, and their directory.
+clone learns on first use), the judged index, the parsed-YAML memo (documents by blob id, so never stale),
+and their directory.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from tests.kit.git import git
 from tests.kit.manifests import MANIFEST
 
 OLD = time.time() - 3600
-# the caches a read command may refresh (gitmodel/infra/cache.py): hashes, and the judged index of the work tree
-EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json", ".git/gitmodel/blobcache", ".git/gitmodel/judged.json"}
+# the caches a read command may refresh (gitmodel/infra/cache.py): hashes, the judged index of the work tree, and
+# the documents it parsed
+EXCLUDED = {".git/gitmodel/", ".git/gitmodel/hashcache.json", ".git/gitmodel/blobcache", ".git/gitmodel/judged.json",
+            ".git/gitmodel/parsed-yaml12.json"}
 CONFIG = ".gitmodel.yaml"
 
 
