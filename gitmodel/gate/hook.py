@@ -2,11 +2,13 @@
 [-- ARGS]`. pre-merge-commit (`git merge` creating a merge commit) is judged as pre-commit is: on the index.
 
 Runs on every `git commit`, so it pays only for what the commit touches, not for the number of models.
-The fast path costs Python's start-up plus three git calls and one substring search per staged path:
-`git diff --cached` names the staged paths, one `git cat-file --batch-check` names HEAD's config blob and
-manifests tree, and `.git/gitmodel/hookpaths` (`gitmodel.gate.hook_index`, kept current with HEAD by those
-ids) says which model pins each path (files, `.dvc` pointers, params file, environment lock). A commit that
-stages no manifest and no pinned path leaves without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
+The fast path costs Python's start-up plus two git processes and one substring search per staged path:
+`git diff --cached` (started first, and left to run while this process reads its own index of HEAD's pins
+and, in a large repository, loads the check's modules: `warm_while`) names the staged paths, `git cat-file
+--batch-command` names HEAD's config blob and manifests tree, and `.git/gitmodel/hookpaths`
+(`gitmodel.gate.hook_index`, kept current with HEAD by those ids) says which model pins each path (files,
+`.dvc` pointers, params file, environment lock). A commit that stages no manifest and no pinned path leaves
+without importing yaml. Otherwise the full check runs on the index (GIT_INDEX_FILE, so `commit -a` and
 `commit PATH` are judged on what they commit), narrowed to the affected models. A content-keyed cache
 (`gitmodel.infra.parse_cache`) spares PyYAML for documents gitmodel wrote or parsed before, and staged manifests
 are schema-validated by `gitmodel.model.schema_check` (jsonschema only to explain a failure).
@@ -27,9 +29,11 @@ from gitmodel.repo.staged import parse_raw_diff
 
 TYPE_CHECKING = False  # subprocess and pathlib are imported where used: a commit that concerns no model
 if TYPE_CHECKING:      # starts git through gitmodel/repo/spawn.py and names paths as text
+    from collections.abc import Callable
     from pathlib import Path
 
-    from gitmodel.repo.git import IndexEntry
+    from gitmodel.gate.hook_index import PathIndex
+    from gitmodel.repo.git import IndexEntry, Later
 
 CONFIG_FILE = ".gitmodel.yaml"  # gitmodel.model.config.CONFIG_FILE; not imported: config imports yaml
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "pre-push")
@@ -45,8 +49,8 @@ class ParseMemo:
 
     def __init__(self, git_dir: Path | str) -> None:
         self.git_dir = git_dir
-        self.docs: dict[str, object] | None = None
-        self.new: dict[str, object] = {}
+        self.docs: dict[str, str] | None = None
+        self.new: dict[str, str] = {}
 
     def install(self) -> None:
         if self.docs is None:
@@ -68,7 +72,14 @@ class ParseMemo:
 
 
 def _repo() -> tuple[str, str]:
-    """(work-tree root, this work tree's git dir) in one git call."""
+    """(work-tree root, this work tree's git dir). git runs a hook at the work tree's root, so a `.git`
+    directory there answers without starting git (~2 ms); anything else (a linked worktree's `.git` file, a
+    hook run by hand from a subdirectory, GIT_DIR or GIT_WORK_TREE set) asks git."""
+    here = os.getcwd()
+    dot_git = os.path.join(here, ".git")
+    if not (os.environ.keys() & {"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"}) and os.path.isdir(dot_git) \
+            and not os.path.islink(dot_git):
+        return here, dot_git
     result = run_git(os.getcwd(), "rev-parse", "--show-toplevel", "--absolute-git-dir", input=b"", check=False)
     lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
     if result.returncode != 0 or len(lines) != 2:
@@ -77,12 +88,43 @@ def _repo() -> tuple[str, str]:
     return lines[0], lines[1]
 
 
+# every staged path, named from the root wherever it runs (a user's diff.relative would narrow and shorten them)
+STAGED_DIFF = ("-c", "diff.relative=false", "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames",
+               "--no-ext-diff")
+
+
 def staged_entries(root: Path | str) -> dict[str, IndexEntry | None]:
     """Path → staged entry (None when deleted) of each path whose staged entry differs from HEAD's (added,
     modified, deleted, mode changed), from GIT_INDEX_FILE's index."""
-    result = run_git(root, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff",
-                     input=b"")
-    return parse_raw_diff(result.stdout)
+    return parse_raw_diff(run_git(root, *STAGED_DIFF, input=b"").stdout)
+
+
+# What the check of a staged model loads, leaf first so that each step takes a few ms at most. In a large
+# repository git's staged diff takes longer than reading the hook's index of HEAD (~20 ms at 30,000 entries),
+# and these are loaded while it runs: on the other core, in time the hook would spend waiting. A commit that
+# concerns no model loads them only in that idle time (the diff's end is looked at between two imports).
+WARM = ("enum", "re", "fnmatch", "urllib.parse", "pathlib", "json", "hashlib", "gitmodel.model.semver",
+        "gitmodel.model.manifest", "gitmodel.model.config", "gitmodel.repo.tags", "gitmodel.repo.sources",
+        "gitmodel.repo.reading", "gitmodel.storage.backends", "gitmodel.gate.judged", "gitmodel.gate.check")
+WARM_INDEX_BYTES = 1 << 20  # an index of ~10,000 entries: below it, git's diff is done before they would help
+
+
+def warm_while(running: Callable[[], bool], modules: tuple[str, ...] = WARM) -> list[str]:
+    """Import `modules` in order while `running()` holds; the names imported."""
+    done = []
+    for name in modules:
+        if not running():
+            break
+        __import__(name)
+        done.append(name)
+    return done
+
+
+def _index_bytes(git_dir: str) -> int:
+    try:
+        return os.stat(os.environ.get("GIT_INDEX_FILE") or os.path.join(git_dir, "index")).st_size
+    except OSError:
+        return 0
 
 
 def _path(text: str) -> Path:
@@ -91,13 +133,23 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def pre_commit(root: str, git_dir: str) -> int:
-    entries = staged_entries(root)
+def pre_commit(root: str, git_dir: str, diff: Later | None = None) -> int:
+    """`diff`: the staged diff, started before this (`run`); HEAD's path index is read while git makes it."""
+    memo = ParseMemo(git_dir)
+    from gitmodel.gate.hook_index import config_touched, for_head, manifests_dir
+
+    head_paths: PathIndex | GitmodelError | None = None
+    if diff is not None:
+        try:  # needed unless the commit stages the config; an error is said only then (the config may fix it)
+            head_paths = for_head(root, git_dir, memo)
+        except GitmodelError as exc:
+            head_paths = exc
+        if _index_bytes(git_dir) >= WARM_INDEX_BYTES:
+            warm_while(diff.running)
+    entries = parse_raw_diff(diff.wait().stdout) if diff is not None else staged_entries(root)
     staged = list(entries)
     if not staged:
         return 0
-    memo = ParseMemo(git_dir)
-    from gitmodel.gate.hook_index import config_touched, for_head, manifests_dir
 
     policy_base = None
     if config_touched(staged):
@@ -111,7 +163,9 @@ def pre_commit(root: str, git_dir: str) -> int:
     else:
         # the staged config is HEAD's: HEAD's pins say which models an unstaged-manifest path concerns, and
         # a staged manifest concerns its own model (gitmodel.gate.hook_index)
-        paths = for_head(root, git_dir, memo)
+        if isinstance(head_paths, GitmodelError):
+            raise head_paths
+        paths = head_paths or for_head(root, git_dir, memo)
         names = paths.affected(staged)
         memo.save()
         if not names:
@@ -244,12 +298,20 @@ def run(argv: list[str]) -> int:
             _say("gitmodel: that is the pre-commit framework's hook, which cannot run as .legacy; "
                  "`gitmodel hooks install` puts it back and chains gitmodel's the way it expects")
         return code
-    root, git_dir = _repo()
     if hook_type in ("pre-commit", "pre-merge-commit"):
-        from gitmodel.repo.git import batch_session
+        from gitmodel.repo.git import batch_session, start
 
-        with batch_session(root):  # one `git cat-file` for every object the check reads (gitmodel/repo/batch.py)
-            return pre_commit(root, git_dir)
+        # git runs hooks at the work tree's root: the staged diff is started first, and compares the index with
+        # HEAD (~20 ms at 30,000 entries) on the other core while this process finds the repository and reads
+        # its index of HEAD's pins
+        diff = start(os.getcwd(), *STAGED_DIFF)
+        try:
+            root, git_dir = _repo()
+            with batch_session(root):  # one `git cat-file` for every object the check reads (gitmodel/repo/batch.py)
+                return pre_commit(root, git_dir, diff)
+        finally:
+            diff.wait(check=False)  # reaped on every way out (once: a second wait returns the first result)
+    root, git_dir = _repo()
     code = run_lfs_pre_push(_path(root), legacy, args, stdin or b"")
     if code != 0:
         _say(f"gitmodel: `git lfs pre-push` exited with {code}; push refused")
@@ -258,7 +320,8 @@ def run(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console script `gitmodel-hook`: exit 0 to let git go on, non-zero to block."""
+    """Console script `gitmodel-hook` and the installed stubs (no `argv`: this process is the hook): exit 0 to
+    let git go on, non-zero to block. Called with `argv`, it raises SystemExit as any CLI entry point does."""
     import gc
 
     gc.disable()  # one commit's check, then exit: no collection walks what it read (gitmodel/infra/gcpause.py)
@@ -278,8 +341,18 @@ def main(argv: list[str] | None = None) -> None:
         _say(f"error: unexpected error in the gitmodel hook: {type(exc).__name__}: {exc} — rerun with "
              "GITMODEL_TRACEBACK=1 and report it; `--no-verify` skips the hook once")
         code = int(ExitCode.INTERNAL)
-    sys.stdout.flush()
-    sys.exit(code)
+    if argv is not None:
+        sys.stdout.flush()
+        sys.exit(code)
+    # The hook's own process: leave without the interpreter's teardown (freeing every module and object one by
+    # one: ~5 ms of each commit). Everything it writes is written by now (caches by atomic replace, git's
+    # processes reaped); only the standard streams are buffered.
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105 - contextlib is not imported on the hook's path
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # the reader left, or the stream was closed: nothing more can reach it
+    os._exit(code)
 
 
 if __name__ == "__main__":

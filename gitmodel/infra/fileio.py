@@ -48,12 +48,13 @@ def __getattr__(name: str) -> Any:
 # Parsed documents by git blob id (sha1 of "blob <size>\0" + bytes), installed by the commit hook from
 # .git/gitmodel/parsed-yaml12.json: the same bytes always parse the same, so a manifest or config the hook (or
 # `gitmodel bump`) parsed before is not parsed again, and the hook often need not import PyYAML at all.
-_memo: dict[str, Any] | None = None
-_memo_new: dict[str, Any] = {}
+_memo: dict[str, str] | None = None
+_memo_new: dict[str, str] = {}
 
 
-def use_parse_memo(memo: dict[str, Any] | None) -> dict[str, Any]:
-    """Install a blob id → document memo (None removes it); returns the dict that collects new parses."""
+def use_parse_memo(memo: dict[str, str] | None) -> dict[str, str]:
+    """Install a blob id → document memo, each document as JSON text (None removes it); returns the dict that
+    collects new parses."""
     global _memo
     _memo = memo
     _memo_new.clear()
@@ -70,7 +71,8 @@ def blob_id(data: bytes) -> str:
 def _memo_get(key: str) -> Any:
     import json
 
-    return json.loads(json.dumps(_memo[key])) if _memo is not None else None  # a fresh copy per caller
+    # documents are kept as JSON text: each caller decodes its own copy, and a run decodes only those it reads
+    return json.loads(_memo[key]) if _memo is not None else None
 
 
 def parsed_blob(oid: str) -> tuple[bool, Any]:
@@ -84,14 +86,14 @@ def _memo_put(key: str, value: Any) -> None:
     import json
 
     try:
-        copy = json.loads(json.dumps(value))  # a copy: the caller may mutate what it was given
+        text = json.dumps(value, separators=(",", ":"))
+        if json.loads(text) != value:
+            return  # dates, non-string keys, NaN: JSON would not give the same document back
     except (TypeError, ValueError):
         return
-    if copy != value:
-        return  # dates, non-string keys, NaN: JSON would not give the same document back
-    _memo_new[key] = copy
+    _memo_new[key] = text
     if _memo is not None:
-        _memo[key] = copy
+        _memo[key] = text
 
 MAX_YAML_BYTES = 1024 * 1024
 # Aliases let a few hundred bytes describe billions of nodes ("billion laughs"); count nodes as if

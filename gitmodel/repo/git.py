@@ -18,6 +18,7 @@ if TYPE_CHECKING:      # path (gitmodel/gate/hook.py) runs git without them (git
     from pathlib import Path
 
     from gitmodel.repo.batch import Batch
+    from gitmodel.repo.spawn import Started
 
 # Variables git sets for hooks that would redirect a nested git call aimed at ANOTHER repository.
 _GIT_REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
@@ -69,6 +70,39 @@ def failure(action: str, result: GitResult) -> ExternalFailure:
     return ExternalFailure(f"git {action} failed: {lines[-1] if lines else f'exit {result.returncode}'}")
 
 
+class Later:
+    """A git call whose result is wanted later (`start`): left running where git can be (posix_spawn), else
+    made on `wait`."""
+
+    def __init__(self, cwd: Path | str, args: tuple[str, ...], input: bytes | None, started: Started | None) -> None:
+        self.cwd, self.args, self.input, self.started = cwd, args, input, started
+
+    def running(self) -> bool:
+        """Whether git is still at work (False where it was not left running)."""
+        return self.started is not None and self.started.running()
+
+    def wait(self, *, check: bool = True) -> GitResult:
+        if self.started is None:
+            return run(self.cwd, *self.args, input=self.input, check=check)
+        return _checked(self.args, self.started.wait(), check)
+
+
+def start(cwd: Path | str, *args: str, input: bytes | None = b"") -> Later:
+    """Start `git ARGS` and go on; `.wait()` returns what `run` would have (the commit hook's `git diff
+    --cached` runs while the hook reads its own index of HEAD)."""
+    if os.name == "posix" and hasattr(os, "posix_spawnp"):
+        from gitmodel.repo.spawn import Started
+
+        return Later(cwd, args, input, Started(os.fspath(cwd), args, input))
+    return Later(cwd, args, input, None)
+
+
+def _checked(args: tuple[str, ...], result: GitResult, check: bool) -> GitResult:
+    if check and result.returncode != 0:
+        raise failure(args[0], result)
+    return result
+
+
 def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
     if os.name == "posix" and hasattr(os, "posix_spawnp"):
@@ -84,9 +118,7 @@ def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = T
         except FileNotFoundError:
             raise not_installed() from None
         result = GitResult(proc.returncode, proc.stdout, proc.stderr)
-    if check and result.returncode != 0:
-        raise failure(args[0], result)
-    return result
+    return _checked(args, result, check)
 
 
 def run_to_file(cwd: Path, *args: str, dest: Path, input: bytes | None = None, check: bool = True,

@@ -943,16 +943,16 @@ def test_check_base_catches_a_lowered_version_and_tolerates_a_broken_base(gmrepo
 def test_parse_memo_returns_copies_and_skips_non_json_documents(tmp_path: Path) -> None:
     from gitmodel.infra import fileio
 
-    memo: dict[str, object] = {}
+    memo: dict[str, str] = {}
     new = fileio.use_parse_memo(memo)
     try:
         first = fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml")
         first["a"].append(3)  # a caller mutating its document must not change the memo
         assert fileio.parse_yaml(b"a: [1, 2]\n", where="x.yaml") == {"a": [1, 2]}
-        assert new == {fileio.blob_id(b"a: [1, 2]\n"): {"a": [1, 2]}}
+        assert new == {fileio.blob_id(b"a: [1, 2]\n"): '{"a":[1,2]}'}  # kept as JSON text
         fileio.parse_yaml(b"x: .nan\n", where="d.yaml")  # NaN: JSON cannot hold it (dates are text in YAML 1.2)
         assert len(new) == 1
-        memo[fileio.blob_id(b"b: 1\n")] = {"b": "from the memo"}
+        memo[fileio.blob_id(b"b: 1\n")] = '{"b": "from the memo"}'
         assert fileio.parse_yaml("b: 1\n", where="y.yaml") == {"b": "from the memo"}
     finally:
         fileio.use_parse_memo(None)
@@ -990,3 +990,52 @@ def test_release_tag_without_a_dvc_repo_is_refused_with_a_reason(gmrepo: Path) -
     assert report.problems[0].startswith("sentiment@v0.1.0: cannot confirm its DVC objects are in the default "
                                          "DVC remote: ")
     assert "not a DVC repository" in report.problems[0]
+
+
+def test_warm_imports_stop_when_git_is_done() -> None:
+    from gitmodel.gate.hook import WARM, warm_while
+
+    answers = iter([True, True, False, True])
+    assert warm_while(lambda: next(answers), ("json", "json.decoder", "pathlib", "fnmatch")) == ["json",
+                                                                                                  "json.decoder"]
+    assert warm_while(lambda: False) == []
+    assert WARM[-1] == "gitmodel.gate.check"  # what a staged model's check imports, loaded last
+
+
+def test_a_large_index_warms_the_check_and_judges_the_same(gmrepo: Path) -> None:
+    """Over WARM_INDEX_BYTES of index, the hook loads the check's modules while git's diff runs: a commit that
+    concerns no model still passes and an unversioned prompt edit is still refused."""
+    from gitmodel.gate.hook import WARM_INDEX_BYTES
+
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=gmrepo, input="filler\n", text=True,
+                          capture_output=True, check=True).stdout.strip()
+    lines = "".join(f"100644 {blob}\tfiller/entry-{i:06d}-named-long-enough-to-grow-the-index\n" for i in range(12_000))
+    subprocess.run(["git", "update-index", "--index-info"], cwd=gmrepo, input=lines, text=True, check=True)
+    assert commit(gmrepo, "filler", "--no-verify").returncode == 0
+    git(gmrepo, "checkout", "-q", "--", "filler")  # the work tree holds them too
+    assert (gmrepo / ".git" / "index").stat().st_size >= WARM_INDEX_BYTES
+    (gmrepo / "src.py").write_text("x = 1\n")
+    git(gmrepo, "add", "src.py")
+    assert commit(gmrepo, "unrelated").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited, not bumped\n")
+    git(gmrepo, "add", "prompts")
+    refused(gmrepo, "sentiment: prompts/sentiment.txt: prompts changed")
+
+
+def test_the_hook_run_by_hand_from_a_subdirectory_finds_the_repository(gmrepo: Path) -> None:
+    """A `.git` directory where the hook starts answers without git; from a subdirectory git is asked."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited, not bumped\n")
+    git(gmrepo, "add", "prompts")
+    expected = git(gmrepo, "rev-parse", "--show-toplevel", "--absolute-git-dir").stdout.split("\n")[:2]
+    for where in (gmrepo, gmrepo / "prompts"):
+        done = subprocess.run([sys.executable, "-m", "gitmodel.hook", "pre-commit"], cwd=where, text=True,
+                              capture_output=True)
+        assert done.returncode == 1, done.stderr
+        assert "prompts changed" in done.stderr
+        probe = subprocess.run([sys.executable, "-c", "from gitmodel.gate.hook import _repo; print(*_repo())"],
+                               cwd=where, text=True, capture_output=True, check=True)
+        assert probe.stdout.split() == expected

@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from gitmodel.infra.errors import ExternalFailure
 from gitmodel.repo import git as gitcmd
 
 
@@ -49,3 +52,22 @@ def test_git_gets_sigpipe_back_and_a_missing_directory_is_git_s_error(repo: Path
     missing = gitcmd.run(tmp_path / "no-such-directory", "status", check=False)
     assert missing.returncode != 0
     assert b"no-such-directory" in missing.stderr
+
+
+def test_a_started_git_runs_until_waited_for_and_gives_what_run_gives(repo: Path) -> None:
+    """`git.start`: git left running (the commit hook's staged diff) says whether it is still at work, and its
+    result is the one `run` gives, once, however often it is waited for."""
+    data = b"written only when waited for\n"
+    later = gitcmd.start(repo, "hash-object", "--stdin", input=data)  # git waits on its stdin meanwhile
+    assert later.running()
+    result = later.wait()
+    assert not later.running()
+    assert result == gitcmd.run(repo, "hash-object", "--stdin", input=data)
+    assert later.wait() is result
+    done = gitcmd.start(repo, "rev-parse", "--git-dir")
+    done.wait()
+    assert not done.running()
+    failing = gitcmd.start(repo, "rev-parse", "--verify", "no-such-ref")
+    assert failing.wait(check=False).returncode != 0
+    with pytest.raises(ExternalFailure, match="rev-parse"):  # the failure `run` raises
+        failing.wait()
