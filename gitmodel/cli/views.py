@@ -54,11 +54,14 @@ def read_root(repo: str | None, *, names: set[str] | None = None, head: bool = F
 
 
 def show_ls(json_out: bool, repo: str | None = None) -> int:
-    from gitmodel.repo.remote import is_remote
     from gitmodel.review.status import list_models
 
     root = read_root(repo, head=True)
-    rev = "HEAD" if repo is not None and is_remote(repo) else None  # a remote is read at its HEAD commit
+    rev = None
+    if repo is not None:
+        from gitmodel.repo.remote import is_remote  # only for --repo: this work tree needs none of it
+
+        rev = "HEAD" if is_remote(repo) else None  # a remote is read at its HEAD commit
     models, warnings = _memoized(root, lambda: list_models(root, rev=rev) if rev else list_models(root))
     for w in warnings:
         warn(w)

@@ -95,23 +95,25 @@ class ModelState(Record):
 
 
 class KeptState(ModelState):
-    """A state served by the judged index (gitmodel/gate/judged.py): its manifest, kept as JSON text, is decoded
-    on first read. `status`, `ls` and `check` read only its version and its weights' formats, which are kept
-    beside it: decoding 10,000 manifests they do not read cost `status` ~150 ms.
+    """A state served by the judged index (gitmodel/gate/judged.py), which keeps no manifest: it is read again
+    from its file (whose stat the index found unchanged) on first read, and must give back the one judged.
+    `status`, `ls` and `check` read only its version and its weights' formats, kept beside it: decoding
+    10,000 manifests they do not read cost `status` ~150 ms.
 
     Built by `judged.kept_state` only; equal to the ModelState it was judged as (the index stores an entry only
-    when its full decoding gives that state back)."""
+    when its decoding gives that state back)."""
 
-    # kept_state sets `_kept` (version, weight formats) in the instance's dict: an annotation here would make
-    # it a field
+    # kept_state sets `_kept` (version, weight formats, root, manifest digest) in the instance's dict: an
+    # annotation here would make it a field
 
     @property  # type: ignore[misc]  # read-only: a kept state is never judged again
     def manifest(self) -> Manifest:  # type: ignore[override]
         held = self.__dict__["manifest"]
-        if isinstance(held, str):
-            from gitmodel.gate.judged import decode_manifest
+        if held is None:
+            from gitmodel.gate.judged import read_kept_manifest
 
-            held = self.__dict__["manifest"] = decode_manifest(held)
+            _, _, root, digest = self.__dict__["_kept"]
+            held = self.__dict__["manifest"] = read_kept_manifest(root, self.manifest_path, digest)
         return held  # type: ignore[no-any-return]
 
     @property
@@ -122,7 +124,7 @@ class KeptState(ModelState):
         return list(self.__dict__["_kept"][1])
 
     def _values(self) -> tuple[object, ...]:
-        self.manifest  # noqa: B018 - decoded before it is compared, hashed or shown
+        self.manifest  # noqa: B018 - read before it is compared, hashed or shown
         return super()._values()
 
     def __eq__(self, other: object) -> bool:

@@ -58,11 +58,10 @@ FILE = "judged.json"
 # 5: manifests have kind and uses (the record's fields are stored by position), entries say "uses";
 # 6: pins digest the repr of (path, chain, stat tuple); "head": HEAD's manifests tree of the "full" flags;
 # "attrs": the index's signature and its attributes digest; "dirs" hold a signature, not [signature, "-"];
-# 7: a state keeps its manifest as JSON text, with its version and weights' formats beside it; an entry is
-# [name, full, paths joined by NUL, pins, parent, uses, tags, state]
-FORMAT = 7
-FILE_KINDS = ("weights", "data", "prompts")
-_FILES_AT = tuple(at for at, key in enumerate(Manifest._fields) if key in FILE_KINDS)
+# 7: a state keeps its manifest as JSON text; 8: only the manifest's digest (read again from the file when
+# needed), its version and weights' formats; an entry is [name, full, paths joined by NUL, pins, parent, uses,
+# tags, state]
+FORMAT = 8
 
 
 def scope_key(root: Path, git_dir: Path, cfg: Config, inputs: Inputs, attrs: str) -> str:
@@ -238,62 +237,70 @@ def _unvalue(value: Any) -> Any:
     return FileEntry(*value["$file"]) if isinstance(value, dict) and list(value) == ["$file"] else value
 
 
+def manifest_digest(manifest: Manifest) -> str:
+    """What a kept state's manifest, read again from its file, must give back (its repr: every field)."""
+    return hashlib.blake2b(repr(manifest).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
 def _encode(state: ModelState) -> list[Any]:
+    """The state without its manifest: a kept state reads its manifest file again only when something reads it
+    (KeptState); status, ls and check need only its version and its weights' formats, kept here. Keeping the
+    manifests themselves made a 10,000-model index ~5.6 MB larger and ~25 ms slower to load."""
     m = state.manifest
-    values: list[Any] = list(m._values())
-    manifest = [[[getattr(e, f) for f in FileEntry._fields] for e in value] if key in FILE_KINDS else value
-                for key, value in zip(Manifest._fields, values, strict=True)]
     findings = [[f.model, f.rule, f.path, f.message, f.fix, _level(f.level), f.old, f.new, f.unreleased]
                 for f in state.findings]
     changes = [[c.component, c.key, c.kind, _value(c.old), _value(c.new), int(c.level), c.note] for c in state.changes]
-    # the manifest as JSON text inside the entry: the index's load then scans it as one string (~8 ms for
-    # 10,000 manifests, where decoding them as lists and objects cost ~65 ms), and a kept state decodes its
-    # own only when something reads it (KeptState)
-    text = json.dumps(manifest, separators=(",", ":"))
-    return [state.name, text, findings, changes, state.released, int(state.required), m.version,
+    return [state.name, manifest_digest(m), findings, changes, state.released, int(state.required), m.version,
             [list(pair) for pair in state.weight_formats()]]
-
-
-def decode_manifest(text: str) -> Manifest:
-    """The manifest `_encode` kept as JSON text."""
-    values: list[Any] = json.loads(text)
-    for at in _FILES_AT:
-        values[at] = tuple(FileEntry(*e) for e in values[at])
-    return Manifest(*values)
 
 
 _LEVELS = {int(level): level for level in Level}  # Level(n) through the enum's __call__ costs ~1 µs a state
 
 
 def _parts(data: list[Any]) -> tuple[Any, ...]:
-    name, text, findings, changes, released, required, version, formats = data
-    if type(text) is not str or type(version) is not str:
+    name, digest, findings, changes, released, required, version, formats = data
+    if type(digest) is not str or type(version) is not str:
         raise TypeError("not an entry this version writes")
     made: list[Any] = [[*f[:5], None if f[5] is None else Level(f[5]), *f[6:]] for f in findings] if findings else []
     moved: list[Any] = [[*c[:3], _unvalue(c[3]), _unvalue(c[4]), Level(c[5]), c[6]] for c in changes] if changes else []
-    return name, text, made, moved, released, _LEVELS[required], version, [(p, f) for p, f in formats]
+    return name, digest, made, moved, released, _LEVELS[required], version, [(p, f) for p, f in formats]
 
 
-def _decode(manifest_path: str, data: list[Any]) -> ModelState:
-    """The state `_encode` kept, decoded whole (what `record` compares with the state it judged)."""
+def _decode(manifest: Manifest, manifest_path: str, data: list[Any]) -> ModelState:
+    """The state `_encode` kept, with `manifest` (what `record` compares with the state it judged)."""
     from gitmodel.gate.check import Finding, ModelState
 
-    name, text, made, moved, released, required, _, _ = _parts(data)
-    return ModelState(name, manifest_path, decode_manifest(text), [Finding(*f) for f in made],
-                      [Change(*c) for c in moved], released, required)
+    name, _, made, moved, released, required, _, _ = _parts(data)
+    return ModelState(name, manifest_path, manifest, [Finding(*f) for f in made], [Change(*c) for c in moved],
+                      released, required)
 
 
-def kept_state(manifest_path: str, data: list[Any]) -> KeptState:
-    """The state `_encode` kept, its manifest left as text until something reads it. Filled in directly, not
-    through the record's `__init__` (10,000 of them on every `status`): the same fields, in the same dict."""
+def kept_state(root: str, manifest_path: str, data: list[Any]) -> KeptState:
+    """The state `_encode` kept; its manifest is read again from the file on first read. Filled in directly,
+    not through the record's `__init__` (10,000 of them on every `status`): the same fields, in the same dict."""
     from gitmodel.gate.check import Finding, KeptState
 
-    name, text, made, moved, released, required, version, formats = _parts(data)
+    name, digest, made, moved, released, required, version, formats = _parts(data)
     state = KeptState.__new__(KeptState)
-    state.__dict__.update(name=name, manifest_path=manifest_path, manifest=text,
+    state.__dict__.update(name=name, manifest_path=manifest_path, manifest=None,
                           findings=[Finding(*f) for f in made], changes=[Change(*c) for c in moved],
-                          released=released, required=required, _kept=(version, formats))
+                          released=released, required=required, _kept=(version, formats, root, digest))
     return state
+
+
+def read_kept_manifest(root: str, manifest_path: str, digest: str) -> Manifest:
+    """A kept state's manifest, read again from its file (unchanged since the run began: its stat signature
+    was the kept one); one that no longer gives the judged manifest back is said, never served."""
+    from pathlib import Path
+
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.model import manifest as mf
+
+    manifest = mf.load(Path(root) / manifest_path, where=manifest_path, full=False)
+    if manifest_digest(manifest) != digest:
+        raise InvalidInput("changed while gitmodel was reading it", where=manifest_path,
+                           hint="run the command again")
+    return manifest
 
 
 class JudgedIndex:
@@ -338,7 +345,7 @@ class JudgedIndex:
                         or self.inputs.pins(paths.split("\0")) != pins
                         or tags_key(tags, name, parent, uses) != tags_digest):
                     continue
-                state = kept_state(path, data)
+                state = kept_state(self.inputs.root, path, data)
                 if state.name != name:
                     continue
             except (KeyError, TypeError, ValueError, AttributeError):
@@ -367,7 +374,8 @@ class JudgedIndex:
             return
         try:
             encoded = json.loads(json.dumps(_encode(state)))
-            if _decode(path, encoded) != state or _parts(encoded)[6:] != (state.version, state.weight_formats()):
+            if (_decode(state.manifest, path, encoded) != state
+                    or _parts(encoded)[6:] != (state.version, state.weight_formats())):
                 return  # a value JSON does not give back (a tuple, a date): judged again each run
         except (TypeError, ValueError):
             return

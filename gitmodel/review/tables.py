@@ -66,9 +66,13 @@ def markdown_table(headers: Sequence[Cell], rows: Sequence[Sequence[Cell]], *,
 
 def text_table(rows: Sequence[Sequence[object]]) -> list[str]:
     """Plain aligned columns, two spaces apart, the first row being the headers; None is an empty cell."""
-    cells = [["" if v is None else printable(str(v)) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    if not rows:
+        return []
+    # printable() only where a cell needs it, and one format per row: `ls` of 10,000 models renders 50,000 cells
+    cells = [["" if v is None else t if (t := str(v)).isprintable() else printable(t) for v in row] for row in rows]
+    widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [line.format(*row).rstrip() for row in cells]
 
 
 def csv_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

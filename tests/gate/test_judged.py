@@ -300,27 +300,40 @@ def test_an_ignored_manifest_is_validated_fully(repo: Path) -> None:
     assert answers(repo) == ignored == without_index(repo)
 
 
-def test_a_kept_state_decodes_its_manifest_only_when_read(repo: Path) -> None:
+def test_a_kept_state_reads_its_manifest_only_when_asked_and_only_the_one_judged(repo: Path) -> None:
+    import pytest
+
     from gitmodel.gate.check import KeptState, ModelState
+    from gitmodel.infra.errors import InvalidInput
     from gitmodel.model import manifest as mf
     from gitmodel.model.config import load_config
     from gitmodel.repo.tags import read_tags
 
     released_repo(repo)
     built(repo)
-    index = judged.JudgedIndex(repo, repo / ".git", load_config(repo))
     path = "models/sentiment.yaml"
-    kept = index.reuse({path: "sentiment"}, None, read_tags(repo), head=index.head)["sentiment"]
-    assert isinstance(kept, KeptState)
-    assert isinstance(kept.__dict__["manifest"], str)  # still the JSON text ...
+
+    def kept() -> KeptState:
+        index = judged.JudgedIndex(repo, repo / ".git", load_config(repo))
+        state = index.reuse({path: "sentiment"}, None, read_tags(repo), head=index.head)["sentiment"]
+        assert isinstance(state, KeptState)
+        return state
+
+    state = kept()
+    assert state.__dict__["manifest"] is None  # the index keeps no manifest ...
     loaded = mf.load(repo / path)
-    assert kept.version == loaded.version
-    assert kept.weight_formats() == ModelState("sentiment", path, loaded).weight_formats()
-    assert isinstance(kept.__dict__["manifest"], str)  # ... after what status, ls and check read
-    whole = judged._decode(path, index.models[path][7])
-    assert kept == whole  # compared, it is decoded: equal both ways to the state judged
-    assert whole == kept
-    assert kept.manifest == loaded
+    assert state.version == loaded.version
+    assert state.weight_formats() == ModelState("sentiment", path, loaded).weight_formats()
+    assert state.__dict__["manifest"] is None  # ... and what status, ls and check read needs none
+    entry = judged.JudgedIndex(repo, repo / ".git", load_config(repo)).models[path]
+    whole = judged._decode(loaded, path, entry[7])
+    assert state == whole  # compared, it reads its manifest: equal both ways to the state judged
+    assert whole == state
+    assert state.manifest == loaded
+    stale = kept()
+    set_version(repo, "sentiment", "0.9.9")  # the file moves between the run's stat and the read
+    with pytest.raises(InvalidInput, match="changed while gitmodel was reading it"):
+        stale.manifest  # noqa: B018 - never served: the manifest judged is not this one
 
 
 def test_a_read_command_keeps_the_config_it_parsed(repo: Path) -> None:
