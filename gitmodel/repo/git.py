@@ -99,7 +99,10 @@ def start(cwd: Path | str, *args: str, input: bytes | None = b"") -> Later:
 
 def _checked(args: tuple[str, ...], result: GitResult, check: bool) -> GitResult:
     if check and result.returncode != 0:
-        raise failure(args[0], result)
+        at = 0
+        while at < len(args) - 1 and args[at].startswith("-"):  # `-c key=value` before the command: name it
+            at += 2 if args[at] == "-c" else 1
+        raise failure(args[at], result)
     return result
 
 
