@@ -350,3 +350,18 @@ def test_a_read_command_keeps_the_config_it_parsed(repo: Path) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "gitmodel.cli.views" in imported  # the trace is there ...
     assert "yaml" not in imported            # ... and PyYAML is not in it
+
+
+def test_a_pinned_file_from_before_1970_is_kept_and_served_right(repo: Path) -> None:
+    """Signatures are packed as 64-bit integers, the times signed: a file stamped 1960 is kept like any other."""
+    released_repo(repo)
+    prompt = repo / "prompts" / "system.txt"
+    os.utime(prompt, (-300_000_000, -300_000_000))
+    before = built(repo)
+    assert entries(repo)["models/sentiment.yaml"][3]  # type: ignore[index]  # its pins digest: kept
+    assert answers(repo) == before
+    prompt.write_text(prompt.read_text() + "edited\n")
+    os.utime(prompt, (-300_000_000, -300_000_000))
+    after = answers(repo)
+    assert after != before
+    assert after == without_index(repo)
