@@ -194,15 +194,17 @@ def _load_expect(git_dir: Path | str, old_tree: str, new_tree: str) -> dict[str,
     return changes
 
 
-def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object) -> None:
+def note_staged(root: Path, git_dir: Path, paths: dict[str, str], memo: object, index: PathIndex | None = None
+                ) -> None:
     """Remember the pins of the staged manifests `paths` (path → blob id, "" when deleted) by blob id, and
-    the tree their commit will give the manifests directory, for the run after they are committed."""
+    the tree their commit will give the manifests directory, for the run after they are committed. `index`:
+    the path index `for_head` gave this run (else it is read again)."""
     staged = {p: oid for p, oid in paths.items() if oid}
     if not staged:
         return
     found = _pins_of(root, staged, memo, git_dir)
     pins.remember(git_dir, {staged[p]: found[p] for p in staged})
-    index = PathIndex.load(git_dir)
+    index = index or PathIndex.load(git_dir)
     prefix = index.manifests.rstrip("/") + "/"
     tree = None
     if set(staged) == set(paths) and all(p.startswith(prefix) for p in paths):

@@ -47,6 +47,35 @@ class Batch:
         self._in = in_w
         self._out = os.fdopen(out_r, "rb")
         self.alive = True
+        self._sent: tuple[str, list[str]] | None = None  # a request written and not yet read (`send`)
+        self._ready: dict[tuple[str, str], Answer | None] = {}  # its answers, until asked for
+
+    def send(self, command: str, specs: Sequence[str]) -> None:
+        """Ask now, read later: git answers (looking paths up through HEAD's trees) while this process goes on;
+        the next `ask` reads these answers first and serves the specs it asks again from them. One request
+        outstanding at a time, of at most SLICE bytes, so neither pipe can fill while nobody reads it."""
+        if not self.alive:
+            raise BatchFailed("closed")
+        specs = list(dict.fromkeys(specs))
+        data = "".join(f"{command} {spec}\n" for spec in specs).encode("utf-8", "surrogateescape")
+        if not specs or len(data) >= SLICE:
+            return
+        try:
+            self._drain()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._in, view):]
+        except (OSError, ValueError) as exc:
+            self.close()
+            raise BatchFailed(str(exc)) from None
+        self._sent = (command, specs)
+
+    def _drain(self) -> None:
+        if self._sent is not None:
+            command, specs = self._sent
+            self._sent = None
+            for spec in specs:
+                self._ready[(command, spec)] = self._answer(command == "contents")
 
     def ask(self, command: str, specs: Sequence[str]) -> dict[str, Answer | None]:
         """`command` ("info" or "contents") for each spec: its answer, None when missing."""
@@ -54,6 +83,14 @@ class Batch:
             raise BatchFailed("closed")
         found: dict[str, Answer | None] = {}
         try:
+            self._drain()
+            if self._ready:
+                for spec in specs:
+                    if (command, spec) in self._ready:  # kept: the same answer for the whole run
+                        found[spec] = self._ready[(command, spec)]
+                if found:
+                    rest = self.ask(command, [spec for spec in specs if spec not in found])
+                    return {spec: found[spec] if spec in found else rest[spec] for spec in specs}
             start = 0
             while start < len(specs):
                 end, size = start, 0

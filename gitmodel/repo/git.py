@@ -252,6 +252,23 @@ def _ask(root: Path | str, command: str, specs: Sequence[str]) -> dict[str, tupl
         return None
 
 
+def prefetch(root: Path | str, command: str, specs: Sequence[str]) -> None:
+    """Ask the session for `root` now and read the answers when `cat_files`/`object_info` asks for them (a
+    no-op without a session): the commit hook names the trees its check will read before importing it."""
+    key = os.fspath(root)
+    if key not in _sessions or any("\n" in spec for spec in specs):
+        return
+    from gitmodel.repo.batch import Batch, BatchFailed
+
+    try:
+        batch = _sessions[key]
+        if batch is None:
+            batch = _sessions[key] = Batch(key)
+        batch.send(command, specs)
+    except BatchFailed:
+        _sessions.pop(key, None)
+
+
 def _no_newline(specs: Sequence[str]) -> None:
     for spec in specs:
         if "\n" in spec:

@@ -67,3 +67,27 @@ def test_outside_a_session_nothing_stays_running(objects: tuple[Path, list[str]]
     repo, specs = objects
     gitcmd.cat_files(repo, specs[:3])
     assert os.fspath(repo) not in gitcmd._sessions
+
+
+def test_answers_asked_for_ahead_are_the_answers_asked_for_later(objects: tuple[Path, list[str]]) -> None:
+    """`git.prefetch` (the commit hook names the trees its check will read before importing it): whatever is
+    asked next — the same specs, some of them, others, another command — gets what one-shot calls give,
+    a 300 KB blob larger than a pipe included, and the answers read ahead are the ones served."""
+    repo, specs = objects
+    ahead = ["HEAD:", "HEAD:many", "HEAD:big.bin", "HEAD:missing.txt"]
+    plain = gitcmd.cat_files(repo, specs, kinds=("blob", "tree")), gitcmd.object_info(repo, specs)
+    gitcmd.prefetch(repo, "contents", ahead)  # no session: nothing is started
+    assert os.fspath(repo) not in gitcmd._sessions
+    with gitcmd.batch_session(repo):
+        gitcmd.prefetch(repo, "contents", ahead)
+        batch = gitcmd._sessions[os.fspath(repo)]
+        assert batch is not None
+        assert batch._sent is not None  # written, not yet read
+        assert gitcmd.object_info(repo, specs) == plain[1]  # another command first: the answers are read ahead
+        assert batch._sent is None
+        assert set(batch._ready) == {("contents", spec) for spec in ahead}
+        assert gitcmd.cat_files(repo, specs, kinds=("blob", "tree")) == plain[0]
+        assert gitcmd.cat_files(repo, ["HEAD:many"], kinds=("tree",)) == {"HEAD:many": plain[0]["HEAD:many"]}
+        gitcmd.prefetch(repo, "contents", [f"HEAD:{'x' * 100}{i}" for i in range(200)])  # over a slice: not sent
+        assert batch._sent is None
+        assert batch.alive
