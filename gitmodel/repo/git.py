@@ -14,11 +14,14 @@ from gitmodel.infra.errors import ExternalFailure, InvalidInput
 
 TYPE_CHECKING = False  # subprocess, pathlib and collections are imported where used: the commit hook's fast
 if TYPE_CHECKING:      # path (gitmodel/gate/hook.py) runs git without them (gitmodel/repo/spawn.py)
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
+    from typing import TypeVar
 
     from gitmodel.repo.batch import Batch
     from gitmodel.repo.spawn import Started
+
+    T = TypeVar("T")
 
 # Variables git sets for hooks that would redirect a nested git call aimed at ANOTHER repository.
 _GIT_REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
@@ -70,6 +73,9 @@ def failure(action: str, result: GitResult) -> ExternalFailure:
     return ExternalFailure(f"git {action} failed: {lines[-1] if lines else f'exit {result.returncode}'}")
 
 
+SPAWN = os.name == "posix" and hasattr(os, "posix_spawnp")  # git started by gitmodel/repo/spawn.py, not subprocess
+
+
 class Later:
     """A git call whose result is wanted later (`start`): left running where git can be (posix_spawn), else
     made on `wait`."""
@@ -90,7 +96,7 @@ class Later:
 def start(cwd: Path | str, *args: str, input: bytes | None = b"") -> Later:
     """Start `git ARGS` and go on; `.wait()` returns what `run` would have (the commit hook's `git diff
     --cached` runs while the hook reads its own index of HEAD)."""
-    if os.name == "posix" and hasattr(os, "posix_spawnp"):
+    if SPAWN:
         from gitmodel.repo.spawn import Started
 
         return Later(cwd, args, input, Started(os.fspath(cwd), args, input))
@@ -108,7 +114,7 @@ def _checked(args: tuple[str, ...], result: GitResult, check: bool) -> GitResult
 
 def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
-    if os.name == "posix" and hasattr(os, "posix_spawnp"):
+    if SPAWN:
         from gitmodel.repo.spawn import spawn_git  # no subprocess import (gitmodel/repo/spawn.py)
 
         result = spawn_git(os.fspath(cwd), args, input, env)  # input None: git inherits stdin, as before
@@ -225,7 +231,7 @@ class batch_session:  # noqa: N801 - used as `with git.batch_session(root):`, li
         self.key = os.fspath(root)
 
     def __enter__(self) -> batch_session:
-        if hasattr(os, "posix_spawnp"):
+        if SPAWN:
             _sessions.setdefault(self.key, None)
         return self
 
@@ -235,8 +241,9 @@ class batch_session:  # noqa: N801 - used as `with git.batch_session(root):`, li
             batch.close()
 
 
-def _ask(root: Path | str, command: str, specs: Sequence[str]) -> dict[str, tuple[str, str, int, bytes | None] | None] | None:
-    """The session's answers for `root`, or None (no session, or it failed: the caller asks git once)."""
+def _with_batch(root: Path | str, use: Callable[[Batch], T]) -> T | None:
+    """`use` applied to the session's `cat-file` for `root` (started on first use); None without a session,
+    or when it failed (the session is then dropped and the caller asks git once)."""
     key = os.fspath(root)
     if key not in _sessions:
         return None
@@ -246,27 +253,22 @@ def _ask(root: Path | str, command: str, specs: Sequence[str]) -> dict[str, tupl
         batch = _sessions[key]
         if batch is None:
             batch = _sessions[key] = Batch(key)
-        return batch.ask(command, specs)
+        return use(batch)
     except BatchFailed:
         _sessions.pop(key, None)
         return None
 
 
+def _ask(root: Path | str, command: str, specs: Sequence[str]) -> dict[str, tuple[str, str, int, bytes | None] | None] | None:
+    """The session's answers for `root`, or None (no session, or it failed: the caller asks git once)."""
+    return _with_batch(root, lambda batch: batch.ask(command, specs))
+
+
 def prefetch(root: Path | str, command: str, specs: Sequence[str]) -> None:
     """Ask the session for `root` now and read the answers when `cat_files`/`object_info` asks for them (a
     no-op without a session): the commit hook names the trees its check will read before importing it."""
-    key = os.fspath(root)
-    if key not in _sessions or any("\n" in spec for spec in specs):
-        return
-    from gitmodel.repo.batch import Batch, BatchFailed
-
-    try:
-        batch = _sessions[key]
-        if batch is None:
-            batch = _sessions[key] = Batch(key)
-        batch.send(command, specs)
-    except BatchFailed:
-        _sessions.pop(key, None)
+    if not any("\n" in spec for spec in specs):
+        _with_batch(root, lambda batch: batch.send(command, specs))
 
 
 def _no_newline(specs: Sequence[str]) -> None:
