@@ -93,12 +93,6 @@ STAGED_DIFF = ("-c", "diff.relative=false", "diff", "--cached", "--raw", "--no-a
                "--no-ext-diff")
 
 
-def staged_entries(root: Path | str) -> dict[str, IndexEntry | None]:
-    """Path → staged entry (None when deleted) of each path whose staged entry differs from HEAD's (added,
-    modified, deleted, mode changed), from GIT_INDEX_FILE's index."""
-    return parse_raw_diff(run_git(root, *STAGED_DIFF, input=b"").stdout)
-
-
 # What the check of a staged model loads, leaf first so that each step takes a few ms at most. In a large
 # repository git's staged diff takes longer than reading the hook's index of HEAD (~20 ms at 30,000 entries),
 # and these are loaded while it runs: on the other core, in time the hook would spend waiting. A commit that
@@ -149,20 +143,21 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def pre_commit(root: str, git_dir: str, diff: Later | None = None) -> int:
-    """`diff`: the staged diff, started before this (`run`); HEAD's path index is read while git makes it."""
+def pre_commit(root: str, git_dir: str, diff: Later) -> int:
+    """`diff`: the staged diff (`git.start` of STAGED_DIFF), started before this: HEAD's path index is read
+    while git makes it. Its entries: path → staged entry (None when deleted) of each path whose staged entry
+    differs from HEAD's, from GIT_INDEX_FILE's index."""
     memo = ParseMemo(git_dir)
     from gitmodel.gate.hook_index import config_touched, for_head, manifests_dir
 
-    head_paths: PathIndex | GitmodelError | None = None
-    if diff is not None:
-        try:  # needed unless the commit stages the config; an error is said only then (the config may fix it)
-            head_paths = for_head(root, git_dir, memo)
-        except GitmodelError as exc:
-            head_paths = exc
-        if _index_bytes(git_dir) >= WARM_INDEX_BYTES:
-            warm_while(diff.running)
-    entries = parse_raw_diff(diff.wait().stdout) if diff is not None else staged_entries(root)
+    head_paths: PathIndex | GitmodelError
+    try:  # needed unless the commit stages the config; an error is said only then (the config may fix it)
+        head_paths = for_head(root, git_dir, memo)
+    except GitmodelError as exc:
+        head_paths = exc
+    if _index_bytes(git_dir) >= WARM_INDEX_BYTES:
+        warm_while(diff.running)
+    entries = parse_raw_diff(diff.wait().stdout)
     staged = list(entries)
     if not staged:
         return 0
@@ -181,7 +176,7 @@ def pre_commit(root: str, git_dir: str, diff: Later | None = None) -> int:
         # a staged manifest concerns its own model (gitmodel.gate.hook_index)
         if isinstance(head_paths, GitmodelError):
             raise head_paths
-        paths = head_paths or for_head(root, git_dir, memo)
+        paths = head_paths
         names = paths.affected(staged)
         memo.save()
         if not names:

@@ -25,6 +25,7 @@ from gitmodel.model.config import Config, default_policy
 from gitmodel.model.policy import diff_manifests, required_level, version_verdict
 from gitmodel.model.schemas import load_schema
 from gitmodel.model.semver import Level
+from gitmodel.repo.git import start
 from gitmodel.review.diff import compare_models
 from gitmodel.storage.dvc_pointers import pointer_path
 from tests.kit.git import git
@@ -222,7 +223,7 @@ def test_a_new_kind_is_parsed_pinned_judged_and_shown(repo: Path, capsys: pytest
     # the commit hook pins it: a changed adapter file alone is refused
     (repo / "adapters" / "lora.bin").write_bytes(b"lora v2")
     git(repo, "add", "adapters/lora.bin")
-    code = hook.pre_commit(repo, repo / ".git")
+    code = hook.pre_commit(str(repo), str(repo / ".git"), start(repo, *hook.STAGED_DIFF))
     refused = capsys.readouterr().err
     assert code == 1, refused
     assert "m: adapters/lora.bin: adapters changed" in refused
