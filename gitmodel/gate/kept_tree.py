@@ -16,6 +16,7 @@ A tree object is `<mode> <name>\\0<binary id>` per entry, sorted by name; ids ar
 from __future__ import annotations
 
 from gitmodel.infra import cache
+from gitmodel.infra.fileio import object_id
 from gitmodel.repo import git
 
 TYPE_CHECKING = False
@@ -76,13 +77,6 @@ def save(git_dir: Path | str, kept: KeptTree) -> bool:
 
 def read_tree(root: Path | str, oid: str) -> bytes | None:
     return git.cat_files(root, [oid], kinds=("tree",)).get(oid)
-
-
-def tree_id(raw: bytes, width: int) -> str:
-    import hashlib
-
-    digest = hashlib.sha1 if width == 20 else hashlib.sha256
-    return digest(b"tree %d\0" % len(raw) + raw).hexdigest()
 
 
 def _common_prefix(a: memoryview, b: memoryview) -> int:
@@ -188,4 +182,4 @@ def advance(old: KeptTree, changes: dict[str, str]) -> KeptTree | None:
         start = raw.index(b"\0", at) + 1
         raw[start : start + width] = bytes.fromhex(oid)
     new_raw = bytes(raw)
-    return KeptTree(tree_id(new_raw, width), new_raw, old.offsets)
+    return KeptTree(object_id(b"tree", new_raw, width), new_raw, old.offsets)

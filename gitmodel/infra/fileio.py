@@ -61,11 +61,31 @@ def use_parse_memo(memo: dict[str, str] | None) -> dict[str, str]:
     return _memo_new
 
 
-def blob_id(data: bytes) -> str:
-    """git's blob id of `data` in a sha1 repository (`git hash-object`)."""
+def object_id(kind: bytes, data: bytes, width: int = 20) -> str:
+    """git's id of an object of `kind` (b"blob", b"tree") holding `data`: SHA-1 (`width` 20) or SHA-256 (32)."""
     import hashlib
 
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(usedforsecurity=False) if width == 20 else hashlib.sha256()
+    digest.update(b"%s %d\0" % (kind, len(data)))
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of `data` in a sha1 repository (`git hash-object`)."""
+    return object_id(b"blob", data)
+
+
+def json_text(value: Any) -> str | None:
+    """`value` as compact JSON text, when JSON gives the same value back (None for dates, non-string keys,
+    NaN, tuples): how the parse memo keeps a document."""
+    import json
+
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+        return text if json.loads(text) == value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _memo_get(key: str) -> Any:
@@ -83,14 +103,9 @@ def parsed_blob(oid: str) -> tuple[bool, Any]:
 
 
 def _memo_put(key: str, value: Any) -> None:
-    import json
-
-    try:
-        text = json.dumps(value, separators=(",", ":"))
-        if json.loads(text) != value:
-            return  # dates, non-string keys, NaN: JSON would not give the same document back
-    except (TypeError, ValueError):
-        return
+    text = json_text(value)
+    if text is None:
+        return  # dates, non-string keys, NaN: JSON would not give the same document back
     _memo_new[key] = text
     if _memo is not None:
         _memo[key] = text

@@ -10,7 +10,6 @@ Loaded and saved through `gitmodel.infra.cache` (standard library only: the hook
 
 from __future__ import annotations
 
-import json
 import os
 
 from gitmodel.infra import cache
@@ -74,7 +73,7 @@ def remember_written(path: Path, text: str) -> tuple[Path, str, object] | None:
     if git_dir is None:
         return None
     from gitmodel.infra.errors import GitmodelError
-    from gitmodel.infra.fileio import blob_id, parse_yaml
+    from gitmodel.infra.fileio import blob_id, json_text, parse_yaml
 
     data = text.encode("utf-8")
     try:
@@ -82,10 +81,7 @@ def remember_written(path: Path, text: str) -> tuple[Path, str, object] | None:
     except GitmodelError:
         return None
     oid = blob_id(data)
-    try:
-        kept = json.dumps(doc, separators=(",", ":"))
-        if json.loads(kept) == doc:  # dates, non-string keys: JSON would not give the same back
-            remember_docs(git_dir, {oid: kept})
-    except (TypeError, ValueError):
-        pass
+    kept = json_text(doc)
+    if kept is not None:  # dates, non-string keys: JSON would not give the same back
+        remember_docs(git_dir, {oid: kept})
     return git_dir, oid, doc
