@@ -172,29 +172,20 @@ class Inputs:
     def pins(self, paths: list[str]) -> str | None:
         """A digest of the signatures of `paths` and of the directories above them; None when one cannot be
         trusted. (One digest rather than the signatures: the index is read whole on every run.) The hot loop
-        of `status` on an unchanged repository (five stats a model): `_stat` inlined, each signature packed
-        as five integers (formatting them as text cost a 10,000-model `status` ~15 ms), the chains as text."""
-        chains, root, recent = self._chains, self.root, self.since - RACY_NS
+        of `status` on an unchanged repository (five stats a model): each signature is packed as five
+        integers (formatting them as text cost a 10,000-model `status` ~15 ms), the chains as text."""
+        chains, root, stat_of = self._chains, self.root, self._stat
         packed = bytearray()
         chained: list[str] = []
         for path in paths:
             above = path.rpartition("/")[0]
             chain = chains[above] if above in chains else self._chain(above)
-            if chain is None:
+            sig = stat_of(f"{root}/{path}")
+            if chain is None or sig is None:
                 return None
             chained.append(chain)
             try:
-                info = lstat(f"{root}/{path}")
-            except (FileNotFoundError, NotADirectoryError):
-                packed += b"-"
-                continue
-            except OSError:
-                return None
-            if not S_ISREG(info.st_mode) or info.st_mtime_ns > recent:
-                return None
-            try:
-                packed += _SIGNATURE.pack(b"+", info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
-                                          info.st_dev)
+                packed += b"-" if sig == "-" else _SIGNATURE.pack(b"+", *sig)
             except struct.error:
                 return None  # a value no 64-bit field holds: not kept (judged again each run)
         digest = hashlib.blake2b(packed, digest_size=20)
