@@ -241,7 +241,12 @@ def _kept(root: Path | str, git_dir: Path | str, tree: str) -> kept_tree.KeptTre
     kept = kept_tree.load(git_dir)
     if kept is not None and kept.oid == tree:
         return kept
-    raw = kept_tree.read_tree(root, tree)
+    return _keep(root, git_dir, tree)
+
+
+def _keep(root: Path | str, git_dir: Path | str, tree: str, raw: bytes | None = None) -> kept_tree.KeptTree | None:
+    """The manifests tree `tree` (its bytes `raw`, else read from git), its entries walked, and kept."""
+    raw = raw if raw is not None else kept_tree.read_tree(root, tree)
     if raw is None:
         return None
     try:
@@ -268,9 +273,8 @@ def _changed(root: Path | str, git_dir: Path | str, prefix: str, old_tree: str, 
     """Manifest path → new blob id ("" when deleted) between two manifests trees: the changes the hook
     expected (the commit it let in), else the kept old tree compared with the new one, else `git diff-tree`.
     The new tree is kept for the next move."""
-    kept = kept_tree.load(git_dir)
-    if kept is not None and kept.oid != old_tree:
-        kept = None
+    loaded = kept_tree.load(git_dir)
+    kept = loaded if loaded is not None and loaded.oid == old_tree else None
     if expect is not None:
         moved = kept_tree.advance(kept, {p[len(prefix) :]: oid for p, oid in expect.items()}) if kept else None
         if moved is not None and moved.oid == new_tree:
@@ -280,7 +284,8 @@ def _changed(root: Path | str, git_dir: Path | str, prefix: str, old_tree: str, 
     found = kept_tree.delta(kept, new_tree, raw) if kept is not None and raw is not None else None
     if found is None:
         changed = _changed_trees(root, prefix, old_tree, new_tree)
-        _kept(root, git_dir, new_tree)
+        if loaded is None or loaded.oid != new_tree:  # kept from the file already read and the bytes in hand
+            _keep(root, git_dir, new_tree, raw)
         return changed
     names, moved = found
     kept_tree.save(git_dir, moved)

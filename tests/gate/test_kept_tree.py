@@ -141,3 +141,23 @@ def test_a_damaged_kept_file_is_not_trusted(manifests: Path) -> None:
     flipped[offsets_at + 5] ^= 0x01
     path.write_bytes(bytes(flipped))  # one bit of an entry's offset
     assert kept_tree.load(git_dir) is None
+
+
+def test_a_subdirectory_change_is_asked_of_git_and_the_new_tree_kept(manifests: Path) -> None:
+    """The hook's `_changed`: the kept tree cannot say what moved in a subdirectory, so `git diff-tree` does, and
+    the new tree is kept from the bytes already read (then compared, the next move needs no diff-tree)."""
+    from gitmodel.gate.hook_index import _changed
+
+    git_dir = manifests / ".git"
+    before = sub_tree(manifests, tree_of(manifests))
+    assert kept_tree.save(git_dir, kept(manifests, before))
+    write(manifests, "models/sub/nested.yaml", "edited\n")
+    write(manifests, "models/m010.yaml", "edited\n")
+    after = sub_tree(manifests, tree_of(manifests))
+    changed = _changed(manifests, git_dir, "models/", before, after, None)
+    assert changed == {f"models/{p}": git(manifests, "rev-parse", f"{after}:{p}").stdout.strip()
+                       for p in ("m010.yaml", "sub/nested.yaml")}
+    now = kept_tree.load(git_dir)
+    assert now is not None
+    assert now.oid == after
+    assert now.offsets == kept(manifests, after).offsets
