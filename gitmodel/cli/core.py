@@ -243,6 +243,8 @@ def bump(
         warn(text)
     if imported is not None and imported.copied:
         err(f"note: {imported.copied}")
+    for note in result.notes:
+        err(f"note: {note}")
     if json_out:
         emit_json({"name": result.name, "old_version": result.old_version, "new_version": result.new_version,
                    "latest_release": result.released, "level": str(result.level), "why": result.why,

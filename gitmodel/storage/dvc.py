@@ -197,9 +197,13 @@ def track(root: Path, paths: Sequence[str]) -> None:
     """`dvc add` these paths (writes `<path>.dvc` and the .gitignore beside it; stages nothing)."""
     if not paths:
         return
+    from gitmodel.storage import inflight
+    from gitmodel.storage.dvc_pointers import pointer_path
+
     for path in paths:
-        _refuse_broken_pointer(root, f"{path}.dvc")
-    _with_lock_retry(root, "add", lambda repo: repo.add([str(root / p) for p in paths]))
+        _refuse_broken_pointer(root, pointer_path(path))
+    with inflight.guarded(root, paths, pointer_path):  # DVC removes each file before copying it back
+        _with_lock_retry(root, "add", lambda repo: repo.add([str(root / p) for p in paths]))
 
 
 def _refuse_broken_pointer(root: Path, pointer: str) -> None:

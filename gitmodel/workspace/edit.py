@@ -75,6 +75,7 @@ class BumpResult:
     why: list[str] = field(default_factory=list)
     retracked: list[str] = field(default_factory=list)
     staged: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[str] = (),
@@ -94,7 +95,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
     references = parse_uses(uses, name=name)
     cfg = load_config(root)
     manifest_path = cfg.manifest_path(name)
-    preflight(root, manifest_path, stage=stage)
+    recovered = preflight(root, manifest_path, stage=stage)
     if (root / manifest_path).exists():
         raise InvalidInput("model already exists", where=manifest_path,
                            hint=f"use `gitmodel bump {name}` to update it")
@@ -165,7 +166,7 @@ def add_model(root: Path, name: str, *, weights: Sequence[str], data: Sequence[s
             setup.undo(root)  # nothing half-written: .gitattributes and the index back as they were
         restore_index(root, index_before)
         raise
-    notes = [note for setup in setups for note in setup.notes]
+    notes = [*recovered, *(note for setup in setups for note in setup.notes)]
     if moved:
         notes = [*notes, f"moved {', '.join(moved)} from git to DVC (`git rm --cached`, staged; the old blobs stay "
                          f"in git history) — to keep a file in git instead: gitmodel add ... --git PATH"]
@@ -183,16 +184,18 @@ def bump_model(root: Path, name: str, *, floor: Level = Level.NONE, schema_file:
     validate_name(name)
     cfg = cfg or load_config(root)
     manifest_path = cfg.manifest_path(name)
-    preflight(root, manifest_path, stage=stage)
+    recovered = preflight(root, manifest_path, stage=stage)
     if not (root / manifest_path).exists():
         raise InvalidInput("no such model", where=manifest_path, hint=f"create it with `gitmodel add {name} ...`")
     current = mf.load(root / manifest_path)
     unknown_role_paths(roles or {}, [e.path for e in current.data], name)
     with all_or_nothing(root, undo_paths(manifest_path, [(e.storage, e.path) for _, e in current.files()])):
-        return _bump_loaded(root, name, cfg, manifest_path, current, floor=floor, schema_file=schema_file,
-                            metrics_file=metrics_file, stage=stage, schema=schema, environment=environment,
-                            formats=formats, parent=parent, base_model=base_model, roles=roles, progress=progress,
-                            uses=uses, latest_roles=latest)
+        result = _bump_loaded(root, name, cfg, manifest_path, current, floor=floor, schema_file=schema_file,
+                              metrics_file=metrics_file, stage=stage, schema=schema, environment=environment,
+                              formats=formats, parent=parent, base_model=base_model, roles=roles,
+                              progress=progress, uses=uses, latest_roles=latest)
+    result.notes.extend(recovered)
+    return result
 
 
 def _bump_loaded(root: Path, name: str, cfg: Config, manifest_path: str, current: Manifest, *, floor: Level,

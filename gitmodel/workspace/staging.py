@@ -47,14 +47,19 @@ def stage_model(root: Path, manifest_path: str, m: Manifest, extra: Sequence[str
     return staged
 
 
-def preflight(root: Path, manifest_path: str, *, stage: bool) -> None:
+def preflight(root: Path, manifest_path: str, *, stage: bool) -> list[str]:
     """Refuse before anything is written: a manifest directory that leads out of the repo (exit 2), a
-    locked git index that would fail the final `git add` (exit 3, naming the lock file)."""
+    locked git index that would fail the final `git add` (exit 3, naming the lock file). Then put back what
+    a killed run's `dvc add` had taken away (storage/inflight.py); a note for each path put back."""
+    from gitmodel.storage import inflight
+
     safe_target(root, manifest_path, where=manifest_path)
     lock = git.git_dir(root) / "index.lock"
     if stage and lock.exists():
         raise ExternalFailure("git's index is locked: another git command is running, or one crashed",
                               where=str(lock), hint=f"if no git command is running, remove {lock}, then retry")
+    return [f"put back {path} as it was before an interrupted run (killed while `dvc add` replaced it)"
+            for path in inflight.recover(root)]
 
 
 @contextlib.contextmanager
