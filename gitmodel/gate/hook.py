@@ -97,7 +97,7 @@ STAGED_DIFF = ("-c", "diff.relative=false", "diff", "--cached", "--raw", "--no-a
 # repository git's staged diff takes longer than reading the hook's index of HEAD (~20 ms at 30,000 entries),
 # and these are loaded while it runs: on the other core, in time the hook would spend waiting. A commit that
 # concerns no model loads them only in that idle time (the diff's end is looked at between two imports).
-WARM = ("enum", "re", "fnmatch", "urllib.parse", "pathlib", "json", "hashlib", "gitmodel.model.semver",
+WARM = ("enum", "re", "fnmatch", "pathlib", "json", "hashlib", "gitmodel.model.semver",
         "gitmodel.model.manifest", "gitmodel.model.config", "gitmodel.repo.tags", "gitmodel.repo.sources",
         "gitmodel.repo.reading", "gitmodel.storage.backends", "gitmodel.gate.judged", "gitmodel.gate.check")
 WARM_INDEX_BYTES = 1 << 20  # an index of ~10,000 entries: below it, git's diff is done before they would help
@@ -109,9 +109,36 @@ def warm_while(running: Callable[[], bool], modules: tuple[str, ...] = WARM) -> 
     for name in modules:
         if not running():
             break
-        __import__(name)
+        import_pathlib() if name == "pathlib" else __import__(name)
         done.append(name)
     return done
+
+
+def import_pathlib() -> None:
+    """Import pathlib without urllib.parse and the ipaddress it loads (~2.3 ms of each commit that concerns a
+    model). pathlib takes one function from urllib.parse, `quote_from_bytes`, for `Path.as_uri`, which the
+    check never calls: it gets a stand-in that imports the real one when called, and urllib.parse itself stays
+    unimported (a later `import urllib.parse` loads the real module). A pathlib that wants more of it than
+    that gets the real module."""
+    if "pathlib" in sys.modules or "urllib.parse" in sys.modules:
+        return
+
+    def quote_from_bytes(*args: object, **kwargs: object) -> str:
+        from urllib.parse import quote_from_bytes as real
+
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    stand_in = type(sys)("urllib.parse")
+    stand_in.quote_from_bytes = quote_from_bytes  # type: ignore[attr-defined]
+    sys.modules["urllib.parse"] = stand_in
+    try:
+        import pathlib  # noqa: F401
+    except ImportError:
+        sys.modules.pop("pathlib", None)
+    finally:
+        if sys.modules.get("urllib.parse") is stand_in:
+            del sys.modules["urllib.parse"]
+    import pathlib  # noqa: F401,F811 - the real urllib.parse, when the stand-in was not enough
 
 
 def _index_bytes(git_dir: str) -> int:
@@ -138,6 +165,7 @@ def _ask_for_pinned_trees(root: str, git_dir: str, entries: dict[str, IndexEntry
 
 
 def _path(text: str) -> Path:
+    import_pathlib()
     from pathlib import Path
 
     return Path(text)
@@ -184,7 +212,12 @@ def pre_commit(root: str, git_dir: str, diff: Later) -> int:
         _ask_for_pinned_trees(root, git_dir, entries, paths.manifests.rstrip("/") + "/")
         known_pin = paths.pins  # the index is then told by HEAD and the staged entries (gitmodel/repo/staged.py)
         prefix = paths.manifests.rstrip("/") + "/"
+    import_pathlib()
     from pathlib import Path  # a model is concerned: the full check's imports are paid anyway
+
+    from gitmodel.repo.tags import start_reading
+
+    start_reading(root)  # the check's `for-each-ref` runs on the other core while this process imports it
 
     # staged manifests are schema-validated; gitmodel.model.schema_check answers "valid" without importing
     # jsonschema, which is loaded only to decide and explain a manifest that fails

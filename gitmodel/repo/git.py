@@ -114,6 +114,10 @@ def _checked(args: tuple[str, ...], result: GitResult, check: bool) -> GitResult
 
 def run(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True,
         env: Mapping[str, str] | None = None) -> GitResult:
+    if _early and input is None and env is None:
+        later = _early.pop((os.fspath(cwd), args), None)
+        if later is not None:
+            return later.wait(check=check)
     if SPAWN:
         from gitmodel.repo.spawn import spawn_git  # no subprocess import (gitmodel/repo/spawn.py)
 
@@ -239,6 +243,20 @@ class batch_session:  # noqa: N801 - used as `with git.batch_session(root):`, li
         batch = _sessions.pop(self.key, None)
         if batch is not None:
             batch.close()
+        for key in [key for key in _early if key[0] == self.key]:
+            _early.pop(key).wait(check=False)  # started and never asked for: reaped, never read by a later run
+
+
+# git calls started ahead of the `run` that reads them, within a batch session: (root, args) → the call
+_early: dict[tuple[str, tuple[str, ...]], Later] = {}
+
+
+def start_early(root: Path | str, *args: str) -> None:
+    """Start `git ARGS` now, for the first `run` of the same ARGS in `root` to read (the commit hook starts
+    its check's `for-each-ref` before importing the check); a no-op outside a batch session."""
+    key = os.fspath(root)
+    if SPAWN and key in _sessions and (key, args) not in _early:
+        _early[(key, args)] = start(key, *args)
 
 
 def _with_batch(root: Path | str, use: Callable[[Batch], T]) -> T | None:
@@ -474,11 +492,19 @@ def config_get(root: Path, key: str) -> str | None:
 # -------------------------------------------------------------------------------------------- refs
 
 
+def _for_each_ref_args(pattern: str | Sequence[str], fields: Sequence[str]) -> tuple[str, ...]:
+    fmt = "%1f".join(fields) + "%1e"
+    return ("for-each-ref", f"--format={fmt}", *([pattern] if isinstance(pattern, str) else pattern))
+
+
+def start_for_each_ref(root: Path | str, pattern: str | Sequence[str], fields: Sequence[str]) -> None:
+    """Start the `for_each_ref` call now, for `for_each_ref` to read later in this batch session."""
+    start_early(root, *_for_each_ref_args(pattern, fields))
+
+
 def for_each_ref(root: Path, pattern: str | Sequence[str], fields: Sequence[str]) -> list[list[str]]:
     """One `git for-each-ref` call: a row of `fields` per ref (fields may hold newlines)."""
-    fmt = "%1f".join(fields) + "%1e"
-    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
-    text = run(root, "for-each-ref", f"--format={fmt}", *patterns).stdout.decode("utf-8", "replace")
+    text = run(root, *_for_each_ref_args(pattern, fields)).stdout.decode("utf-8", "replace")
     rows = []
     for record in text.split("\x1e"):
         record = record.lstrip("\n")

@@ -193,6 +193,11 @@ def _patterns(names: set[str] | None) -> list[str]:
     return [f"refs/tags/{name}{sep}" for name in sorted(names) for sep in ("@*", "#*", "#*/*")]
 
 
+def start_reading(root: Path | str, names: set[str] | None = None) -> None:
+    """Start `read_tags(root, names)`'s git call now, in a batch session, for it to read later."""
+    git.start_for_each_ref(root, _patterns(names), _FIELDS)
+
+
 def read_tags(root: Path, names: set[str] | None = None) -> TagIndex:
     """Every release/stage tag, in one for-each-ref; bad tags of known models become warnings."""
     index = TagIndex()

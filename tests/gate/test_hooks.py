@@ -182,6 +182,26 @@ def test_an_unrelated_commit_costs_no_process_or_path_machinery(gmrepo: Path) ->
     assert not loaded & costly, loaded & costly  # ... with none of these
 
 
+def test_a_commit_of_a_model_loads_pathlib_without_urllib_parse(gmrepo: Path) -> None:
+    """pathlib imports urllib.parse (and ipaddress: ~2.3 ms) for `Path.as_uri` alone; the hook gives it a
+    stand-in (gate/hook.py import_pathlib), and the real module still loads when something asks for it. Run
+    without site, as the installed stub runs it, so nothing site loads hides the answer."""
+    add_sentiment(gmrepo)
+    assert commit(gmrepo, "add").returncode == 0
+    (gmrepo / "prompts" / "sentiment.txt").write_text("edited and bumped\n")
+    assert gm(gmrepo, "bump", "sentiment").returncode == 0
+    git(gmrepo, "add", "-A")
+    probe = (f"import sys\nsys.path[:0] = {sys.path!r}\nfrom gitmodel.hook import main\n"
+             "try:\n    main(['pre-commit'])\nexcept SystemExit as exc:\n    code = exc.code\n"
+             "loaded = sorted(m for m in ('pathlib', 'urllib.parse', 'ipaddress') if m in sys.modules)\n"
+             "import pathlib, urllib.parse\n"
+             "print(code, ','.join(loaded), pathlib.Path('/a b').as_uri(), urllib.parse.urlsplit('s://h/p').path)")
+    proc = subprocess.run([sys.executable, "-S", "-P", "-c", probe], cwd=gmrepo, text=True, capture_output=True,
+                          check=True)
+    assert proc.stdout.split() == ["0", "pathlib", "file:///a%20b", "/p"], proc.stdout + proc.stderr
+    assert "1 model(s) checked" in proc.stderr  # the check of the model ran, with pathlib
+
+
 def test_following_a_manifest_committed_past_the_hook_loads_no_yaml_json_or_pathlib(gmrepo: Path) -> None:
     """HEAD moved under the hook by a commit of a manifest gitmodel wrote (`bump`, then `--no-verify`: as a
     pull or a merge would move it): the next unrelated commit's hook follows it from the kept manifests tree

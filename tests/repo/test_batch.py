@@ -91,3 +91,26 @@ def test_answers_asked_for_ahead_are_the_answers_asked_for_later(objects: tuple[
         gitcmd.prefetch(repo, "contents", [f"HEAD:{'x' * 100}{i}" for i in range(200)])  # over a slice: not sent
         assert batch._sent is None
         assert batch.alive
+
+
+def test_a_call_started_early_is_read_once_and_never_outlives_its_session(repo: Path) -> None:
+    """`git.start_early` (the hook's `for-each-ref`, started before its check is imported): the first `run` of the
+    same call in the session reads it, as git answered when it started; one never asked for is reaped when the
+    session ends, so no later run in the process reads its stale answer."""
+    from gitmodel.repo import tags
+
+    git(repo, "tag", "-a", "-m", "first", "sentiment@v0.1.0")
+    with gitcmd.batch_session(repo):
+        tags.start_reading(repo)
+        assert len(gitcmd._early) == 1
+        git(repo, "tag", "-a", "-m", "second", "sentiment@v0.2.0")  # after git was asked
+        early = tags.read_tags(repo)
+        assert not gitcmd._early  # read once ...
+        assert [str(r.version) for r in early.releases["sentiment"]] == ["0.1.0"]
+        assert [str(r.version) for r in tags.read_tags(repo).releases["sentiment"]] == ["0.1.0", "0.2.0"]  # ... then asked again
+        tags.start_reading(repo)
+    assert not gitcmd._early  # never asked for: reaped with the session
+    git(repo, "tag", "-a", "-m", "third", "sentiment@v0.3.0")
+    assert [str(r.version) for r in tags.read_tags(repo).releases["sentiment"]] == ["0.1.0", "0.2.0", "0.3.0"]
+    tags.start_reading(repo)  # outside a session: nothing is started
+    assert not gitcmd._early
