@@ -190,8 +190,9 @@ class HashCache:
     `<git_dir>/gitmodel/blobcache`.
 
     The blob cache is text, records `\\n<blob id> <sha256>` appended to it (`gitmodel.infra.cache.append_text`),
-    because the commit hook asks it for two or three blobs among tens of thousands: a search of the bytes
-    (~0.4 ms at 20,000 blobs) where decoding the whole as JSON cost ~8 ms. A record cut short by a killed
+    because a run asks it for a few blobs among tens of thousands: a search of the bytes (~0.4 ms at 20,000
+    blobs) where decoding the whole as JSON cost ~8 ms. The commit hook does not even search it for a blob of
+    at most 64 KiB (a prompt): it hashes that blob, read through its batch session (gitmodel/repo/sources.py). A record cut short by a killed
     writer fails the lookup's check (a full sha256, then a newline or the end) and is a miss, never a hash.
     """
 

@@ -259,6 +259,11 @@ def start_early(root: Path | str, *args: str) -> None:
         _early[(key, args)] = start(key, *args)
 
 
+def in_session(root: Path | str) -> bool:
+    """Whether objects of `root` are read through a batch session (a round trip, not a git process, each)."""
+    return os.fspath(root) in _sessions
+
+
 def _with_batch(root: Path | str, use: Callable[[Batch], T]) -> T | None:
     """`use` applied to the session's `cat-file` for `root` (started on first use); None without a session,
     or when it failed (the session is then dropped and the caller asks git once)."""
@@ -324,17 +329,26 @@ def cat_files(root: Path | str, specs: Sequence[str], kinds: tuple[str, ...] = (
 
 def object_info(root: Path | str, specs: Sequence[str]) -> dict[str, tuple[str, str] | None]:
     """(id, type) of each spec (`git cat-file --batch-check`), None when missing."""
+    return {spec: (row[0], row[1]) if row is not None else None for spec, row in _object_rows(root, specs).items()}
+
+
+def object_sizes(root: Path | str, specs: Sequence[str]) -> dict[str, int | None]:
+    """The size in bytes of each spec's object (`git cat-file --batch-check`), None when missing."""
+    return {spec: row[2] if row is not None else None for spec, row in _object_rows(root, specs).items()}
+
+
+def _object_rows(root: Path | str, specs: Sequence[str]) -> dict[str, tuple[str, str, int] | None]:
     if not specs:
         return {}
     _no_newline(specs)
     asked = _ask(root, "info", specs)
     if asked is not None:
-        return {spec: (a[0], a[1]) if a is not None else None for spec, a in asked.items()}
+        return {spec: (a[0], a[1], a[2]) if a is not None else None for spec, a in asked.items()}
     lines = run(root, "cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).text.split("\n")
-    found: dict[str, tuple[str, str] | None] = {}
+    found: dict[str, tuple[str, str, int] | None] = {}
     for spec, line in zip(specs, lines + [""] * len(specs), strict=False):
         parts = line.rsplit(" ", 2)
-        found[spec] = (parts[0], parts[1]) if len(parts) == 3 and parts[2].isdigit() else None
+        found[spec] = (parts[0], parts[1], int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
     return found
 
 

@@ -114,3 +114,29 @@ def test_a_call_started_early_is_read_once_and_never_outlives_its_session(repo: 
     assert [str(r.version) for r in tags.read_tags(repo).releases["sentiment"]] == ["0.1.0", "0.2.0", "0.3.0"]
     tags.start_reading(repo)  # outside a session: nothing is started
     assert not gitcmd._early
+
+
+def test_in_a_session_a_small_blob_is_hashed_and_a_large_one_goes_through_the_blob_cache(repo: Path) -> None:
+    """The hook's sha256 of a staged git-stored file: a blob of at most SMALL_BLOB bytes is read through the
+    session and hashed (cheaper than searching the blob cache, which it then neither loads nor grows); a larger
+    one is looked up there and recorded. Both answers are the sha256 of git's bytes."""
+    import hashlib
+
+    from gitmodel.infra.hashing import HashCache
+    from gitmodel.repo.sources import SMALL_BLOB, Index
+
+    small, large = b"You are terse.\n", os.urandom(SMALL_BLOB + 1)
+    write(repo, "prompts/small.txt", small)
+    write(repo, "params/large.bin", large)
+    git(repo, "add", "-A")
+    git_dir = repo / ".git"
+    cache = HashCache(git_dir, repo)
+    with gitcmd.batch_session(repo):
+        source = Index(repo, cache)
+        assert source.sha256("prompts/small.txt") == hashlib.sha256(small).hexdigest()
+        assert cache._blob_text is None  # the blob cache was not even read
+        assert source.sha256("params/large.bin") == hashlib.sha256(large).hexdigest()
+    cache.save()
+    kept = (git_dir / "gitmodel" / "blobcache").read_bytes()
+    assert hashlib.sha256(large).hexdigest().encode() in kept
+    assert hashlib.sha256(small).hexdigest().encode() not in kept
