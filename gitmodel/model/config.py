@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
 from gitmodel.infra.fileio import load_yaml, stored_path_problem
+from gitmodel.infra.lazy_re import LazyPattern
 from gitmodel.model import components
 from gitmodel.model.records import Record, field
 from gitmodel.model.semver import Level
@@ -26,13 +26,13 @@ def default_policy() -> dict[str, Level]:
 
 # The pattern of config.v1.json's gates (a test holds them equal): spaces and tabs only, a plain decimal number.
 GATE_PATTERN = r"^[ \t]*(>=|<=|==|>|<)[ \t]*(-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)[ \t]*$(?!\n)"
-_GATE_RE = re.compile(GATE_PATTERN)
+_GATE_RE = LazyPattern(GATE_PATTERN)
 # A role's name (config.v1.json's roles and approvals hold the same pattern; a test holds them equal)
 ROLE_PATTERN = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$(?!\n)"
-ROLE_RE = re.compile(ROLE_PATTERN)
+ROLE_RE = LazyPattern(ROLE_PATTERN)
 # A role member: an e-mail address (the principal of an SSH allowed-signers line) or a GPG key fingerprint
 MEMBER_PATTERN = r"^[^ \t\n\r]{1,200}$(?!\n)"
-_MEMBER_RE = re.compile(MEMBER_PATTERN)
+_MEMBER_RE = LazyPattern(MEMBER_PATTERN)
 
 
 class Gate(Record, frozen=True):

@@ -7,6 +7,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.lazy_re import LazyPattern
 
 MAX_NAME = 100
 _NAME_RE = re.compile(r"[a-z0-9]([a-z0-9._/-]*[a-z0-9])?")
@@ -31,7 +32,7 @@ def name_problem(name: object) -> str | None:
 
 
 # GTO's artifact name rule (gto/constants.py), which DVC's `artifacts:` names share: no '.'
-_GTO_NAME_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?")
+_GTO_NAME_RE = LazyPattern(r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?")
 
 
 def gto_name_problem(name: str) -> str | None:

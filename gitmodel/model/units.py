@@ -10,9 +10,8 @@ The commit hook imports this module (through manifest.py): plain functions, the 
 
 from __future__ import annotations
 
-import re
-
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.lazy_re import LazyPattern
 from gitmodel.model import components, semver
 from gitmodel.model.names import name_problem
 from gitmodel.model.semver import Level
@@ -21,7 +20,7 @@ TYPE_CHECKING = False  # the name alone is enough for mypy; importing typing cos
 if TYPE_CHECKING:
     from typing import Any
 
-_ROLE_RE = re.compile(components.ROLE_PATTERN)
+_ROLE_RE = LazyPattern(components.ROLE_PATTERN)
 USES = "uses"
 
 

@@ -12,16 +12,17 @@ import re
 from pathlib import Path
 
 from gitmodel.infra.errors import InvalidInput
+from gitmodel.infra.lazy_re import LazyPattern
 from gitmodel.model import semver
 from gitmodel.model.names import name_problem
 from gitmodel.model.records import Record, field
 from gitmodel.repo import git
 
-_RELEASE_RE = re.compile(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]{1,18}))?$")
+_RELEASE_RE = LazyPattern(r"^(?P<name>.+)@v(?P<version>[^@#!]+)(?P<dereg>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 # `#N` after the role: the second and later approvals in one role (count: N)
-_APPROVAL_RE = re.compile(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)(?:#(?P<seq>[0-9]{1,6}))?$")
-_DEPRECATE_RE = re.compile(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]{1,18}))?$")
-_STAGE_RE = re.compile(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>[0-9]{1,18}))?$")
+_APPROVAL_RE = LazyPattern(r"^(?P<name>[^@#]+)@v(?P<version>[^@#!]+)#approved-by#(?P<role>[^#]+)(?:#(?P<seq>[0-9]{1,6}))?$")
+_DEPRECATE_RE = LazyPattern(r"^(?P<name>[^@#]+)@deprecated(?:#(?P<n>[0-9]{1,18}))?$")
+_STAGE_RE = LazyPattern(r"^(?P<name>[^#@]+)#(?P<stage>[^#!]+)(?P<unassign>!)?(?:#(?P<n>[0-9]{1,18}))?$")
 _FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)",
            "%(taggerdate:iso-strict)", "%(taggerdate:unix)", "%(taggername)", "%(taggeremail)", "%(contents)",
            "%(tag)")
