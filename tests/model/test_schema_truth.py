@@ -238,6 +238,15 @@ def manifests(draw: st.DrawFn) -> Any:
 # ------------------------------------------------------------------------------------------------ tests
 
 
+def refused_as_not_json(data: bytes) -> bool:
+    """gitmodel's YAML reader refuses `data` for a tag of data JSON cannot hold."""
+    try:
+        parse_yaml(data, where="m.yaml")
+    except InvalidInput as exc:
+        return any(f"tag:yaml.org,2002:{tag}'" in exc.message for tag in ("binary", "set", "omap", "pairs"))
+    return False
+
+
 def judge_all(tmp_path: Path, texts: list[bytes]) -> None:
     files = []
     for i, data in enumerate(texts):
@@ -249,6 +258,11 @@ def judge_all(tmp_path: Path, texts: list[bytes]) -> None:
         accepted, lean, full = gitmodel_verdict(data)
         expected = reference[path.name]
         shown = data.decode("utf-8", "replace")
+        if not accepted and refused_as_not_json(data):
+            # The one documented difference (gitmodel/infra/yaml12.py): data JSON cannot hold (`!!binary`,
+            # `!!set`, ...) is refused; check-jsonschema loads it and passes it where the schema leaves a value
+            # free (params, metrics, card). A manifest is JSON's data model, so gitmodel stays stricter.
+            continue
         assert accepted == expected, f"gitmodel {'accepts' if accepted else 'refuses'}, check-jsonschema does not:\n{shown}"
         if full is not None:
             assert full == expected, f"jsonschema disagrees with check-jsonschema:\n{shown}"
@@ -449,3 +463,16 @@ def test_a_yaml_11_directive_is_refused_because_it_would_change_the_meaning(tmp_
     path.write_bytes(text)
     assert not cj_verdicts([path])[path.name]  # there `yes` became true: one more reason not to guess
     assert parse_yaml(b"%YAML 1.2\n---\na: yes\n", where="m.yaml") == {"a": "yes"}
+
+
+def test_data_json_cannot_hold_is_refused_where_check_jsonschema_lets_it_pass(tmp_path: Path) -> None:
+    """The case hypothesis found (`params: lr: !!binary aGk=`), kept as a fixed example: check-jsonschema
+    passes the bytes it loads where the schema leaves a value free; gitmodel refuses them, naming the tag."""
+    text = "\n".join(WRITTEN).replace("  lr: 0.1", "  lr: !!binary aGk=").encode() + b"\n"
+    assert b"!!binary" in text
+    path = tmp_path / "m.yaml"
+    path.write_bytes(text)
+    assert cj_verdicts([path])[path.name]  # the peer passes it ...
+    assert not gitmodel_verdict(text)[0]  # ... gitmodel does not,
+    assert refused_as_not_json(text)  # for that reason only
+    judge_all(tmp_path, [text])
