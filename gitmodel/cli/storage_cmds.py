@@ -57,6 +57,16 @@ def push(
     show_push(names or None, all_releases, remote, json_out)
 
 
+def _put_back(root: Path) -> Path:
+    """Before placing files: what a killed `dvc add` had taken away goes back first (gitmodel/storage/inflight.py),
+    so a file that is the user's newer work is kept as such rather than replaced by the pinned one."""
+    from gitmodel.storage.inflight import recover_notes
+
+    for note in recover_notes(root):
+        err(f"note: {note}")
+    return root
+
+
 @app.command()
 def pull(
     names: Annotated[list[str] | None, typer.Argument(help="Models (default: all).")] = None,
@@ -70,8 +80,9 @@ def pull(
     """
     from gitmodel.storage.transfer import pull as do_pull
 
+    root = _put_back(_root())
     with progress_for(json_out) as progress:
-        report = do_pull(_root(), names or None, remote=remote, force=force, progress=progress)
+        report = do_pull(root, names or None, remote=remote, force=force, progress=progress)
     if json_out:
         emit_json(report.to_json())
     else:
@@ -142,8 +153,9 @@ def checkout(
     """
     from gitmodel.storage.checkout import checkout as do_checkout
 
+    root = _put_back(_root())
     with progress_for(json_out) as progress:
-        report = do_checkout(_root(), ref, force=force, remote=remote, progress=progress)
+        report = do_checkout(root, ref, force=force, remote=remote, progress=progress)
     if json_out:
         emit_json(report.to_json())
     else:

@@ -119,6 +119,12 @@ def _write_journal(root: Path, run: Path, paths: Sequence[str], pointer: Callabl
     return journal
 
 
+def recover_notes(root: Path) -> list[str]:
+    """`recover`, said: a note for each path put back (`add`, `bump`, `pull` and `checkout` run it first)."""
+    return [f"put back {path} as it was before an interrupted run (killed while `dvc add` replaced it)"
+            for path in recover(root)]
+
+
 def recover(root: Path) -> list[str]:
     """Put back what a killed run's `dvc add` had taken away (see the module text); the paths restored."""
     base = _base(root)

@@ -58,8 +58,7 @@ def preflight(root: Path, manifest_path: str, *, stage: bool) -> list[str]:
     if stage and lock.exists():
         raise ExternalFailure("git's index is locked: another git command is running, or one crashed",
                               where=str(lock), hint=f"if no git command is running, remove {lock}, then retry")
-    return [f"put back {path} as it was before an interrupted run (killed while `dvc add` replaced it)"
-            for path in inflight.recover(root)]
+    return inflight.recover_notes(root)
 
 
 @contextlib.contextmanager

@@ -158,3 +158,22 @@ def test_an_error_inside_dvc_add_puts_the_file_back_at_once(template: Path, tmp_
     assert weights.read_bytes() == before
     assert sorted(p.name for p in weights.parent.iterdir()) == [".gitignore", "model.bin", "model.bin.dvc"]
     assert run(repo, "git", "status", "--porcelain", "--", "artifacts").stdout == ""
+
+
+def test_pull_after_the_kill_keeps_the_new_weights_rather_than_placing_the_pinned_ones(
+        template: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """In that state the weights look merely "not pulled" (missing, pointer unchanged), and `pull` would place
+    the pinned, older bytes where the user's new ones were. pull puts back what the killed run took first: the
+    new weights are then the user's work, kept (pull replaces only a file some commit pinned)."""
+    repo = copy_repo(template, tmp_path / "repo")
+    weights = repo / "artifacts/sentiment/model.bin"
+    weights.write_bytes(NEW_WEIGHTS)
+    _killed(repo, env, "model.bin", "bump", "sentiment")
+    assert not weights.exists()
+
+    pulled = gitmodel(repo, "pull", "sentiment", env=env, check=False)
+    assert "put back artifacts/sentiment/model.bin" in pulled.stderr, pulled.stderr
+    assert weights.read_bytes() == NEW_WEIGHTS
+    bumped = gitmodel(repo, "bump", "sentiment", env=env, check=False)
+    assert bumped.returncode == 0, bumped.stderr
+    assert manifest.load(repo / "models/sentiment.yaml").weights[0].sha256 == _sha256(weights)
