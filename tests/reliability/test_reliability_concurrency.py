@@ -14,21 +14,13 @@ import pytest
 
 from gitmodel.model import manifest
 from tests.kit.cli import gitmodel, gitmodel_argv, run
-from tests.kit.env import home_env
-from tests.kit.templates import build_template, copy_repo, has_command
+from tests.kit.templates import copy_repo, has_command
 
 pytestmark = pytest.mark.slow
 MODELS = ("sentiment", "ranker")
+TEMPLATE_MODELS = MODELS  # conftest.py builds the template with both
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return home_env(tmp_path_factory.mktemp("conc-home"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
-    return build_template(tmp_path_factory.mktemp("conc-template") / "repo", env, models=MODELS)
 
 
 def start(repo: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:

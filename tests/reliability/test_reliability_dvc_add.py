@@ -19,8 +19,7 @@ import pytest
 
 from gitmodel.model import manifest
 from tests.kit.cli import gitmodel, run
-from tests.kit.env import home_env
-from tests.kit.templates import build_template, copy_repo
+from tests.kit.templates import copy_repo
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +45,6 @@ NEW_WEIGHTS = bytes(range(256)) * 17
 ADD_RANKER = ("add", "ranker", "--weights", "artifacts/ranker/model.bin", "--data", "data/ranker")
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return home_env(tmp_path_factory.mktemp("dvc-add-home"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
-    return build_template(tmp_path_factory.mktemp("dvc-add-template") / "repo", env)
 
 
 def _killed(repo: Path, env: dict[str, str], name: str, *args: str) -> None:

@@ -21,11 +21,10 @@ import pytest
 
 from gitmodel.model import manifest
 from tests.kit.cli import gitmodel, gitmodel_argv, gm, run
-from tests.kit.env import home_env
 from tests.kit.files import write
 from tests.kit.manifests import MANIFEST
 from tests.kit.repos import model_repo
-from tests.kit.templates import build_template, copy_repo, has_command
+from tests.kit.templates import copy_repo, has_command
 
 TRIALS = 50
 pytestmark = pytest.mark.slow
@@ -69,14 +68,6 @@ class Reference:
     new: bytes | None
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return home_env(tmp_path_factory.mktemp("kill-home"))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
-    return build_template(tmp_path_factory.mktemp("kill-template") / "repo", env)
 
 
 @pytest.fixture(scope="module")
