@@ -9,10 +9,11 @@ so a kill mid-write leaves a torn one.
 So before DVC runs, each file it will replace is hard-linked (copied where links fail) into a journal under
 `.git/gitmodel/inflight/`, with the bytes of its pointer as they were, and the journal is removed when DVC
 returns. The journal's lock is held by the running command; a journal whose lock is free belongs to a dead
-run, and the next `add`/`bump` (`recover`) puts back each working file that is missing and each pointer as
-it was before that run, removes DVC's half-copied `.<token>.tmp` files beside them, then drops the journal.
-Pointers go back to the old bytes because the command that died wrote no manifest: the model is then exactly
-as before the run, and running the command again finishes the job.
+run, and the next `add`, `bump`, `pull` or `checkout` (`recover`) puts back each working file that is missing
+(atomically, with its mode), puts back a pointer DVC left torn as it was before that run (a whole pointer —
+DVC's new one, or one the user has written since — is left alone: `bump` re-adds a file whose pointer does
+not match it), removes DVC's half-copied `.<token>.tmp` files beside them, then drops the journal. Running
+the command again then finishes the job.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_IMODE, S_ISREG
 
 from gitmodel.infra.fileio import atomic_write
 from gitmodel.infra.locks import try_exclusive
@@ -102,13 +103,13 @@ def _locked_lock(base: Path, name: str) -> int:
 
 
 def _write_journal(root: Path, run: Path, paths: Sequence[str], pointer: Callable[[str], str]) -> dict[str, object]:
-    files: dict[str, str] = {}
+    files: dict[str, list[object]] = {}
     pointers: dict[str, str | None] = {}
     for path in paths:
         for full in _replaced(root / path):
             key = str(len(files))
             _keep(full, run / key)
-            files[key] = full.relative_to(root).as_posix()
+            files[key] = [full.relative_to(root).as_posix(), S_IMODE(os.lstat(full).st_mode)]
         ptr = pointer(path)
         try:
             pointers[ptr] = (root / ptr).read_bytes().decode("utf-8", "surrogateescape")
@@ -153,36 +154,53 @@ def recover(root: Path) -> list[str]:
 
 
 def _restore(root: Path, run: Path, journal: dict[str, object], *, pointers: bool) -> list[str]:
-    from gitmodel.infra.fileio import safe_target
+    """Put back each kept file that is missing (through a temp file and a rename, with its mode: a kill
+    here leaves the journal to the next run), and with `pointers` each pointer DVC left torn."""
+    from gitmodel.infra.fileio import safe_target, temp_beside
 
     restored: list[str] = []
     files = journal.get("files")
-    for key, rel in (files.items() if isinstance(files, dict) else ()):
-        if not isinstance(rel, str) or not (run / key).is_file():
+    for key, kept in (files.items() if isinstance(files, dict) else ()):
+        if not (isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) and isinstance(kept[1], int)) \
+                or not (run / key).is_file():
             continue
+        rel, mode = kept
         target = safe_target(root, rel, where=rel)  # a journal is data: never a write outside the tree
         for stray in _dvc_temps(target.parent):
             stray.unlink(missing_ok=True)
         if os.path.lexists(target):
             continue  # DVC's copy of the same bytes is back, or the user has written the file since
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(run / key, target)
+        temp = temp_beside(target)
+        shutil.copyfile(run / key, temp)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
         restored.append(rel)
     saved = journal.get("pointers") if pointers else None
     for rel, text in (saved.items() if isinstance(saved, dict) else ()):
-        if not isinstance(rel, str) or not (text is None or isinstance(text, str)):
-            continue
-        target = safe_target(root, rel, where=rel)
-        data = None if text is None else text.encode("utf-8", "surrogateescape")
-        current = target.read_bytes() if target.is_file() else None
-        if current == data:
-            continue
-        if data is None:
-            target.unlink(missing_ok=True)
-        else:
-            atomic_write(target, data)
-        restored.append(rel)
+        if isinstance(rel, str) and (text is None or isinstance(text, str)) and _torn(root, rel):
+            # DVC writes a pointer in place: one cut short goes back to what it was before that run (none, for
+            # a new file); a whole one, DVC's or the user's since, is left as it is
+            target = safe_target(root, rel, where=rel)
+            if text is None:
+                target.unlink(missing_ok=True)
+            else:
+                atomic_write(target, text.encode("utf-8", "surrogateescape"))
+            restored.append(rel)
     return restored
+
+
+def _torn(root: Path, rel: str) -> bool:
+    from gitmodel.infra.errors import InvalidInput
+    from gitmodel.storage.dvc_pointers import parse_pointer
+
+    try:
+        data = (root / rel).read_bytes()
+    except OSError:
+        return False  # missing: nothing DVC left half-written
+    try:
+        return not parse_pointer(data, where=rel).path
+    except InvalidInput:
+        return True
 
 
 def _dvc_temps(directory: Path) -> list[Path]:

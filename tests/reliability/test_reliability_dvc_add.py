@@ -168,3 +168,46 @@ def test_pull_after_the_kill_keeps_the_new_weights_rather_than_placing_the_pinne
     bumped = gitmodel(repo, "bump", "sentiment", env=env, check=False)
     assert bumped.returncode == 0, bumped.stderr
     assert manifest.load(repo / "models/sentiment.yaml").weights[0].sha256 == _sha256(weights)
+
+
+# A process that opens the journal, does what DVC does mid-add (removes the file, leaves the pointer torn
+# or whole), and is SIGKILLed there: argv[1] the repo, argv[2] what to leave in the pointer.
+DIE_INSIDE_THE_JOURNAL = """
+import os, signal, sys
+from pathlib import Path
+from gitmodel.storage import inflight
+from gitmodel.storage.dvc_pointers import pointer_path
+
+repo, pointer = Path(sys.argv[1]), sys.argv[2].encode()
+with inflight.guarded(repo, ["artifacts/sentiment/model.bin"], pointer_path):
+    (repo / "artifacts/sentiment/model.bin").unlink()
+    (repo / "artifacts/sentiment/model.bin.dvc").write_bytes(pointer)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("left", ["torn", "whole"])
+def test_after_a_kill_a_torn_pointer_goes_back_and_a_whole_one_stays(template: Path, env: dict[str, str],
+                                                                     tmp_path: Path, left: str) -> None:
+    """A pointer DVC left cut short goes back to its bytes before the run; a whole one (DVC's new one, or one
+    written since) is never replaced by older bytes. The file comes back with its mode, through a rename."""
+    from gitmodel.storage import inflight
+
+    repo = copy_repo(template, tmp_path / "repo")
+    weights, pointer = repo / "artifacts/sentiment/model.bin", repo / "artifacts/sentiment/model.bin.dvc"
+    weights.chmod(0o640)
+    before, pointer_before = weights.read_bytes(), pointer.read_bytes()
+    whole = pointer_before.replace(b"size: 4096", b"size: 4097")
+    assert whole != pointer_before
+    written = {"torn": pointer_before[:30], "whole": whole}[left]
+    died = subprocess.run([sys.executable, "-c", DIE_INSIDE_THE_JOURNAL, str(repo), written.decode()], env=env,
+                          capture_output=True, timeout=60, check=False)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    assert not weights.exists()
+
+    restored = inflight.recover(repo)
+    assert weights.read_bytes() == before and (weights.stat().st_mode & 0o777) == 0o640
+    assert pointer.read_bytes() == (pointer_before if left == "torn" else whole)
+    assert restored == ["artifacts/sentiment/model.bin", *(["artifacts/sentiment/model.bin.dvc"] if left == "torn" else [])]
+    assert sorted(p.name for p in weights.parent.iterdir()) == [".gitignore", "model.bin", "model.bin.dvc"]
+    assert inflight.recover(repo) == []  # the journal is gone
