@@ -1,4 +1,5 @@
-"""Advisory file locks between processes (flock): the per-user caches shared by concurrent resolvers.
+"""Advisory file locks between processes (flock): the per-user caches shared by concurrent resolvers, and
+the journal of a running `dvc add` (gitmodel/storage/inflight.py).
 
 A lock is held on an open file descriptor and dies with the process, so a resolver killed mid-way never
 leaves a lock behind. On a system without flock (Windows) the locks are no-ops.
@@ -57,3 +58,16 @@ def hold_shared(path: Path) -> int | None:
 def try_exclusive(path: Path) -> int | None:
     """An exclusive lock on `path` without waiting: its descriptor, or None when someone holds it (in use)."""
     return _locked(path, exclusive=True)
+
+
+def hold_new(path: Path) -> int:
+    """Create `path` (it must not exist) and hold an exclusive lock on it: its descriptor, kept open for as long
+    as the lock is meant (it dies with the process). Without flock (Windows) the file is only created."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock
+        return fd
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a file nobody else has opened yet: never waits
+    return fd
+

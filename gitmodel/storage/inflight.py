@@ -28,7 +28,7 @@ from pathlib import Path
 from stat import S_IMODE, S_ISREG
 
 from gitmodel.infra.fileio import atomic_write
-from gitmodel.infra.locks import try_exclusive
+from gitmodel.infra.locks import hold_new, try_exclusive
 
 JOURNAL = "journal.json"
 _DVC_TEMP = re.compile(r"\.[A-Za-z0-9_-]{22}\.tmp")  # dvc_objects.fs.utils.tmp_fname()
@@ -91,13 +91,7 @@ def _locked_lock(base: Path, name: str) -> int:
     """`NAME.lock`, made visible only once this process holds its lock (a rename keeps the open file), so
     `recover` never takes a run that is starting for a dead one."""
     temp = base / f"{name}.lock.tmp"
-    fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except ImportError:  # pragma: no cover - no flock (Windows): a journal is then only recovered by hand
-        pass
+    fd = hold_new(temp)
     os.replace(temp, base / f"{name}.lock")
     return fd
 
