@@ -139,6 +139,13 @@ def test_partial_commit_uses_gits_temporary_index(gmrepo: Path) -> None:
     assert "prompts/sentiment.txt: prompts changed" in everything.stderr
 
 
+def an_unbumped_prompt_edit_is_refused(root: Path, text: str) -> None:
+    """Stage an edit of sentiment's prompt without its bump: the hook refuses it, naming the prompt."""
+    (root / "prompts" / "sentiment.txt").write_text(text)
+    git(root, "add", "prompts")
+    refused(root, "sentiment: prompts/sentiment.txt: prompts changed")
+
+
 def test_unrelated_change_takes_the_fast_path_without_yaml(gmrepo: Path) -> None:
     add_sentiment(gmrepo)
     assert commit(gmrepo, "add").returncode == 0
@@ -224,9 +231,7 @@ def test_following_a_manifest_committed_past_the_hook_loads_no_yaml_json_or_path
     costly = {"yaml", "json", "pathlib", "subprocess"}
     assert not loaded & costly, loaded & costly  # ... with none of these
     git(gmrepo, "reset", "-q", "src.py")
-    (gmrepo / "prompts" / "sentiment.txt").write_text("edited again, not bumped\n")
-    git(gmrepo, "add", "prompts")
-    refused(gmrepo, "sentiment: prompts/sentiment.txt: prompts changed")
+    an_unbumped_prompt_edit_is_refused(gmrepo, "edited again, not bumped\n")
 
 
 def test_yaml_and_jsonschema_only_for_content_not_seen_before(gmrepo: Path) -> None:
@@ -403,9 +408,7 @@ def test_a_repository_s_own_python_files_never_run_in_the_hook(gmrepo: Path) -> 
     add_sentiment(gmrepo)
     assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
     assert commit(gmrepo, "a model").returncode == 0
-    (gmrepo / "prompts" / "sentiment.txt").write_text("edited without a bump\n")
-    git(gmrepo, "add", "prompts")
-    refused(gmrepo, "sentiment: prompts/sentiment.txt: prompts changed")  # the hook ran, as gitmodel's
+    an_unbumped_prompt_edit_is_refused(gmrepo, "edited without a bump\n")  # the hook ran, as gitmodel's
     assert not (gmrepo / "PWNED").exists(), (gmrepo / "PWNED").read_text()
 
 
@@ -1040,9 +1043,7 @@ def test_a_large_index_warms_the_check_and_judges_the_same(gmrepo: Path) -> None
     (gmrepo / "src.py").write_text("x = 1\n")
     git(gmrepo, "add", "src.py")
     assert commit(gmrepo, "unrelated").returncode == 0
-    (gmrepo / "prompts" / "sentiment.txt").write_text("edited, not bumped\n")
-    git(gmrepo, "add", "prompts")
-    refused(gmrepo, "sentiment: prompts/sentiment.txt: prompts changed")
+    an_unbumped_prompt_edit_is_refused(gmrepo, "edited, not bumped\n")
 
 
 def test_the_hook_run_by_hand_from_a_subdirectory_finds_the_repository(gmrepo: Path) -> None:
